@@ -1,0 +1,31 @@
+//! Command-line options.
+
+/// Dropbear chain node.
+#[derive(Debug, clap::Parser)]
+pub struct Cli {
+	#[command(subcommand)]
+	pub subcommand: Option<Subcommand>,
+
+	#[clap(flatten)]
+	pub run: sc_cli::RunCmd,
+}
+
+#[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum Subcommand {
+	/// Key management: generate, inspect, insert keys; node keys.
+	#[command(subcommand)]
+	Key(sc_cli::KeySubcommand),
+
+	/// Write a chain spec (`--chain dev|local|FILE`) as JSON, optionally raw.
+	ExportChainSpec(sc_cli::ExportChainSpecCmd),
+
+	/// Remove the whole chain database.
+	PurgeChain(sc_cli::PurgeChainCmd),
+
+	/// Revert the chain by some blocks (never past the finalized head).
+	Revert(sc_cli::RevertCmd),
+
+	/// Print the database's best and finalized blocks.
+	ChainInfo(sc_cli::ChainInfoCmd),
+}

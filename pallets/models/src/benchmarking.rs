@@ -1,0 +1,243 @@
+//! Benchmarks of `pallet-models`, each at its worst case.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
+use super::*;
+use crate::Pallet as Models;
+use dropbear_primitives::{DType, InputSpec, Task, WeightsFormat};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Hooks};
+use frame_system::RawOrigin;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+fn stake<T: Config>() -> BalanceOf<T> {
+	T::Currency::minimum_balance().saturating_mul(1_000u32.into())
+}
+
+fn owner<T: Config>(index: u32) -> T::AccountId {
+	let who = funded::<T>("owner", index);
+	Models::<T>::do_admit(who.clone()).unwrap();
+	Models::<T>::do_bond(&who, stake::<T>()).unwrap();
+	who
+}
+
+fn input() -> InputSpec {
+	InputSpec { dtype: DType::F32, shape: alloc::vec![1, 8, 8].try_into().unwrap() }
+}
+
+fn task() -> Task {
+	Task::ImageClassification { classes: 10 }
+}
+
+fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
+	alloc::vec![b'm'; T::MaxNameLen::get() as usize].try_into().unwrap()
+}
+
+/// A model of `owner` with an authorized worker.
+fn ready_model<T: Config>(owner: &T::AccountId, index: u32) -> ModelId {
+	let model = Models::<T>::do_register(owner, name::<T>(), task(), input(), [1; 32], WeightsFormat::TorchScript)
+		.unwrap();
+	let worker: T::AccountId = account("worker", index, 0);
+	Models::<T>::do_authorize_worker(owner, model, worker).unwrap();
+	model
+}
+
+/// A group whose capacity is `MaxMembers`, with members from owners
+/// `first..first + members`.
+fn group_with<T: Config>(members: u32, min_bond: BalanceOf<T>, first: u32) -> GroupId {
+	let group = Models::<T>::do_create_group(
+		None,
+		task(),
+		input(),
+		AgreementPolicy::Top1,
+		T::MaxMembers::get(),
+		1u32.into(),
+		T::MaxBatchSize::get(),
+		min_bond,
+	)
+	.unwrap();
+	for i in first..first + members {
+		let o = owner::<T>(i);
+		let m = ready_model::<T>(&o, i);
+		Models::<T>::do_join(&o, group, m).unwrap();
+	}
+	group
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn admit_owner() -> Result<(), BenchmarkError> {
+		let origin = T::AdmitOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who: T::AccountId = account("new", 0, 0);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+		assert!(Owners::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn bond() {
+		let who = owner::<T>(0);
+		let amount = stake::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount);
+		assert_eq!(Owners::<T>::get(&who).unwrap().bonded, stake::<T>().saturating_mul(2u32.into()));
+	}
+
+	#[benchmark]
+	fn unbond() {
+		let who = owner::<T>(0);
+		let one = T::Currency::minimum_balance();
+		for _ in 1..T::MaxUnbondingChunks::get() {
+			Models::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), one);
+		assert_eq!(Owners::<T>::get(&who).unwrap().unbonding.len() as u32, T::MaxUnbondingChunks::get());
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded() {
+		let who = owner::<T>(0);
+		let one = T::Currency::minimum_balance();
+		for _ in 0..T::MaxUnbondingChunks::get() {
+			Models::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
+		}
+		let later = frame_system::Pallet::<T>::block_number() + T::UnbondingPeriod::get();
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(Owners::<T>::get(&who).unwrap().unbonding.is_empty());
+	}
+
+	#[benchmark]
+	fn register_model() {
+		let who = owner::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), name::<T>(), task(), input(), [7; 32], WeightsFormat::TorchScript);
+		assert!(Models::<T>::contains_key(0));
+	}
+
+	// Worst case: a pending version is replaced, so two activation queues change,
+	// and the old one is full.
+	#[benchmark]
+	fn publish_version() {
+		let who = owner::<T>(0);
+		let model = ready_model::<T>(&who, 0);
+		let first_block = frame_system::Pallet::<T>::block_number() + T::ActivationDelay::get();
+		let filler = owner::<T>(1);
+		for i in 1..T::MaxActivationsPerBlock::get() {
+			let m = ready_model::<T>(&filler, 10 + i);
+			Models::<T>::publish_version(RawOrigin::Signed(filler.clone()).into(), m, [2; 32], WeightsFormat::TorchScript)
+				.unwrap();
+		}
+		Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [3; 32], WeightsFormat::TorchScript)
+			.unwrap();
+		frame_system::Pallet::<T>::set_block_number(first_block - 1u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), model, [4; 32], WeightsFormat::TorchScript);
+		assert_eq!(Versions::<T>::get(model, 2).unwrap().digest, [4; 32]);
+	}
+
+	#[benchmark]
+	fn retire_model(g: Linear<0, { T::MaxGroupsPerModel::get() }>) {
+		let who = owner::<T>(0);
+		Models::<T>::do_bond(&who, stake::<T>().saturating_mul(100u32.into())).unwrap();
+		let model = ready_model::<T>(&who, 0);
+		let members = T::MaxMembers::get().saturating_sub(1);
+		for i in 0..g {
+			let group = group_with::<T>(members, T::Currency::minimum_balance(), 1000 + i * 100);
+			Models::<T>::do_join(&who, group, model).unwrap();
+		}
+		Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [3; 32], WeightsFormat::TorchScript)
+			.unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), model);
+		assert!(Models::<T>::get(model).unwrap().retired);
+	}
+
+	// Worst case: a previous worker is replaced.
+	#[benchmark]
+	fn authorize_worker() {
+		let who = owner::<T>(0);
+		let model = ready_model::<T>(&who, 0);
+		let worker: T::AccountId = account("fresh", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), model, worker.clone());
+		assert_eq!(Workers::<T>::get(&worker), Some(model));
+	}
+
+	#[benchmark]
+	fn revoke_worker() {
+		let who = owner::<T>(0);
+		let model = ready_model::<T>(&who, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), model);
+		assert!(Models::<T>::get(model).unwrap().worker.is_none());
+	}
+
+	#[benchmark]
+	fn create_group() {
+		let who = owner::<T>(0);
+		let price: BalanceOf<T> = 1u32.into();
+		let bond: BalanceOf<T> = 1u32.into();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			task(),
+			input(),
+			AgreementPolicy::TopK(3),
+			T::MaxMembers::get(),
+			price,
+			T::MaxBatchSize::get(),
+			bond,
+		);
+		assert!(Groups::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn join_group(m: Linear<0, { T::MaxMembers::get().saturating_sub(1) }>) {
+		let group = group_with::<T>(m, T::Currency::minimum_balance(), 1000);
+		let who = owner::<T>(0);
+		let model = ready_model::<T>(&who, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), group, model);
+		assert_eq!(Groups::<T>::get(group).unwrap().members.len() as u32, m + 1);
+	}
+
+	#[benchmark]
+	fn leave_group(m: Linear<1, { T::MaxMembers::get() }>) {
+		let group = group_with::<T>(m, T::Currency::minimum_balance(), 1000);
+		let leaving = Groups::<T>::get(group).unwrap().members[0].clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(leaving.owner), group, leaving.model);
+		assert_eq!(Groups::<T>::get(group).unwrap().members.len() as u32, m - 1);
+	}
+
+	#[benchmark]
+	fn on_initialize_activations(n: Linear<0, { T::MaxActivationsPerBlock::get() }>) {
+		let who = owner::<T>(0);
+		for i in 0..n {
+			let model = ready_model::<T>(&who, i);
+			Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [5; 32], WeightsFormat::TorchScript)
+				.unwrap();
+		}
+		let due = frame_system::Pallet::<T>::block_number() + T::ActivationDelay::get();
+		#[block]
+		{
+			Models::<T>::on_initialize(due);
+		}
+		assert!(Activations::<T>::get(due).is_empty());
+	}
+
+	impl_benchmark_test_suite!(Models, crate::mock::new_bench_ext(), crate::mock::Test);
+}

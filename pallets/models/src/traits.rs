@@ -1,0 +1,50 @@
+//! What other pallets read from and ask of the registry. `pallet-inference`
+//! depends on this trait, never on the storage layout.
+
+use alloc::vec::Vec;
+use dropbear_primitives::{AgreementPolicy, Digest, GroupId, InputSpec, ModelId, VersionNumber};
+use sp_runtime::Perbill;
+
+/// A group's terms, as a request sees them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GroupTerms<Balance> {
+	pub policy: AgreementPolicy,
+	pub quorum: u32,
+	pub price: Balance,
+	pub max_batch: u32,
+	/// Classes of the group's task: labels in votes must be below it.
+	pub classes: u32,
+	pub input: InputSpec,
+	/// Whether the group takes requests now.
+	pub active: bool,
+	pub members: u32,
+}
+
+/// A member with the version of its model that serves a given block.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ServingMember<AccountId> {
+	pub model: ModelId,
+	pub owner: AccountId,
+	/// The key that votes for this model, if one is authorized.
+	pub worker: Option<AccountId>,
+	pub version: VersionNumber,
+	pub digest: Digest,
+}
+
+/// The registry as other pallets use it.
+pub trait ModelRegistry<AccountId, Balance, BlockNumber> {
+	/// A group's terms, if it exists.
+	fn group_terms(group: GroupId) -> Option<GroupTerms<Balance>>;
+
+	/// The group's members with the model versions active at block `at` (now
+	/// or later: a pending version counts from its activation block). Empty for
+	/// an unknown group.
+	fn serving_members(group: GroupId, at: BlockNumber) -> Vec<ServingMember<AccountId>>;
+
+	/// The model a worker key votes for.
+	fn model_of_worker(worker: &AccountId) -> Option<ModelId>;
+
+	/// Slash `fraction` of an owner's bond (bonded and unbonding stake) to the
+	/// configured destination; returns the amount slashed.
+	fn slash_owner(owner: &AccountId, fraction: Perbill) -> Balance;
+}

@@ -1,0 +1,11 @@
+//! Pallet configurations, one file per area.
+
+mod consensus;
+mod money;
+mod permissioning;
+mod system;
+
+pub use consensus::*;
+pub use money::*;
+pub use permissioning::*;
+pub use system::*;

@@ -1,0 +1,111 @@
+//! Talking to the chain as its users do: signed extrinsics and storage reads
+//! through subxt (dynamic, from the node's own metadata), and reading who
+//! authored a block from its BABE pre-runtime digest.
+
+use anyhow::{anyhow, bail, Context, Result};
+use subxt::{
+	dynamic::{self, Value},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// A subxt client of a node.
+pub type Api = OnlineClient<PolkadotConfig>;
+
+/// Connect subxt to a node's plain `ws://` endpoint.
+pub async fn connect(url: &str) -> Result<Api> {
+	Api::from_insecure_url(url).await.with_context(|| format!("subxt connecting to {url}"))
+}
+
+/// A dynamic call, as a value that can be nested in another call (`sudo`).
+pub fn call(pallet: &str, name: &str, args: Vec<Value>) -> Value {
+	dynamic::tx(pallet, name, Value::unnamed_composite(args)).into_value()
+}
+
+/// Sign `pallet.name(args)` with `signer`, submit it, and wait until it is in
+/// a finalized block and succeeded.
+pub async fn submit(api: &Api, signer: &Keypair, pallet: &str, name: &str, args: Vec<Value>) -> Result<()> {
+	let payload = dynamic::tx(pallet, name, Value::unnamed_composite(args));
+	let at = api.at_current_block().await?;
+	at.transactions()
+		.sign_and_submit_then_watch_default(&payload, signer)
+		.await
+		.with_context(|| format!("submitting {pallet}.{name}"))?
+		.wait_for_finalized_success()
+		.await
+		.with_context(|| format!("{pallet}.{name} did not succeed"))?;
+	Ok(())
+}
+
+/// `sudo.sudo(inner)` signed by the root key, and check that the inner call
+/// itself succeeded (sudo succeeds even when its call fails).
+pub async fn sudo(api: &Api, root: &Keypair, inner: Value) -> Result<()> {
+	let payload = dynamic::tx("Sudo", "sudo", vec![inner]);
+	let at = api.at_current_block().await?;
+	let events = at
+		.transactions()
+		.sign_and_submit_then_watch_default(&payload, root)
+		.await
+		.context("submitting sudo")?
+		.wait_for_finalized_success()
+		.await
+		.context("sudo did not succeed")?;
+	for event in events.iter() {
+		let event = event?;
+		if event.pallet_name() == "Sudo" && event.event_name() == "Sudid" {
+			let fields = event.decode_fields_unchecked_as::<Value>()?;
+			let text = fields.to_string();
+			if text.contains("Err") {
+				bail!("the call under sudo failed: {text}");
+			}
+			return Ok(());
+		}
+	}
+	Err(anyhow!("no Sudo.Sudid event"))
+}
+
+/// A 32-byte account id as a `MultiAddress::Id` value.
+pub fn address(account: [u8; 32]) -> Value {
+	Value::unnamed_variant("Id", [Value::from_bytes(account)])
+}
+
+/// The session pallet's current validators, at the given block (best when None).
+pub async fn session_validators(api: &Api, at: Option<subxt::utils::H256>) -> Result<Vec<[u8; 32]>> {
+	let client = match at {
+		Some(hash) => api.at_block(hash).await?,
+		None => api.at_current_block().await?,
+	};
+	let addr = dynamic::storage::<(), Vec<[u8; 32]>>("Session", "Validators");
+	Ok(client.storage().fetch(addr, ()).await?.decode()?)
+}
+
+/// The BABE authorities (public keys) of the epoch the given block is in.
+pub async fn babe_authorities(api: &Api, at: subxt::utils::H256) -> Result<Vec<[u8; 32]>> {
+	let addr = dynamic::storage::<(), Vec<([u8; 32], u64)>>("Babe", "Authorities");
+	let list = api.at_block(at).await?.storage().fetch(addr, ()).await?.decode()?;
+	Ok(list.into_iter().map(|(key, _)| key).collect())
+}
+
+/// The BABE authority index in a header's pre-runtime digest, from the hex
+/// digest items that `chain_getHeader` returns.
+///
+/// A digest item `PreRuntime(*b"BABE", data)` encodes as `0x06`, the engine id,
+/// then `data` with a compact length prefix; `data` is a `PreDigest` whose
+/// variants (primary, secondary plain, secondary VRF) all start with the
+/// authority index as a little-endian u32.
+pub fn babe_author_index(digest_logs: &[String]) -> Option<u32> {
+	for log in digest_logs {
+		let bytes = hex::decode(log.trim_start_matches("0x")).ok()?;
+		let Some(rest) = bytes.strip_prefix(&[6u8, b'B', b'A', b'B', b'E'][..]) else { continue };
+		let prefix_len = match rest.first()? & 0b11 {
+			0 => 1,
+			1 => 2,
+			2 => 4,
+			_ => return None,
+		};
+		let data = rest.get(prefix_len..)?;
+		let index = data.get(1..5)?;
+		return Some(u32::from_le_bytes(index.try_into().ok()?));
+	}
+	None
+}

@@ -1,0 +1,373 @@
+//! Harness for Dropbear's end-to-end tests: real `dropbear-node` processes on
+//! 127.0.0.1 with free ports and throw-away base paths, stopped when the test
+//! ends (also when it fails, in which case the tail of every node's log is
+//! printed so that the failure can be read).
+//!
+//! The node binary is `$DROPBEAR_NODE`, or the release build next to this test
+//! binary (`scripts/test.sh` builds it first).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::{anyhow, bail, Context, Result};
+use jsonrpsee::{
+	core::client::ClientT,
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use std::{
+	collections::HashSet,
+	fs,
+	future::Future,
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	sync::Mutex,
+	time::{Duration, Instant},
+};
+
+pub mod chain;
+
+/// The `dropbear-node` binary under test.
+pub fn node_binary() -> PathBuf {
+	if let Ok(path) = std::env::var("DROPBEAR_NODE") {
+		return PathBuf::from(path);
+	}
+	// target/release/deps/<test> -> target/release/dropbear-node
+	let exe = std::env::current_exe().expect("test binary path");
+	exe.parent().and_then(Path::parent).expect("target dir").join("dropbear-node")
+}
+
+/// A dev node key from `scripts/dev-node-keys`: (secret hex, peer id).
+pub fn dev_node_key(name: &str) -> (String, String) {
+	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dev-node-keys");
+	let text = fs::read_to_string(&path).expect("scripts/dev-node-keys is readable");
+	text.lines()
+		.filter(|l| !l.starts_with('#'))
+		.map(|l| l.split_whitespace().collect::<Vec<_>>())
+		.find(|f| f.first() == Some(&name))
+		.map(|f| (f[1].to_string(), f[2].to_string()))
+		.unwrap_or_else(|| panic!("no dev node key named {name}"))
+}
+
+static PORTS_HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A TCP port on 127.0.0.1 that nothing listens on now and that this process has
+/// not handed out before.
+pub fn free_port() -> u16 {
+	let mut seen = PORTS_HANDED_OUT.lock().unwrap();
+	let seen = seen.get_or_insert_with(HashSet::new);
+	loop {
+		let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+		if seen.insert(port) {
+			return port;
+		}
+	}
+}
+
+/// How to start one node.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+	/// Log and directory name.
+	pub name: String,
+	/// `--dev`, or `--chain <chain>`.
+	pub chain: String,
+	/// Start as a validator with this dev account's keys (`--alice`...).
+	pub dev_account: Option<String>,
+	/// `--validator` without dev keys (keys come later through RPC).
+	pub validator: bool,
+	/// Fixed node key (hex secret); random when absent.
+	pub node_key: Option<String>,
+	/// Multiaddrs of nodes to connect to first.
+	pub bootnodes: Vec<String>,
+}
+
+impl NodeSpec {
+	/// A validator of the local chain using a dev account's keys and node key.
+	pub fn local_validator(name: &str) -> Self {
+		NodeSpec {
+			name: name.into(),
+			chain: "local".into(),
+			dev_account: Some(name.into()),
+			validator: true,
+			node_key: Some(dev_node_key(name).0),
+			bootnodes: vec![],
+		}
+	}
+}
+
+/// A running (or stopped) node with its own directory, ports and log.
+pub struct Node {
+	pub spec: NodeSpec,
+	pub rpc_port: u16,
+	pub p2p_port: u16,
+	base_path: PathBuf,
+	log_path: PathBuf,
+	child: Option<Child>,
+}
+
+impl Node {
+	/// Start a node in a new directory under `root`.
+	pub fn start(spec: NodeSpec, root: &Path) -> Result<Node> {
+		let base_path = root.join(&spec.name);
+		fs::create_dir_all(&base_path)?;
+		let log_path = root.join(format!("{}.log", spec.name));
+		let mut node = Node {
+			rpc_port: free_port(),
+			p2p_port: free_port(),
+			spec,
+			base_path,
+			log_path,
+			child: None,
+		};
+		node.launch()?;
+		Ok(node)
+	}
+
+	fn launch(&mut self) -> Result<()> {
+		let mut cmd = Command::new(node_binary());
+		if self.spec.chain == "dev" {
+			cmd.arg("--dev");
+		} else {
+			cmd.args(["--chain", &self.spec.chain]);
+		}
+		cmd.arg("--base-path").arg(&self.base_path);
+		cmd.args(["--name", &self.spec.name]);
+		cmd.args(["--port", &self.p2p_port.to_string()]);
+		cmd.args(["--rpc-port", &self.rpc_port.to_string()]);
+		cmd.args(["--rpc-methods", "unsafe", "--no-prometheus", "--no-telemetry", "--no-mdns"]);
+		cmd.args(["--offchain-worker", "always"]);
+		if let Some(account) = &self.spec.dev_account {
+			cmd.arg(format!("--{account}"));
+		}
+		if self.spec.validator {
+			cmd.arg("--validator");
+		}
+		if let Some(key) = &self.spec.node_key {
+			cmd.args(["--node-key", key]);
+		}
+		for boot in &self.spec.bootnodes {
+			cmd.args(["--bootnodes", boot]);
+		}
+		let log = fs::OpenOptions::new().create(true).append(true).open(&self.log_path)?;
+		cmd.stdout(Stdio::from(log.try_clone()?)).stderr(Stdio::from(log));
+		let child = cmd.spawn().with_context(|| format!("starting {:?}", node_binary()))?;
+		self.child = Some(child);
+		Ok(())
+	}
+
+	/// The node's WebSocket RPC address.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// This node as a bootnode multiaddr, when it has a fixed node key.
+	pub fn multiaddr(&self) -> Option<String> {
+		let peer = dev_node_key(self.spec.dev_account.as_deref().unwrap_or(&self.spec.name)).1;
+		self.spec
+			.node_key
+			.as_ref()
+			.map(|_| format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", self.p2p_port))
+	}
+
+	/// Connect to the node's RPC, retrying while it starts.
+	pub async fn rpc(&self) -> Result<WsClient> {
+		let deadline = Instant::now() + Duration::from_secs(60);
+		loop {
+			match WsClientBuilder::default().build(self.ws_url()).await {
+				Ok(client) => return Ok(client),
+				Err(e) if Instant::now() < deadline => {
+					let _ = e;
+					tokio::time::sleep(Duration::from_millis(250)).await;
+				},
+				Err(e) => bail!("{}: RPC did not come up: {e}; log: {}", self.spec.name, self.log_tail(20)),
+			}
+		}
+	}
+
+	/// Crash the node (SIGKILL): no chance to flush or say goodbye.
+	pub fn kill(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+
+	/// Stop the node the way an operator does (SIGTERM), waiting for it to exit.
+	pub fn stop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+			let deadline = Instant::now() + Duration::from_secs(20);
+			while Instant::now() < deadline {
+				if let Ok(Some(_)) = child.try_wait() {
+					return;
+				}
+				std::thread::sleep(Duration::from_millis(100));
+			}
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+
+	/// Start the node again with the same directory, keys and ports.
+	pub fn restart(&mut self) -> Result<()> {
+		self.stop();
+		self.launch()
+	}
+
+	/// Whether the process is still running.
+	pub fn is_running(&mut self) -> bool {
+		matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+	}
+
+	/// The last `n` lines of the node's log.
+	pub fn log_tail(&self, n: usize) -> String {
+		let text = fs::read_to_string(&self.log_path).unwrap_or_default();
+		let lines: Vec<&str> = text.lines().collect();
+		lines[lines.len().saturating_sub(n)..].join("\n")
+	}
+
+	/// The whole log so far.
+	pub fn log(&self) -> String {
+		fs::read_to_string(&self.log_path).unwrap_or_default()
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		if std::thread::panicking() {
+			eprintln!("---- last lines of {} ----\n{}", self.spec.name, self.log_tail(40));
+		}
+		self.kill();
+	}
+}
+
+/// Several nodes sharing one temporary directory.
+pub struct Network {
+	pub nodes: Vec<Node>,
+	pub dir: tempfile::TempDir,
+}
+
+impl Network {
+	/// Start the local chain's validators named in `names` (Alice first, the
+	/// others booting from her).
+	pub fn local(names: &[&str]) -> Result<Network> {
+		let dir = tempfile::Builder::new().prefix("dropbear-e2e-").tempdir()?;
+		let mut nodes: Vec<Node> = Vec::new();
+		for name in names {
+			let mut spec = NodeSpec::local_validator(name);
+			if let Some(first) = nodes.first() {
+				spec.bootnodes = first.multiaddr().into_iter().collect();
+			}
+			nodes.push(Node::start(spec, dir.path())?);
+		}
+		Ok(Network { nodes, dir })
+	}
+
+	/// Start another node in this network's directory.
+	pub fn add(&mut self, spec: NodeSpec) -> Result<&mut Node> {
+		self.nodes.push(Node::start(spec, self.dir.path())?);
+		Ok(self.nodes.last_mut().expect("just pushed"))
+	}
+
+	/// The node named `name`.
+	pub fn node(&mut self, name: &str) -> &mut Node {
+		self.nodes.iter_mut().find(|n| n.spec.name == name).expect("node in network")
+	}
+
+	/// Bootnode addresses of the first node.
+	pub fn bootnodes(&self) -> Vec<String> {
+		self.nodes.first().and_then(Node::multiaddr).into_iter().collect()
+	}
+}
+
+/// Poll `check` every half second until it returns `Some`, or fail after
+/// `timeout` with `what` in the message.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
+where
+	F: FnMut() -> Fut,
+	Fut: Future<Output = Result<Option<T>>>,
+{
+	let deadline = Instant::now() + timeout;
+	let mut last_error = None;
+	loop {
+		match check().await {
+			Ok(Some(v)) => return Ok(v),
+			Ok(None) => {},
+			Err(e) => last_error = Some(e),
+		}
+		if Instant::now() >= deadline {
+			return Err(anyhow!(
+				"timed out after {timeout:?} waiting for {what}{}",
+				last_error.map(|e| format!(" (last error: {e:#})")).unwrap_or_default()
+			));
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+/// A block header as the standard `chain_getHeader` returns it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+	pub parent_hash: String,
+	#[serde(deserialize_with = "hex_number")]
+	pub number: u32,
+	pub digest: Digest,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Digest {
+	pub logs: Vec<String>,
+}
+
+fn hex_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+	let s: String = serde::Deserialize::deserialize(d)?;
+	u32::from_str_radix(s.trim_start_matches("0x"), 16).map_err(serde::de::Error::custom)
+}
+
+/// The standard Substrate RPC methods the tests read.
+pub struct Rpc<'a>(pub &'a WsClient);
+
+impl Rpc<'_> {
+	pub async fn header(&self, hash: Option<&str>) -> Result<Header> {
+		let header: Option<Header> = self.0.request("chain_getHeader", rpc_params![hash]).await?;
+		header.ok_or_else(|| anyhow!("no header for {hash:?}"))
+	}
+
+	pub async fn best_number(&self) -> Result<u32> {
+		Ok(self.header(None).await?.number)
+	}
+
+	pub async fn finalized_hash(&self) -> Result<String> {
+		Ok(self.0.request("chain_getFinalizedHead", rpc_params![]).await?)
+	}
+
+	/// (number, hash) of the finalized head.
+	pub async fn finalized(&self) -> Result<(u32, String)> {
+		let hash = self.finalized_hash().await?;
+		Ok((self.header(Some(&hash)).await?.number, hash))
+	}
+
+	pub async fn block_hash(&self, number: u32) -> Result<Option<String>> {
+		Ok(self.0.request("chain_getBlockHash", rpc_params![number]).await?)
+	}
+
+	pub async fn peers(&self) -> Result<u64> {
+		let health: serde_json::Value = self.0.request("system_health", rpc_params![]).await?;
+		health["peers"].as_u64().ok_or_else(|| anyhow!("system_health without peers: {health}"))
+	}
+
+	pub async fn local_peer_id(&self) -> Result<String> {
+		Ok(self.0.request("system_localPeerId", rpc_params![]).await?)
+	}
+}
+
+/// Wait until `node`'s finalized head reaches `height`; returns its number.
+pub async fn wait_finalized(node: &Node, height: u32, timeout: Duration) -> Result<u32> {
+	let client = node.rpc().await?;
+	wait_for(&format!("{} to finalize #{height}", node.spec.name), timeout, || async {
+		let (n, _) = Rpc(&client).finalized().await?;
+		Ok((n >= height).then_some(n))
+	})
+	.await
+}

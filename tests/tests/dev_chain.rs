@@ -1,0 +1,103 @@
+//! A single `--dev` node, and the chain specs and node keys the local network
+//! is built from.
+
+use dropbear_e2e::{dev_node_key, node_binary, wait_finalized, Node, NodeSpec, Rpc};
+use std::{process::Command, time::Duration};
+
+#[tokio::test]
+async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
+	let dir = tempfile::tempdir().unwrap();
+	let spec = NodeSpec {
+		name: "dev".into(),
+		chain: "dev".into(),
+		dev_account: None,
+		validator: false,
+		node_key: None,
+		bootnodes: vec![],
+	};
+	let node = Node::start(spec, dir.path()).unwrap();
+	let finalized = wait_finalized(&node, 5, Duration::from_secs(90)).await.unwrap();
+
+	let client = node.rpc().await.unwrap();
+	let best = Rpc(&client).best_number().await.unwrap();
+	assert!(best >= finalized, "best #{best} behind finalized #{finalized}");
+	// One validator finalizes alone: finality trails the head by a few blocks.
+	assert!(best - finalized <= 4, "finality lags: best #{best}, finalized #{finalized}");
+	assert!(node.log().contains("ParityDb"), "the node did not open ParityDB:\n{}", node.log_tail(30));
+}
+
+fn export_chain_spec(chain: &str) -> serde_json::Value {
+	let out = Command::new(node_binary())
+		.args(["export-chain-spec", "--chain", chain])
+		.output()
+		.expect("export-chain-spec runs");
+	assert!(out.status.success(), "export-chain-spec failed: {}", String::from_utf8_lossy(&out.stderr));
+	serde_json::from_slice(&out.stdout).expect("chain spec is JSON")
+}
+
+/// The first value under `key` anywhere in `json`.
+fn find<'a>(json: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+	match json {
+		serde_json::Value::Object(map) =>
+			map.get(key).or_else(|| map.values().find_map(|v| find(v, key))),
+		serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, key)),
+		_ => None,
+	}
+}
+
+fn peer_bytes(value: &serde_json::Value) -> Vec<u8> {
+	match value {
+		serde_json::Value::Array(items) => items.iter().map(|b| b.as_u64().unwrap() as u8).collect(),
+		serde_json::Value::String(hex_str) => hex::decode(hex_str.trim_start_matches("0x")).unwrap(),
+		other => panic!("unexpected peer id encoding: {other}"),
+	}
+}
+
+#[test]
+fn local_chain_spec_names_four_validators_and_allow_lists_their_nodes() {
+	let spec = export_chain_spec("local");
+	assert_eq!(spec["id"], "dropbear_local");
+	let validators = find(&spec, "initialValidators").expect("validatorSet.initialValidators");
+	assert_eq!(validators.as_array().unwrap().len(), 4, "validators: {validators}");
+	let keys = find(&spec, "keys").expect("session.keys");
+	assert_eq!(keys.as_array().unwrap().len(), 4, "session keys: {keys}");
+
+	let nodes = find(&spec, "nodeAuthorization").and_then(|n| n.get("nodes")).expect("allow-list");
+	let listed: Vec<Vec<u8>> =
+		nodes.as_array().unwrap().iter().map(|entry| peer_bytes(&entry[0])).collect();
+	for name in ["alice", "bob", "charlie", "dave"] {
+		let (_, peer_id) = dev_node_key(name);
+		let bytes = bs58::decode(&peer_id).into_vec().unwrap();
+		assert!(listed.contains(&bytes), "{name}'s node {peer_id} is not allow-listed");
+	}
+	let (_, eve) = dev_node_key("eve");
+	assert!(
+		!listed.contains(&bs58::decode(&eve).into_vec().unwrap()),
+		"eve must not be allow-listed at genesis"
+	);
+}
+
+#[test]
+fn dev_chain_spec_has_alice_alone() {
+	let spec = export_chain_spec("dev");
+	assert_eq!(spec["id"], "dropbear_dev");
+	let validators = find(&spec, "initialValidators").expect("validatorSet.initialValidators");
+	assert_eq!(validators.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn fixed_node_keys_give_the_listed_peer_ids() {
+	let dir = tempfile::tempdir().unwrap();
+	for name in ["alice", "bob", "charlie", "dave", "eve"] {
+		let (secret, peer_id) = dev_node_key(name);
+		let file = dir.path().join(name);
+		std::fs::write(&file, &secret).unwrap();
+		let out = Command::new(node_binary())
+			.args(["key", "inspect-node-key", "--file"])
+			.arg(&file)
+			.output()
+			.unwrap();
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+		assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), peer_id, "{name}'s node key");
+	}
+}

@@ -1,0 +1,176 @@
+//! Four permissioned validators on loopback: finality, a crash and a restart,
+//! an intruder, and root adding a fifth validator.
+
+use dropbear_e2e::{
+	chain::{self, babe_author_index},
+	dev_node_key, wait_finalized, wait_for, Network, NodeSpec, Rpc,
+};
+use std::time::Duration;
+use subxt::dynamic::Value;
+use subxt_signer::sr25519::dev;
+
+const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+#[tokio::test]
+async fn finality_survives_a_crashed_validator_which_then_catches_up() {
+	let mut net = Network::local(&VALIDATORS).unwrap();
+	for node in &net.nodes {
+		wait_finalized(node, 3, Duration::from_secs(120)).await.unwrap();
+	}
+
+	// Dave crashes. Three of four validators are more than two thirds: GRANDPA
+	// goes on finalizing, BABE goes on authoring in the others' slots.
+	net.node("dave").kill();
+	let alice = net.node("alice").rpc().await.unwrap();
+	let (at_crash, _) = Rpc(&alice).finalized().await.unwrap();
+	let later = wait_finalized(net.node("alice"), at_crash + 6, Duration::from_secs(90))
+		.await
+		.expect("finality stalled with one validator of four down");
+
+	// Dave comes back with his database and catches up to the same chain.
+	net.node("dave").restart().unwrap();
+	wait_finalized(net.node("dave"), later, Duration::from_secs(120)).await.unwrap();
+	let dave = net.node("dave").rpc().await.unwrap();
+	let (dave_final, _) = Rpc(&dave).finalized().await.unwrap();
+	for n in 1..=dave_final {
+		let ours = Rpc(&alice).block_hash(n).await.unwrap();
+		let theirs = Rpc(&dave).block_hash(n).await.unwrap();
+		assert!(ours.is_some(), "alice has no block #{n}");
+		assert_eq!(ours, theirs, "block #{n} differs between alice and the restarted dave");
+	}
+	// And Dave takes part again: finality keeps moving with all four.
+	wait_finalized(net.node("dave"), dave_final + 4, Duration::from_secs(60)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_node_off_the_allow_list_gets_no_blocks() {
+	let mut net = Network::local(&VALIDATORS).unwrap();
+	wait_finalized(net.node("alice"), 3, Duration::from_secs(120)).await.unwrap();
+
+	// Eve's node key is valid but not on the chain's allow-list.
+	let intruder = NodeSpec {
+		name: "intruder".into(),
+		chain: "local".into(),
+		dev_account: None,
+		validator: false,
+		node_key: Some(dev_node_key("eve").0),
+		bootnodes: net.bootnodes(),
+	};
+	net.add(intruder).unwrap();
+	let alice = net.node("alice").rpc().await.unwrap();
+	let (start, _) = Rpc(&alice).finalized().await.unwrap();
+	wait_finalized(net.node("alice"), start + 10, Duration::from_secs(90)).await.unwrap();
+
+	let intruder = net.node("intruder").rpc().await.unwrap();
+	let best = Rpc(&intruder).best_number().await.unwrap();
+	assert_eq!(best, 0, "a node off the allow-list imported blocks up to #{best}");
+	assert_eq!(Rpc(&intruder).peers().await.unwrap(), 0, "a node off the allow-list kept peers");
+}
+
+#[tokio::test]
+async fn root_adds_a_validator_which_then_authors_blocks() {
+	let mut net = Network::local(&VALIDATORS).unwrap();
+	wait_finalized(net.node("alice"), 2, Duration::from_secs(120)).await.unwrap();
+
+	let eve_node = NodeSpec {
+		name: "eve".into(),
+		chain: "local".into(),
+		dev_account: None,
+		validator: true,
+		node_key: Some(dev_node_key("eve").0),
+		bootnodes: net.bootnodes(),
+	};
+	net.add(eve_node).unwrap();
+
+	let api = chain::connect(&net.node("alice").ws_url()).await.unwrap();
+	let root = dev::alice();
+	let eve = dev::eve();
+	let eve_account: [u8; 32] = eve.public_key().0;
+
+	// 1. Root allow-lists Eve's node, owned by Eve; her node then syncs.
+	let (_, eve_peer) = dev_node_key("eve");
+	let peer_bytes = bs58::decode(&eve_peer).into_vec().unwrap();
+	chain::sudo(
+		&api,
+		&root,
+		chain::call(
+			"NodeAuthorization",
+			"add_well_known_node",
+			vec![Value::from_bytes(&peer_bytes), Value::from_bytes(eve_account)],
+		),
+	)
+	.await
+	.unwrap();
+	let (allowed_at, _) = Rpc(&net.node("alice").rpc().await.unwrap()).finalized().await.unwrap();
+	wait_finalized(net.node("eve"), allowed_at, Duration::from_secs(90))
+		.await
+		.expect("eve's allow-listed node did not sync");
+
+	// 2. Eve's node makes session keys and Eve registers them with a proof of
+	//    possession.
+	let eve_rpc = net.node("eve").rpc().await.unwrap();
+	let generated: serde_json::Value = jsonrpsee::core::client::ClientT::request(
+		&eve_rpc,
+		"author_rotateKeysWithOwner",
+		jsonrpsee::rpc_params![format!("0x{}", hex::encode(eve_account))],
+	)
+	.await
+	.unwrap();
+	let keys = hex::decode(generated["keys"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let proof = hex::decode(generated["proof"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	assert_eq!(keys.len(), 64, "session keys are a BABE and a GRANDPA key");
+	let (babe_key, grandpa_key) = keys.split_at(32);
+	let session_keys = Value::named_composite([
+		("babe", Value::from_bytes(babe_key)),
+		("grandpa", Value::from_bytes(grandpa_key)),
+	]);
+	chain::submit(&api, &eve, "Session", "set_keys", vec![session_keys, Value::from_bytes(&proof)])
+		.await
+		.unwrap();
+
+	// 3. Root adds Eve to the validator set.
+	chain::sudo(
+		&api,
+		&root,
+		chain::call("ValidatorSet", "add_validator", vec![Value::from_bytes(eve_account)]),
+	)
+	.await
+	.unwrap();
+
+	// 4. Two session changes later Eve is a session validator and authors blocks.
+	wait_for("eve among the session validators", Duration::from_secs(120), || async {
+		Ok(chain::session_validators(&api, None).await?.contains(&eve_account).then_some(()))
+	})
+	.await
+	.unwrap();
+
+	let alice = net.node("alice").rpc().await.unwrap();
+	let babe_key: [u8; 32] = babe_key.try_into().unwrap();
+	// Blocks already looked at, so that each poll reads only the new ones.
+	let checked = std::cell::Cell::new(0u32);
+	let authored = wait_for("a block authored by eve", Duration::from_secs(120), || {
+		let (alice, api, checked) = (&alice, &api, &checked);
+		async move {
+			let best = Rpc(alice).best_number().await?;
+			let mut found = None;
+			while checked.get() < best {
+				checked.set(checked.get() + 1);
+				let Some(hash) = Rpc(alice).block_hash(checked.get()).await? else { continue };
+				let header = Rpc(alice).header(Some(&hash)).await?;
+				let Some(index) = babe_author_index(&header.digest.logs) else { continue };
+				let h: subxt::utils::H256 = hash.parse()?;
+				let authorities = chain::babe_authorities(api, h).await?;
+				if authorities.get(index as usize) == Some(&babe_key) {
+					found = Some(header.number);
+					break;
+				}
+			}
+			Ok(found)
+		}
+	})
+	.await
+	.unwrap();
+
+	// With five validators finality goes on past Eve's block.
+	wait_finalized(net.node("alice"), authored + 2, Duration::from_secs(60)).await.unwrap();
+}
