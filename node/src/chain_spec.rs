@@ -26,6 +26,7 @@ pub fn development() -> Result<ChainSpec, String> {
 		.with_id("dropbear_dev")
 		.with_chain_type(ChainType::Development)
 		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_protocol_id("dropbear")
 		.with_properties(properties())
 		.build())
 }
@@ -37,6 +38,7 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 		.with_id("dropbear_local")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_protocol_id("dropbear")
 		.with_properties(properties())
 		.build())
 }

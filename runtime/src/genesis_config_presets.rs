@@ -6,7 +6,11 @@
 //! `scripts/dev-node-keys`); the peer ids below are those keys' public halves,
 //! and the node's tests check that they still match.
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SessionKeys, UNIT};
+use crate::{
+	AccountId, Balance, BalancesConfig, ModelsConfig, RuntimeGenesisConfig, SessionKeys, MILLI_UNIT,
+	UNIT,
+};
+use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Task};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -27,8 +31,8 @@ pub const LOCAL_TESTNET_PEER_IDS: [[u8; 38]; 4] = [
 	hex_peer(*b"00240801122021f75d82629063b7967b34ad906ef5b2471cabd35d7fdf43e632449b4dc9f448"),
 ];
 
-/// Decode 76 hex digits at compile time; a bad digit fails the build.
-const fn hex_peer(hex: [u8; 76]) -> [u8; 38] {
+/// Decode lowercase hex at compile time; a bad digit fails the build.
+const fn hex_bytes<const H: usize, const N: usize>(hex: [u8; H]) -> [u8; N] {
 	const fn digit(c: u8) -> u8 {
 		match c {
 			b'0'..=b'9' => c - b'0',
@@ -36,13 +40,81 @@ const fn hex_peer(hex: [u8; 76]) -> [u8; 38] {
 			_ => panic!("not a lowercase hex digit"),
 		}
 	}
-	let mut out = [0u8; 38];
+	assert!(H == 2 * N, "hex string of the wrong length");
+	let mut out = [0u8; N];
 	let mut i = 0;
-	while i < 38 {
+	while i < N {
 		out[i] = digit(hex[2 * i]) * 16 + digit(hex[2 * i + 1]);
 		i += 1;
 	}
 	out
+}
+
+const fn hex_peer(hex: [u8; 76]) -> [u8; 38] {
+	hex_bytes(hex)
+}
+
+const fn hex32(hex: [u8; 64]) -> [u8; 32] {
+	hex_bytes(hex)
+}
+
+/// Stake each demo owner bonds at genesis.
+pub const DEMO_OWNER_BOND: Balance = 10_000 * UNIT;
+/// Price per request of the demo group.
+pub const DEMO_PRICE: Balance = 10 * MILLI_UNIT;
+/// Minimum member bond of the demo group.
+pub const DEMO_MIN_MEMBER_BOND: Balance = 1_000 * UNIT;
+
+/// Worker keys of the demo models: the sr25519 accounts of `//Alice-worker`,
+/// `//Bob-worker`, `//Charlie-worker` and `//Dave-worker` (the end-to-end tests
+/// check these against `dropbear-node key inspect`).
+pub const DEMO_WORKERS: [[u8; 32]; 4] = [
+	hex32(*b"7c6ed8134f63ae97f3983348ad0c49742663fac70114e70acbe2f01c55cfcb19"),
+	hex32(*b"f29b721a99f77566a36c4b7b48973e77cb2487303c5743268d653c66a471d831"),
+	hex32(*b"8c0d48a998b27396f1bdcfd2ade8140e739bb367e26109adf2bc779dfcd8674c"),
+	hex32(*b"525a9492a4d78c63ee9049803ea3fc5086ebfb34312d1754d575ffa452ee327b"),
+];
+
+/// The demo models, one per owner, all classifying 8x8 handwritten digits.
+pub const DEMO_MODELS: [&str; 4] = ["digits-logreg", "digits-mlp", "digits-cnn-small", "digits-cnn-wide"];
+
+/// The input every demo model takes: one 8x8 grey image as f32.
+pub fn digits_input() -> InputSpec {
+	InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().unwrap_or_default() }
+}
+
+/// Stand-in weight digests for the demo models. A chain spec built for real
+/// workers replaces them with the digests of the TorchScript files those
+/// workers load (`models.models[i][4]` in the spec's genesis patch).
+pub fn demo_digest(name: &str) -> [u8; 32] {
+	sp_core::hashing::blake2_256(name.as_bytes())
+}
+
+/// Alice, Bob, Charlie and Dave own one digits model each, bonded, with their
+/// worker keys authorized; the four models form group 0: top-1 agreement,
+/// quorum 3.
+fn marketplace() -> ModelsConfig {
+	let owners = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+	let task = Task::ImageClassification { classes: 10 };
+	ModelsConfig {
+		owners: owners.iter().map(|o| (o.to_account_id(), DEMO_OWNER_BOND)).collect(),
+		models: owners
+			.iter()
+			.zip(DEMO_MODELS)
+			.zip(DEMO_WORKERS)
+			.map(|((owner, name), worker)| {
+				(
+					owner.to_account_id(),
+					name.as_bytes().to_vec(),
+					task,
+					digits_input(),
+					demo_digest(name),
+					Some(AccountId::from(worker)),
+				)
+			})
+			.collect(),
+		groups: vec![(task, digits_input(), AgreementPolicy::Top1, 3, DEMO_PRICE, 64, DEMO_MIN_MEMBER_BOND, vec![0, 1, 2, 3])],
+	}
 }
 
 fn session_keys(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> SessionKeys {
@@ -75,6 +147,7 @@ fn genesis(
 		validator_set: pallet_validator_set::GenesisConfig { initial_validators },
 		node_authorization: pallet_node_authorization::GenesisConfig { nodes },
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
+		models: marketplace(),
 	})
 }
 

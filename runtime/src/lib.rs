@@ -11,7 +11,9 @@
 //!   (`pallet-node-authorization`, whose off-chain worker makes every listed node
 //!   refuse peers that are not listed);
 //! - money: `pallet-balances` with fungible holds, `pallet-transaction-payment`;
-//! - governance for now: `pallet-sudo`.
+//! - governance for now: `pallet-sudo`;
+//! - the marketplace: `pallet-models` (owners, bonds, models, versions,
+//!   worker keys, model groups).
 //!
 //! Layout: `configs/` holds one file per area, `apis.rs` the runtime APIs,
 //! `genesis_config_presets.rs` the `development` and `local_testnet` presets.
@@ -214,4 +216,8 @@ mod runtime {
 	pub type NodeAuthorization = pallet_node_authorization;
 	#[runtime::pallet_index(12)]
 	pub type Sudo = pallet_sudo;
+
+	// The marketplace.
+	#[runtime::pallet_index(20)]
+	pub type Models = pallet_models;
 }

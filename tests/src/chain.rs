@@ -19,7 +19,7 @@ pub async fn connect(url: &str) -> Result<Api> {
 
 /// A dynamic call, as a value that can be nested in another call (`sudo`).
 pub fn call(pallet: &str, name: &str, args: Vec<Value>) -> Value {
-	dynamic::tx(pallet, name, Value::unnamed_composite(args)).into_value()
+	Value::unnamed_variant(pallet, [Value::unnamed_variant(name, args)])
 }
 
 /// Sign `pallet.name(args)` with `signer`, submit it, and wait until it is in

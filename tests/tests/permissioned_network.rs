@@ -96,7 +96,7 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 		chain::call(
 			"NodeAuthorization",
 			"add_well_known_node",
-			vec![Value::from_bytes(&peer_bytes), Value::from_bytes(eve_account)],
+			vec![Value::from_bytes(&peer_bytes), chain::address(eve_account)],
 		),
 	)
 	.await

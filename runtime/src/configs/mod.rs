@@ -1,6 +1,7 @@
 //! Pallet configurations, one file per area.
 
 mod consensus;
+mod marketplace;
 mod money;
 mod permissioning;
 mod system;
