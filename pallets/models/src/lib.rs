@@ -71,7 +71,7 @@ use frame_support::{
 	traits::{
 		fungible::{self, Inspect, InspectHold, MutateHold},
 		tokens::Precision,
-		OnUnbalanced,
+		Imbalance, OnUnbalanced,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -829,7 +829,7 @@ impl<T: Config> Pallet<T> {
 		ModelGroups::<T>::try_mutate(model, |groups| groups.try_push(group))
 			.map_err(|_| Error::<T>::TooManyGroups)?;
 		g.members
-			.try_push(Member { owner: owner.clone(), model })
+			.try_push(GroupMember { owner: owner.clone(), model })
 			.map_err(|_| Error::<T>::GroupFull)?;
 		let activated = !g.active && g.can_certify();
 		g.active = g.can_certify();
@@ -1010,7 +1010,7 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 			owner,
 			target,
 		);
-		let slashed = fungible::Imbalance::peek(&credit);
+		let slashed = credit.peek();
 		T::Slashed::on_unbalanced(credit);
 
 		// Take it from bonded stake first, then from the latest unbonding chunks.

@@ -5,13 +5,13 @@ use dropbear_primitives::{
 	AgreementPolicy, Digest, InputSpec, ModelId, Task, VersionNumber, WeightsFormat,
 };
 use frame_support::{
-	traits::Get, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, RuntimeDebugNoBound,
+	traits::Get, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
 };
 use scale_info::TypeInfo;
 
 /// Stake an owner has bonded and stake on its way out.
 #[derive(
-	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, RuntimeDebugNoBound, TypeInfo, MaxEncodedLen,
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxChunks))]
 #[codec(mel_bound(Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
@@ -61,7 +61,7 @@ pub struct PendingVersion<BlockNumber> {
 
 /// A registered model.
 #[derive(
-	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, RuntimeDebugNoBound, TypeInfo, MaxEncodedLen,
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxNameLen))]
 #[codec(mel_bound(AccountId: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
@@ -88,14 +88,14 @@ where
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
-pub struct Member<AccountId> {
+pub struct GroupMember<AccountId> {
 	pub owner: AccountId,
 	pub model: ModelId,
 }
 
 /// A model group: models of different owners that serve the same task.
 #[derive(
-	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, RuntimeDebugNoBound, TypeInfo, MaxEncodedLen,
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxMembers))]
 #[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen))]
@@ -119,7 +119,7 @@ where
 	pub max_batch: u32,
 	/// Bond each member's owner commits to this group.
 	pub min_member_bond: Balance,
-	pub members: BoundedVec<Member<AccountId>, MaxMembers>,
+	pub members: BoundedVec<GroupMember<AccountId>, MaxMembers>,
 	/// Whether the group takes requests: at least `quorum` members.
 	pub active: bool,
 }

@@ -107,7 +107,8 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// The validators of the first session.
+		/// The validators of the first session. Leave empty only to let the
+		/// session pallet's genesis keys decide.
 		pub initial_validators: Vec<T::AccountId>,
 	}
 
@@ -119,8 +120,11 @@ pub mod pallet {
 			let mut set = self.initial_validators.clone();
 			set.sort();
 			set.dedup();
+			// An empty list leaves the first validators to the session pallet's
+			// genesis keys (and makes `GenesisConfig::default()` buildable); a
+			// list that is given must be a usable set.
 			assert!(
-				set.len() >= T::MinValidators::get() as usize,
+				set.is_empty() || set.len() >= T::MinValidators::get() as usize,
 				"genesis validator set is smaller than MinValidators"
 			);
 			let bounded: BoundedVec<_, T::MaxValidators> =
@@ -231,7 +235,7 @@ pub mod pallet {
 				"validator set is not sorted and unique"
 			);
 			ensure!(
-				set.len() >= T::MinValidators::get() as usize,
+				set.is_empty() || set.len() >= T::MinValidators::get() as usize,
 				"validator set is smaller than MinValidators"
 			);
 			Ok(())
@@ -278,7 +282,8 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 	}
 
 	fn new_session_genesis(_new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
-		Some(Self::validators())
+		let set = Self::validators();
+		(!set.is_empty()).then_some(set)
 	}
 
 	fn end_session(_end_index: SessionIndex) {}
