@@ -87,7 +87,7 @@ pub fn digits_input() -> InputSpec {
 /// workers replaces them with the digests of the TorchScript files those
 /// workers load (`models.models[i][4]` in the spec's genesis patch).
 pub fn demo_digest(name: &str) -> [u8; 32] {
-	sp_core::hashing::blake2_256(name.as_bytes())
+	<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(name.as_bytes()).0
 }
 
 /// Alice, Bob, Charlie and Dave own one digits model each, bonded, with their

@@ -22,19 +22,46 @@ pub fn call(pallet: &str, name: &str, args: Vec<Value>) -> Value {
 	Value::unnamed_variant(pallet, [Value::unnamed_variant(name, args)])
 }
 
-/// Sign `pallet.name(args)` with `signer`, submit it, and wait until it is in
-/// a finalized block and succeeded.
-pub async fn submit(api: &Api, signer: &Keypair, pallet: &str, name: &str, args: Vec<Value>) -> Result<()> {
+/// Events of one extrinsic: (pallet, event, fields).
+pub type Events = Vec<(String, String, Value)>;
+
+/// Sign `pallet.name(args)` with `signer`, submit it, wait until it is in a
+/// finalized block, and return its events, or the chain's error (named
+/// `Pallet::Error` by subxt) when it failed.
+pub async fn submit(
+	api: &Api,
+	signer: &Keypair,
+	pallet: &str,
+	name: &str,
+	args: Vec<Value>,
+) -> Result<Events> {
 	let payload = dynamic::tx(pallet, name, Value::unnamed_composite(args));
 	let at = api.at_current_block().await?;
-	at.transactions()
+	let events = at
+		.transactions()
 		.sign_and_submit_then_watch_default(&payload, signer)
 		.await
 		.with_context(|| format!("submitting {pallet}.{name}"))?
 		.wait_for_finalized_success()
 		.await
 		.with_context(|| format!("{pallet}.{name} did not succeed"))?;
-	Ok(())
+	let mut out = Vec::new();
+	for event in events.iter() {
+		let event = event?;
+		let fields = event.decode_fields_unchecked_as::<Value>()?;
+		out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields));
+	}
+	Ok(out)
+}
+
+/// A storage value at the best finalized block, decoded as a `Value`.
+pub async fn storage(api: &Api, pallet: &str, entry: &str, keys: Vec<Value>) -> Result<Option<Value>> {
+	let addr = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
+	let at = api.at_current_block().await?;
+	match at.storage().try_fetch(addr, keys).await? {
+		Some(v) => Ok(Some(v.decode()?)),
+		None => Ok(None),
+	}
 }
 
 /// `sudo.sudo(inner)` signed by the root key, and check that the inner call
