@@ -8,7 +8,8 @@ use sc_service::ChainType;
 pub type ChainSpec = sc_service::GenericChainSpec;
 
 fn wasm() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| "the runtime's Wasm blob was not built (SKIP_WASM_BUILD?)".to_string())
+	WASM_BINARY
+		.ok_or_else(|| "the runtime's Wasm blob was not built (SKIP_WASM_BUILD?)".to_string())
 }
 
 fn properties() -> sc_chain_spec::Properties {

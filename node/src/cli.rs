@@ -28,4 +28,9 @@ pub enum Subcommand {
 
 	/// Print the database's best and finalized blocks.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Run FRAME benchmarks (`benchmark pallet`) to produce weights.
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 }

@@ -6,9 +6,16 @@
 //! - [`InputSpec`]: the tensor a model takes (element type and shape), which
 //!   fixes how many bytes an input has.
 //! - [`AgreementPolicy`]: how members' outputs are compared (top-1 label,
-//!   sorted top-k labels, or an exact digest of the output tensor).
+//!   sorted top-k labels, or an exact digest of the output tensor), and
+//!   [`decide`], which turns members' outputs into a certificate or a
+//!   no-agreement outcome.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod agreement;
+pub use agreement::{decide, Decision, Output, OutputError, MAX_TOP_K};
 
 use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -30,7 +37,16 @@ pub const MAX_INPUT_ELEMENTS: u64 = 4 * 1024 * 1024;
 
 /// What a model computes.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Task {
@@ -49,7 +65,16 @@ impl Task {
 
 /// Element type of an input tensor.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DType {
@@ -118,7 +143,16 @@ impl InputSpec {
 
 /// Format of a model's weights file.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum WeightsFormat {
@@ -128,7 +162,16 @@ pub enum WeightsFormat {
 
 /// How members' outputs for one request are compared.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AgreementPolicy {

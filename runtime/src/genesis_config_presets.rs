@@ -7,11 +7,11 @@
 //! and the node's tests check that they still match.
 
 use crate::{
-	AccountId, Balance, BalancesConfig, ModelsConfig, RuntimeGenesisConfig, SessionKeys, MILLI_UNIT,
-	UNIT,
+	AccountId, Balance, BalancesConfig, ModelsConfig, RuntimeGenesisConfig, SessionKeys,
+	MILLI_UNIT, UNIT,
 };
-use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Task};
 use alloc::{vec, vec::Vec};
+use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Task};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -76,7 +76,8 @@ pub const DEMO_WORKERS: [[u8; 32]; 4] = [
 ];
 
 /// The demo models, one per owner, all classifying 8x8 handwritten digits.
-pub const DEMO_MODELS: [&str; 4] = ["digits-logreg", "digits-mlp", "digits-cnn-small", "digits-cnn-wide"];
+pub const DEMO_MODELS: [&str; 4] =
+	["digits-logreg", "digits-mlp", "digits-cnn-small", "digits-cnn-wide"];
 
 /// The input every demo model takes: one 8x8 grey image as f32.
 pub fn digits_input() -> InputSpec {
@@ -94,7 +95,8 @@ pub fn demo_digest(name: &str) -> [u8; 32] {
 /// worker keys authorized; the four models form group 0: top-1 agreement,
 /// quorum 3.
 fn marketplace() -> ModelsConfig {
-	let owners = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+	let owners =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 	let task = Task::ImageClassification { classes: 10 };
 	ModelsConfig {
 		owners: owners.iter().map(|o| (o.to_account_id(), DEMO_OWNER_BOND)).collect(),
@@ -113,7 +115,16 @@ fn marketplace() -> ModelsConfig {
 				)
 			})
 			.collect(),
-		groups: vec![(task, digits_input(), AgreementPolicy::Top1, 3, DEMO_PRICE, 64, DEMO_MIN_MEMBER_BOND, vec![0, 1, 2, 3])],
+		groups: vec![(
+			task,
+			digits_input(),
+			AgreementPolicy::Top1,
+			3,
+			DEMO_PRICE,
+			64,
+			DEMO_MIN_MEMBER_BOND,
+			vec![0, 1, 2, 3],
+		)],
 	}
 }
 
@@ -190,11 +201,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
 		_ => return None,
 	};
-	Some(
-		serde_json::to_string(&patch)
-			.unwrap_or_default()
-			.into_bytes(),
-	)
+	Some(serde_json::to_string(&patch).unwrap_or_default().into_bytes())
 }
 
 /// Names of the presets this runtime offers.

@@ -30,6 +30,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Before `apis`: the benchmark macros it uses are defined here.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -132,8 +136,7 @@ const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 /// Compute per block: 1 second of the 2-second slot, leaving the other half for
 /// import and propagation.
-const MAXIMUM_BLOCK_WEIGHT: Weight =
-	Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 
 /// Address format of extrinsics.
 pub type Address = MultiAddress<AccountId, ()>;

@@ -55,7 +55,12 @@ pub async fn submit(
 }
 
 /// A storage value at the best finalized block, decoded as a `Value`.
-pub async fn storage(api: &Api, pallet: &str, entry: &str, keys: Vec<Value>) -> Result<Option<Value>> {
+pub async fn storage(
+	api: &Api,
+	pallet: &str,
+	entry: &str,
+	keys: Vec<Value>,
+) -> Result<Option<Value>> {
 	let addr = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
 	let at = api.at_current_block().await?;
 	match at.storage().try_fetch(addr, keys).await? {
@@ -97,7 +102,10 @@ pub fn address(account: [u8; 32]) -> Value {
 }
 
 /// The session pallet's current validators, at the given block (best when None).
-pub async fn session_validators(api: &Api, at: Option<subxt::utils::H256>) -> Result<Vec<[u8; 32]>> {
+pub async fn session_validators(
+	api: &Api,
+	at: Option<subxt::utils::H256>,
+) -> Result<Vec<[u8; 32]>> {
 	let client = match at {
 		Some(hash) => api.at_block(hash).await?,
 		None => api.at_current_block().await?,

@@ -82,6 +82,18 @@ pub struct NodeSpec {
 }
 
 impl NodeSpec {
+	/// A `--dev` node: Alice validates alone.
+	pub fn dev() -> Self {
+		NodeSpec {
+			name: "dev".into(),
+			chain: "dev".into(),
+			dev_account: None,
+			validator: false,
+			node_key: None,
+			bootnodes: vec![],
+		}
+	}
+
 	/// A validator of the local chain using a dev account's keys and node key.
 	pub fn local_validator(name: &str) -> Self {
 		NodeSpec {
@@ -178,8 +190,12 @@ impl Node {
 				Err(e) if Instant::now() < deadline => {
 					let _ = e;
 					tokio::time::sleep(Duration::from_millis(250)).await;
-				},
-				Err(e) => bail!("{}: RPC did not come up: {e}; log: {}", self.spec.name, self.log_tail(20)),
+				}
+				Err(e) => bail!(
+					"{}: RPC did not come up: {e}; log: {}",
+					self.spec.name,
+					self.log_tail(20)
+				),
 			}
 		}
 	}
@@ -292,7 +308,7 @@ where
 	loop {
 		match check().await {
 			Ok(Some(v)) => return Ok(v),
-			Ok(None) => {},
+			Ok(None) => {}
 			Err(e) => last_error = Some(e),
 		}
 		if Instant::now() >= deadline {

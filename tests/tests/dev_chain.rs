@@ -7,15 +7,7 @@ use std::{process::Command, time::Duration};
 #[tokio::test]
 async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 	let dir = tempfile::tempdir().unwrap();
-	let spec = NodeSpec {
-		name: "dev".into(),
-		chain: "dev".into(),
-		dev_account: None,
-		validator: false,
-		node_key: None,
-		bootnodes: vec![],
-	};
-	let node = Node::start(spec, dir.path()).unwrap();
+	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	let finalized = wait_finalized(&node, 5, Duration::from_secs(90)).await.unwrap();
 
 	let client = node.rpc().await.unwrap();
@@ -23,7 +15,11 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 	assert!(best >= finalized, "best #{best} behind finalized #{finalized}");
 	// One validator finalizes alone: finality trails the head by a few blocks.
 	assert!(best - finalized <= 4, "finality lags: best #{best}, finalized #{finalized}");
-	assert!(node.log().contains("ParityDb"), "the node did not open ParityDB:\n{}", node.log_tail(30));
+	assert!(
+		node.log().contains("ParityDb"),
+		"the node did not open ParityDB:\n{}",
+		node.log_tail(30)
+	);
 }
 
 fn export_chain_spec(chain: &str) -> serde_json::Value {
@@ -31,15 +27,20 @@ fn export_chain_spec(chain: &str) -> serde_json::Value {
 		.args(["export-chain-spec", "--chain", chain])
 		.output()
 		.expect("export-chain-spec runs");
-	assert!(out.status.success(), "export-chain-spec failed: {}", String::from_utf8_lossy(&out.stderr));
+	assert!(
+		out.status.success(),
+		"export-chain-spec failed: {}",
+		String::from_utf8_lossy(&out.stderr)
+	);
 	serde_json::from_slice(&out.stdout).expect("chain spec is JSON")
 }
 
 /// The first value under `key` anywhere in `json`.
 fn find<'a>(json: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
 	match json {
-		serde_json::Value::Object(map) =>
-			map.get(key).or_else(|| map.values().find_map(|v| find(v, key))),
+		serde_json::Value::Object(map) => {
+			map.get(key).or_else(|| map.values().find_map(|v| find(v, key)))
+		}
 		serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, key)),
 		_ => None,
 	}
@@ -47,8 +48,12 @@ fn find<'a>(json: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Va
 
 fn peer_bytes(value: &serde_json::Value) -> Vec<u8> {
 	match value {
-		serde_json::Value::Array(items) => items.iter().map(|b| b.as_u64().unwrap() as u8).collect(),
-		serde_json::Value::String(hex_str) => hex::decode(hex_str.trim_start_matches("0x")).unwrap(),
+		serde_json::Value::Array(items) => {
+			items.iter().map(|b| b.as_u64().unwrap() as u8).collect()
+		}
+		serde_json::Value::String(hex_str) => {
+			hex::decode(hex_str.trim_start_matches("0x")).unwrap()
+		}
 		other => panic!("unexpected peer id encoding: {other}"),
 	}
 }

@@ -7,18 +7,6 @@ use std::{process::Command, time::Duration};
 use subxt::dynamic::{At, Value};
 use subxt_signer::sr25519::dev;
 
-fn dev_node(dir: &std::path::Path) -> Node {
-	let spec = NodeSpec {
-		name: "dev".into(),
-		chain: "dev".into(),
-		dev_account: None,
-		validator: false,
-		node_key: None,
-		bootnodes: vec![],
-	};
-	Node::start(spec, dir).unwrap()
-}
-
 fn ss58_of(suri: &str) -> String {
 	let out = Command::new(node_binary()).args(["key", "inspect", suri]).output().unwrap();
 	let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -29,14 +17,21 @@ fn ss58_of(suri: &str) -> String {
 
 #[test]
 fn demo_models_are_served_by_the_named_worker_keys() {
-	let out = Command::new(node_binary()).args(["export-chain-spec", "--chain", "local"]).output().unwrap();
+	let out = Command::new(node_binary())
+		.args(["export-chain-spec", "--chain", "local"])
+		.output()
+		.unwrap();
 	let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
 	let models = patch["models"]["models"].as_array().expect("models in the genesis patch");
 	assert_eq!(models.len(), 4);
 	for (entry, owner) in models.iter().zip(["Alice", "Bob", "Charlie", "Dave"]) {
 		assert_eq!(entry[0].as_str().unwrap(), ss58_of(&format!("//{owner}")), "owner of {entry}");
-		assert_eq!(entry[5].as_str().unwrap(), ss58_of(&format!("//{owner}-worker")), "worker of {entry}");
+		assert_eq!(
+			entry[5].as_str().unwrap(),
+			ss58_of(&format!("//{owner}-worker")),
+			"worker of {entry}"
+		);
 	}
 	let groups = patch["models"]["groups"].as_array().unwrap();
 	assert_eq!(groups.len(), 1);
@@ -51,12 +46,13 @@ fn number(v: &Value, field: &str) -> u128 {
 #[tokio::test]
 async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	let dir = tempfile::tempdir().unwrap();
-	let node = dev_node(dir.path());
+	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	node.rpc().await.unwrap();
 	let api = chain::connect(&node.ws_url()).await.unwrap();
 
 	// Group 0 from genesis takes requests: four members, quorum three.
-	let group = chain::storage(&api, "Models", "Groups", vec![Value::u128(0)]).await.unwrap().unwrap();
+	let group =
+		chain::storage(&api, "Models", "Groups", vec![Value::u128(0)]).await.unwrap().unwrap();
 	assert_eq!(group.at("active").and_then(|v| v.as_bool()), Some(true), "group 0: {group}");
 	assert_eq!(number(&group, "quorum"), 3);
 
@@ -66,7 +62,11 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 		&dev::alice(),
 		"Models",
 		"publish_version",
-		vec![Value::u128(0), Value::from_bytes([9u8; 32]), Value::unnamed_variant("TorchScript", [])],
+		vec![
+			Value::u128(0),
+			Value::from_bytes([9u8; 32]),
+			Value::unnamed_variant("TorchScript", []),
+		],
 	)
 	.await
 	.unwrap();
@@ -78,7 +78,8 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	let active_from = number(published, "active_from") as u32;
 
 	// Until its block, version 1 serves; from it, version 2.
-	let model = chain::storage(&api, "Models", "Models", vec![Value::u128(0)]).await.unwrap().unwrap();
+	let model =
+		chain::storage(&api, "Models", "Models", vec![Value::u128(0)]).await.unwrap().unwrap();
 	assert_eq!(number(&model, "current"), 1);
 	let current = wait_for("model 0 to switch to version 2", Duration::from_secs(60), || async {
 		let client = api.at_current_block().await?;
@@ -88,7 +89,11 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	})
 	.await
 	.unwrap();
-	assert!(current.0 >= u64::from(active_from), "version 2 served from #{} before #{active_from}", current.0);
+	assert!(
+		current.0 >= u64::from(active_from),
+		"version 2 served from #{} before #{active_from}",
+		current.0
+	);
 
 	// Bob may not publish Alice's model: the chain says why, by name.
 	let refused = chain::submit(
@@ -96,7 +101,11 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 		&dev::bob(),
 		"Models",
 		"publish_version",
-		vec![Value::u128(0), Value::from_bytes([7u8; 32]), Value::unnamed_variant("TorchScript", [])],
+		vec![
+			Value::u128(0),
+			Value::from_bytes([7u8; 32]),
+			Value::unnamed_variant("TorchScript", []),
+		],
 	)
 	.await
 	.expect_err("bob cannot publish alice's model");

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
 use super::*;
-use crate::Pallet as Models;
 use dropbear_primitives::{DType, InputSpec, Task, WeightsFormat};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Hooks};
@@ -22,8 +21,8 @@ fn stake<T: Config>() -> BalanceOf<T> {
 
 fn owner<T: Config>(index: u32) -> T::AccountId {
 	let who = funded::<T>("owner", index);
-	Models::<T>::do_admit(who.clone()).unwrap();
-	Models::<T>::do_bond(&who, stake::<T>()).unwrap();
+	Pallet::<T>::do_admit(who.clone()).unwrap();
+	Pallet::<T>::do_bond(&who, stake::<T>()).unwrap();
 	who
 }
 
@@ -41,17 +40,24 @@ fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
 
 /// A model of `owner` with an authorized worker.
 fn ready_model<T: Config>(owner: &T::AccountId, index: u32) -> ModelId {
-	let model = Models::<T>::do_register(owner, name::<T>(), task(), input(), [1; 32], WeightsFormat::TorchScript)
-		.unwrap();
+	let model = Pallet::<T>::do_register(
+		owner,
+		name::<T>(),
+		task(),
+		input(),
+		[1; 32],
+		WeightsFormat::TorchScript,
+	)
+	.unwrap();
 	let worker: T::AccountId = account("worker", index, 0);
-	Models::<T>::do_authorize_worker(owner, model, worker).unwrap();
+	Pallet::<T>::do_authorize_worker(owner, model, worker).unwrap();
 	model
 }
 
 /// A group whose capacity is `MaxMembers`, with members from owners
 /// `first..first + members`.
 fn group_with<T: Config>(members: u32, min_bond: BalanceOf<T>, first: u32) -> GroupId {
-	let group = Models::<T>::do_create_group(
+	let group = Pallet::<T>::do_create_group(
 		None,
 		task(),
 		input(),
@@ -65,7 +71,7 @@ fn group_with<T: Config>(members: u32, min_bond: BalanceOf<T>, first: u32) -> Gr
 	for i in first..first + members {
 		let o = owner::<T>(i);
 		let m = ready_model::<T>(&o, i);
-		Models::<T>::do_join(&o, group, m).unwrap();
+		Pallet::<T>::do_join(&o, group, m).unwrap();
 	}
 	group
 }
@@ -76,7 +82,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn admit_owner() -> Result<(), BenchmarkError> {
-		let origin = T::AdmitOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdmitOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("new", 0, 0);
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, who.clone());
@@ -90,7 +97,10 @@ mod benchmarks {
 		let amount = stake::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), amount);
-		assert_eq!(Owners::<T>::get(&who).unwrap().bonded, stake::<T>().saturating_mul(2u32.into()));
+		assert_eq!(
+			Owners::<T>::get(&who).unwrap().bonded,
+			stake::<T>().saturating_mul(2u32.into())
+		);
 	}
 
 	#[benchmark]
@@ -98,11 +108,14 @@ mod benchmarks {
 		let who = owner::<T>(0);
 		let one = T::Currency::minimum_balance();
 		for _ in 1..T::MaxUnbondingChunks::get() {
-			Models::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
+			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
 		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), one);
-		assert_eq!(Owners::<T>::get(&who).unwrap().unbonding.len() as u32, T::MaxUnbondingChunks::get());
+		assert_eq!(
+			Owners::<T>::get(&who).unwrap().unbonding.len() as u32,
+			T::MaxUnbondingChunks::get()
+		);
 	}
 
 	#[benchmark]
@@ -110,7 +123,7 @@ mod benchmarks {
 		let who = owner::<T>(0);
 		let one = T::Currency::minimum_balance();
 		for _ in 0..T::MaxUnbondingChunks::get() {
-			Models::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
+			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
 		}
 		let later = frame_system::Pallet::<T>::block_number() + T::UnbondingPeriod::get();
 		frame_system::Pallet::<T>::set_block_number(later);
@@ -123,7 +136,14 @@ mod benchmarks {
 	fn register_model() {
 		let who = owner::<T>(0);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), name::<T>(), task(), input(), [7; 32], WeightsFormat::TorchScript);
+		_(
+			RawOrigin::Signed(who),
+			name::<T>(),
+			task(),
+			input(),
+			[7; 32],
+			WeightsFormat::TorchScript,
+		);
 		assert!(Models::<T>::contains_key(0));
 	}
 
@@ -137,11 +157,21 @@ mod benchmarks {
 		let filler = owner::<T>(1);
 		for i in 1..T::MaxActivationsPerBlock::get() {
 			let m = ready_model::<T>(&filler, 10 + i);
-			Models::<T>::publish_version(RawOrigin::Signed(filler.clone()).into(), m, [2; 32], WeightsFormat::TorchScript)
-				.unwrap();
-		}
-		Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [3; 32], WeightsFormat::TorchScript)
+			Pallet::<T>::publish_version(
+				RawOrigin::Signed(filler.clone()).into(),
+				m,
+				[2; 32],
+				WeightsFormat::TorchScript,
+			)
 			.unwrap();
+		}
+		Pallet::<T>::publish_version(
+			RawOrigin::Signed(who.clone()).into(),
+			model,
+			[3; 32],
+			WeightsFormat::TorchScript,
+		)
+		.unwrap();
 		frame_system::Pallet::<T>::set_block_number(first_block - 1u32.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), model, [4; 32], WeightsFormat::TorchScript);
@@ -151,15 +181,20 @@ mod benchmarks {
 	#[benchmark]
 	fn retire_model(g: Linear<0, { T::MaxGroupsPerModel::get() }>) {
 		let who = owner::<T>(0);
-		Models::<T>::do_bond(&who, stake::<T>().saturating_mul(100u32.into())).unwrap();
+		Pallet::<T>::do_bond(&who, stake::<T>().saturating_mul(100u32.into())).unwrap();
 		let model = ready_model::<T>(&who, 0);
 		let members = T::MaxMembers::get().saturating_sub(1);
 		for i in 0..g {
 			let group = group_with::<T>(members, T::Currency::minimum_balance(), 1000 + i * 100);
-			Models::<T>::do_join(&who, group, model).unwrap();
+			Pallet::<T>::do_join(&who, group, model).unwrap();
 		}
-		Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [3; 32], WeightsFormat::TorchScript)
-			.unwrap();
+		Pallet::<T>::publish_version(
+			RawOrigin::Signed(who.clone()).into(),
+			model,
+			[3; 32],
+			WeightsFormat::TorchScript,
+		)
+		.unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), model);
 		assert!(Models::<T>::get(model).unwrap().retired);
@@ -189,7 +224,7 @@ mod benchmarks {
 	fn create_group() {
 		let who = owner::<T>(0);
 		let price: BalanceOf<T> = 1u32.into();
-		let bond: BalanceOf<T> = 1u32.into();
+		let min_bond: BalanceOf<T> = 1u32.into();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who),
@@ -199,7 +234,7 @@ mod benchmarks {
 			T::MaxMembers::get(),
 			price,
 			T::MaxBatchSize::get(),
-			bond,
+			min_bond,
 		);
 		assert!(Groups::<T>::contains_key(0));
 	}
@@ -228,16 +263,21 @@ mod benchmarks {
 		let who = owner::<T>(0);
 		for i in 0..n {
 			let model = ready_model::<T>(&who, i);
-			Models::<T>::publish_version(RawOrigin::Signed(who.clone()).into(), model, [5; 32], WeightsFormat::TorchScript)
-				.unwrap();
+			Pallet::<T>::publish_version(
+				RawOrigin::Signed(who.clone()).into(),
+				model,
+				[5; 32],
+				WeightsFormat::TorchScript,
+			)
+			.unwrap();
 		}
 		let due = frame_system::Pallet::<T>::block_number() + T::ActivationDelay::get();
 		#[block]
 		{
-			Models::<T>::on_initialize(due);
+			Pallet::<T>::on_initialize(due);
 		}
 		assert!(Activations::<T>::get(due).is_empty());
 	}
 
-	impl_benchmark_test_suite!(Models, crate::mock::new_bench_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

@@ -86,7 +86,8 @@ const LOG_TARGET: &str = "runtime::models";
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// Negative imbalance from a slash, handed to [`Config::Slashed`].
-pub type CreditOf<T> = fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+pub type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 /// An owner's bond record.
 pub type OwnerOf<T> = OwnerInfo<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxUnbondingChunks>;
 /// A model record.
@@ -208,13 +209,8 @@ pub mod pallet {
 
 	/// The groups each model is a member of.
 	#[pallet::storage]
-	pub type ModelGroups<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		ModelId,
-		BoundedVec<GroupId, T::MaxGroupsPerModel>,
-		ValueQuery,
-	>;
+	pub type ModelGroups<T: Config> =
+		StorageMap<_, Twox64Concat, ModelId, BoundedVec<GroupId, T::MaxGroupsPerModel>, ValueQuery>;
 
 	/// The id the next group gets.
 	#[pallet::storage]
@@ -233,7 +229,16 @@ pub mod pallet {
 		pub models: Vec<(T::AccountId, Vec<u8>, Task, InputSpec, Digest, Option<T::AccountId>)>,
 		/// Groups: task, input spec, policy, quorum, price, max batch, minimum
 		/// member bond, member models (by index in `models`).
-		pub groups: Vec<(Task, InputSpec, AgreementPolicy, u32, BalanceOf<T>, u32, BalanceOf<T>, Vec<ModelId>)>,
+		pub groups: Vec<(
+			Task,
+			InputSpec,
+			AgreementPolicy,
+			u32,
+			BalanceOf<T>,
+			u32,
+			BalanceOf<T>,
+			Vec<ModelId>,
+		)>,
 	}
 
 	#[pallet::genesis_build]
@@ -298,7 +303,12 @@ pub mod pallet {
 		/// An owner's bond was slashed.
 		OwnerSlashed { owner: T::AccountId, amount: BalanceOf<T> },
 		/// A model was registered; its first version serves at once.
-		ModelRegistered { model: ModelId, owner: T::AccountId, version: VersionNumber, digest: Digest },
+		ModelRegistered {
+			model: ModelId,
+			owner: T::AccountId,
+			version: VersionNumber,
+			digest: Digest,
+		},
 		/// A new version was published; it serves from block `active_from`.
 		VersionPublished {
 			model: ModelId,
@@ -371,7 +381,7 @@ pub mod pallet {
 		InvalidQuorum,
 		/// The batch size must be between 1 and `MaxBatchSize`.
 		InvalidBatchSize,
-		/// TopK needs 1 <= k < classes.
+		/// TopK needs 1 <= k < classes and k <= 16.
 		InvalidPolicy,
 		/// No group with this id.
 		UnknownGroup,
@@ -405,7 +415,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxMembers::get() >= 1, "a group needs room for members");
 			assert!(T::MaxBatchSize::get() >= 1, "batches need room for requests");
-			assert!(!T::ActivationDelay::get().is_zero(), "versions must activate after publication");
+			assert!(
+				!T::ActivationDelay::get().is_zero(),
+				"versions must activate after publication"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -437,7 +450,10 @@ pub mod pallet {
 		/// Complexity: O(1).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::bond())]
-		pub fn bond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+		pub fn bond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_bond(&owner, amount)
 		}
@@ -451,10 +467,14 @@ pub mod pallet {
 		/// Complexity: O(1).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::unbond())]
-		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+		pub fn unbond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let until = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			let until =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 			Owners::<T>::try_mutate(&owner, |info| -> DispatchResult {
 				let info = info.as_mut().ok_or(Error::<T>::NotOwner)?;
 				let left = info.bonded.checked_sub(&amount).ok_or(Error::<T>::InsufficientBond)?;
@@ -479,21 +499,22 @@ pub mod pallet {
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let amount = Owners::<T>::try_mutate(&owner, |info| -> Result<BalanceOf<T>, DispatchError> {
-				let info = info.as_mut().ok_or(Error::<T>::NotOwner)?;
-				let mut matured = BalanceOf::<T>::zero();
-				info.unbonding.retain(|chunk| {
-					if chunk.until <= now {
-						// Chunks sum to at most the held balance: no overflow.
-						matured = matured.saturating_add(chunk.amount);
-						false
-					} else {
-						true
-					}
-				});
-				ensure!(!matured.is_zero(), Error::<T>::NothingToWithdraw);
-				Ok(matured)
-			})?;
+			let amount =
+				Owners::<T>::try_mutate(&owner, |info| -> Result<BalanceOf<T>, DispatchError> {
+					let info = info.as_mut().ok_or(Error::<T>::NotOwner)?;
+					let mut matured = BalanceOf::<T>::zero();
+					info.unbonding.retain(|chunk| {
+						if chunk.until <= now {
+							// Chunks sum to at most the held balance: no overflow.
+							matured = matured.saturating_add(chunk.amount);
+							false
+						} else {
+							true
+						}
+					});
+					ensure!(!matured.is_zero(), Error::<T>::NothingToWithdraw);
+					Ok(matured)
+				})?;
 			T::Currency::release(&HoldReason::Bond.into(), &owner, amount, Precision::BestEffort)?;
 			Self::deposit_event(Event::Withdrawn { owner, amount });
 			Ok(())
@@ -548,7 +569,7 @@ pub mod pallet {
 				Some(old) => {
 					Activations::<T>::mutate(old.active_from, |due| due.retain(|m| *m != model));
 					(old.version, true)
-				},
+				}
 				None => (info.current.checked_add(1).ok_or(Error::<T>::Overflow)?, false),
 			};
 			Activations::<T>::try_mutate(active_from, |due| due.try_push(model))
@@ -562,9 +583,19 @@ pub mod pallet {
 			Models::<T>::insert(model, info);
 
 			if replaced {
-				Self::deposit_event(Event::PendingVersionReplaced { model, version, digest, active_from });
+				Self::deposit_event(Event::PendingVersionReplaced {
+					model,
+					version,
+					digest,
+					active_from,
+				});
 			} else {
-				Self::deposit_event(Event::VersionPublished { model, version, digest, active_from });
+				Self::deposit_event(Event::VersionPublished {
+					model,
+					version,
+					digest,
+					active_from,
+				});
 			}
 			Ok(())
 		}
@@ -637,7 +668,7 @@ pub mod pallet {
 		///
 		/// - Origin: root, or Signed by an admitted owner.
 		/// - `task`, `input`: what member models must serve.
-		/// - `policy`: how answers are compared; `TopK(k)` needs 1 <= k < classes.
+		/// - `policy`: how answers are compared; `TopK(k)` needs 1 <= k < classes, k <= 16.
 		/// - `quorum`: equal answers needed to certify, 1..=MaxMembers.
 		/// - `price`: fee per request. `max_batch`: 1..=MaxBatchSize.
 		/// - `min_member_bond`: bond each member's owner commits to the group.
@@ -659,8 +690,17 @@ pub mod pallet {
 			if let Some(who) = &creator {
 				ensure!(Owners::<T>::contains_key(who), Error::<T>::NotOwner);
 			}
-			Self::do_create_group(creator, task, input, policy, quorum, price, max_batch, min_member_bond)
-				.map(|_| ())
+			Self::do_create_group(
+				creator,
+				task,
+				input,
+				policy,
+				quorum,
+				price,
+				max_batch,
+				min_member_bond,
+			)
+			.map(|_| ())
 		}
 
 		/// Put `model` into `group`. The owner's bonded stake must cover this group's
@@ -754,11 +794,20 @@ impl<T: Config> Pallet<T> {
 				retired: false,
 			},
 		);
-		Self::deposit_event(Event::ModelRegistered { model, owner: owner.clone(), version, digest });
+		Self::deposit_event(Event::ModelRegistered {
+			model,
+			owner: owner.clone(),
+			version,
+			digest,
+		});
 		Ok(model)
 	}
 
-	fn do_authorize_worker(owner: &T::AccountId, model: ModelId, worker: T::AccountId) -> DispatchResult {
+	fn do_authorize_worker(
+		owner: &T::AccountId,
+		model: ModelId,
+		worker: T::AccountId,
+	) -> DispatchResult {
 		let mut info = Self::owned_model(owner, model)?;
 		ensure!(!Workers::<T>::contains_key(&worker), Error::<T>::WorkerInUse);
 		if let Some(old) = info.worker.replace(worker.clone()) {
@@ -787,7 +836,12 @@ impl<T: Config> Pallet<T> {
 		ensure!((1..=T::MaxMembers::get()).contains(&quorum), Error::<T>::InvalidQuorum);
 		ensure!((1..=T::MaxBatchSize::get()).contains(&max_batch), Error::<T>::InvalidBatchSize);
 		if let AgreementPolicy::TopK(k) = policy {
-			ensure!(k >= 1 && u32::from(k) < task.classes(), Error::<T>::InvalidPolicy);
+			ensure!(
+				k >= 1
+					&& u32::from(k) < task.classes()
+					&& u32::from(k) <= dropbear_primitives::MAX_TOP_K,
+				Error::<T>::InvalidPolicy
+			);
 		}
 		let group = NextGroupId::<T>::get();
 		NextGroupId::<T>::put(group.checked_add(1).ok_or(Error::<T>::Overflow)?);
@@ -821,7 +875,8 @@ impl<T: Config> Pallet<T> {
 
 		Owners::<T>::try_mutate(owner, |o| -> DispatchResult {
 			let o = o.as_mut().ok_or(Error::<T>::NotOwner)?;
-			let backing = o.backing.checked_add(&g.min_member_bond).ok_or(Error::<T>::InsufficientBond)?;
+			let backing =
+				o.backing.checked_add(&g.min_member_bond).ok_or(Error::<T>::InsufficientBond)?;
 			ensure!(o.bonded >= backing, Error::<T>::InsufficientBond);
 			o.backing = backing;
 			Ok(())
@@ -879,13 +934,13 @@ impl<T: Config> Pallet<T> {
 				Some(p) if p.active_from == now => {
 					info.current = p.version;
 					Self::deposit_event(Event::VersionActivated { model, version: p.version });
-				},
+				}
 				// Not due now (the queue and the record disagree): keep it; try-state
 				// flags this, and nothing serves an inconsistent version.
 				other => {
 					log::error!(target: LOG_TARGET, "model {model}: activation at {now:?} found {other:?}");
 					info.pending = other;
-				},
+				}
 			}
 		});
 	}
@@ -926,7 +981,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(!model.retired, "retired model in a group");
 				ensure!(!owners.contains(&m.owner), "two models of one owner in a group");
 				owners.push(m.owner.clone());
-				ensure!(ModelGroups::<T>::get(m.model).contains(&group), "ModelGroups misses a membership");
+				ensure!(
+					ModelGroups::<T>::get(m.model).contains(&group),
+					"ModelGroups misses a membership"
+				);
 				let b = backing.entry(m.owner.clone()).or_insert_with(Zero::zero);
 				*b = b.saturating_add(g.min_member_bond);
 			}
@@ -934,7 +992,10 @@ impl<T: Config> Pallet<T> {
 		for (model, groups) in ModelGroups::<T>::iter() {
 			for group in groups {
 				let g = Groups::<T>::get(group).ok_or("ModelGroups names a missing group")?;
-				ensure!(g.members.iter().any(|m| m.model == model), "ModelGroups names a non-membership");
+				ensure!(
+					g.members.iter().any(|m| m.model == model),
+					"ModelGroups names a non-membership"
+				);
 			}
 		}
 		for (owner, info) in Owners::<T>::iter() {
@@ -953,10 +1014,19 @@ impl<T: Config> Pallet<T> {
 				ensure!(Workers::<T>::get(w) == Some(model), "model's worker is not registered");
 			}
 			if let Some(p) = &info.pending {
-				ensure!(Activations::<T>::get(p.active_from).contains(&model), "pending version not queued");
-				ensure!(Versions::<T>::contains_key(model, p.version), "pending version has no record");
+				ensure!(
+					Activations::<T>::get(p.active_from).contains(&model),
+					"pending version not queued"
+				);
+				ensure!(
+					Versions::<T>::contains_key(model, p.version),
+					"pending version has no record"
+				);
 			}
-			ensure!(Versions::<T>::contains_key(model, info.current), "current version has no record");
+			ensure!(
+				Versions::<T>::contains_key(model, info.current),
+				"current version has no record"
+			);
 		}
 		Ok(())
 	}

@@ -4,10 +4,7 @@
 
 use crate as pallet_models;
 use dropbear_primitives::{DType, InputSpec, Task};
-use frame_support::{
-	derive_impl, parameter_types,
-	traits::ConstU32,
-};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -54,7 +51,6 @@ impl pallet_models::Config for Test {
 	type MaxActivationsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 }
-
 
 /// Owners 1..=5 start admitted with 1_000 bonded from 10_000 free; 9 has funds
 /// but is no owner.

@@ -5,7 +5,7 @@ use dropbear_primitives::{
 	AgreementPolicy, Digest, InputSpec, ModelId, Task, VersionNumber, WeightsFormat,
 };
 use frame_support::{
-	traits::Get, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
 

@@ -247,7 +247,7 @@ pub mod pallet {
 				Ok(at) if set.len() > T::MinValidators::get() as usize => {
 					set.remove(at);
 					Some(true)
-				},
+				}
 				Ok(_) => Some(false),
 				Err(_) => None,
 			});
@@ -255,14 +255,17 @@ pub mod pallet {
 				Some(true) => {
 					ChangePlanned::<T>::put(true);
 					log::warn!(target: LOG_TARGET, "validator {who:?} removed for an offence");
-					Self::deposit_event(Event::ValidatorRemovedForOffence { who: who.clone(), session });
-				},
+					Self::deposit_event(Event::ValidatorRemovedForOffence {
+						who: who.clone(),
+						session,
+					});
+				}
 				Some(false) => {
 					log::warn!(target: LOG_TARGET, "offender {who:?} kept: set at its minimum");
 					Self::deposit_event(Event::OffenderKept { who: who.clone(), session });
-				},
+				}
 				// Already gone (reported twice, or removed by root meanwhile).
-				None => {},
+				None => {}
 			}
 		}
 	}
@@ -310,8 +313,8 @@ impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for
 	fn start_session(_start_index: SessionIndex) {}
 }
 
-impl<T: Config, Reporter, Identification> OnOffenceHandler<Reporter, (T::AccountId, Identification), Weight>
-	for Pallet<T>
+impl<T: Config, Reporter, Identification>
+	OnOffenceHandler<Reporter, (T::AccountId, Identification), Weight> for Pallet<T>
 {
 	fn on_offence(
 		offenders: &[OffenceDetails<Reporter, (T::AccountId, Identification)>],

@@ -25,7 +25,9 @@ fn report(offenders: &[u64], session: u32) {
 		.map(|o| OffenceDetails { offender: (*o, ()), reporters: vec![] })
 		.collect();
 	let fractions = vec![Perbill::zero(); details.len()];
-	<ValidatorSet as OnOffenceHandler<u64, (u64, ()), _>>::on_offence(&details, &fractions, session);
+	<ValidatorSet as OnOffenceHandler<u64, (u64, ()), _>>::on_offence(
+		&details, &fractions, session,
+	);
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! values, the set bounded by `MaxValidators`) plus a fixed execution allowance;
 //! the set is tiny and the calls are root-only, so they are not on any hot path.
 
-use frame_support::{traits::Get, weights::Weight};
 use core::marker::PhantomData;
+use frame_support::{traits::Get, weights::Weight};
 
 /// Weight functions needed by this pallet.
 pub trait WeightInfo {

@@ -22,4 +22,3 @@ impl pallet_models::Config for Runtime {
 	type MaxActivationsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 }
-

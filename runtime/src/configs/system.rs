@@ -5,12 +5,12 @@ use crate::{
 	RuntimeEvent, RuntimeOrigin, RuntimeTask, MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO,
 	SLOT_DURATION, VERSION,
 };
+use frame_support::dispatch::DispatchClass;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
 	weights::constants::ParityDbWeight,
 };
-use frame_support::dispatch::DispatchClass;
 use sp_version::RuntimeVersion;
 
 /// Largest block, in bytes.

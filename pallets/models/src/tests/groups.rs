@@ -6,7 +6,12 @@ use dropbear_primitives::{DType, InputSpec, Task};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
 
-fn create(origin: RuntimeOrigin, policy: AgreementPolicy, quorum: u32, max_batch: u32) -> frame_support::dispatch::DispatchResult {
+fn create(
+	origin: RuntimeOrigin,
+	policy: AgreementPolicy,
+	quorum: u32,
+	max_batch: u32,
+) -> frame_support::dispatch::DispatchResult {
 	Models::create_group(origin, digits_task(), digits_input(), policy, quorum, 10, max_batch, 100)
 }
 
@@ -18,21 +23,61 @@ fn root_or_an_owner_creates_groups() {
 		assert_ok!(create(RuntimeOrigin::signed(2), AgreementPolicy::TopK(3), 2, 8));
 		assert_eq!(last_event(), Event::GroupCreated { group: 1, creator: Some(2) });
 		let g = Groups::<Test>::get(1).unwrap();
-		assert_eq!((g.quorum, g.price, g.max_batch, g.min_member_bond, g.active), (2, 10, 8, 100, false));
+		assert_eq!(
+			(g.quorum, g.price, g.max_batch, g.min_member_bond, g.active),
+			(2, 10, 8, 100, false)
+		);
 	});
 }
 
 #[test]
 fn create_group_errors() {
 	ExtBuilder::build_and_execute(|| {
-		assert_noop!(create(RuntimeOrigin::signed(OUTSIDER), AgreementPolicy::Top1, 2, 8), Error::<Test>::NotOwner);
-		assert_noop!(create(RuntimeOrigin::none(), AgreementPolicy::Top1, 2, 8), DispatchError::BadOrigin);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::Top1, 0, 8), Error::<Test>::InvalidQuorum);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::Top1, 6, 8), Error::<Test>::InvalidQuorum);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::Top1, 2, 0), Error::<Test>::InvalidBatchSize);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::Top1, 2, 65), Error::<Test>::InvalidBatchSize);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::TopK(0), 2, 8), Error::<Test>::InvalidPolicy);
-		assert_noop!(create(RuntimeOrigin::root(), AgreementPolicy::TopK(10), 2, 8), Error::<Test>::InvalidPolicy);
+		assert_noop!(
+			create(RuntimeOrigin::signed(OUTSIDER), AgreementPolicy::Top1, 2, 8),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			create(RuntimeOrigin::none(), AgreementPolicy::Top1, 2, 8),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::Top1, 0, 8),
+			Error::<Test>::InvalidQuorum
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::Top1, 6, 8),
+			Error::<Test>::InvalidQuorum
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::Top1, 2, 0),
+			Error::<Test>::InvalidBatchSize
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::Top1, 2, 65),
+			Error::<Test>::InvalidBatchSize
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::TopK(0), 2, 8),
+			Error::<Test>::InvalidPolicy
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), AgreementPolicy::TopK(10), 2, 8),
+			Error::<Test>::InvalidPolicy
+		);
+		assert_noop!(
+			Models::create_group(
+				RuntimeOrigin::root(),
+				Task::ImageClassification { classes: 1000 },
+				digits_input(),
+				AgreementPolicy::TopK(17),
+				2,
+				10,
+				8,
+				0
+			),
+			Error::<Test>::InvalidPolicy
+		);
 		assert_noop!(
 			Models::create_group(
 				RuntimeOrigin::root(),
@@ -48,7 +93,16 @@ fn create_group_errors() {
 		);
 		let bad = InputSpec { dtype: DType::U8, shape: vec![0].try_into().unwrap() };
 		assert_noop!(
-			Models::create_group(RuntimeOrigin::root(), digits_task(), bad, AgreementPolicy::Top1, 1, 10, 8, 0),
+			Models::create_group(
+				RuntimeOrigin::root(),
+				digits_task(),
+				bad,
+				AgreementPolicy::Top1,
+				1,
+				10,
+				8,
+				0
+			),
 			Error::<Test>::InvalidInputSpec
 		);
 	});
@@ -61,7 +115,11 @@ fn a_group_activates_at_its_quorum_and_fills_up_to_two_q_minus_one() {
 		let models: Vec<_> = OWNERS.iter().map(|o| ready_model(*o)).collect();
 		for (i, (owner, model)) in OWNERS.iter().zip(&models).enumerate() {
 			assert_ok!(Models::join_group(RuntimeOrigin::signed(*owner), group, *model));
-			assert!(events().contains(&Event::MemberJoined { group, model: *model, owner: *owner }));
+			assert!(events().contains(&Event::MemberJoined {
+				group,
+				model: *model,
+				owner: *owner
+			}));
 			let active = Groups::<Test>::get(group).unwrap().active;
 			assert_eq!(active, i + 1 >= 3, "active after {} members", i + 1);
 			if i + 1 == 3 {
@@ -73,7 +131,10 @@ fn a_group_activates_at_its_quorum_and_fills_up_to_two_q_minus_one() {
 		assert_ok!(Models::admit_owner(RuntimeOrigin::root(), OUTSIDER));
 		assert_ok!(Models::bond(RuntimeOrigin::signed(OUTSIDER), 500));
 		let late = ready_model(OUTSIDER);
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(OUTSIDER), group, late), Error::<Test>::GroupFull);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(OUTSIDER), group, late),
+			Error::<Test>::GroupFull
+		);
 	});
 }
 
@@ -102,12 +163,21 @@ fn join_errors() {
 	ExtBuilder::build_and_execute(|| {
 		let group = digits_group(2);
 		let model = ready_model(1);
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(1), 9, model), Error::<Test>::UnknownGroup);
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(2), group, model), Error::<Test>::NotModelOwner);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(1), 9, model),
+			Error::<Test>::UnknownGroup
+		);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(2), group, model),
+			Error::<Test>::NotModelOwner
+		);
 
 		// No worker.
 		assert_ok!(Models::revoke_worker(RuntimeOrigin::signed(1), model));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(1), group, model), Error::<Test>::NoWorker);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(1), group, model),
+			Error::<Test>::NoWorker
+		);
 		assert_ok!(Models::authorize_worker(RuntimeOrigin::signed(1), model, worker_of(1)));
 
 		// A second model of the same owner.
@@ -138,7 +208,10 @@ fn join_errors() {
 			crate::WeightsFormat::TorchScript
 		));
 		assert_ok!(Models::authorize_worker(RuntimeOrigin::signed(2), other_task, 202));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(2), group, other_task), Error::<Test>::TaskMismatch);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(2), group, other_task),
+			Error::<Test>::TaskMismatch
+		);
 		let other_input = crate::NextModelId::<Test>::get();
 		assert_ok!(Models::register_model(
 			RuntimeOrigin::signed(3),
@@ -149,23 +222,35 @@ fn join_errors() {
 			crate::WeightsFormat::TorchScript
 		));
 		assert_ok!(Models::authorize_worker(RuntimeOrigin::signed(3), other_input, 203));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(3), group, other_input), Error::<Test>::InputMismatch);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(3), group, other_input),
+			Error::<Test>::InputMismatch
+		);
 
 		// Not enough bond for another membership.
 		let m4 = ready_model(4);
 		assert_ok!(Models::unbond(RuntimeOrigin::signed(4), START_BOND - 50));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(4), group, m4), Error::<Test>::InsufficientBond);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(4), group, m4),
+			Error::<Test>::InsufficientBond
+		);
 
 		// Too many groups for one model (MaxGroupsPerModel = 2).
 		let g2 = digits_group(1);
 		let g3 = digits_group(1);
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), g2, model));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(1), g3, model), Error::<Test>::TooManyGroups);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(1), g3, model),
+			Error::<Test>::TooManyGroups
+		);
 
 		// Retired models cannot join.
 		let m5 = ready_model(5);
 		assert_ok!(Models::retire_model(RuntimeOrigin::signed(5), m5));
-		assert_noop!(Models::join_group(RuntimeOrigin::signed(5), group, m5), Error::<Test>::ModelRetired);
+		assert_noop!(
+			Models::join_group(RuntimeOrigin::signed(5), group, m5),
+			Error::<Test>::ModelRetired
+		);
 	});
 }
 
@@ -174,9 +259,18 @@ fn leave_errors() {
 	ExtBuilder::build_and_execute(|| {
 		let group = digits_group(2);
 		let model = ready_model(1);
-		assert_noop!(Models::leave_group(RuntimeOrigin::signed(1), group, model), Error::<Test>::NotMember);
-		assert_noop!(Models::leave_group(RuntimeOrigin::signed(1), 7, model), Error::<Test>::UnknownGroup);
+		assert_noop!(
+			Models::leave_group(RuntimeOrigin::signed(1), group, model),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			Models::leave_group(RuntimeOrigin::signed(1), 7, model),
+			Error::<Test>::UnknownGroup
+		);
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, model));
-		assert_noop!(Models::leave_group(RuntimeOrigin::signed(2), group, model), Error::<Test>::NotModelOwner);
+		assert_noop!(
+			Models::leave_group(RuntimeOrigin::signed(2), group, model),
+			Error::<Test>::NotModelOwner
+		);
 	});
 }

@@ -1,14 +1,19 @@
 //! Unit tests on the mock runtime, one file per topic. Each test runs through
 //! `ExtBuilder::build_and_execute`, which checks the invariants afterwards.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 mod groups;
 mod models;
 mod owners;
 mod registry;
 
-use crate::{mock::*, Event, ModelId, GroupId, AgreementPolicy};
+use crate::{mock::*, AgreementPolicy, Event, GroupId, ModelId};
 use frame_support::assert_ok;
 
 pub fn events() -> Vec<Event<Test>> {

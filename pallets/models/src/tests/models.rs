@@ -1,11 +1,18 @@
 //! Registering, versions and their activation across blocks, retiring, workers.
 
 use super::*;
-use crate::{Activations, Error, Models as ModelsStore, PendingVersion, Versions, Workers, WeightsFormat};
+use crate::{
+	Activations, Error, Models as ModelsStore, PendingVersion, Versions, WeightsFormat, Workers,
+};
 use dropbear_primitives::{DType, InputSpec, Task};
 use frame_support::{assert_noop, assert_ok};
 
-fn register(owner: u64, name: &[u8], task: Task, input: InputSpec) -> frame_support::dispatch::DispatchResult {
+fn register(
+	owner: u64,
+	name: &[u8],
+	task: Task,
+	input: InputSpec,
+) -> frame_support::dispatch::DispatchResult {
 	Models::register_model(
 		RuntimeOrigin::signed(owner),
 		name.to_vec().try_into().unwrap(),
@@ -20,7 +27,10 @@ fn register(owner: u64, name: &[u8], task: Task, input: InputSpec) -> frame_supp
 fn registering_a_model_makes_version_one_serve_at_once() {
 	ExtBuilder::build_and_execute(|| {
 		assert_ok!(register(1, b"logreg", digits_task(), digits_input()));
-		assert_eq!(last_event(), Event::ModelRegistered { model: 0, owner: 1, version: 1, digest: digest(7) });
+		assert_eq!(
+			last_event(),
+			Event::ModelRegistered { model: 0, owner: 1, version: 1, digest: digest(7) }
+		);
 		let info = ModelsStore::<Test>::get(0).unwrap();
 		assert_eq!((info.owner, info.current, info.pending), (1, 1, None));
 		let record = Versions::<Test>::get(0, 1).unwrap();
@@ -33,7 +43,10 @@ fn registering_a_model_makes_version_one_serve_at_once() {
 #[test]
 fn register_errors() {
 	ExtBuilder::build_and_execute(|| {
-		assert_noop!(register(OUTSIDER, b"x", digits_task(), digits_input()), Error::<Test>::NotOwner);
+		assert_noop!(
+			register(OUTSIDER, b"x", digits_task(), digits_input()),
+			Error::<Test>::NotOwner
+		);
 		assert_noop!(register(1, b"", digits_task(), digits_input()), Error::<Test>::EmptyName);
 		assert_noop!(
 			register(1, b"x", Task::ImageClassification { classes: 1 }, digits_input()),
@@ -50,7 +63,12 @@ fn register_errors() {
 fn a_published_version_activates_at_its_block_not_before() {
 	ExtBuilder::build_and_execute(|| {
 		let model = ready_model(1);
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(42), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(42),
+			WeightsFormat::TorchScript
+		));
 		assert_eq!(
 			last_event(),
 			Event::VersionPublished { model, version: 2, digest: digest(42), active_from: 4 }
@@ -76,9 +94,19 @@ fn a_published_version_activates_at_its_block_not_before() {
 fn publishing_again_before_activation_replaces_the_pending_version() {
 	ExtBuilder::build_and_execute(|| {
 		let model = ready_model(1);
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(42), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(42),
+			WeightsFormat::TorchScript
+		));
 		run_to_block(2);
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(43), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(43),
+			WeightsFormat::TorchScript
+		));
 		assert_eq!(
 			last_event(),
 			Event::PendingVersionReplaced { model, version: 2, digest: digest(43), active_from: 5 }
@@ -90,7 +118,12 @@ fn publishing_again_before_activation_replaces_the_pending_version() {
 		assert_eq!(ModelsStore::<Test>::get(model).unwrap().current, 2);
 		assert_eq!(Versions::<Test>::get(model, 2).unwrap().digest, digest(43));
 		// After activation a new publish is version 3.
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(44), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(44),
+			WeightsFormat::TorchScript
+		));
 		assert_eq!(ModelsStore::<Test>::get(model).unwrap().pending.unwrap().version, 3);
 	});
 }
@@ -102,23 +135,53 @@ fn publish_errors() {
 		let m2 = ready_model(2);
 		let m3 = ready_model(3);
 		assert_noop!(
-			Models::publish_version(RuntimeOrigin::signed(2), model, digest(1), WeightsFormat::TorchScript),
+			Models::publish_version(
+				RuntimeOrigin::signed(2),
+				model,
+				digest(1),
+				WeightsFormat::TorchScript
+			),
 			Error::<Test>::NotModelOwner
 		);
 		assert_noop!(
-			Models::publish_version(RuntimeOrigin::signed(1), 99, digest(1), WeightsFormat::TorchScript),
+			Models::publish_version(
+				RuntimeOrigin::signed(1),
+				99,
+				digest(1),
+				WeightsFormat::TorchScript
+			),
 			Error::<Test>::UnknownModel
 		);
 		// Two activations fit in one block; the third is refused with nothing changed.
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(1), WeightsFormat::TorchScript));
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(2), m2, digest(1), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(1),
+			WeightsFormat::TorchScript
+		));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(2),
+			m2,
+			digest(1),
+			WeightsFormat::TorchScript
+		));
 		assert_noop!(
-			Models::publish_version(RuntimeOrigin::signed(3), m3, digest(1), WeightsFormat::TorchScript),
+			Models::publish_version(
+				RuntimeOrigin::signed(3),
+				m3,
+				digest(1),
+				WeightsFormat::TorchScript
+			),
 			Error::<Test>::ActivationQueueFull
 		);
 		assert_ok!(Models::retire_model(RuntimeOrigin::signed(1), model));
 		assert_noop!(
-			Models::publish_version(RuntimeOrigin::signed(1), model, digest(1), WeightsFormat::TorchScript),
+			Models::publish_version(
+				RuntimeOrigin::signed(1),
+				model,
+				digest(1),
+				WeightsFormat::TorchScript
+			),
 			Error::<Test>::ModelRetired
 		);
 	});
@@ -135,7 +198,12 @@ fn retiring_a_model_leaves_its_groups_revokes_its_worker_and_cancels_its_pending
 			assert_ok!(Models::join_group(RuntimeOrigin::signed(1), g, model));
 		}
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(2), g1, other));
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(1), model, digest(9), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(1),
+			model,
+			digest(9),
+			WeightsFormat::TorchScript
+		));
 
 		assert_ok!(Models::retire_model(RuntimeOrigin::signed(1), model));
 		let evs = events();
@@ -148,8 +216,14 @@ fn retiring_a_model_leaves_its_groups_revokes_its_worker_and_cancels_its_pending
 		assert!(Workers::<Test>::get(worker_of(1)).is_none());
 		assert!(Activations::<Test>::get(4).is_empty());
 		assert_eq!(crate::Owners::<Test>::get(1).unwrap().backing, 0);
-		assert_noop!(Models::retire_model(RuntimeOrigin::signed(1), model), Error::<Test>::ModelRetired);
-		assert_noop!(Models::retire_model(RuntimeOrigin::signed(1), other), Error::<Test>::NotModelOwner);
+		assert_noop!(
+			Models::retire_model(RuntimeOrigin::signed(1), model),
+			Error::<Test>::ModelRetired
+		);
+		assert_noop!(
+			Models::retire_model(RuntimeOrigin::signed(1), other),
+			Error::<Test>::NotModelOwner
+		);
 	});
 }
 
@@ -168,7 +242,10 @@ fn an_owner_authorizes_and_revokes_one_worker_per_model() {
 
 		assert_ok!(Models::revoke_worker(RuntimeOrigin::signed(1), model));
 		assert_eq!(last_event(), Event::WorkerRevoked { model, worker: 77 });
-		assert_noop!(Models::revoke_worker(RuntimeOrigin::signed(1), model), Error::<Test>::NoWorker);
+		assert_noop!(
+			Models::revoke_worker(RuntimeOrigin::signed(1), model),
+			Error::<Test>::NoWorker
+		);
 	});
 }
 
@@ -185,7 +262,13 @@ fn worker_errors() {
 			Models::authorize_worker(RuntimeOrigin::signed(2), model, 55),
 			Error::<Test>::NotModelOwner
 		);
-		assert_noop!(Models::revoke_worker(RuntimeOrigin::signed(2), model), Error::<Test>::NotModelOwner);
-		assert_noop!(Models::authorize_worker(RuntimeOrigin::signed(1), 42, 55), Error::<Test>::UnknownModel);
+		assert_noop!(
+			Models::revoke_worker(RuntimeOrigin::signed(2), model),
+			Error::<Test>::NotModelOwner
+		);
+		assert_noop!(
+			Models::authorize_worker(RuntimeOrigin::signed(1), 42, 55),
+			Error::<Test>::UnknownModel
+		);
 	});
 }

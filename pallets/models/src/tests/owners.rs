@@ -10,14 +10,20 @@ fn root_admits_an_owner_once() {
 	ExtBuilder::build_and_execute(|| {
 		assert_ok!(Models::admit_owner(RuntimeOrigin::root(), OUTSIDER));
 		assert_eq!(last_event(), Event::OwnerAdmitted { owner: OUTSIDER });
-		assert_noop!(Models::admit_owner(RuntimeOrigin::root(), OUTSIDER), Error::<Test>::AlreadyOwner);
+		assert_noop!(
+			Models::admit_owner(RuntimeOrigin::root(), OUTSIDER),
+			Error::<Test>::AlreadyOwner
+		);
 	});
 }
 
 #[test]
 fn only_root_admits() {
 	ExtBuilder::build_and_execute(|| {
-		assert_noop!(Models::admit_owner(RuntimeOrigin::signed(1), OUTSIDER), DispatchError::BadOrigin);
+		assert_noop!(
+			Models::admit_owner(RuntimeOrigin::signed(1), OUTSIDER),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
@@ -54,7 +60,10 @@ fn unbonded_stake_is_released_only_after_the_unbonding_period() {
 		assert_eq!(Owners::<Test>::get(1).unwrap().bonded, START_BOND - 400);
 
 		run_to_block(10);
-		assert_noop!(Models::withdraw_unbonded(RuntimeOrigin::signed(1)), Error::<Test>::NothingToWithdraw);
+		assert_noop!(
+			Models::withdraw_unbonded(RuntimeOrigin::signed(1)),
+			Error::<Test>::NothingToWithdraw
+		);
 
 		run_to_block(11);
 		assert_ok!(Models::withdraw_unbonded(RuntimeOrigin::signed(1)));
@@ -93,7 +102,10 @@ fn unbond_errors() {
 			Models::unbond(RuntimeOrigin::signed(1), START_BOND + 1),
 			Error::<Test>::InsufficientBond
 		);
-		assert_noop!(Models::withdraw_unbonded(RuntimeOrigin::signed(OUTSIDER)), Error::<Test>::NotOwner);
+		assert_noop!(
+			Models::withdraw_unbonded(RuntimeOrigin::signed(OUTSIDER)),
+			Error::<Test>::NotOwner
+		);
 	});
 }
 

@@ -21,7 +21,12 @@ fn group_terms_and_serving_members_follow_version_activation() {
 		assert_eq!(terms.members, 2);
 		assert!(Models::group_terms(99).is_none());
 
-		assert_ok!(Models::publish_version(RuntimeOrigin::signed(2), b, digest(50), WeightsFormat::TorchScript));
+		assert_ok!(Models::publish_version(
+			RuntimeOrigin::signed(2),
+			b,
+			digest(50),
+			WeightsFormat::TorchScript
+		));
 		// Block 3 is still served by version 1, block 4 by version 2.
 		let at3 = Models::serving_members(group, 3);
 		let at4 = Models::serving_members(group, 4);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Produce the runtime pallets' weights with FRAME benchmarks, run against the
+# real runtime (Wasm) on this machine, and write them into each pallet's
+# weights.rs through scripts/frame-weight-template.hbs.
+#
+# The benchmark node is a separate build (feature runtime-benchmarks), kept
+# apart from the normal node binary so that tests keep using the latter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+
+# The benchmark CLI carries a test runtime for `benchmark storage`, which this
+# script does not use; its Wasm build cannot share our workspace hint.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
+cargo build --release --locked -p dropbear-node --features runtime-benchmarks
+bench="$CARGO_TARGET_DIR/release/dropbear-node-benchmarks"
+cp "$CARGO_TARGET_DIR/release/dropbear-node" "$bench"
+# The normal binary is rebuilt on the next plain build; make sure it is not
+# left as the benchmark build.
+rm -f "$CARGO_TARGET_DIR/release/dropbear-node"
+
+for pallet in models; do
+	echo "benchmark: pallet_$pallet"
+	"$bench" benchmark pallet \
+		--chain dev \
+		--pallet "pallet_$pallet" \
+		--extrinsic '*' \
+		--steps "${STEPS:-20}" \
+		--repeat "${REPEAT:-10}" \
+		--wasm-execution compiled \
+		--template scripts/frame-weight-template.hbs \
+		--output "pallets/$pallet/src/weights.rs"
+done
+cargo build --release --locked -p dropbear-node
