@@ -103,14 +103,23 @@ impl AgreementPolicy {
 	}
 }
 
-/// Class indices from highest to lowest score; NaN lowest, ties by index.
+/// Class indices from highest to lowest score: every NaN below every number
+/// (-inf included), -0.0 equal to +0.0, ties by lower index.
 fn ranked(scores: &[f32]) -> Vec<u32> {
-	let key = |s: f32| if s.is_nan() { f32::NEG_INFINITY } else { s };
+	// (is a number, value with -0.0 folded into +0.0); NaN compares as lowest.
+	let key = |i: u32| {
+		let s = scores.get(i as usize).copied().unwrap_or(f32::NAN);
+		if s.is_nan() {
+			(false, 0.0)
+		} else {
+			(true, s + 0.0)
+		}
+	};
 	let mut idx: Vec<u32> = (0..scores.len()).filter_map(|i| u32::try_from(i).ok()).collect();
 	idx.sort_by(|a, b| {
-		let sa = scores.get(*a as usize).copied().map(key).unwrap_or(f32::NEG_INFINITY);
-		let sb = scores.get(*b as usize).copied().map(key).unwrap_or(f32::NEG_INFINITY);
-		sb.total_cmp(&sa).then(a.cmp(b))
+		let (na, sa) = key(*a);
+		let (nb, sb) = key(*b);
+		nb.cmp(&na).then(sb.total_cmp(&sa)).then(a.cmp(b))
 	});
 	idx
 }
@@ -133,6 +142,10 @@ pub enum Decision {
 /// at most one output can be certified. Work: O(members^2) comparisons, with
 /// members at most a few dozen.
 pub fn decide(votes: &[Option<&Output>], quorum: u32) -> Decision {
+	// A quorum of zero certifies nothing; the registry never allows one.
+	if quorum == 0 {
+		return Decision::NoAgreement;
+	}
 	let quorum = quorum as usize;
 	let missing = votes.iter().filter(|v| v.is_none()).count();
 	let mut best = 0usize;
@@ -148,7 +161,7 @@ pub fn decide(votes: &[Option<&Output>], quorum: u32) -> Decision {
 			.filter(|(_, v)| v.as_ref() == Some(output))
 			.filter_map(|(j, _)| u32::try_from(j).ok())
 			.collect();
-		if quorum > 0 && agreed.len() >= quorum {
+		if agreed.len() >= quorum {
 			return Decision::Certified { output: (*output).clone(), agreed };
 		}
 		best = best.max(agreed.len());
@@ -182,6 +195,20 @@ mod tests {
 		};
 		let bytes: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|s| s.to_le_bytes()).collect();
 		assert_eq!(d, sp_crypto_hashing::blake2_256(&bytes));
+	}
+
+	#[test]
+	fn nan_ranks_below_minus_infinity_and_signed_zeros_tie() {
+		assert_eq!(
+			AgreementPolicy::Top1.output_of_scores(&[f32::NAN, f32::NEG_INFINITY]),
+			Some(Output::Label(1))
+		);
+		assert_eq!(AgreementPolicy::Top1.output_of_scores(&[-0.0, 0.0]), Some(Output::Label(0)));
+		assert_eq!(
+			AgreementPolicy::Top1.output_of_scores(&[f32::NAN, f32::NAN]),
+			Some(Output::Label(0))
+		);
+		assert_eq!(decide(&[Some(&Output::Label(1))], 0), Decision::NoAgreement);
 	}
 
 	#[test]

@@ -24,9 +24,12 @@
 //! `publish_version` does not change what serves requests now: the version
 //! becomes active at `now + ActivationDelay`, in `on_initialize` of that block,
 //! before any request of the block. A request is bound to the versions active
-//! in the block that ordered it ([`ModelRegistry::serving_members`] answers
-//! "which versions serve block `b`"), so workers know ahead of time which
-//! version to load, and a certificate names exact versions. Publishing again
+//! in the block that ordered it: [`ModelRegistry::serving_members`] answers
+//! "which versions serve block `b`" for the current block and later ones, and
+//! `pallet-inference` records that answer in each batch when the batch is
+//! created (the registry keeps no history of memberships, so it cannot answer
+//! for past blocks). Workers know ahead of time which version to load, and a
+//! certificate names exact versions. Publishing again
 //! before activation replaces the pending version (same number, new digest,
 //! new activation block).
 //!
@@ -960,7 +963,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Invariants, checked after every unit test and by try-runtime:
 	/// - each owner's held balance equals bonded plus unbonding stake, and its
-	///   backing equals the minimum bonds of its memberships and is covered;
+	///   backing equals the minimum bonds of its memberships (a slash may leave
+	///   it uncovered: see [`Pallet::bond_covers_memberships`]);
 	/// - each member is an unretired model of its recorded owner, with one model
 	///   per owner per group, and `ModelGroups` mirrors memberships;
 	/// - a group is active exactly when its quorum is a strict majority of at

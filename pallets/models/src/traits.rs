@@ -36,9 +36,11 @@ pub trait ModelRegistry<AccountId, Balance, BlockNumber> {
 	/// A group's terms, if it exists.
 	fn group_terms(group: GroupId) -> Option<GroupTerms<Balance>>;
 
-	/// The group's members with the model versions active at block `at` (now
-	/// or later: a pending version counts from its activation block). Empty for
-	/// an unknown group.
+	/// The group's current members with the model versions active at block
+	/// `at`, which must be now or later (a pending version counts from its
+	/// activation block; past versions are not looked up). Callers that need
+	/// the answer for a past block record it when that block is current. Empty
+	/// for an unknown group.
 	fn serving_members(group: GroupId, at: BlockNumber) -> Vec<ServingMember<AccountId>>;
 
 	/// The model a worker key votes for.

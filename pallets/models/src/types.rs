@@ -24,9 +24,9 @@ where
 	pub bonded: Balance,
 	/// Stake being unbonded: still held, released at its block.
 	pub unbonding: BoundedVec<UnbondingChunk<Balance, BlockNumber>, MaxChunks>,
-	/// The part of `bonded` that backs group memberships: the sum of the minimum
-	/// member bonds of the groups the owner's models are in. Unbonding cannot
-	/// go below it.
+	/// What the owner's group memberships commit: the sum of the minimum member
+	/// bonds of the groups its models are in. Joining needs `bonded` to cover it
+	/// and unbonding cannot go below it; only a slash can leave it uncovered.
 	pub backing: Balance,
 }
 

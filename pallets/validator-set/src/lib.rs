@@ -161,6 +161,9 @@ pub mod pallet {
 		TooFewValidators,
 		/// The account has no session keys; it must call `session.set_keys` first.
 		NoSessionKeys,
+		/// The chain spec left the set empty (the session pallet's genesis keys
+		/// chose the validators): this pallet cannot change a set it never held.
+		SetNotConfigured,
 	}
 
 	#[pallet::hooks]
@@ -185,6 +188,7 @@ pub mod pallet {
 			T::AddRemoveOrigin::ensure_origin(origin)?;
 			ensure!(T::KeysRegistered::contains(&who), Error::<T>::NoSessionKeys);
 			Validators::<T>::try_mutate(|set| -> DispatchResult {
+				ensure!(!set.is_empty(), Error::<T>::SetNotConfigured);
 				let at = match set.binary_search(&who) {
 					Ok(_) => return Err(Error::<T>::AlreadyValidator.into()),
 					Err(at) => at,

@@ -147,3 +147,18 @@ fn offenders_never_shrink_the_set_below_the_minimum() {
 fn genesis_refuses_a_set_below_the_minimum() {
 	ExtBuilder::default().validators(vec![1]).build_and_execute(|| {});
 }
+
+#[test]
+fn an_unconfigured_set_cannot_be_changed() {
+	ExtBuilder::default().validators(vec![]).build_and_execute(|| {
+		assert_eq!(ValidatorSet::new_session_genesis(0), None);
+		assert_noop!(
+			ValidatorSet::add_validator(RuntimeOrigin::root(), 4),
+			Error::<Test>::SetNotConfigured
+		);
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::root(), 1),
+			Error::<Test>::NotValidator
+		);
+	});
+}

@@ -3,19 +3,28 @@
 //! Equivocation reports follow Substrate's own node: a node that sees two
 //! blocks (BABE) or two votes (GRANDPA) signed by one authority for one slot or
 //! round submits an unsigned report with a historical session proof of the key's
-//! owner; `pallet-offences` records it and calls [`crate::ValidatorSet`], which
-//! drops the offender from the next validator set.
+//! owner; `pallet-offences` records it and calls [`OffenceHandler`], which
+//! disables the offender for the rest of its session (the session pallet's
+//! disabling strategy: BABE and GRANDPA ignore it) and drops it from the next
+//! validator set (`pallet-validator-set`).
 
 use crate::{
 	AccountId, Babe, Balances, Historical, Offences, Runtime, RuntimeCall, RuntimeEvent,
 	SessionKeys, UncheckedExtrinsic, ValidatorSet, EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK,
 };
+use alloc::vec::Vec;
 use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32, KeyOwnerProofSystem},
+	weights::Weight,
 };
 use sp_core::crypto::KeyTypeId;
 use sp_runtime::traits::{ConvertInto, OpaqueKeys};
+use sp_runtime::Perbill;
+use sp_staking::{
+	offence::{OffenceDetails, OffenceSeverity, OnOffenceHandler},
+	SessionIndex,
+};
 
 /// Most validators the chain supports; BABE and GRANDPA bound their sets by it.
 pub type MaxAuthorities = ConstU32<100>;
@@ -68,7 +77,7 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, ValidatorSet>;
+	type SessionManager = SessionManagerWithPruning;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = pallet_session::disabling::UpToLimitWithReEnablingDisablingStrategy;
@@ -95,7 +104,63 @@ impl pallet_session::historical::Config for Runtime {
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
-	type OnOffenceHandler = ValidatorSet;
+	type OnOffenceHandler = OffenceHandler;
+}
+
+/// Sessions whose historical validator roots are kept for equivocation proofs:
+/// twice the six sessions a report stays valid.
+pub const HISTORICAL_SESSIONS_KEPT: SessionIndex = 12;
+
+type NoteRoots = pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorSet>;
+
+/// The validator set's session manager, noting each session's validator root
+/// for equivocation proofs and pruning roots older than
+/// [`HISTORICAL_SESSIONS_KEPT`], so that state does not grow with every session.
+pub struct SessionManagerWithPruning;
+impl pallet_session::SessionManager<AccountId> for SessionManagerWithPruning {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<AccountId>> {
+		<NoteRoots as pallet_session::SessionManager<_>>::new_session(new_index)
+	}
+
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<AccountId>> {
+		<NoteRoots as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
+	}
+
+	fn end_session(end_index: SessionIndex) {
+		<NoteRoots as pallet_session::SessionManager<_>>::end_session(end_index)
+	}
+
+	fn start_session(start_index: SessionIndex) {
+		<NoteRoots as pallet_session::SessionManager<_>>::start_session(start_index);
+		Historical::prune_up_to(start_index.saturating_sub(HISTORICAL_SESSIONS_KEPT));
+	}
+}
+
+/// What happens to a validator reported for an offence: disabled for the rest
+/// of the session now, dropped from the validator set at the next rotation.
+pub struct OffenceHandler;
+impl OnOffenceHandler<AccountId, pallet_session::historical::IdentificationTuple<Runtime>, Weight>
+	for OffenceHandler
+{
+	fn on_offence(
+		offenders: &[OffenceDetails<
+			AccountId,
+			pallet_session::historical::IdentificationTuple<Runtime>,
+		>],
+		slash_fraction: &[Perbill],
+		session: SessionIndex,
+	) -> Weight {
+		for (details, fraction) in offenders.iter().zip(slash_fraction) {
+			crate::Session::report_offence(details.offender.0.clone(), OffenceSeverity(*fraction));
+		}
+		let n = offenders.len() as u64;
+		<ValidatorSet as OnOffenceHandler<_, _, Weight>>::on_offence(
+			offenders,
+			slash_fraction,
+			session,
+		)
+		.saturating_add(<Runtime as frame_system::Config>::DbWeight::get().reads_writes(2 * n, n))
+	}
 }
 
 // Equivocation reports are unsigned extrinsics built inside the runtime.

@@ -1,6 +1,6 @@
 //! The inference marketplace: the model registry.
 
-use crate::{AccountId, Balances, Runtime, RuntimeHoldReason, MINUTES};
+use crate::{AccountId, Balances, Runtime, RuntimeHoldReason, HOURS};
 use frame_support::traits::ConstU32;
 use frame_system::EnsureRoot;
 
@@ -10,7 +10,9 @@ impl pallet_models::Config for Runtime {
 	type AdmitOrigin = EnsureRoot<AccountId>;
 	// Slashed bonds are burned.
 	type Slashed = ();
-	type UnbondingPeriod = ConstU32<{ 10 * MINUTES }>;
+	// An hour: longer than any batch's vote deadline, so a member cannot leave
+	// and take its stake out before a slash for its votes lands.
+	type UnbondingPeriod = ConstU32<{ HOURS }>;
 	// Five blocks (10 s): time for every member's worker to load a new version
 	// before the first request it must serve.
 	type ActivationDelay = ConstU32<5>;
