@@ -72,28 +72,16 @@ pub async fn storage(
 /// `sudo.sudo(inner)` signed by the root key, and check that the inner call
 /// itself succeeded (sudo succeeds even when its call fails).
 pub async fn sudo(api: &Api, root: &Keypair, inner: Value) -> Result<()> {
-	let payload = dynamic::tx("Sudo", "sudo", vec![inner]);
-	let at = api.at_current_block().await?;
-	let events = at
-		.transactions()
-		.sign_and_submit_then_watch_default(&payload, root)
-		.await
-		.context("submitting sudo")?
-		.wait_for_finalized_success()
-		.await
-		.context("sudo did not succeed")?;
-	for event in events.iter() {
-		let event = event?;
-		if event.pallet_name() == "Sudo" && event.event_name() == "Sudid" {
-			let fields = event.decode_fields_unchecked_as::<Value>()?;
-			let text = fields.to_string();
-			if text.contains("Err") {
-				bail!("the call under sudo failed: {text}");
-			}
-			return Ok(());
-		}
+	let events = submit(api, root, "Sudo", "sudo", vec![inner]).await?;
+	let (_, _, fields) = events
+		.iter()
+		.find(|(pallet, event, _)| pallet == "Sudo" && event == "Sudid")
+		.ok_or_else(|| anyhow!("no Sudo.Sudid event"))?;
+	let text = fields.to_string();
+	if text.contains("Err") {
+		bail!("the call under sudo failed: {text}");
 	}
-	Err(anyhow!("no Sudo.Sudid event"))
+	Ok(())
 }
 
 /// A 32-byte account id as a `MultiAddress::Id` value.

@@ -39,6 +39,17 @@ fn demo_models_are_served_by_the_named_worker_keys() {
 	assert_eq!(groups[0][7], serde_json::json!([0, 1, 2, 3]), "members");
 }
 
+/// `models.publish_version(0, digest, TorchScript)` signed by `signer`.
+async fn publish(
+	api: &chain::Api,
+	signer: &subxt_signer::sr25519::Keypair,
+	digest: [u8; 32],
+) -> anyhow::Result<chain::Events> {
+	let format = Value::unnamed_variant("TorchScript", []);
+	let args = vec![Value::u128(0), Value::from_bytes(digest), format];
+	chain::submit(api, signer, "Models", "publish_version", args).await
+}
+
 fn number(v: &Value, field: &str) -> u128 {
 	v.at(field).and_then(|f| f.as_u128()).unwrap_or_else(|| panic!("no number {field} in {v}"))
 }
@@ -57,19 +68,7 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	assert_eq!(number(&group, "quorum"), 3);
 
 	// Alice publishes version 2 of her model 0.
-	let events = chain::submit(
-		&api,
-		&dev::alice(),
-		"Models",
-		"publish_version",
-		vec![
-			Value::u128(0),
-			Value::from_bytes([9u8; 32]),
-			Value::unnamed_variant("TorchScript", []),
-		],
-	)
-	.await
-	.unwrap();
+	let events = publish(&api, &dev::alice(), [9u8; 32]).await.unwrap();
 	let (_, _, published) = events
 		.iter()
 		.find(|(p, e, _)| p == "Models" && e == "VersionPublished")
@@ -96,18 +95,7 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	);
 
 	// Bob may not publish Alice's model: the chain says why, by name.
-	let refused = chain::submit(
-		&api,
-		&dev::bob(),
-		"Models",
-		"publish_version",
-		vec![
-			Value::u128(0),
-			Value::from_bytes([7u8; 32]),
-			Value::unnamed_variant("TorchScript", []),
-		],
-	)
-	.await
-	.expect_err("bob cannot publish alice's model");
+	let refused =
+		publish(&api, &dev::bob(), [7u8; 32]).await.expect_err("bob cannot publish alice's model");
 	assert!(format!("{refused:#}").contains("NotModelOwner"), "unexpected error: {refused:#}");
 }

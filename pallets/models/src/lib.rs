@@ -573,7 +573,7 @@ pub mod pallet {
 
 			let (version, replaced) = match info.pending.take() {
 				Some(old) => {
-					Activations::<T>::mutate(old.active_from, |due| due.retain(|m| *m != model));
+					Self::unschedule(model, &old);
 					(old.version, true)
 				}
 				None => (info.current.checked_add(1).ok_or(Error::<T>::Overflow)?, false),
@@ -623,7 +623,7 @@ pub mod pallet {
 				Self::do_leave(&owner, group, model)?;
 			}
 			if let Some(pending) = info.pending.take() {
-				Activations::<T>::mutate(pending.active_from, |due| due.retain(|m| *m != model));
+				Self::unschedule(model, &pending);
 				Versions::<T>::remove(model, pending.version);
 			}
 			if let Some(worker) = info.worker.take() {
@@ -923,6 +923,11 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::GroupDeactivated { group });
 		}
 		Ok(())
+	}
+
+	/// Take a pending version's activation off its block's queue.
+	fn unschedule(model: ModelId, pending: &PendingVersion<BlockNumberFor<T>>) {
+		Activations::<T>::mutate(pending.active_from, |due| due.retain(|m| *m != model));
 	}
 
 	/// The model, if `owner` owns it and it is not retired.
