@@ -1,9 +1,9 @@
 //! The runtime APIs the node, RPC clients and block authors call.
 
 use crate::{
-	AccountId, Babe, Balance, Block, Executive, Grandpa, Historical, InherentDataExt, Nonce,
-	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	BABE_GENESIS_EPOCH_CONFIG, VERSION,
+	AccountId, Babe, Balance, Block, BlockNumber, Executive, Grandpa, Historical, Inference,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -237,7 +237,7 @@ impl_runtime_apis! {
 		) {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
-			use crate::Models;
+			use crate::{Inference, Models};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -249,13 +249,40 @@ impl_runtime_apis! {
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
 			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
-			use crate::Models;
+			use crate::{Inference, Models};
 
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);
 			Ok(batches)
+		}
+	}
+
+	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn certificate(
+			request: pallet_inference::RequestId,
+		) -> Option<pallet_inference::Certificate<AccountId, Balance, BlockNumber>> {
+			Inference::certificate(request)
+		}
+
+		fn batch(
+			batch: pallet_inference::BatchId,
+		) -> Option<pallet_inference::BatchView<AccountId, Balance, BlockNumber>> {
+			Inference::batch_view(batch)
+		}
+
+		fn pending_batches(group: pallet_inference::GroupId) -> Vec<pallet_inference::BatchId> {
+			Inference::pending_batches(group)
+		}
+
+		fn member_record(
+			group: pallet_inference::GroupId,
+			model: pallet_inference::ModelId,
+		) -> pallet_inference::MemberRecord {
+			Inference::member_record(group, model)
 		}
 	}
 

@@ -1,4 +1,7 @@
 //! The pallets whose weights come from FRAME benchmarks run against this runtime
 //! (`scripts/benchmark-weights.sh`).
 
-frame_benchmarking::define_benchmarks!([pallet_models, Models]);
+frame_benchmarking::define_benchmarks!(
+	[pallet_models, Models]
+	[pallet_inference, Inference]
+);

@@ -162,8 +162,14 @@ fn genesis(
 	})
 }
 
+/// The well-known dev accounts and the demo workers (valid votes are free,
+/// but a worker needs a balance for the fee that is withheld until the vote
+/// proves valid).
 fn dev_accounts() -> Vec<AccountId> {
-	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
+	Sr25519Keyring::iter()
+		.map(|k| k.to_account_id())
+		.chain(DEMO_WORKERS.into_iter().map(AccountId::from))
+		.collect()
 }
 
 /// Alice validates alone and is root. The dev node uses a random node key, so

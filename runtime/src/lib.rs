@@ -86,6 +86,8 @@ pub const EPOCH_DURATION_IN_SLOTS: BlockNumber = 10;
 pub const MINUTES: BlockNumber = (60_000 / MILLISECS_PER_BLOCK) as BlockNumber;
 /// Blocks per hour at the target block time.
 pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day.
+pub const DAYS: BlockNumber = HOURS * 24;
 
 /// BABE's leadership rate: with c = 1/4 a validator wins a primary slot about a
 /// quarter of the time; secondary VRF slots fill the rest so that every slot
@@ -223,4 +225,6 @@ mod runtime {
 	// The marketplace.
 	#[runtime::pallet_index(20)]
 	pub type Models = pallet_models;
+	#[runtime::pallet_index(21)]
+	pub type Inference = pallet_inference;
 }

@@ -69,6 +69,39 @@ pub async fn storage(
 	}
 }
 
+/// A runtime API call (`Trait_method`) at the best block, decoded as a `Value`.
+pub async fn runtime_call(
+	api: &Api,
+	api_trait: &str,
+	method: &str,
+	args: Vec<Value>,
+) -> Result<Value> {
+	let payload = dynamic::runtime_api_call::<_, Value>(api_trait, method, args);
+	let at = api.at_current_block().await?;
+	at.runtime_apis()
+		.call(payload)
+		.await
+		.with_context(|| format!("runtime API {api_trait}_{method}"))
+}
+
+/// The free and held balance of an account at the best block.
+pub async fn balance(api: &Api, account: [u8; 32]) -> Result<(u128, u128)> {
+	let addr = dynamic::storage::<Vec<Value>, Value>("System", "Account");
+	let at = api.at_current_block().await?;
+	let Some(info) = at.storage().try_fetch(addr, vec![Value::from_bytes(account)]).await? else {
+		return Ok((0, 0));
+	};
+	let info: Value = info.decode()?;
+	let field = |name: &str| -> Result<u128> {
+		use subxt::dynamic::At;
+		info.at("data")
+			.and_then(|d| d.at(name))
+			.and_then(|v| v.as_u128())
+			.ok_or_else(|| anyhow!("no data.{name} in {info}"))
+	};
+	Ok((field("free")?, field("reserved")?))
+}
+
 /// `sudo.sudo(inner)` signed by the root key, and check that the inner call
 /// itself succeeded (sudo succeeds even when its call fails).
 pub async fn sudo(api: &Api, root: &Keypair, inner: Value) -> Result<()> {

@@ -76,6 +76,37 @@ fn group_with<T: Config>(members: u32, min_bond: BalanceOf<T>, first: u32) -> Gr
 	group
 }
 
+/// For other pallets' benchmarks (through `ModelRegistry::bench_group`): a
+/// fresh group of `members` ready models from new owners.
+pub(crate) fn bench_group<T: Config>(
+	members: u32,
+	quorum: u32,
+	policy: AgreementPolicy,
+	price: BalanceOf<T>,
+	max_batch: u32,
+) -> (GroupId, Vec<T::AccountId>) {
+	let first = NextModelId::<T>::get() + 10_000;
+	let group = Pallet::<T>::do_create_group(
+		None,
+		task(),
+		input(),
+		policy,
+		quorum,
+		price,
+		max_batch,
+		T::Currency::minimum_balance(),
+	)
+	.unwrap();
+	let mut workers = Vec::new();
+	for i in first..first + members {
+		let o = owner::<T>(i);
+		let m = ready_model::<T>(&o, i);
+		Pallet::<T>::do_join(&o, group, m).unwrap();
+		workers.push(Models::<T>::get(m).unwrap().worker.unwrap());
+	}
+	(group, workers)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;

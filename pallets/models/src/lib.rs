@@ -55,7 +55,7 @@ pub mod types;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
+pub(crate) mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -1109,6 +1109,18 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 		Owners::<T>::insert(owner, info);
 		Self::deposit_event(Event::OwnerSlashed { owner: owner.clone(), amount: slashed });
 		slashed
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	#[allow(clippy::expect_used, clippy::arithmetic_side_effects)]
+	fn bench_group(
+		members: u32,
+		quorum: u32,
+		policy: AgreementPolicy,
+		price: BalanceOf<T>,
+		max_batch: u32,
+	) -> (GroupId, Vec<T::AccountId>) {
+		benchmarking::bench_group::<T>(members, quorum, policy, price, max_batch)
 	}
 }
 

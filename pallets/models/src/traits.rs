@@ -49,4 +49,16 @@ pub trait ModelRegistry<AccountId, Balance, BlockNumber> {
 	/// Slash `fraction` of an owner's bond (bonded and unbonding stake) to the
 	/// configured destination; returns the amount slashed.
 	fn slash_owner(owner: &AccountId, fraction: Perbill) -> Balance;
+
+	/// Benchmarks only: a fresh active group of `members` models of distinct,
+	/// funded owners, with the given quorum, policy, price and maximum batch;
+	/// returns the group and each member's worker key, in member order.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_group(
+		members: u32,
+		quorum: u32,
+		policy: AgreementPolicy,
+		price: Balance,
+		max_batch: u32,
+	) -> (GroupId, Vec<AccountId>);
 }

@@ -1,8 +1,14 @@
 //! The inference marketplace: the model registry.
 
-use crate::{AccountId, Balances, Runtime, RuntimeHoldReason, HOURS};
-use frame_support::traits::ConstU32;
+use crate::{AccountId, Balances, BlockNumber, Models, Runtime, RuntimeHoldReason, DAYS, HOURS};
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
 use frame_system::EnsureRoot;
+use sp_runtime::Perbill;
+
+/// Most requests in one batch, for both pallets.
+pub const MAX_BATCH_SIZE: u32 = 1024;
+/// Most members of a group, for both pallets.
+pub const MAX_MEMBERS: u32 = 16;
 
 impl pallet_models::Config for Runtime {
 	type Currency = Balances;
@@ -17,10 +23,37 @@ impl pallet_models::Config for Runtime {
 	// before the first request it must serve.
 	type ActivationDelay = ConstU32<5>;
 	type MaxNameLen = ConstU32<64>;
-	type MaxMembers = ConstU32<16>;
+	type MaxMembers = ConstU32<MAX_MEMBERS>;
 	type MaxGroupsPerModel = ConstU32<8>;
-	type MaxBatchSize = ConstU32<1024>;
+	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type MaxUnbondingChunks = ConstU32<16>;
 	type MaxActivationsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const InferencePalletId: PalletId = PalletId(*b"dbr/infr");
+	/// Ten blocks (20 s) to vote: workers compute speculatively before the
+	/// request is ordered, so an honest vote lands in the next block or two.
+	pub const VoteTimeout: BlockNumber = 10;
+	/// Certificates stay in state for a day; events keep them on archive nodes.
+	pub const CertificateRetention: BlockNumber = DAYS;
+	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Registry = Models;
+	type PalletId = InferencePalletId;
+	type VoteTimeout = VoteTimeout;
+	type CertificateRetention = CertificateRetention;
+	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
+	type MaxMembers = ConstU32<MAX_MEMBERS>;
+	type MaxRequestsPerCall = ConstU32<MAX_BATCH_SIZE>;
+	type EquivocationSlash = EquivocationSlash;
+	// Closing costs one refund per client at worst; eight full batches a block
+	// stays well inside the block's weight.
+	type MaxClosesPerBlock = ConstU32<8>;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 }

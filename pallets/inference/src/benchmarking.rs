@@ -1,0 +1,151 @@
+//! Benchmarks of `pallet-inference`, each at its worst case: the most members
+//! a batch can have, every request from a different client, and fees that
+//! leave rounding dust to return.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// A price that the agreeing members cannot split evenly.
+fn price<T: Config>() -> BalanceOf<T> {
+	T::Currency::minimum_balance().saturating_mul(1_000u32.into()).saturating_add(1u32.into())
+}
+
+/// The most members a batch has, and the smallest strict-majority quorum.
+fn members_and_quorum<T: Config>() -> (u32, u32) {
+	let m = T::MaxMembers::get();
+	(m, m / 2 + 1)
+}
+
+fn set_block<T: Config>(n: u32) {
+	frame_system::Pallet::<T>::set_block_number(n.into());
+}
+
+/// A group with the most members and a batch of `b` requests from `b`
+/// clients, ordered at block 1; the chain is at block 2.
+fn batch_of<T: Config>(b: u32) -> (BatchId, Vec<T::AccountId>, u32) {
+	let (m, q) = members_and_quorum::<T>();
+	let (group, workers) =
+		T::Registry::bench_group(m, q, AgreementPolicy::Top1, price::<T>(), T::MaxBatchSize::get());
+	set_block::<T>(1);
+	let batch = NextBatchId::<T>::get();
+	for i in 0..b {
+		let client = funded::<T>("client", i);
+		Pallet::<T>::do_request(&client, group, &[[i as u8; 32]], price::<T>()).unwrap();
+	}
+	set_block::<T>(2);
+	(batch, workers, q)
+}
+
+fn labels(b: u32, label: u32) -> Vec<Output> {
+	(0..b).map(|_| Output::Label(label)).collect()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// `n` requests where each opens a batch (group batch size 1) of the most
+	/// members.
+	#[benchmark]
+	fn request_batch(n: Linear<1, { T::MaxRequestsPerCall::get() }>) {
+		let (m, q) = members_and_quorum::<T>();
+		let (group, _) = T::Registry::bench_group(m, q, AgreementPolicy::Top1, price::<T>(), 1);
+		let client = funded::<T>("client", 0);
+		let hashes: Vec<Digest> = (0..n).map(|i| [i as u8; 32]).collect();
+
+		#[extrinsic_call]
+		request_batch(RawOrigin::Signed(client), group, hashes, price::<T>());
+
+		assert_eq!(NextRequestId::<T>::get(), u64::from(n));
+		assert_eq!(NextBatchId::<T>::get(), u64::from(n));
+	}
+
+	/// `n` requests into a batch that is already open: no batch is opened.
+	#[benchmark]
+	fn request_batch_filling(n: Linear<1, { T::MaxRequestsPerCall::get() }>) {
+		let (m, q) = members_and_quorum::<T>();
+		let (group, _) = T::Registry::bench_group(
+			m,
+			q,
+			AgreementPolicy::Top1,
+			price::<T>(),
+			T::MaxBatchSize::get(),
+		);
+		let opener = funded::<T>("opener", 0);
+		Pallet::<T>::do_request(&opener, group, &[[0; 32]], price::<T>()).unwrap();
+		let client = funded::<T>("client", 0);
+		let hashes: Vec<Digest> = (0..n).map(|i| [i as u8; 32]).collect();
+
+		#[extrinsic_call]
+		request_batch(RawOrigin::Signed(client), group, hashes, price::<T>());
+
+		assert_eq!(NextBatchId::<T>::get(), 1);
+	}
+
+	/// The vote that brings a batch of `b` requests from `b` clients to quorum:
+	/// it reads every other vote, certifies every request and pays out.
+	#[benchmark]
+	fn vote(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
+		let (batch, workers, q) = batch_of::<T>(b);
+		for w in workers.iter().take(q as usize - 1) {
+			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+		}
+		let last = workers[q as usize - 1].clone();
+
+		#[extrinsic_call]
+		vote(RawOrigin::Signed(last), batch, 1, labels(b, 1));
+
+		assert_eq!(Batches::<T>::get(batch).unwrap().undecided, 0);
+	}
+
+	/// Closing a batch of `b` undecided requests from `b` clients, with every
+	/// member but a quorum's worth having voted: refunds and member records.
+	#[benchmark]
+	fn close_batch(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
+		let (batch, workers, q) = batch_of::<T>(b);
+		for w in workers.iter().take(q as usize - 1) {
+			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+		}
+		let deadline = Batches::<T>::get(batch).unwrap().deadline;
+		frame_system::Pallet::<T>::set_block_number(deadline);
+
+		#[block]
+		{
+			Pallet::<T>::close_due(deadline);
+		}
+
+		assert!(Batches::<T>::get(batch).unwrap().closed);
+	}
+
+	/// Pruning a closed batch of `b` requests with every member's vote.
+	#[benchmark]
+	fn prune_batch(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
+		let (batch, workers, _) = batch_of::<T>(b);
+		for w in workers.iter() {
+			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+		}
+		let deadline = Batches::<T>::get(batch).unwrap().deadline;
+		Pallet::<T>::close_due(deadline);
+		let after = deadline.saturating_add(T::CertificateRetention::get());
+
+		#[block]
+		{
+			Pallet::<T>::prune(after, Weight::MAX);
+		}
+
+		assert!(Batches::<T>::get(batch).is_none());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

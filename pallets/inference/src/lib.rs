@@ -1,0 +1,984 @@
+//! # Inference pallet
+//!
+//! The market itself: clients pay for inference requests, the members of a
+//! model group vote digests of their results, and agreeing votes become
+//! inference certificates that pay the members who gave the answer.
+//!
+//! ## Terms
+//!
+//! - **Request**: a client's order for one input (known on chain by its
+//!   blake2-256 `input_hash`; the bytes go to the workers off chain). The
+//!   group's price is held from the client under [`HoldReason::Fee`].
+//! - **Batch**: the requests for one group ordered in one block, in extrinsic
+//!   order, split at the group's maximum batch size. When a batch is created it
+//!   records the group's members with the model versions that serve that block
+//!   (from [`ModelRegistry::serving_members`]) and a deadline
+//!   `created + VoteTimeout`. Every worker reads the same batch from the block.
+//! - **Vote**: one member's canonical outputs for every request of a batch, in
+//!   batch order, signed by the member's worker key. Valid votes pay no fee.
+//! - **Decision**: per request, [`dropbear_primitives::decide`]: *certified*
+//!   once `q` members gave equal outputs; *no agreement* as soon as no output
+//!   can reach `q`; *expired* if the batch reaches its deadline undecided.
+//!   pallet-models keeps `q` above half of the members, so two outputs can
+//!   never both be certified.
+//! - **Certificate**: the decision with the request, group, input hash, the
+//!   batch's member versions and who agreed, dissented or did not vote. Kept in
+//!   storage for [`Config::CertificateRetention`] blocks after the batch closes
+//!   and always emitted in a [`Event::Decided`] event (archive nodes keep them
+//!   all). The runtime API ([`runtime_api::InferenceApi`]) assembles it.
+//!
+//! ## Money
+//!
+//! When a request is certified, its fee is split equally among the owners of
+//! the members that agreed; the rounding remainder (`price mod agreed`) goes
+//! back to the client. A request without agreement, or expired, has its hold
+//! released in full. Fees move from the clients' holds through the pallet's
+//! pot account (which keeps only its existential deposit between calls), so a
+//! settlement costs one transfer per client and one per owner, not one per
+//! request and member. Nothing is minted or burned here except the slash of an
+//! equivocating owner, which pallet-models applies.
+//!
+//! ## Cost of a vote
+//!
+//! A vote writes one storage item (its outputs) and, while the batch has
+//! undecided requests, reads the other members' votes (at most
+//! `MaxMembers - 1` items) and writes the batch's decisions: O(1) storage
+//! operations in the batch length. The CPU work is O(members x batch) output
+//! comparisons. Settling what a vote decided adds one balance operation per
+//! distinct client and owner involved.
+//!
+//! ## Faults
+//!
+//! A second, different vote from the same worker for the same batch is
+//! equivocation: it is not counted, the owner is slashed
+//! [`Config::EquivocationSlash`] of its bond and the member's record notes it;
+//! the call succeeds (so the slash stands) and pays its fee. Sending the same
+//! vote again is refused as a duplicate, without a slash. Late votes (after the
+//! batch was decided, before its deadline) change no decision but count in the
+//! member's record.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+pub mod runtime_api;
+mod settlement;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use dropbear_primitives::{AgreementPolicy, Digest, GroupId, ModelId, Output, VersionNumber};
+pub use pallet_models::ModelRegistry;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{self, Inspect, MutateHold},
+	PalletId,
+};
+use frame_system::pallet_prelude::*;
+use sp_runtime::{
+	traits::{AccountIdConversion, Saturating, Zero},
+	Perbill,
+};
+
+const LOG_TARGET: &str = "runtime::inference";
+
+/// Balance type of the pallet's currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A batch record.
+pub type BatchOf<T> = BatchInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::MaxMembers,
+>;
+/// A stored vote.
+pub type VoteOf<T> = Vote<BlockNumberFor<T>, <T as Config>::MaxBatchSize>;
+/// A batch's request list.
+pub type RequestsOf<T> =
+	BoundedVec<RequestEntry<<T as frame_system::Config>::AccountId>, <T as Config>::MaxBatchSize>;
+/// A batch's decisions.
+pub type DecisionsOf<T> = BoundedVec<Decision<BlockNumberFor<T>>, <T as Config>::MaxBatchSize>;
+/// A certificate as the runtime API returns it.
+pub type CertificateOf<T> =
+	Certificate<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A batch as the runtime API returns it.
+pub type BatchViewOf<T> =
+	BatchView<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+#[frame_support::pallet]
+// FRAME's storage, pallet and error macros expand to `expect()` in this
+// module; the hand-written code here uses none (and keeps the other lints).
+#[allow(clippy::expect_used)]
+pub mod pallet {
+	use super::*;
+
+	/// Storage layout version; bump with a migration in `migrations/`.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A request's fee, held from the client until the request is decided.
+		Fee,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency fees are paid in.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry: group terms, serving members, slashing.
+		type Registry: ModelRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// Derives the pot account fees pass through.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Blocks a batch takes votes for, counted from its creation.
+		#[pallet::constant]
+		type VoteTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a closed batch's certificates stay in storage.
+		#[pallet::constant]
+		type CertificateRetention: Get<BlockNumberFor<Self>>;
+
+		/// Most requests in one batch; at least the registry's largest group
+		/// batch size.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
+
+		/// Most members of a batch (at most 32: member sets are bit masks); at
+		/// least the registry's group size.
+		#[pallet::constant]
+		type MaxMembers: Get<u32>;
+
+		/// Most input hashes in one `request_batch`.
+		#[pallet::constant]
+		type MaxRequestsPerCall: Get<u32>;
+
+		/// Share of an equivocating owner's bond that is slashed.
+		#[pallet::constant]
+		type EquivocationSlash: Get<Perbill>;
+
+		/// Most batches closed in one block's `on_initialize`; the rest close
+		/// in the next blocks (they take no votes after their deadline either way).
+		#[pallet::constant]
+		type MaxClosesPerBlock: Get<u32>;
+
+		/// Weights of the calls and hooks, from the benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The next request id.
+	#[pallet::storage]
+	pub type NextRequestId<T> = StorageValue<_, RequestId, ValueQuery>;
+
+	/// The next batch id.
+	#[pallet::storage]
+	pub type NextBatchId<T> = StorageValue<_, BatchId, ValueQuery>;
+
+	/// The oldest batch not yet closed; batches close in id order.
+	#[pallet::storage]
+	pub type NextToClose<T> = StorageValue<_, BatchId, ValueQuery>;
+
+	/// The oldest batch still in storage; batches are pruned in id order.
+	#[pallet::storage]
+	pub type NextToPrune<T> = StorageValue<_, BatchId, ValueQuery>;
+
+	/// The batch of a group that takes this block's requests, with its block.
+	#[pallet::storage]
+	pub type FillingBatch<T: Config> =
+		StorageMap<_, Twox64Concat, GroupId, (BlockNumberFor<T>, BatchId), OptionQuery>;
+
+	/// Batches.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageMap<_, Twox64Concat, BatchId, BatchOf<T>, OptionQuery>;
+
+	/// Each batch's requests, in batch order.
+	#[pallet::storage]
+	pub type BatchRequests<T: Config> =
+		StorageMap<_, Twox64Concat, BatchId, RequestsOf<T>, ValueQuery>;
+
+	/// Each batch's decisions, in batch order; absent until the first vote.
+	#[pallet::storage]
+	pub type Decisions<T: Config> =
+		StorageMap<_, Twox64Concat, BatchId, DecisionsOf<T>, OptionQuery>;
+
+	/// Votes by batch and member position.
+	#[pallet::storage]
+	pub type Votes<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, VoteOf<T>, OptionQuery>;
+
+	/// Where a request sits: its batch and position.
+	#[pallet::storage]
+	pub type Requests<T: Config> =
+		StorageMap<_, Twox64Concat, RequestId, (BatchId, u32), OptionQuery>;
+
+	/// Batches still taking votes, by group.
+	#[pallet::storage]
+	pub type OpenBatches<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, GroupId, Twox64Concat, BatchId, (), OptionQuery>;
+
+	/// Each member's record, by group and model.
+	#[pallet::storage]
+	pub type MemberRecords<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, GroupId, Twox64Concat, ModelId, MemberRecord, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::ensure_pot();
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A batch was created for `group`; `members` lists each member's model
+		/// and serving version (bit `i` of the masks in [`Event::Decided`] is the
+		/// `i`-th of them). Votes are taken before block `deadline`.
+		BatchOpened {
+			batch: BatchId,
+			group: GroupId,
+			members: BoundedVec<(ModelId, VersionNumber), T::MaxMembers>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// A request was ordered into `batch` at position `index`; `fee` is held.
+		Requested {
+			request: RequestId,
+			client: T::AccountId,
+			group: GroupId,
+			batch: BatchId,
+			index: u32,
+			input_hash: Digest,
+			fee: BalanceOf<T>,
+		},
+		/// A member voted on a batch.
+		Voted { batch: BatchId, model: ModelId, late: bool },
+		/// Requests of `batch` were decided: the certificates.
+		Decided {
+			batch: BatchId,
+			group: GroupId,
+			decisions: BoundedVec<Decision<BlockNumberFor<T>>, T::MaxBatchSize>,
+		},
+		/// Fees of certified requests went to an owner.
+		FeesPaid { batch: BatchId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// Held fees went back to a client (uncertified requests, rounding).
+		FeesReleased { batch: BatchId, client: T::AccountId, amount: BalanceOf<T> },
+		/// A worker sent a second, different vote for a batch; its owner was slashed.
+		Equivocated { batch: BatchId, model: ModelId, owner: T::AccountId, slashed: BalanceOf<T> },
+		/// A batch reached its deadline; `expired` requests were still undecided.
+		BatchClosed { batch: BatchId, expired: u32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such group: check the group id.
+		UnknownGroup,
+		/// The group has fewer members than its quorum and takes no requests.
+		GroupInactive,
+		/// `max_fee` is below the group's price: offer at least the price.
+		FeeBelowPrice,
+		/// The client's free balance cannot cover the fees.
+		CannotPayFee,
+		/// A batch request needs at least one input hash.
+		NoInputs,
+		/// More input hashes than `MaxRequestsPerCall`: split the call.
+		TooManyRequests,
+		/// No such batch (never created, or pruned after its retention).
+		UnknownBatch,
+		/// The batch is still being filled in this block: vote in a later block.
+		BatchStillFilling,
+		/// The batch reached its deadline and takes no more votes.
+		BatchClosed,
+		/// The signer is not the worker of any member of this batch.
+		NotMember,
+		/// The vote names another model version than the one serving this batch.
+		WrongVersion,
+		/// The vote needs exactly one output per request of the batch.
+		WrongLength,
+		/// An output does not fit the group's agreement policy (kind, label
+		/// range, or top-k labels not distinct and ascending).
+		MalformedOutput,
+		/// This exact vote is already recorded.
+		DuplicateVote,
+		/// The member already equivocated on this batch; no further votes count.
+		AlreadyEquivocated,
+		/// Too many requests or batches for the counters (never in practice).
+		Overflow,
+		/// A fee transfer failed; nothing was changed.
+		FeeTransferFailed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Close the batches whose deadline is this block.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::close_due(now)
+		}
+
+		/// Prune batches past their retention with the weight left over.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::prune(now, remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxMembers::get() >= 1, "batches need room for members");
+			assert!(T::MaxMembers::get() <= 32, "member masks are 32 bits");
+			assert!(T::MaxBatchSize::get() >= 1, "batches need room for requests");
+			assert!(T::MaxRequestsPerCall::get() >= 1, "batch requests need room");
+			assert!(T::MaxClosesPerBlock::get() >= 1, "batches must close");
+			assert!(!T::VoteTimeout::get().is_zero(), "batches need blocks to take votes");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Order inference of one input by `group`.
+		///
+		/// - Origin: Signed, the client.
+		/// - `input_hash`: blake2-256 of the input bytes given to the group's workers.
+		/// - `max_fee`: the most the client pays; refused if below the group's price.
+		///
+		/// The price is held from the client until the request is decided. The
+		/// request joins the group's batch of this block (a new one when none
+		/// exists or it is full). Complexity: O(1), plus O(members) when it opens
+		/// a batch.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::request_batch(1))]
+		pub fn request(
+			origin: OriginFor<T>,
+			group: GroupId,
+			input_hash: Digest,
+			max_fee: BalanceOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let client = ensure_signed(origin)?;
+			let opened =
+				Self::do_request(&client, group, core::slice::from_ref(&input_hash), max_fee)?;
+			Ok(Some(Self::request_weight(1, opened)).into())
+		}
+
+		/// Order inference of many inputs by `group`, for gateways serving many
+		/// users. Each hash is one request, in the order given.
+		///
+		/// - Origin: Signed, the client.
+		/// - `input_hashes`: 1 to `MaxRequestsPerCall` input digests.
+		/// - `max_fee_each`: the most the client pays per request.
+		///
+		/// Holds `price x len` from the client. Complexity: O(len), plus
+		/// O(members) per batch it opens; charged for a new batch per request
+		/// and refunded for the batches it did not open.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::request_batch(
+			(input_hashes.len() as u32).min(T::MaxRequestsPerCall::get())
+		))]
+		pub fn request_batch(
+			origin: OriginFor<T>,
+			group: GroupId,
+			input_hashes: Vec<Digest>,
+			max_fee_each: BalanceOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let client = ensure_signed(origin)?;
+			ensure!(!input_hashes.is_empty(), Error::<T>::NoInputs);
+			ensure!(
+				input_hashes.len() <= T::MaxRequestsPerCall::get() as usize,
+				Error::<T>::TooManyRequests
+			);
+			let opened = Self::do_request(&client, group, &input_hashes, max_fee_each)?;
+			Ok(Some(Self::request_weight(input_hashes.len() as u32, opened)).into())
+		}
+
+		/// Vote the outputs of a member's model for every request of a batch.
+		///
+		/// - Origin: Signed by the worker key of a member of the batch.
+		/// - `batch`: a batch created in an earlier block, before its deadline.
+		/// - `version`: the member's model version recorded in the batch.
+		/// - `outputs`: one canonical output per request, in batch order.
+		///
+		/// A valid vote pays no fee. Decides every request that it makes
+		/// decidable and settles their fees. A different second vote for the
+		/// same batch is equivocation (see the module docs). Complexity: O(1)
+		/// storage items in the batch length, O(members x len) comparisons.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::vote(
+			(outputs.len() as u32).min(T::MaxBatchSize::get())
+		))]
+		pub fn vote(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			version: VersionNumber,
+			outputs: Vec<Output>,
+		) -> DispatchResultWithPostInfo {
+			let worker = ensure_signed(origin)?;
+			Self::do_vote(&worker, batch, version, outputs)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The account fees pass through.
+	pub fn pot() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// Give the pot its existential deposit so that fees of any size can pass
+	/// through it.
+	pub(crate) fn ensure_pot() {
+		use fungible::Mutate;
+		let pot = Self::pot();
+		let ed = T::Currency::minimum_balance();
+		let have = T::Currency::balance(&pot);
+		if have < ed {
+			if let Err(e) = T::Currency::mint_into(&pot, ed.saturating_sub(have)) {
+				log::error!(target: LOG_TARGET, "cannot fund the fee pot: {e:?}");
+			}
+		}
+	}
+
+	/// Weight of `n` requests that opened `opened` batches: filling cost plus
+	/// the measured extra of each opening.
+	fn request_weight(n: u32, opened: u32) -> Weight {
+		let open =
+			T::WeightInfo::request_batch(1).saturating_sub(T::WeightInfo::request_batch_filling(1));
+		T::WeightInfo::request_batch_filling(n).saturating_add(open.saturating_mul(opened.into()))
+	}
+
+	/// Order `hashes` for `group` on behalf of `client`; returns how many
+	/// batches it opened.
+	pub(crate) fn do_request(
+		client: &T::AccountId,
+		group: GroupId,
+		hashes: &[Digest],
+		max_fee: BalanceOf<T>,
+	) -> Result<u32, DispatchError> {
+		let terms = T::Registry::group_terms(group).ok_or(Error::<T>::UnknownGroup)?;
+		ensure!(terms.active, Error::<T>::GroupInactive);
+		ensure!(max_fee >= terms.price, Error::<T>::FeeBelowPrice);
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut next_request = NextRequestId::<T>::get();
+		let mut filling = FillingBatch::<T>::get(group)
+			.filter(|(block, _)| *block == now)
+			.and_then(|(_, id)| Batches::<T>::get(id).map(|b| (id, b)));
+
+		let mut opened = 0u32;
+		for input_hash in hashes {
+			let (batch_id, mut batch) = match filling.take() {
+				Some((id, b)) if b.len < b.capacity => (id, b),
+				full => {
+					if let Some((id, full)) = full {
+						Batches::<T>::insert(id, full);
+					}
+					opened.saturating_inc();
+					Self::open_batch(group, now)?
+				}
+			};
+			if !batch.price.is_zero() {
+				T::Currency::hold(&HoldReason::Fee.into(), client, batch.price)
+					.map_err(|_| Error::<T>::CannotPayFee)?;
+			}
+			let index = batch.len;
+			let entry =
+				RequestEntry { id: next_request, client: client.clone(), input_hash: *input_hash };
+			BatchRequests::<T>::try_append(batch_id, entry).map_err(|_| Error::<T>::Overflow)?;
+			Requests::<T>::insert(next_request, (batch_id, index));
+			batch.len = batch.len.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			batch.undecided = batch.undecided.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Self::deposit_event(Event::Requested {
+				request: next_request,
+				client: client.clone(),
+				group,
+				batch: batch_id,
+				index,
+				input_hash: *input_hash,
+				fee: batch.price,
+			});
+			next_request = next_request.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			filling = Some((batch_id, batch));
+		}
+		if let Some((id, batch)) = filling {
+			Batches::<T>::insert(id, batch);
+		}
+		NextRequestId::<T>::put(next_request);
+		Ok(opened)
+	}
+
+	/// Create the group's batch for this block, recording its members and
+	/// their serving versions now.
+	fn open_batch(
+		group: GroupId,
+		now: BlockNumberFor<T>,
+	) -> Result<(BatchId, BatchOf<T>), DispatchError> {
+		let terms = T::Registry::group_terms(group).ok_or(Error::<T>::UnknownGroup)?;
+		ensure!(terms.active, Error::<T>::GroupInactive);
+		let members: BoundedVec<BatchMember<T::AccountId>, T::MaxMembers> =
+			T::Registry::serving_members(group, now)
+				.into_iter()
+				.map(|m| BatchMember {
+					model: m.model,
+					owner: m.owner,
+					worker: m.worker,
+					version: m.version,
+				})
+				.collect::<Vec<_>>()
+				.try_into()
+				.map_err(|_| Error::<T>::Overflow)?;
+		ensure!(members.len() as u32 >= terms.quorum, Error::<T>::GroupInactive);
+		let id = NextBatchId::<T>::get();
+		NextBatchId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		let deadline = now.saturating_add(T::VoteTimeout::get());
+		let batch = BatchInfo {
+			group,
+			created: now,
+			deadline,
+			policy: terms.policy,
+			quorum: terms.quorum,
+			classes: terms.classes,
+			price: terms.price,
+			capacity: terms.max_batch.min(T::MaxBatchSize::get()).max(1),
+			len: 0,
+			undecided: 0,
+			closed: false,
+			members,
+		};
+		FillingBatch::<T>::insert(group, (now, id));
+		OpenBatches::<T>::insert(group, id, ());
+		Self::deposit_event(Event::BatchOpened {
+			batch: id,
+			group,
+			members: batch
+				.members
+				.iter()
+				.map(|m| (m.model, m.version))
+				.collect::<Vec<_>>()
+				.try_into()
+				.map_err(|_| Error::<T>::Overflow)?,
+			deadline,
+		});
+		Ok((id, batch))
+	}
+
+	pub(crate) fn do_vote(
+		worker: &T::AccountId,
+		batch_id: BatchId,
+		version: VersionNumber,
+		outputs: Vec<Output>,
+	) -> DispatchResultWithPostInfo {
+		let mut batch = Batches::<T>::get(batch_id).ok_or(Error::<T>::UnknownBatch)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > batch.created, Error::<T>::BatchStillFilling);
+		ensure!(now < batch.deadline && !batch.closed, Error::<T>::BatchClosed);
+		let position = batch
+			.members
+			.iter()
+			.position(|m| m.worker.as_ref() == Some(worker))
+			.ok_or(Error::<T>::NotMember)?;
+		let member = batch.members.get(position).ok_or(Error::<T>::NotMember)?.clone();
+		let position = position as u32;
+		ensure!(member.version == version, Error::<T>::WrongVersion);
+		ensure!(outputs.len() == batch.len as usize, Error::<T>::WrongLength);
+		for output in &outputs {
+			batch.policy.check(output, batch.classes).map_err(|_| Error::<T>::MalformedOutput)?;
+		}
+		let outputs: BoundedVec<Output, T::MaxBatchSize> =
+			outputs.try_into().map_err(|_| Error::<T>::WrongLength)?;
+
+		if let Some(mut earlier) = Votes::<T>::get(batch_id, position) {
+			ensure!(earlier.outputs != outputs, Error::<T>::DuplicateVote);
+			ensure!(!earlier.equivocated, Error::<T>::AlreadyEquivocated);
+			earlier.equivocated = true;
+			Votes::<T>::insert(batch_id, position, earlier);
+			let slashed = T::Registry::slash_owner(&member.owner, T::EquivocationSlash::get());
+			MemberRecords::<T>::mutate(batch.group, member.model, |r| {
+				r.equivocated = r.equivocated.saturating_add(1)
+			});
+			log::warn!(
+				target: LOG_TARGET,
+				"model {} equivocated on batch {batch_id}; owner slashed",
+				member.model
+			);
+			Self::deposit_event(Event::Equivocated {
+				batch: batch_id,
+				model: member.model,
+				owner: member.owner,
+				slashed,
+			});
+			// The call succeeds so that the slash stands; the sender pays.
+			return Ok(Pays::Yes.into());
+		}
+
+		let late = batch.undecided == 0;
+		Votes::<T>::insert(batch_id, position, Vote { outputs, at: now, equivocated: false });
+		Self::deposit_event(Event::Voted { batch: batch_id, model: member.model, late });
+		if !late {
+			Self::decide_batch(batch_id, &mut batch, now, false)?;
+			Batches::<T>::insert(batch_id, batch);
+		}
+		Ok(Pays::No.into())
+	}
+
+	/// Decide every undecided request of a batch that the stored votes decide
+	/// (all of them as expired when `expire`), store the decisions, settle
+	/// their fees and emit them.
+	pub(crate) fn decide_batch(
+		batch_id: BatchId,
+		batch: &mut BatchOf<T>,
+		now: BlockNumberFor<T>,
+		expire: bool,
+	) -> DispatchResult {
+		let requests = BatchRequests::<T>::get(batch_id);
+		let mut decisions = match Decisions::<T>::get(batch_id) {
+			Some(d) => d,
+			None => requests
+				.iter()
+				.enumerate()
+				.map(|(i, r)| Decision {
+					index: i as u32,
+					request: r.id,
+					outcome: Outcome::Pending,
+					agreed: 0,
+					voted: 0,
+					decided_at: now,
+				})
+				.collect::<Vec<_>>()
+				.try_into()
+				.map_err(|_| Error::<T>::Overflow)?,
+		};
+		let votes = Self::batch_votes(batch_id, batch.members.len() as u32);
+		let mut newly: Vec<Decision<BlockNumberFor<T>>> = Vec::new();
+		let mut column: Vec<Option<&Output>> = Vec::with_capacity(votes.len());
+		for decision in decisions.iter_mut().filter(|d| d.outcome.is_pending()) {
+			let i = decision.index as usize;
+			column.clear();
+			column.extend(votes.iter().map(|v| v.as_ref().and_then(|v| v.outputs.get(i))));
+			let voted = mask_of(column.iter().map(|c| c.is_some()));
+			let outcome = match dropbear_primitives::decide(&column, batch.quorum) {
+				dropbear_primitives::Decision::Certified { output, agreed } => {
+					decision.agreed = agreed.iter().fold(0u32, |m, p| m | bit(*p));
+					Outcome::Certified(output)
+				}
+				dropbear_primitives::Decision::NoAgreement => Outcome::NoAgreement,
+				dropbear_primitives::Decision::Pending if expire => Outcome::Expired,
+				dropbear_primitives::Decision::Pending => continue,
+			};
+			decision.outcome = outcome;
+			decision.voted = voted;
+			decision.decided_at = now;
+			newly.push(decision.clone());
+		}
+		if newly.is_empty() {
+			return Ok(());
+		}
+		batch.undecided = batch.undecided.saturating_sub(newly.len() as u32);
+		Self::settle(batch_id, batch, &requests, &newly)?;
+		Decisions::<T>::insert(batch_id, decisions);
+		Self::deposit_event(Event::Decided {
+			batch: batch_id,
+			group: batch.group,
+			decisions: newly.try_into().map_err(|_| Error::<T>::Overflow)?,
+		});
+		Ok(())
+	}
+
+	/// Every member's vote on a batch, in member order.
+	pub(crate) fn batch_votes(batch_id: BatchId, members: u32) -> Vec<Option<VoteOf<T>>> {
+		(0..members).map(|p| Votes::<T>::get(batch_id, p)).collect()
+	}
+
+	/// Close the batches whose deadline has come, oldest first, at most
+	/// `MaxClosesPerBlock` of them.
+	pub(crate) fn close_due(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::DbWeight::get().reads(1);
+		let mut next = NextToClose::<T>::get();
+		let mut closed = 0u32;
+		while closed < T::MaxClosesPerBlock::get() {
+			let Some(mut batch) = Batches::<T>::get(next) else { break };
+			if batch.deadline > now {
+				break;
+			}
+			weight.saturating_accrue(T::WeightInfo::close_batch(batch.len));
+			let expired = batch.undecided;
+			let group = batch.group;
+			let result = frame_support::storage::with_storage_layer(|| {
+				Self::close_batch(next, &mut batch, now)
+			});
+			if let Err(e) = result {
+				// Cannot happen (the holds being released exist); if it does,
+				// nothing of the failed close is kept, the batch still closes so
+				// that the queue moves on, and `do_try_state` reports it.
+				log::error!(target: LOG_TARGET, "closing batch {next} failed: {e:?}");
+				batch = Batches::<T>::get(next).unwrap_or(batch);
+			}
+			batch.closed = true;
+			Batches::<T>::insert(next, batch);
+			OpenBatches::<T>::remove(group, next);
+			Self::deposit_event(Event::BatchClosed { batch: next, expired });
+			next = next.saturating_add(1);
+			closed = closed.saturating_add(1);
+		}
+		NextToClose::<T>::put(next);
+		weight
+	}
+
+	/// Expire what is undecided and count every member's record.
+	fn close_batch(
+		batch_id: BatchId,
+		batch: &mut BatchOf<T>,
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		if batch.undecided > 0 {
+			Self::decide_batch(batch_id, batch, now, true)?;
+		}
+		let decisions = Decisions::<T>::get(batch_id).unwrap_or_default();
+		let votes = Self::batch_votes(batch_id, batch.members.len() as u32);
+		for (member, vote) in batch.members.iter().zip(votes.iter()) {
+			let mut tally = MemberRecord { batches: 1, ..Default::default() };
+			for (i, decision) in decisions.iter().enumerate() {
+				let given = vote.as_ref().and_then(|v| v.outputs.get(i));
+				match (&decision.outcome, given) {
+					(_, None) => tally.missed.saturating_inc(),
+					(Outcome::Certified(o), Some(g)) if o == g => tally.agreed.saturating_inc(),
+					(Outcome::Certified(_), Some(_)) => tally.dissented.saturating_inc(),
+					(_, Some(_)) => tally.unresolved.saturating_inc(),
+				}
+			}
+			// A batch nobody voted on has no decisions stored: all missed.
+			if decisions.is_empty() {
+				tally.missed = u64::from(batch.len);
+			}
+			MemberRecords::<T>::mutate(batch.group, member.model, |r| {
+				r.batches.saturating_accrue(tally.batches);
+				r.agreed.saturating_accrue(tally.agreed);
+				r.dissented.saturating_accrue(tally.dissented);
+				r.missed.saturating_accrue(tally.missed);
+				r.unresolved.saturating_accrue(tally.unresolved);
+			});
+		}
+		Ok(())
+	}
+
+	/// Remove batches whose retention has passed, oldest first, while the
+	/// remaining weight covers one more.
+	pub(crate) fn prune(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let mut used = T::DbWeight::get().reads(1);
+		let mut next = NextToPrune::<T>::get();
+		let close_cursor = NextToClose::<T>::get();
+		loop {
+			if next >= close_cursor {
+				break;
+			}
+			let Some(batch) = Batches::<T>::get(next) else {
+				// A hole (cannot happen: batches are pruned in order); skip it.
+				next = next.saturating_add(1);
+				continue;
+			};
+			if !batch.closed || now < batch.deadline.saturating_add(T::CertificateRetention::get())
+			{
+				break;
+			}
+			let cost = T::WeightInfo::prune_batch(batch.len);
+			if !remaining.all_gte(used.saturating_add(cost)) {
+				break;
+			}
+			used.saturating_accrue(cost);
+			for request in BatchRequests::<T>::take(next) {
+				Requests::<T>::remove(request.id);
+			}
+			Decisions::<T>::remove(next);
+			let _ = Votes::<T>::clear_prefix(next, batch.members.len() as u32, None);
+			Batches::<T>::remove(next);
+			next = next.saturating_add(1);
+		}
+		NextToPrune::<T>::put(next);
+		used
+	}
+
+	/// The certificate of a request, while it is in storage.
+	pub fn certificate(request: RequestId) -> Option<CertificateOf<T>> {
+		let (batch_id, index) = Requests::<T>::get(request)?;
+		let batch = Batches::<T>::get(batch_id)?;
+		let entry = BatchRequests::<T>::get(batch_id).get(index as usize)?.clone();
+		let decision = Decisions::<T>::get(batch_id).and_then(|d| d.get(index as usize).cloned());
+		let (outcome, agreed, voted, decided_at) = match decision {
+			Some(d) if !d.outcome.is_pending() => {
+				(d.outcome, d.agreed, d.voted, Some(d.decided_at))
+			}
+			_ => (Outcome::Pending, 0, 0, None),
+		};
+		let pick = |f: &dyn Fn(u32) -> bool| -> Vec<ModelId> {
+			batch
+				.members
+				.iter()
+				.enumerate()
+				.filter(|(p, _)| f(*p as u32))
+				.map(|(_, m)| m.model)
+				.collect()
+		};
+		let is = |mask: u32, p: u32| mask & bit(p) != 0;
+		Some(Certificate {
+			request,
+			batch: batch_id,
+			index,
+			group: batch.group,
+			client: entry.client,
+			input_hash: entry.input_hash,
+			fee: batch.price,
+			versions: batch.members.iter().map(|m| (m.model, m.version)).collect(),
+			agreed: if decided_at.is_some() { pick(&|p| is(agreed, p)) } else { Vec::new() },
+			dissented: if decided_at.is_some() {
+				pick(&|p| is(voted, p) && !is(agreed, p))
+			} else {
+				Vec::new()
+			},
+			not_voted: if decided_at.is_some() { pick(&|p| !is(voted, p)) } else { Vec::new() },
+			outcome,
+			ordered_at: batch.created,
+			decided_at,
+		})
+	}
+
+	/// A batch with its requests, votes and decisions, while it is in storage.
+	pub fn batch_view(batch_id: BatchId) -> Option<BatchViewOf<T>> {
+		let batch = Batches::<T>::get(batch_id)?;
+		let requests = BatchRequests::<T>::get(batch_id).into_inner();
+		let decisions =
+			Decisions::<T>::get(batch_id).map(|d| d.into_inner()).unwrap_or_else(|| {
+				requests
+					.iter()
+					.enumerate()
+					.map(|(i, r)| Decision {
+						index: i as u32,
+						request: r.id,
+						outcome: Outcome::Pending,
+						agreed: 0,
+						voted: 0,
+						decided_at: batch.created,
+					})
+					.collect()
+			});
+		let votes = Self::batch_votes(batch_id, batch.members.len() as u32)
+			.into_iter()
+			.map(|v| v.map(|v| v.outputs.into_inner()))
+			.collect();
+		Some(BatchView {
+			id: batch_id,
+			group: batch.group,
+			created: batch.created,
+			deadline: batch.deadline,
+			policy: batch.policy,
+			quorum: batch.quorum,
+			price: batch.price,
+			closed: batch.closed,
+			members: batch.members.into_inner(),
+			requests,
+			votes,
+			decisions,
+		})
+	}
+
+	/// Batches of a group that still take votes, oldest first.
+	pub fn pending_batches(group: GroupId) -> Vec<BatchId> {
+		let mut ids: Vec<BatchId> = OpenBatches::<T>::iter_key_prefix(group).collect();
+		ids.sort_unstable();
+		ids
+	}
+
+	/// A member's record in a group.
+	pub fn member_record(group: GroupId, model: ModelId) -> MemberRecord {
+		MemberRecords::<T>::get(group, model)
+	}
+
+	/// Invariants: every open batch is consistent with its requests and
+	/// decisions, clients' fee holds equal their undecided requests' fees, and
+	/// the pot holds only its existential deposit.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use fungible::InspectHold;
+		let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, batch) in Batches::<T>::iter() {
+			let requests = BatchRequests::<T>::get(id);
+			ensure!(requests.len() as u32 == batch.len, "batch length differs from its requests");
+			ensure!(batch.len <= batch.capacity, "batch above its capacity");
+			let decisions = Decisions::<T>::get(id);
+			let undecided = match &decisions {
+				Some(d) => {
+					ensure!(d.len() == requests.len(), "decisions differ in length from requests");
+					d.iter().filter(|d| d.outcome.is_pending()).count() as u32
+				}
+				None => batch.len,
+			};
+			ensure!(undecided == batch.undecided, "undecided count is wrong");
+			ensure!(!batch.closed || undecided == 0, "a closed batch has undecided requests");
+			for (i, request) in requests.iter().enumerate() {
+				ensure!(
+					Requests::<T>::get(request.id) == Some((id, i as u32)),
+					"request index is wrong"
+				);
+				let pending = decisions
+					.as_ref()
+					.and_then(|d| d.get(i))
+					.map_or(true, |d| d.outcome.is_pending());
+				if pending {
+					let e = owed.entry(request.client.clone()).or_default();
+					*e = e.saturating_add(batch.price);
+				}
+			}
+		}
+		for (client, amount) in owed {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::Fee.into(), &client) == amount,
+				"a client's fee hold differs from its undecided requests"
+			);
+		}
+		ensure!(
+			T::Currency::balance(&Self::pot()) == T::Currency::minimum_balance(),
+			"the pot keeps more than its existential deposit"
+		);
+		Ok(())
+	}
+}
+
+/// The mask bit of member position `p` (0 beyond 32 members).
+pub(crate) fn bit(p: u32) -> u32 {
+	1u32.checked_shl(p).unwrap_or(0)
+}
+
+/// A mask from one flag per member position.
+pub(crate) fn mask_of(flags: impl Iterator<Item = bool>) -> u32 {
+	flags.enumerate().filter(|(_, f)| *f).fold(0u32, |m, (p, _)| m | bit(p as u32))
+}

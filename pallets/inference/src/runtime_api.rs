@@ -1,0 +1,25 @@
+//! The runtime API the node's `inference_*` RPC methods and clients use.
+
+use crate::{BatchId, BatchView, Certificate, GroupId, MemberRecord, ModelId, RequestId};
+use alloc::vec::Vec;
+use codec::Codec;
+
+sp_api::decl_runtime_apis! {
+	/// Certificates, batches and member records of `pallet-inference`.
+	pub trait InferenceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The certificate of a request (outcome `Pending` while undecided);
+		/// `None` for an unknown request or one pruned after its retention.
+		fn certificate(request: RequestId) -> Option<Certificate<AccountId, Balance, BlockNumber>>;
+		/// A batch with its members, requests, votes and decisions.
+		fn batch(batch: BatchId) -> Option<BatchView<AccountId, Balance, BlockNumber>>;
+		/// A group's batches that still take votes, oldest first.
+		fn pending_batches(group: GroupId) -> Vec<BatchId>;
+		/// A member's record in a group (all zero for a member never in a batch).
+		fn member_record(group: GroupId, model: ModelId) -> MemberRecord;
+	}
+}
