@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-scripts/setup.sh
+# SKIP_SETUP=1 when the machine is known to be set up (saves the checks).
+[[ "${SKIP_SETUP:-}" == 1 ]] || scripts/setup.sh
 
 # The benchmark CLI carries a test runtime for `benchmark storage`, which this
 # script does not use; its Wasm build cannot share our workspace hint.
@@ -20,7 +21,7 @@ cp "$CARGO_TARGET_DIR/release/dropbear-node" "$bench"
 # left as the benchmark build.
 rm -f "$CARGO_TARGET_DIR/release/dropbear-node"
 
-for pallet in models; do
+for pallet in ${PALLETS:-models inference}; do
 	echo "benchmark: pallet_$pallet"
 	"$bench" benchmark pallet \
 		--chain dev \

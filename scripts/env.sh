@@ -9,3 +9,17 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
 # the workspace (and its Cargo.lock) is: the runtime is built with the locked
 # versions.
 export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$(pwd)}"
+# The project's Python (scripts/setup-venv.sh makes it): PyTorch for the model
+# scripts, and the libtorch that tch links against. torch-sys's build script
+# asks `python` for torch's location when VIRTUAL_ENV is set, so the venv is
+# activated for builds. LIBTORCH_BYPASS_VERSION_CHECK is deliberately left
+# unset, so a tch/torch version mismatch fails the build instead of misbehaving.
+export DROPBEAR_VENV="${DROPBEAR_VENV:-$HOME/.cache/dropbear-venv}"
+export DROPBEAR_PYTHON="$DROPBEAR_VENV/bin/python"
+export DROPBEAR_MODELS="${DROPBEAR_MODELS:-$HOME/.cache/dropbear-models}"
+export LIBTORCH_USE_PYTORCH=1
+export VIRTUAL_ENV="$DROPBEAR_VENV"
+case ":$PATH:" in
+	*":$DROPBEAR_VENV/bin:"*) ;;
+	*) export PATH="$DROPBEAR_VENV/bin:$PATH" ;;
+esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what a build needs, idempotently: Debian packages for the native
-# dependencies, the Wasm targets and rust-src for the runtime.
+# dependencies, the Wasm targets and rust-src for the runtime, then the Python
+# venv with PyTorch (scripts/setup-venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,9 @@ done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 
 echo "setup: system packages and Rust targets ready"
+
+scripts/setup-venv.sh
+source scripts/env.sh
+# The digit models (and ImageNet-class models for the benchmarks) the workers
+# and tests use; skipped in seconds when they are up to date.
+"$DROPBEAR_PYTHON" scripts/make_models.py --out "$DROPBEAR_MODELS"

@@ -64,7 +64,7 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	let batch = number(requested[0], "batch");
 	let first_request = number(requested[0], "request");
 	let (_, held) = chain::balance(&api, client.public_key().0).await.unwrap();
-	assert_eq!(held, 3 * PRICE, "three fees held");
+	assert_eq!(held, 3 * PRICE, "three fees held until the batch closes");
 
 	// Pending batches of group 0 list it.
 	let pending =
@@ -120,20 +120,6 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	let not_voted = certificate.at(0).and_then(|c| c.at("not_voted")).unwrap();
 	assert_eq!(not_voted.to_string(), "(3)");
 
-	// Two certified requests: 3 owners share each fee; the third is refunded.
-	let (free_after, held_after) = chain::balance(&api, client.public_key().0).await.unwrap();
-	assert_eq!(held_after, 0);
-	let share = PRICE / 3;
-	let tx_fees = free_before - free_after - 2 * 3 * share;
-	assert!(
-		tx_fees > 0 && tx_fees < PRICE,
-		"besides two fees of 3 x {share}, only transaction fees: {tx_fees}"
-	);
-	let (bob_free_after, _) = chain::balance(&api, dev::bob().public_key().0).await.unwrap();
-	assert_eq!(bob_free_after - bob_free_before, 2 * share, "Bob's model agreed twice");
-	let (dave_free_after, _) = chain::balance(&api, dev::dave().public_key().0).await.unwrap();
-	assert_eq!(dave_free_after, dave_free_before, "Dave's model never voted");
-
 	// The member record is counted when the batch closes (10 blocks).
 	let record = wait_for("the batch to close", Duration::from_secs(60), || async {
 		let r = chain::runtime_call(
@@ -148,4 +134,20 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	.await
 	.unwrap();
 	assert_eq!(number(&record, "missed"), 3, "Dave's model missed all three: {record}");
+
+	// At the close, two certified fees are shared by the 3 agreeing owners and
+	// the third fee and the rounding remainders go back to the client.
+	let (free_after, held_after) = chain::balance(&api, client.public_key().0).await.unwrap();
+	assert_eq!(held_after, 0);
+	let share = PRICE / 3;
+	let tx_fees = free_before - free_after - 2 * 3 * share;
+	assert!(
+		tx_fees > 0 && tx_fees < PRICE,
+		"besides two fees of 3 x {share}, only transaction fees: {tx_fees}"
+	);
+	let (bob_free_after, _) = chain::balance(&api, dev::bob().public_key().0).await.unwrap();
+	assert_eq!(bob_free_after - bob_free_before, 2 * share, "Bob's model agreed twice");
+	let (dave_free_after, _) = chain::balance(&api, dev::dave().public_key().0).await.unwrap();
+	assert_eq!(dave_free_after, dave_free_before, "Dave's model never voted");
+
 }

@@ -11,7 +11,7 @@ use frame_system::RawOrigin;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
+	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());
 	T::Currency::set_balance(&who, amount);
 	who
 }
@@ -71,9 +71,12 @@ mod benchmarks {
 		assert_eq!(NextBatchId::<T>::get(), u64::from(n));
 	}
 
-	/// `n` requests into a batch that is already open: no batch is opened.
+	/// `n` requests into a batch that is already open (with one request): no
+	/// batch is opened.
 	#[benchmark]
-	fn request_batch_filling(n: Linear<1, { T::MaxRequestsPerCall::get() }>) {
+	fn request_batch_filling(
+		n: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) - 1 }>,
+	) {
 		let (m, q) = members_and_quorum::<T>();
 		let (group, _) = T::Registry::bench_group(
 			m,
@@ -82,6 +85,7 @@ mod benchmarks {
 			price::<T>(),
 			T::MaxBatchSize::get(),
 		);
+		set_block::<T>(1);
 		let opener = funded::<T>("opener", 0);
 		Pallet::<T>::do_request(&opener, group, &[[0; 32]], price::<T>()).unwrap();
 		let client = funded::<T>("client", 0);

@@ -29,10 +29,12 @@
 //!
 //! ## Money
 //!
-//! When a request is certified, its fee is split equally among the owners of
-//! the members that agreed; the rounding remainder (`price mod agreed`) goes
-//! back to the client. A request without agreement, or expired, has its hold
-//! released in full. Fees move from the clients' holds through the pallet's
+//! Fees are settled when a batch closes at its deadline, not by the vote
+//! that decides (so that a vote's cost does not grow with the number of
+//! clients in its batch). A certified request's fee is split equally among
+//! the owners of the members that agreed; the rounding remainder
+//! (`price mod agreed`) goes back to the client. A request without agreement,
+//! or expired, has its hold released in full. Fees move from the clients' holds through the pallet's
 //! pot account (which keeps only its existential deposit between calls), so a
 //! settlement costs one transfer per client and one per owner, not one per
 //! request and member. Nothing is minted or burned here except the slash of an
@@ -43,9 +45,8 @@
 //! A vote writes one storage item (its outputs) and, while the batch has
 //! undecided requests, reads the other members' votes (at most
 //! `MaxMembers - 1` items) and writes the batch's decisions: O(1) storage
-//! operations in the batch length. The CPU work is O(members x batch) output
-//! comparisons. Settling what a vote decided adds one balance operation per
-//! distinct client and owner involved.
+//! operations in the batch length, whatever the number of clients. The CPU
+//! work is O(members x batch) output comparisons.
 //!
 //! ## Faults
 //!
@@ -431,7 +432,7 @@ pub mod pallet {
 		/// - `outputs`: one canonical output per request, in batch order.
 		///
 		/// A valid vote pays no fee. Decides every request that it makes
-		/// decidable and settles their fees. A different second vote for the
+		/// decidable (fees move when the batch closes). A different second vote for the
 		/// same batch is equivocation (see the module docs). Complexity: O(1)
 		/// storage items in the batch length, O(members x len) comparisons.
 		#[pallet::call_index(2)]
@@ -704,7 +705,6 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		batch.undecided = batch.undecided.saturating_sub(newly.len() as u32);
-		Self::settle(batch_id, batch, &requests, &newly)?;
 		Decisions::<T>::insert(batch_id, decisions);
 		Self::deposit_event(Event::Decided {
 			batch: batch_id,
@@ -754,7 +754,8 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// Expire what is undecided and count every member's record.
+	/// Expire what is undecided, settle every request's fee and count every
+	/// member's record.
 	fn close_batch(
 		batch_id: BatchId,
 		batch: &mut BatchOf<T>,
@@ -764,6 +765,7 @@ impl<T: Config> Pallet<T> {
 			Self::decide_batch(batch_id, batch, now, true)?;
 		}
 		let decisions = Decisions::<T>::get(batch_id).unwrap_or_default();
+		Self::settle(batch_id, batch, &BatchRequests::<T>::get(batch_id), &decisions)?;
 		let votes = Self::batch_votes(batch_id, batch.members.len() as u32);
 		for (member, vote) in batch.members.iter().zip(votes.iter()) {
 			let mut tally = MemberRecord { batches: 1, ..Default::default() };
@@ -923,7 +925,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Invariants: every open batch is consistent with its requests and
-	/// decisions, clients' fee holds equal their undecided requests' fees, and
+	/// decisions, clients' fee holds equal the fees of their requests in open batches, and
 	/// the pot holds only its existential deposit.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -949,11 +951,8 @@ impl<T: Config> Pallet<T> {
 					Requests::<T>::get(request.id) == Some((id, i as u32)),
 					"request index is wrong"
 				);
-				let pending = decisions
-					.as_ref()
-					.and_then(|d| d.get(i))
-					.map_or(true, |d| d.outcome.is_pending());
-				if pending {
+				// Every fee of an open batch stays held until the batch closes.
+				if !batch.closed {
 					let e = owed.entry(request.client.clone()).or_default();
 					*e = e.saturating_add(batch.price);
 				}
@@ -962,7 +961,7 @@ impl<T: Config> Pallet<T> {
 		for (client, amount) in owed {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::Fee.into(), &client) == amount,
-				"a client's fee hold differs from its undecided requests"
+				"a client's fee hold differs from its requests in open batches"
 			);
 		}
 		ensure!(

@@ -1,4 +1,4 @@
-//! Fees: who pays what when requests are decided.
+//! Fees: who pays what when a batch closes.
 //!
 //! A certified request's fee is split equally among the owners of the members
 //! that agreed; `price mod agreed` goes back to the client. Uncertified
@@ -57,7 +57,7 @@ pub(crate) fn split<
 }
 
 impl<T: Config> Pallet<T> {
-	/// Move the fees of `newly` decided requests of a batch.
+	/// Move the fees of a closing batch's decided requests.
 	pub(crate) fn settle(
 		batch_id: BatchId,
 		batch: &BatchOf<T>,

@@ -1,4 +1,10 @@
-//! PROVISIONAL: replaced by `scripts/benchmark-weights.sh` output.
+
+//! Weights for `pallet_inference`, measured by FRAME benchmarks against the Dropbear
+//! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
+//!
+//! Benchmark CLI 64.0.0, 2026-11-22. Steps 20, repeat 10,
+//! Wasm execution `Compiled`, chain `Some("dev")`.
+//! Machine `vm`, CPU `AMD EPYC`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, clippy::unnecessary_cast)]
@@ -15,20 +21,187 @@ pub trait WeightInfo {
 	fn prune_batch(b: u32, ) -> Weight;
 }
 
-impl WeightInfo for () {
-	fn request_batch(_n: u32, ) -> Weight { Weight::zero() }
-	fn request_batch_filling(_n: u32, ) -> Weight { Weight::zero() }
-	fn vote(_b: u32, ) -> Weight { Weight::zero() }
-	fn close_batch(_b: u32, ) -> Weight { Weight::zero() }
-	fn prune_batch(_b: u32, ) -> Weight { Weight::zero() }
-}
-
-/// Weights for a runtime.
+/// Weights for a runtime, charged with that runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn request_batch(n: u32, ) -> Weight { Weight::from_parts(100_000_000, 0).saturating_mul(n.into()) }
-	fn request_batch_filling(n: u32, ) -> Weight { Weight::from_parts(50_000_000, 0).saturating_mul(n.into()) }
-	fn vote(b: u32, ) -> Weight { Weight::from_parts(100_000_000, 0).saturating_mul(b.into()) }
-	fn close_batch(b: u32, ) -> Weight { Weight::from_parts(100_000_000, 0).saturating_mul(b.into()) }
-	fn prune_batch(b: u32, ) -> Weight { Weight::from_parts(50_000_000, 0).saturating_mul(b.into()) }
+	/// Storage: `Models::Groups` (r:1 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextRequestId` (r:1 w:1)
+	/// Proof: `Inference::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::FillingBatch` (r:1 w:1)
+	/// Proof: `Inference::FillingBatch` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:16 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Versions` (r:16 w:0)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextBatchId` (r:1 w:1)
+	/// Proof: `Inference::NextBatchId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1024 w:1024)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenBatches` (r:0 w:1024)
+	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:0 w:1024)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Requests` (r:0 w:1024)
+	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Component `n` ranges over `[1, 1024]`.
+	fn request_batch(n: u32, ) -> Weight {
+		// Minimum execution time: 203_073_000 picoseconds.
+		Weight::from_parts(207_029_000, 43470)
+			.saturating_add(Weight::from_parts(118_102_683, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(38))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
+	}
+	/// Storage: `Models::Groups` (r:1 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextRequestId` (r:1 w:1)
+	/// Proof: `Inference::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::FillingBatch` (r:1 w:0)
+	/// Proof: `Inference::FillingBatch` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:1 w:1)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:1)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Requests` (r:0 w:1023)
+	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Component `n` ranges over `[1, 1023]`.
+	fn request_batch_filling(n: u32, ) -> Weight {
+		// Minimum execution time: 85_688_000 picoseconds.
+		Weight::from_parts(88_663_000, 77211)
+			.saturating_add(Weight::from_parts(46_359_722, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	/// Storage: `Inference::Batches` (r:1 w:1)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Votes` (r:16 w:1)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Decisions` (r:1 w:1)
+	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1024 w:1024)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1034 w:1034)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Component `b` ranges over `[1, 1024]`.
+	fn vote(b: u32, ) -> Weight {
+		// Minimum execution time: 523_231_000 picoseconds.
+		Weight::from_parts(528_619_000, 1122494)
+			.saturating_add(Weight::from_parts(97_524_279, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(29))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes(13))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+	}
+	/// Storage: `Inference::NextToClose` (r:1 w:1)
+	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:2 w:1)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Decisions` (r:1 w:1)
+	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Votes` (r:16 w:0)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1024 w:1024)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1024 w:1024)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::MemberRecords` (r:16 w:16)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenBatches` (r:0 w:1)
+	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Component `b` ranges over `[1, 1024]`.
+	fn close_batch(b: u32, ) -> Weight {
+		// Minimum execution time: 199_839_000 picoseconds.
+		Weight::from_parts(201_050_000, 1122494)
+			.saturating_add(Weight::from_parts(48_540_306, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(37))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+	}
+	/// Storage: `Inference::NextToPrune` (r:1 w:1)
+	/// Proof: `Inference::NextToPrune` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextToClose` (r:1 w:0)
+	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:1 w:1)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:1)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Votes` (r:16 w:16)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Decisions` (r:0 w:1)
+	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Requests` (r:0 w:1024)
+	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Component `b` ranges over `[1, 1024]`.
+	fn prune_batch(b: u32, ) -> Weight {
+		// Minimum execution time: 43_405_000 picoseconds.
+		Weight::from_parts(39_340_543, 1122494)
+			.saturating_add(Weight::from_parts(1_363_546, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(20))
+			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
+	}
+}
+
+/// The same weights for mock runtimes and tests, with ParityDB's database weights.
+impl WeightInfo for () {
+	fn request_batch(n: u32, ) -> Weight {
+		Weight::from_parts(207_029_000, 43470)
+			.saturating_add(Weight::from_parts(118_102_683, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(38))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
+	}
+	fn request_batch_filling(n: u32, ) -> Weight {
+		Weight::from_parts(88_663_000, 77211)
+			.saturating_add(Weight::from_parts(46_359_722, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(7))
+			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn vote(b: u32, ) -> Weight {
+		Weight::from_parts(528_619_000, 1122494)
+			.saturating_add(Weight::from_parts(97_524_279, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(29))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().writes(13))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+	}
+	fn close_batch(b: u32, ) -> Weight {
+		Weight::from_parts(201_050_000, 1122494)
+			.saturating_add(Weight::from_parts(48_540_306, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(37))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().writes(20))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+	}
+	fn prune_batch(b: u32, ) -> Weight {
+		Weight::from_parts(39_340_543, 1122494)
+			.saturating_add(Weight::from_parts(1_363_546, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(20))
+			.saturating_add(ParityDbWeight::get().writes(20))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
+	}
 }

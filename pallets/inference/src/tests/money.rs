@@ -16,6 +16,8 @@ fn a_certified_fee_is_split_among_agreeing_owners_with_the_dust_refunded() {
 		vote_labels(1, 0, &[4]);
 		vote_labels(2, 0, &[4]);
 		vote_labels(3, 0, &[4]);
+		assert_eq!(fee_held(ALICE), PRICE, "the fee stays held until the batch closes");
+		run_to_block(6);
 		let after: Vec<_> = [1, 2, 3, 4].iter().map(|o| owner_free(*o)).collect();
 		let earned: Vec<_> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
 		assert_eq!(earned, vec![3, 3, 3, 0]);
@@ -35,6 +37,7 @@ fn four_agreeing_owners_share_a_fee_that_divides_evenly() {
 		for owner in 1..=3 {
 			vote_labels(owner, 0, &[2]);
 		}
+		run_to_block(6);
 		assert_eq!(free(ALICE), START_FREE - 12);
 		assert_eq!(free(1), START_FREE - START_BOND + 4);
 	});
@@ -50,10 +53,10 @@ fn uncertified_and_expired_requests_are_refunded_in_full() {
 		vote_labels(2, 0, &[2, 1, 2]);
 		vote_labels(3, 0, &[3, 2, 3]);
 		// Request 0 and 2: no agreement; request 1 pending (1,1,2 + one missing).
-		assert_eq!(fee_held(ALICE), PRICE);
+		assert_eq!(fee_held(ALICE), 2 * PRICE, "held until the batch closes");
+		run_to_block(6);
 		assert_eq!(fee_held(BOB), 0);
 		assert_eq!(free(BOB), START_FREE);
-		run_to_block(6);
 		assert_eq!(fee_held(ALICE), 0);
 		assert_eq!(free(ALICE), START_FREE, "every fee came back");
 	});
