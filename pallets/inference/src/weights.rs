@@ -50,9 +50,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1024]`.
 	fn request_batch(n: u32, ) -> Weight {
-		// Minimum execution time: 203_073_000 picoseconds.
-		Weight::from_parts(207_029_000, 43470)
-			.saturating_add(Weight::from_parts(118_102_683, 0).saturating_mul(n.into()))
+		// Minimum execution time: 202_783_000 picoseconds.
+		Weight::from_parts(1_269_013_143, 43470)
+			.saturating_add(Weight::from_parts(116_155_057, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -77,9 +77,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1023]`.
 	fn request_batch_filling(n: u32, ) -> Weight {
-		// Minimum execution time: 85_688_000 picoseconds.
-		Weight::from_parts(88_663_000, 77211)
-			.saturating_add(Weight::from_parts(46_359_722, 0).saturating_mul(n.into()))
+		// Minimum execution time: 84_797_000 picoseconds.
+		Weight::from_parts(90_715_000, 77211)
+			.saturating_add(Weight::from_parts(44_917_697, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -92,20 +92,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Decisions` (r:1 w:1)
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1024 w:1024)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1034 w:1034)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn vote(b: u32, ) -> Weight {
-		// Minimum execution time: 523_231_000 picoseconds.
-		Weight::from_parts(528_619_000, 1122494)
-			.saturating_add(Weight::from_parts(97_524_279, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(29))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(T::DbWeight::get().writes(13))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+		// Minimum execution time: 71_576_000 picoseconds.
+		Weight::from_parts(72_443_491, 1122494)
+			.saturating_add(Weight::from_parts(795_154, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(19))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Inference::NextToClose` (r:1 w:1)
 	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -127,9 +120,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn close_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 199_839_000 picoseconds.
-		Weight::from_parts(201_050_000, 1122494)
-			.saturating_add(Weight::from_parts(48_540_306, 0).saturating_mul(b.into()))
+		// Minimum execution time: 191_205_000 picoseconds.
+		Weight::from_parts(192_167_000, 1122494)
+			.saturating_add(Weight::from_parts(44_481_474, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(37))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(20))
@@ -152,9 +145,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn prune_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 43_405_000 picoseconds.
-		Weight::from_parts(39_340_543, 1122494)
-			.saturating_add(Weight::from_parts(1_363_546, 0).saturating_mul(b.into()))
+		// Minimum execution time: 38_107_000 picoseconds.
+		Weight::from_parts(23_343_810, 1122494)
+			.saturating_add(Weight::from_parts(1_454_166, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().writes(20))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
@@ -164,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn request_batch(n: u32, ) -> Weight {
-		Weight::from_parts(207_029_000, 43470)
-			.saturating_add(Weight::from_parts(118_102_683, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_269_013_143, 43470)
+			.saturating_add(Weight::from_parts(116_155_057, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(38))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -173,24 +166,21 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	fn request_batch_filling(n: u32, ) -> Weight {
-		Weight::from_parts(88_663_000, 77211)
-			.saturating_add(Weight::from_parts(46_359_722, 0).saturating_mul(n.into()))
+		Weight::from_parts(90_715_000, 77211)
+			.saturating_add(Weight::from_parts(44_917_697, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn vote(b: u32, ) -> Weight {
-		Weight::from_parts(528_619_000, 1122494)
-			.saturating_add(Weight::from_parts(97_524_279, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(29))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(ParityDbWeight::get().writes(13))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+		Weight::from_parts(72_443_491, 1122494)
+			.saturating_add(Weight::from_parts(795_154, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(19))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn close_batch(b: u32, ) -> Weight {
-		Weight::from_parts(201_050_000, 1122494)
-			.saturating_add(Weight::from_parts(48_540_306, 0).saturating_mul(b.into()))
+		Weight::from_parts(192_167_000, 1122494)
+			.saturating_add(Weight::from_parts(44_481_474, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(37))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(20))
@@ -198,8 +188,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	fn prune_batch(b: u32, ) -> Weight {
-		Weight::from_parts(39_340_543, 1122494)
-			.saturating_add(Weight::from_parts(1_363_546, 0).saturating_mul(b.into()))
+		Weight::from_parts(23_343_810, 1122494)
+			.saturating_add(Weight::from_parts(1_454_166, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(20))
 			.saturating_add(ParityDbWeight::get().writes(20))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
