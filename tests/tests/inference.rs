@@ -149,5 +149,4 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	assert_eq!(bob_free_after - bob_free_before, 2 * share, "Bob's model agreed twice");
 	let (dave_free_after, _) = chain::balance(&api, dev::dave().public_key().0).await.unwrap();
 	assert_eq!(dave_free_after, dave_free_before, "Dave's model never voted");
-
 }

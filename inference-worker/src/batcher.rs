@@ -1,0 +1,228 @@
+//! The batching queue: inputs wait in a bounded queue; the model thread takes
+//! a full batch, or what has arrived when the oldest input has waited
+//! `max_wait`, and runs it in one forward pass. A full queue answers
+//! [`Overloaded`] at once instead of growing.
+
+use crate::{backend::Backend, metrics::Metrics};
+use std::{
+	sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError},
+	time::{Duration, Instant},
+};
+use tokio::sync::oneshot;
+
+/// The queue is full: try later or elsewhere.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("worker overloaded: {0} inputs already queued")]
+pub struct Overloaded(pub usize);
+
+/// Scores of one input, or why the model failed on its batch.
+pub type Scores = Result<Vec<f32>, String>;
+
+struct Job {
+	input: std::sync::Arc<Vec<u8>>,
+	queued: Instant,
+	reply: oneshot::Sender<Scores>,
+}
+
+/// Batching settings.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchConfig {
+	pub max_batch: usize,
+	pub max_wait: Duration,
+	pub queue: usize,
+}
+
+/// Handle to a model thread; cheap to clone.
+#[derive(Clone)]
+pub struct Batcher {
+	tx: SyncSender<Job>,
+	queue: usize,
+	metrics: Metrics,
+}
+
+impl Batcher {
+	/// Start a thread that owns `backend` and serves batches.
+	pub fn start<B: Backend>(backend: B, config: BatchConfig, metrics: Metrics) -> Self {
+		let (tx, rx) = sync_channel(config.queue.max(1));
+		let m = metrics.clone();
+		std::thread::Builder::new()
+			.name("model".into())
+			.spawn(move || run(backend, rx, config, m))
+			.expect("spawning the model thread");
+		Self { tx, queue: config.queue, metrics }
+	}
+
+	/// Queue one input; the receiver gets its scores when its batch has run.
+	pub fn submit(
+		&self,
+		input: std::sync::Arc<Vec<u8>>,
+	) -> Result<oneshot::Receiver<Scores>, Overloaded> {
+		let (reply, rx) = oneshot::channel();
+		match self.tx.try_send(Job { input, queued: Instant::now(), reply }) {
+			Ok(()) => {
+				self.metrics.queue_depth.inc();
+				Ok(rx)
+			}
+			Err(TrySendError::Full(_)) => {
+				self.metrics.overloaded.inc();
+				Err(Overloaded(self.queue))
+			}
+			Err(TrySendError::Disconnected(_)) => Err(Overloaded(0)),
+		}
+	}
+
+	/// Scores of many inputs, queued together and awaited.
+	pub async fn infer_all(
+		&self,
+		inputs: Vec<std::sync::Arc<Vec<u8>>>,
+	) -> anyhow::Result<Vec<Vec<f32>>> {
+		let mut pending = Vec::with_capacity(inputs.len());
+		for input in inputs {
+			// Wait for room rather than fail: the chain side must answer every
+			// request of a batch.
+			let rx = loop {
+				match self.submit(input.clone()) {
+					Ok(rx) => break rx,
+					Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+				}
+			};
+			pending.push(rx);
+		}
+		let mut out = Vec::with_capacity(pending.len());
+		for rx in pending {
+			out.push(
+				rx.await
+					.map_err(|_| anyhow::anyhow!("model thread stopped"))?
+					.map_err(anyhow::Error::msg)?,
+			);
+		}
+		Ok(out)
+	}
+}
+
+fn run<B: Backend>(mut backend: B, rx: Receiver<Job>, config: BatchConfig, metrics: Metrics) {
+	let max_batch = config.max_batch.max(1);
+	loop {
+		// Block for the first input of the next batch.
+		let Ok(first) = rx.recv() else { return };
+		let deadline = first.queued + config.max_wait;
+		let mut jobs = vec![first];
+		while jobs.len() < max_batch {
+			let now = Instant::now();
+			if now >= deadline {
+				// Take what is already queued, without waiting.
+				match rx.try_recv() {
+					Ok(job) => jobs.push(job),
+					Err(_) => break,
+				}
+				continue;
+			}
+			match rx.recv_timeout(deadline - now) {
+				Ok(job) => jobs.push(job),
+				Err(RecvTimeoutError::Timeout) => break,
+				Err(RecvTimeoutError::Disconnected) => break,
+			}
+		}
+		metrics.queue_depth.sub(jobs.len() as u64);
+		let inputs: Vec<&[u8]> = jobs.iter().map(|j| j.input.as_slice()).collect();
+		let started = Instant::now();
+		let result = backend.infer(&inputs);
+		metrics.batch_size.observe(jobs.len() as f64);
+		metrics.inference_seconds.observe(started.elapsed().as_secs_f64());
+		match result {
+			Ok(scores) if scores.len() == jobs.len() => {
+				for (job, s) in jobs.into_iter().zip(scores) {
+					let _ = job.reply.send(Ok(s));
+				}
+			}
+			Ok(scores) => {
+				let msg =
+					format!("model returned {} results for {} inputs", scores.len(), jobs.len());
+				for job in jobs {
+					let _ = job.reply.send(Err(msg.clone()));
+				}
+			}
+			Err(e) => {
+				tracing::error!(target: "worker::model", "batch of {} failed: {e:#}", jobs.len());
+				let msg = format!("{e:#}");
+				for job in jobs {
+					let _ = job.reply.send(Err(msg.clone()));
+				}
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::sync::{Arc, Mutex};
+
+	/// Scores each input by its first byte; records batch sizes.
+	struct Recording(Arc<Mutex<Vec<usize>>>, Duration);
+
+	impl Backend for Recording {
+		fn infer(&mut self, inputs: &[&[u8]]) -> anyhow::Result<Vec<Vec<f32>>> {
+			self.0.lock().unwrap().push(inputs.len());
+			std::thread::sleep(self.1);
+			Ok(inputs.iter().map(|i| vec![f32::from(i[0])]).collect())
+		}
+		fn health(&mut self) -> anyhow::Result<()> {
+			Ok(())
+		}
+		fn device(&self) -> String {
+			"test".into()
+		}
+	}
+
+	fn batcher(
+		max_batch: usize,
+		max_wait_ms: u64,
+		queue: usize,
+		work_ms: u64,
+	) -> (Batcher, Arc<Mutex<Vec<usize>>>) {
+		let sizes = Arc::new(Mutex::new(Vec::new()));
+		let config = BatchConfig { max_batch, max_wait: Duration::from_millis(max_wait_ms), queue };
+		let b = Batcher::start(
+			Recording(sizes.clone(), Duration::from_millis(work_ms)),
+			config,
+			Metrics::unregistered(),
+		);
+		(b, sizes)
+	}
+
+	#[tokio::test]
+	async fn a_full_batch_runs_without_waiting() {
+		let (b, sizes) = batcher(4, 10_000, 64, 0);
+		let started = Instant::now();
+		let scores = b.infer_all((0..8u8).map(|i| Arc::new(vec![i])).collect()).await.unwrap();
+		assert_eq!(scores, (0..8).map(|i| vec![i as f32]).collect::<Vec<_>>());
+		assert_eq!(*sizes.lock().unwrap(), vec![4, 4]);
+		assert!(
+			started.elapsed() < Duration::from_secs(5),
+			"full batches do not wait for max_wait"
+		);
+	}
+
+	#[tokio::test]
+	async fn a_partial_batch_runs_after_max_wait() {
+		let (b, sizes) = batcher(64, 50, 64, 0);
+		let started = Instant::now();
+		let scores = b.infer_all(vec![Arc::new(vec![7]), Arc::new(vec![9])]).await.unwrap();
+		assert_eq!(scores, vec![vec![7.0], vec![9.0]]);
+		assert_eq!(*sizes.lock().unwrap(), vec![2]);
+		assert!(started.elapsed() >= Duration::from_millis(50), "waited for more inputs first");
+	}
+
+	#[tokio::test]
+	async fn a_full_queue_answers_overloaded() {
+		// A slow model: the first input keeps it busy while the queue fills.
+		let (b, _) = batcher(1, 0, 2, 300);
+		let first = b.submit(Arc::new(vec![1])).unwrap();
+		std::thread::sleep(Duration::from_millis(50));
+		let _q1 = b.submit(Arc::new(vec![2])).unwrap();
+		let _q2 = b.submit(Arc::new(vec![3])).unwrap();
+		assert_eq!(b.submit(Arc::new(vec![4])).unwrap_err(), Overloaded(2));
+		assert_eq!(first.await.unwrap(), Ok(vec![1.0]));
+	}
+}

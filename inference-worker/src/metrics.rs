@@ -1,0 +1,78 @@
+//! Prometheus metrics of the worker, served by Substrate's own endpoint crate.
+
+use substrate_prometheus_endpoint::{
+	exponential_buckets, register, Counter, Gauge, Histogram, HistogramOpts, PrometheusError,
+	Registry, U64,
+};
+
+#[derive(Clone)]
+pub struct Metrics {
+	pub batch_size: Histogram,
+	pub inference_seconds: Histogram,
+	pub queue_depth: Gauge<U64>,
+	pub overloaded: Counter<U64>,
+	pub inputs_received: Counter<U64>,
+	pub inputs_refused: Counter<U64>,
+	pub votes_sent: Counter<U64>,
+	pub votes_refused: Counter<U64>,
+	pub batches_seen: Counter<U64>,
+	pub speculative_hits: Counter<U64>,
+}
+
+impl Metrics {
+	pub fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		let counter = |name: &str, help: &str| -> Result<Counter<U64>, PrometheusError> {
+			register(Counter::new(name, help)?, registry)
+		};
+		Ok(Self {
+			batch_size: register(
+				Histogram::with_opts(
+					HistogramOpts::new("dropbear_worker_batch_size", "Inputs per forward pass")
+						.buckets(exponential_buckets(1.0, 2.0, 11)?),
+				)?,
+				registry,
+			)?,
+			inference_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"dropbear_worker_inference_seconds",
+						"Time of one forward pass (model thread)",
+					)
+					.buckets(exponential_buckets(0.0001, 2.0, 18)?),
+				)?,
+				registry,
+			)?,
+			queue_depth: register(
+				Gauge::new("dropbear_worker_queue_depth", "Inputs waiting for the model")?,
+				registry,
+			)?,
+			overloaded: counter("dropbear_worker_overloaded_total", "Inputs refused: queue full")?,
+			inputs_received: counter(
+				"dropbear_worker_inputs_total",
+				"Inputs accepted (RPC and gossip)",
+			)?,
+			inputs_refused: counter(
+				"dropbear_worker_inputs_refused_total",
+				"Inputs refused by the spec check",
+			)?,
+			votes_sent: counter("dropbear_worker_votes_total", "Votes included on chain")?,
+			votes_refused: counter(
+				"dropbear_worker_votes_refused_total",
+				"Votes the chain refused",
+			)?,
+			batches_seen: counter(
+				"dropbear_worker_batches_total",
+				"Batches of the group seen in best blocks",
+			)?,
+			speculative_hits: counter(
+				"dropbear_worker_speculative_hits_total",
+				"Batch requests answered from results computed before ordering",
+			)?,
+		})
+	}
+
+	/// Metrics registered nowhere (tests, or no metrics address).
+	pub fn unregistered() -> Self {
+		Self::register(&Registry::new()).expect("fresh registry takes every metric")
+	}
+}

@@ -1,0 +1,299 @@
+//! Input gossip between the members of a group over libp2p: a gossipsub topic
+//! per group carries every input a member receives, and a request-response
+//! protocol fetches an input by hash from a peer when a member missed it.
+
+use crate::inputs::InputStore;
+use anyhow::{Context, Result};
+use codec::{Decode, Encode};
+use dropbear_primitives::{Digest, GroupId};
+use futures::StreamExt;
+use libp2p::{
+	gossipsub, identity, noise,
+	request_response::{self, ProtocolSupport},
+	swarm::{NetworkBehaviour, SwarmEvent},
+	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::{mpsc, oneshot};
+
+/// Largest gossiped input: a 3 x 512 x 512 f32 image fits with room.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+const FETCH_PROTOCOL: &str = "/dropbear/input-by-hash/1";
+
+/// A gossiped input.
+#[derive(Encode, Decode)]
+struct InputMessage {
+	group: GroupId,
+	bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FetchRequest(pub Digest);
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FetchResponse(pub Option<Vec<u8>>);
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+	gossipsub: gossipsub::Behaviour,
+	fetch: request_response::cbor::Behaviour<FetchRequest, FetchResponse>,
+}
+
+/// An input another member gossiped: still to be checked by the receiver.
+pub struct Received {
+	pub group: GroupId,
+	pub bytes: Vec<u8>,
+	pub from: PeerId,
+}
+
+enum Command {
+	Publish { group: GroupId, bytes: Arc<Vec<u8>> },
+	Fetch { hash: Digest, reply: oneshot::Sender<Option<Vec<u8>>> },
+	Peers { reply: oneshot::Sender<usize> },
+}
+
+/// Handle to the network task.
+#[derive(Clone)]
+pub struct P2p {
+	commands: mpsc::Sender<Command>,
+	pub peer_id: PeerId,
+}
+
+fn topic(group: GroupId) -> gossipsub::IdentTopic {
+	gossipsub::IdentTopic::new(format!("/dropbear/group/{group}/inputs"))
+}
+
+impl P2p {
+	/// Start the network: listen on `listen`, dial `peers`, join `group`'s
+	/// topic. Gossiped inputs go to `received`; fetch requests are answered
+	/// from `store`.
+	pub async fn start(
+		key: identity::Keypair,
+		listen: Multiaddr,
+		peers: Vec<Multiaddr>,
+		group: GroupId,
+		store: InputStore,
+		received: mpsc::Sender<Received>,
+	) -> Result<(Self, Multiaddr)> {
+		let peer_id = key.public().to_peer_id();
+		let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+			.with_tokio()
+			.with_tcp(
+				tcp::Config::default().nodelay(true),
+				noise::Config::new,
+				yamux::Config::default,
+			)?
+			.with_behaviour(|key| {
+				let config = gossipsub::ConfigBuilder::default()
+					.max_transmit_size(MAX_MESSAGE_BYTES)
+					.validation_mode(gossipsub::ValidationMode::Strict)
+					// Content-addressed: the same input gossiped twice is one message.
+					.message_id_fn(|m: &gossipsub::Message| {
+						gossipsub::MessageId::from(sp_crypto_hashing::blake2_256(&m.data).to_vec())
+					})
+					.heartbeat_interval(Duration::from_millis(500))
+					.build()
+					.map_err(|e| anyhow::anyhow!("gossipsub config: {e}"))?;
+				let gossipsub = gossipsub::Behaviour::new(
+					gossipsub::MessageAuthenticity::Signed(key.clone()),
+					config,
+				)
+				.map_err(|e| anyhow::anyhow!("gossipsub: {e}"))?;
+				let fetch = request_response::cbor::Behaviour::new(
+					[(StreamProtocol::new(FETCH_PROTOCOL), ProtocolSupport::Full)],
+					request_response::Config::default()
+						.with_request_timeout(Duration::from_secs(10)),
+				);
+				Ok(Behaviour { gossipsub, fetch })
+			})?
+			.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+			.build();
+		swarm
+			.behaviour_mut()
+			.gossipsub
+			.subscribe(&topic(group))
+			.context("joining the group topic")?;
+		swarm.listen_on(listen.clone()).with_context(|| format!("listening on {listen}"))?;
+		let (commands, rx) = mpsc::channel(1024);
+		let (addr_tx, addr_rx) = oneshot::channel();
+		tokio::spawn(run(swarm, peers, rx, store, received, addr_tx));
+		// The real listen address (port 0 resolves to a free port).
+		let addr = tokio::time::timeout(Duration::from_secs(10), addr_rx)
+			.await
+			.context("the network did not report its listen address")?
+			.context("the network stopped")?;
+		Ok((Self { commands, peer_id }, addr))
+	}
+
+	/// Gossip an input to the group.
+	pub async fn publish(&self, group: GroupId, bytes: Arc<Vec<u8>>) {
+		let _ = self.commands.send(Command::Publish { group, bytes }).await;
+	}
+
+	/// Ask connected peers for an input by hash.
+	pub async fn fetch(&self, hash: Digest) -> Option<Vec<u8>> {
+		let (reply, rx) = oneshot::channel();
+		self.commands.send(Command::Fetch { hash, reply }).await.ok()?;
+		rx.await.ok().flatten()
+	}
+
+	/// Connected peers.
+	pub async fn peers(&self) -> usize {
+		let (reply, rx) = oneshot::channel();
+		if self.commands.send(Command::Peers { reply }).await.is_err() {
+			return 0;
+		}
+		rx.await.unwrap_or(0)
+	}
+}
+
+/// An outstanding fetch: the peers still to ask, and who waits.
+struct Fetching {
+	hash: Digest,
+	remaining: Vec<PeerId>,
+	reply: oneshot::Sender<Option<Vec<u8>>>,
+}
+
+async fn run(
+	mut swarm: Swarm<Behaviour>,
+	peers: Vec<Multiaddr>,
+	mut commands: mpsc::Receiver<Command>,
+	store: InputStore,
+	received: mpsc::Sender<Received>,
+	addr_tx: oneshot::Sender<Multiaddr>,
+) {
+	let mut fetching: HashMap<request_response::OutboundRequestId, Fetching> = HashMap::new();
+	let mut addr_tx = Some(addr_tx);
+	// Configured peers are dialled until connected, and again when the
+	// connection drops: a peer that starts later is still reached.
+	let mut dialled: HashMap<Multiaddr, usize> = HashMap::new();
+	let mut redial = tokio::time::interval(Duration::from_secs(2));
+	loop {
+		tokio::select! {
+			_ = redial.tick() => {
+				for peer in &peers {
+					if dialled.get(&strip_peer(peer)).copied().unwrap_or(0) == 0 {
+						if let Err(e) = swarm.dial(peer.clone()) {
+							tracing::debug!(target: "worker::p2p", "cannot dial {peer}: {e}");
+						}
+					}
+				}
+			},
+			command = commands.recv() => {
+				let Some(command) = command else { return };
+				match command {
+					Command::Publish { group, bytes } => {
+						let data = InputMessage { group, bytes: bytes.to_vec() }.encode();
+						match swarm.behaviour_mut().gossipsub.publish(topic(group), data) {
+							Ok(_) | Err(gossipsub::PublishError::Duplicate) => {},
+							Err(e) => tracing::debug!(target: "worker::p2p", "gossip not sent: {e}"),
+						}
+					},
+					Command::Fetch { hash, reply } => {
+						let peers: Vec<PeerId> = swarm.connected_peers().copied().collect();
+						ask_next(&mut swarm, &mut fetching, Fetching { hash, remaining: peers, reply });
+					},
+					Command::Peers { reply } => {
+						let _ = reply.send(swarm.connected_peers().count());
+					},
+				}
+			},
+			event = swarm.select_next_some() => match event {
+				SwarmEvent::NewListenAddr { address, .. } => {
+					tracing::info!(target: "worker::p2p", "listening on {address}/p2p/{}", swarm.local_peer_id());
+					if let Some(tx) = addr_tx.take() {
+						let _ = tx.send(address);
+					}
+				},
+				SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+					propagation_source,
+					message,
+					..
+				})) => {
+					match InputMessage::decode(&mut &message.data[..]) {
+						Ok(m) => {
+							let _ = received
+								.send(Received { group: m.group, bytes: m.bytes, from: propagation_source })
+								.await;
+						},
+						Err(e) => tracing::debug!(target: "worker::p2p", "undecodable gossip from {propagation_source}: {e}"),
+					}
+				},
+				SwarmEvent::Behaviour(BehaviourEvent::Fetch(request_response::Event::Message { peer, message, .. })) => {
+					match message {
+						request_response::Message::Request { request, channel, .. } => {
+							let answer = store.get(&request.0).map(|b| b.to_vec());
+							let _ = swarm.behaviour_mut().fetch.send_response(channel, FetchResponse(answer));
+							tracing::trace!(target: "worker::p2p", "answered a fetch from {peer}");
+						},
+						request_response::Message::Response { request_id, response } => {
+							if let Some(f) = fetching.remove(&request_id) {
+								match response.0 {
+									Some(bytes) if crate::inputs::input_hash(&bytes) == f.hash => {
+										let _ = f.reply.send(Some(bytes));
+									},
+									_ => ask_next(&mut swarm, &mut fetching, f),
+								}
+							}
+						},
+					}
+				},
+				SwarmEvent::Behaviour(BehaviourEvent::Fetch(request_response::Event::OutboundFailure { request_id, error, .. })) => {
+					tracing::debug!(target: "worker::p2p", "fetch failed: {error}");
+					if let Some(f) = fetching.remove(&request_id) {
+						ask_next(&mut swarm, &mut fetching, f);
+					}
+				},
+				SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+					if let libp2p::core::ConnectedPoint::Dialer { address, .. } = &endpoint {
+						*dialled.entry(strip_peer(address)).or_default() += 1;
+					}
+					tracing::info!(target: "worker::p2p", "connected to {peer_id}");
+				},
+				SwarmEvent::ConnectionClosed { peer_id, endpoint, .. } => {
+					if let libp2p::core::ConnectedPoint::Dialer { address, .. } = &endpoint {
+						let n = dialled.entry(strip_peer(address)).or_default();
+						*n = n.saturating_sub(1);
+					}
+					tracing::info!(target: "worker::p2p", "disconnected from {peer_id}");
+				},
+				_ => {},
+			},
+		}
+	}
+}
+
+/// An address without its `/p2p/<id>` suffix, as peers are configured.
+fn strip_peer(address: &Multiaddr) -> Multiaddr {
+	address.iter().filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_))).collect()
+}
+
+fn ask_next(
+	swarm: &mut Swarm<Behaviour>,
+	fetching: &mut HashMap<request_response::OutboundRequestId, Fetching>,
+	mut f: Fetching,
+) {
+	match f.remaining.pop() {
+		Some(peer) => {
+			let id = swarm.behaviour_mut().fetch.send_request(&peer, FetchRequest(f.hash));
+			fetching.insert(id, f);
+		}
+		None => {
+			let _ = f.reply.send(None);
+		}
+	}
+}
+
+/// A node key from a 32-byte ed25519 secret (hex), or a fresh one.
+pub fn node_key(secret_hex: Option<&str>) -> Result<identity::Keypair> {
+	match secret_hex {
+		None => Ok(identity::Keypair::generate_ed25519()),
+		Some(hex_key) => {
+			let mut bytes =
+				hex::decode(hex_key.trim_start_matches("0x")).context("node key is not hex")?;
+			let secret = identity::ed25519::SecretKey::try_from_bytes(&mut bytes)
+				.context("node key is not a 32-byte ed25519 secret")?;
+			Ok(identity::ed25519::Keypair::from(secret).into())
+		}
+	}
+}

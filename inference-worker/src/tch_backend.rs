@@ -1,0 +1,116 @@
+//! The TorchScript backend: a model file loaded with libtorch (tch), run
+//! under `no_grad` on one device. Only tch's `Result`-returning calls are
+//! used, so a bad file or a failing forward pass is an error, not a crash.
+
+use crate::backend::Backend;
+use anyhow::{anyhow, bail, Context, Result};
+use dropbear_primitives::{DType, InputSpec};
+use std::path::Path;
+use tch::{CModule, Device, Kind, Tensor};
+
+/// Parse `cpu`, `cuda`, `cuda:N` or `auto` (CUDA when available).
+pub fn parse_device(s: &str) -> Result<Device> {
+	match s {
+		"cpu" => Ok(Device::Cpu),
+		"auto" => Ok(Device::cuda_if_available()),
+		"cuda" => Ok(Device::Cuda(0)),
+		other => {
+			let n = other.strip_prefix("cuda:").and_then(|n| n.parse::<usize>().ok()).ok_or_else(
+				|| anyhow!("unknown device {other:?}: use cpu, cuda, cuda:N or auto"),
+			)?;
+			Ok(Device::Cuda(n))
+		}
+	}
+}
+
+/// What libtorch this binary runs with.
+pub fn torch_info() -> String {
+	format!(
+		"libtorch: cuda available: {}, cuda devices: {}, cudnn: {}",
+		tch::Cuda::is_available(),
+		tch::Cuda::device_count(),
+		tch::Cuda::cudnn_is_available()
+	)
+}
+
+pub struct TchBackend {
+	module: CModule,
+	device: Device,
+	kind: Kind,
+	/// Input shape without the batch dimension.
+	shape: Vec<i64>,
+	classes: usize,
+}
+
+impl TchBackend {
+	/// Load a TorchScript file onto `device` for inputs of `spec` and
+	/// `classes` output scores, and check it with one forward pass.
+	pub fn load(path: &Path, device: Device, spec: &InputSpec, classes: u32) -> Result<Self> {
+		if let Device::Cuda(n) = device {
+			if !tch::Cuda::is_available() || n >= tch::Cuda::device_count() as usize {
+				bail!("device cuda:{n} requested but {}", torch_info());
+			}
+		}
+		let mut module = CModule::load_on_device(path, device)
+			.with_context(|| format!("loading TorchScript model {}", path.display()))?;
+		module.f_set_eval().context("setting the model to eval mode")?;
+		let kind = match spec.dtype {
+			DType::F32 => Kind::Float,
+			DType::U8 => Kind::Uint8,
+		};
+		let shape = spec.shape.iter().map(|d| i64::from(*d)).collect();
+		let mut backend = Self { module, device, kind, shape, classes: classes as usize };
+		backend.health().with_context(|| format!("first forward pass of {}", path.display()))?;
+		Ok(backend)
+	}
+
+	fn element_bytes(&self) -> usize {
+		match self.kind {
+			Kind::Uint8 => 1,
+			_ => 4,
+		}
+	}
+}
+
+impl Backend for TchBackend {
+	fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>> {
+		if inputs.is_empty() {
+			return Ok(Vec::new());
+		}
+		let per_input: usize = self.shape.iter().product::<i64>() as usize * self.element_bytes();
+		let mut data = Vec::with_capacity(per_input * inputs.len());
+		for (i, input) in inputs.iter().enumerate() {
+			if input.len() != per_input {
+				bail!("input {i} has {} bytes, the model takes {per_input}", input.len());
+			}
+			data.extend_from_slice(input);
+		}
+		let mut size = vec![inputs.len() as i64];
+		size.extend_from_slice(&self.shape);
+		let scores = tch::no_grad(|| -> Result<Tensor> {
+			let batch = Tensor::f_from_data_size(&data, &size, self.kind)?;
+			let batch =
+				if self.kind == Kind::Uint8 { batch } else { batch.f_to_kind(Kind::Float)? };
+			let batch = batch.f_to_device(self.device)?;
+			let out = self.module.forward_ts(&[batch])?;
+			Ok(out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()?)
+		})?;
+		let dims = scores.size();
+		if dims != [inputs.len() as i64, self.classes as i64] {
+			bail!("model returned shape {dims:?}, expected [{}, {}]", inputs.len(), self.classes);
+		}
+		let mut flat = vec![0f32; inputs.len() * self.classes];
+		let n = flat.len();
+		scores.f_copy_data(&mut flat, n)?;
+		Ok(flat.chunks(self.classes).map(|c| c.to_vec()).collect())
+	}
+
+	fn health(&mut self) -> Result<()> {
+		let zeros = vec![0u8; self.shape.iter().product::<i64>() as usize * self.element_bytes()];
+		self.infer(&[&zeros]).map(|_| ())
+	}
+
+	fn device(&self) -> String {
+		format!("{:?}", self.device)
+	}
+}

@@ -1,0 +1,103 @@
+//! The real digit models through the worker's tch backend: the accuracy the
+//! export script reported, and canonical outputs equal to Python's argmax.
+
+mod common;
+
+use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
+use dropbear_worker::{backend::Backend, chain::ModelFiles, tch_backend::TchBackend};
+
+fn digits_spec() -> InputSpec {
+	InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().unwrap() }
+}
+
+#[test]
+fn each_digit_model_classifies_the_held_out_set_with_the_reported_accuracy() {
+	let manifest = common::manifest();
+	let (inputs, labels) = common::test_set();
+	let models = manifest["models"].as_array().expect("models in the manifest");
+	assert!(models.len() >= 4, "at least four digit models");
+	for m in models {
+		let path = common::models_dir().join(m["file"].as_str().unwrap());
+		let mut backend = TchBackend::load(&path, tch::Device::Cpu, &digits_spec(), 10)
+			.unwrap_or_else(|e| panic!("loading {}: {e:#}", path.display()));
+		let mut correct = 0usize;
+		for (chunk, chunk_labels) in inputs.chunks(64).zip(labels.chunks(64)) {
+			let refs: Vec<&[u8]> = chunk.iter().map(|v| v.as_slice()).collect();
+			let scores = backend.infer(&refs).unwrap();
+			for (s, label) in scores.iter().zip(chunk_labels) {
+				if AgreementPolicy::Top1.output_of_scores(s)
+					== Some(Output::Label(u32::from(*label)))
+				{
+					correct += 1;
+				}
+			}
+		}
+		let accuracy = correct as f64 / labels.len() as f64;
+		let reported = m["test_accuracy"].as_f64().unwrap();
+		assert!(
+			(accuracy - reported).abs() < 0.5 / labels.len() as f64,
+			"{}: {accuracy} here, {reported} in Python",
+			m["name"]
+		);
+	}
+}
+
+#[test]
+fn a_batch_gives_the_same_scores_as_one_input_at_a_time() {
+	let (inputs, _) = common::test_set();
+	let path = common::models_dir().join("digits-cnn-small.pt");
+	let mut backend = TchBackend::load(&path, tch::Device::Cpu, &digits_spec(), 10).unwrap();
+	let refs: Vec<&[u8]> = inputs.iter().take(16).map(|v| v.as_slice()).collect();
+	let batched = backend.infer(&refs).unwrap();
+	for (i, input) in refs.iter().enumerate() {
+		let single = backend.infer(&[input]).unwrap();
+		for (a, b) in single[0].iter().zip(&batched[i]) {
+			assert!((a - b).abs() < 1e-4, "input {i}: {a} alone, {b} in a batch");
+		}
+	}
+}
+
+#[test]
+fn wrong_inputs_and_bad_files_are_errors_not_crashes() {
+	let path = common::models_dir().join("digits-mlp.pt");
+	let mut backend = TchBackend::load(&path, tch::Device::Cpu, &digits_spec(), 10).unwrap();
+	let err = backend.infer(&[&[0u8; 10]]).unwrap_err();
+	assert!(err.to_string().contains("has 10 bytes"), "{err:#}");
+
+	let dir = tempfile::tempdir().unwrap();
+	let junk = dir.path().join("junk.pt");
+	std::fs::write(&junk, b"not a model").unwrap();
+	let err =
+		TchBackend::load(&junk, tch::Device::Cpu, &digits_spec(), 10).err().expect("junk refused");
+	assert!(format!("{err:#}").contains("loading TorchScript model"), "{err:#}");
+
+	// A model whose output is not [N, 10] for this spec is refused at load.
+	let err = TchBackend::load(&path, tch::Device::Cpu, &digits_spec(), 1000)
+		.err()
+		.expect("wrong classes");
+	assert!(format!("{err:#}").contains("expected [1, 1000]"), "{err:#}");
+}
+
+#[test]
+fn model_files_are_found_by_the_digest_the_chain_commits_to() {
+	let manifest = common::manifest();
+	let files: Vec<_> = manifest["models"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|m| common::models_dir().join(m["file"].as_str().unwrap()))
+		.collect();
+	let found = ModelFiles::read(&files).unwrap();
+	for m in manifest["models"].as_array().unwrap() {
+		let digest: [u8; 32] =
+			hex::decode(m["blake2_256"].as_str().unwrap()).unwrap().try_into().unwrap();
+		assert_eq!(found.path(&digest).unwrap().file_name().unwrap(), m["file"].as_str().unwrap());
+	}
+	assert!(found.path(&[0u8; 32]).is_none(), "no file for a digest nobody has");
+}
+
+#[test]
+fn info_reports_cuda_availability() {
+	let info = dropbear_worker::tch_backend::torch_info();
+	assert!(info.contains("cuda available: "), "{info}");
+}
