@@ -36,7 +36,7 @@ use subxt_signer::sr25519::Keypair;
 use tokio::sync::Mutex as AsyncMutex;
 
 pub type Api = OnlineClient<PolkadotConfig>;
-type Batch = BatchView<AccountId32, u128, u32>;
+pub type Batch = BatchView<AccountId32, u128, u32>;
 type Group = pallet_models::GroupInfo<AccountId32, u128, frame_support_bound::Unbounded>;
 type Model = pallet_models::ModelInfo<AccountId32, u32, frame_support_bound::Unbounded>;
 
@@ -296,14 +296,14 @@ impl Chain {
 		}
 	}
 
-	async fn vote_open_batches(self: &Arc<Self>, at: subxt::utils::H256) -> Result<()> {
+	/// The group's open batches at block `at` that lack this member's vote,
+	/// with this member's position in each.
+	pub async fn unvoted_batches(&self, at: subxt::utils::H256) -> Result<Vec<(Batch, usize)>> {
 		let group = self.core.terms.group;
 		let open: Vec<BatchId> =
 			runtime_call(&self.api, at, "InferenceApi_pending_batches", group).await?;
+		let mut out = Vec::new();
 		for id in open {
-			if self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
-				continue;
-			}
 			let Some(batch): Option<Batch> =
 				runtime_call(&self.api, at, "InferenceApi_batch", id).await?
 			else {
@@ -314,10 +314,18 @@ impl Chain {
 			else {
 				continue;
 			};
-			if batch.votes.get(position).map_or(true, |v| v.is_some()) {
+			if batch.votes.get(position).is_some_and(|v| v.is_none()) {
+				out.push((batch, position));
+			}
+		}
+		Ok(out)
+	}
+
+	async fn vote_open_batches(self: &Arc<Self>, at: subxt::utils::H256) -> Result<()> {
+		for (batch, position) in self.unvoted_batches(at).await? {
+			if !self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(batch.id) {
 				continue;
 			}
-			self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
 			self.core.metrics.batches_seen.inc();
 			let chain = self.clone();
 			tokio::spawn(async move {
@@ -330,10 +338,19 @@ impl Chain {
 		Ok(())
 	}
 
-	async fn vote(&self, batch: &Batch, position: usize) -> Result<()> {
+	/// This member's honest outputs for a batch.
+	pub async fn honest_outputs(
+		&self,
+		batch: &Batch,
+		position: usize,
+	) -> Result<(VersionNumber, Vec<Output>)> {
 		let version = batch.members[position].version;
 		let hashes: Vec<Digest> = batch.requests.iter().map(|r| r.input_hash).collect();
-		let outputs = self.core.outputs(version, &hashes).await?;
+		Ok((version, self.core.outputs(version, &hashes).await?))
+	}
+
+	async fn vote(&self, batch: &Batch, position: usize) -> Result<()> {
+		let (version, outputs) = self.honest_outputs(batch, position).await?;
 		self.submit_vote(batch.id, version, outputs).await
 	}
 

@@ -21,4 +21,5 @@ pub mod inputs;
 pub mod metrics;
 pub mod p2p;
 pub mod rpc;
+pub mod service;
 pub mod tch_backend;

@@ -1,18 +1,9 @@
 //! `dropbear-worker`: serve one model of one group.
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
-use dropbear_worker::{
-	batcher::BatchConfig,
-	chain::{self, Chain, ModelFiles},
-	core::{Core, GroupTerms},
-	metrics::Metrics,
-	p2p::{self, P2p},
-	rpc,
-	tch_backend::{parse_device, torch_info},
-};
-use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use dropbear_worker::{service, tch_backend::torch_info};
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,70 +15,13 @@ struct Cli {
 	#[command(subcommand)]
 	command: Option<Command>,
 	#[command(flatten)]
-	run: RunArgs,
+	options: service::Options,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
 	/// Print the libtorch build this binary runs with (CUDA availability).
 	Info,
-}
-
-#[derive(clap::Args, Debug)]
-struct RunArgs {
-	/// WebSocket URL of a Dropbear node.
-	#[arg(long, env = "DROPBEAR_NODE_URL", default_value = "ws://127.0.0.1:9944")]
-	node_url: String,
-	/// The worker key: a secret URI (`//Alice-worker`, a mnemonic) or a file holding one.
-	#[arg(long, env = "DROPBEAR_WORKER_KEY")]
-	worker_key: Option<String>,
-	/// The group this worker's model serves.
-	#[arg(long, env = "DROPBEAR_GROUP", default_value_t = 0)]
-	group: u32,
-	/// TorchScript model files; each version on chain is served by the file
-	/// whose blake2-256 digest it commits to.
-	#[arg(long = "model", env = "DROPBEAR_MODEL", value_delimiter = ',')]
-	models: Vec<PathBuf>,
-	/// `cpu`, `cuda`, `cuda:N`, or `auto` (CUDA when available).
-	#[arg(long, env = "DROPBEAR_DEVICE", default_value = "auto")]
-	device: String,
-	/// Most inputs per forward pass.
-	#[arg(long, env = "DROPBEAR_MAX_BATCH", default_value_t = 64)]
-	max_batch: usize,
-	/// Longest an input waits for its batch to fill, in milliseconds.
-	#[arg(long, env = "DROPBEAR_MAX_WAIT_MS", default_value_t = 5)]
-	max_wait_ms: u64,
-	/// Inputs queued for the model before new ones are refused as overloaded.
-	#[arg(long, env = "DROPBEAR_QUEUE", default_value_t = 8192)]
-	queue: usize,
-	/// Inputs and outputs kept for batches to come.
-	#[arg(long, env = "DROPBEAR_CACHE", default_value_t = 65536)]
-	cache: usize,
-	/// libp2p listen address.
-	#[arg(long, env = "DROPBEAR_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
-	listen: String,
-	/// libp2p addresses of the other members' workers.
-	#[arg(long = "peer", env = "DROPBEAR_PEERS", value_delimiter = ',')]
-	peers: Vec<String>,
-	/// ed25519 secret (hex) of this worker's libp2p identity; random if absent.
-	#[arg(long, env = "DROPBEAR_NODE_KEY")]
-	node_key: Option<String>,
-	/// JSON-RPC listen address.
-	#[arg(long, env = "DROPBEAR_RPC_ADDR", default_value = "127.0.0.1:9955")]
-	rpc_addr: SocketAddr,
-	/// Prometheus listen address (no metrics endpoint if absent).
-	#[arg(long, env = "DROPBEAR_METRICS_ADDR")]
-	metrics_addr: Option<SocketAddr>,
-}
-
-fn keypair(arg: &str) -> Result<Keypair> {
-	let text = if std::path::Path::new(arg).is_file() {
-		std::fs::read_to_string(arg).with_context(|| format!("reading key file {arg}"))?
-	} else {
-		arg.to_string()
-	};
-	let uri = SecretUri::from_str(text.trim()).context("the worker key is not a secret URI")?;
-	Keypair::from_uri(&uri).context("deriving the worker key")
 }
 
 #[tokio::main]
@@ -104,134 +38,15 @@ async fn main() -> Result<()> {
 		println!("{}", torch_info());
 		return Ok(());
 	}
-	run(cli.run).await
-}
-
-async fn run(args: RunArgs) -> Result<()> {
-	let Some(key) = &args.worker_key else {
-		bail!("--worker-key is required (e.g. //Alice-worker)")
-	};
-	if args.models.is_empty() {
-		bail!("at least one --model file is required");
-	}
-	let signer = keypair(key)?;
-	let device = parse_device(&args.device)?;
-	let files = ModelFiles::read(&args.models)?;
-	tracing::info!(target: "worker", "{}; device {device:?}", torch_info());
-
-	let api = chain::connect(&args.node_url, Duration::from_secs(60)).await?;
-	let account = sp_runtime::AccountId32::from(signer.public_key().0);
-	let Some(model) = chain::model_of(&api, &account).await? else {
-		bail!("worker key {account} is not authorized for any model");
-	};
-	let Some(group) = chain::group(&api, args.group).await? else {
-		bail!("group {} does not exist", args.group)
-	};
-	if !group.members.iter().any(|m| m.model == model) {
-		bail!("model {model} is not a member of group {}", args.group);
-	}
-	let terms = GroupTerms {
-		group: args.group,
-		input: group.input.clone(),
-		policy: group.policy,
-		classes: group.task.classes(),
-	};
-
-	let registry = substrate_prometheus_endpoint::Registry::new();
-	let metrics = Metrics::register(&registry)?;
-	if let Some(addr) = args.metrics_addr {
-		tokio::spawn(async move {
-			if let Err(e) = substrate_prometheus_endpoint::init_prometheus(addr, registry).await {
-				tracing::error!(target: "worker", "metrics endpoint: {e}");
-			}
-		});
-	}
-	let core = Core::new(terms, args.cache, metrics);
-
-	let batching = BatchConfig {
-		max_batch: args.max_batch,
-		max_wait: Duration::from_millis(args.max_wait_ms),
-		queue: args.queue,
-	};
-	let chain = Chain::new(
-		&args.node_url,
-		api.clone(),
-		signer,
-		model,
-		core.clone(),
-		files,
-		device,
-		batching,
-	)
-	.await?;
-	// Serve nothing until the version serving now is loaded from a file with its digest.
-	let at = api.at_current_block().await?;
-	chain.sync_versions(at.block_hash(), at.block_number() as u32).await?;
-	if !core.has_version(core.current()) || core.current() == 0 {
-		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
-	}
-
-	let (received_tx, mut received) = tokio::sync::mpsc::channel::<p2p::Received>(4096);
-	let listen = args.listen.parse().context("--listen is not a multiaddr")?;
-	let peers = args
-		.peers
-		.iter()
-		.map(|p| p.parse())
-		.collect::<Result<Vec<_>, _>>()
-		.context("a --peer is not a multiaddr")?;
-	let (p2p, addr) = P2p::start(
-		p2p::node_key(args.node_key.as_deref())?,
-		listen,
-		peers,
-		args.group,
-		core.store.clone(),
-		received_tx,
-	)
-	.await?;
-	tracing::info!(target: "worker", "libp2p: {addr}/p2p/{}", p2p.peer_id);
-	core.set_p2p(p2p);
-	let gossip_core = core.clone();
-	tokio::spawn(async move {
-		while let Some(input) = received.recv().await {
-			if let Err(e) = gossip_core.accept(input.group, input.bytes, true) {
-				tracing::debug!(target: "worker::p2p", "input from {} refused: {e}", input.from);
-			}
-		}
-	});
-
-	let info = rpc::Info { model, device: format!("{device:?}"), torch: torch_info() };
-	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), info).await?;
-	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
-
+	let worker = service::start(&cli.options).await?;
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-	let follower = tokio::spawn(chain.follow(stop_rx));
-	shutdown_signal().await;
+	let follower = tokio::spawn(worker.chain.clone().follow(stop_rx));
+	service::shutdown_signal().await;
 	tracing::info!(target: "worker", "shutting down");
 	let _ = stop_tx.send(true);
-	let _ = rpc_handle.stop();
+	let _ = worker.rpc_handle.stop();
 	match tokio::time::timeout(Duration::from_secs(10), follower).await {
 		Ok(Ok(Err(e))) => Err(e),
 		_ => Ok(()),
 	}
-}
-
-async fn shutdown_signal() {
-	let ctrl_c = tokio::signal::ctrl_c();
-	#[cfg(unix)]
-	{
-		let mut term =
-			match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-				Ok(s) => s,
-				Err(_) => {
-					let _ = ctrl_c.await;
-					return;
-				}
-			};
-		tokio::select! {
-			_ = ctrl_c => {},
-			_ = term.recv() => {},
-		}
-	}
-	#[cfg(not(unix))]
-	let _ = ctrl_c.await;
 }

@@ -67,15 +67,36 @@ struct Worker {
 
 impl Worker {
 	fn start(dir: &Path, node: &Node, name: &str, model_file: &str, peers: &[String]) -> Worker {
+		Self::start_with(dir, node, name, &[model_file], peers, None)
+	}
+
+	/// A worker; with `fault`, the fault-injection harness instead of the
+	/// production binary.
+	fn start_with(
+		dir: &Path,
+		node: &Node,
+		name: &str,
+		model_files: &[&str],
+		peers: &[String],
+		fault: Option<&str>,
+	) -> Worker {
 		let (rpc_port, p2p_port) = (free_port(), free_port());
 		let log = dir.join(format!("worker-{name}.log"));
 		let file = std::fs::File::create(&log).unwrap();
-		let mut cmd = Command::new(worker_binary());
+		let mut cmd = match fault {
+			None => Command::new(worker_binary()),
+			Some(fault) => {
+				let mut c = Command::new(env!("CARGO_BIN_EXE_dropbear-faulty-worker"));
+				c.args(["--fault", fault]);
+				c
+			}
+		};
 		cmd.args(["--node-url", &node.ws_url()])
 			.args(["--worker-key", &format!("//{name}-worker")])
 			.args(["--group", "0", "--device", "cpu", "--max-wait-ms", "2"])
-			.arg("--model")
-			.arg(models_dir().join(model_file))
+			.args(model_files.iter().flat_map(|f| {
+				["--model".to_string(), models_dir().join(f).to_string_lossy().into_owned()]
+			}))
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")]);
 		for p in peers {
@@ -132,10 +153,22 @@ async fn a_worker_refuses_a_model_file_whose_digest_is_not_on_chain() {
 	assert!(worker.log().contains("refusing to serve"), "{}", worker.log());
 }
 
-#[tokio::test]
-async fn four_workers_certify_real_digits_with_their_models() {
-	let dir = tempfile::tempdir().unwrap();
-	let spec = spec_with_real_digests(dir.path());
+const FILES: [&str; 4] =
+	["digits-logreg.pt", "digits-mlp.pt", "digits-cnn-small.pt", "digits-cnn-wide.pt"];
+
+/// A one-validator chain committing to the real model digests, and the four
+/// demo members' workers (`faults[i]` picks the harness for member i).
+async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, chain::Api, Vec<Worker>) {
+	network_with(dir, faults, &[]).await
+}
+
+/// As [`network`], with more model files for Alice's worker.
+async fn network_with(
+	dir: &Path,
+	faults: [Option<&str>; 4],
+	alice_extra: &[&str],
+) -> (Node, chain::Api, Vec<Worker>) {
+	let spec = spec_with_real_digests(dir);
 	let node_spec = NodeSpec {
 		name: "alice".into(),
 		chain: spec.to_string_lossy().into_owned(),
@@ -144,36 +177,44 @@ async fn four_workers_certify_real_digits_with_their_models() {
 		node_key: Some(dev_node_key("alice").0),
 		bootnodes: vec![],
 	};
-	let node = Node::start(node_spec, dir.path()).unwrap();
+	let node = Node::start(node_spec, dir).unwrap();
 	node.rpc().await.unwrap();
 	let api = chain::connect(&node.ws_url()).await.unwrap();
-
-	let files = ["digits-logreg.pt", "digits-mlp.pt", "digits-cnn-small.pt", "digits-cnn-wide.pt"];
 	let mut workers: Vec<Worker> = Vec::new();
-	for (name, file) in NAMES.iter().zip(files) {
+	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
 		let peers: Vec<String> =
 			workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
-		workers.push(Worker::start(dir.path(), &node, name, file, &peers));
+		let mut files = vec![file];
+		if *name == "Alice" {
+			files.extend_from_slice(alice_extra);
+		}
+		workers.push(Worker::start_with(dir, &node, name, &files, &peers, fault));
 	}
-	let client =
-		jsonrpsee::http_client::HttpClientBuilder::default().build(workers[0].rpc_url()).unwrap();
-	wait_for("worker Alice to serve", Duration::from_secs(90), || async {
-		use jsonrpsee::core::client::ClientT;
-		let health: Result<serde_json::Value, _> =
-			client.request("worker_health", jsonrpsee::rpc_params![]).await;
-		Ok(health.ok().filter(|h| h["ready"] == true && h["peers"].as_u64() >= Some(3)))
-	})
-	.await
-	.unwrap();
+	for w in &workers {
+		let client =
+			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
+		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
+			use jsonrpsee::core::client::ClientT;
+			let health: Result<serde_json::Value, _> =
+				client.request("worker_health", jsonrpsee::rpc_params![]).await;
+			Ok(health.ok().filter(|h| h["ready"] == true && h["peers"].as_u64() >= Some(3)))
+		})
+		.await
+		.unwrap();
+	}
+	(node, api, workers)
+}
 
-	// The first 24 held-out digits, given to Alice's worker only: the others
-	// get them by gossip (or fetch them by hash).
+/// The first `n` held-out digits, submitted to `worker` only, then ordered
+/// by Ferdie in one call: the first request id, and the labels.
+async fn order_digits(api: &chain::Api, worker: &Worker, n: usize) -> (u128, Vec<u8>) {
+	use jsonrpsee::core::client::ClientT;
+	let client =
+		jsonrpsee::http_client::HttpClientBuilder::default().build(worker.rpc_url()).unwrap();
 	let inputs = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
 	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
-	let n = 24;
 	let mut hashes = Vec::new();
 	for image in inputs.chunks(256).take(n) {
-		use jsonrpsee::core::client::ClientT;
 		let hash: String = client
 			.request(
 				"worker_submitInput",
@@ -184,7 +225,7 @@ async fn four_workers_certify_real_digits_with_their_models() {
 		hashes.push(hex::decode(&hash[2..]).unwrap());
 	}
 	let events = chain::submit(
-		&api,
+		api,
 		&dev::ferdie(),
 		"Inference",
 		"request_batch",
@@ -201,39 +242,182 @@ async fn four_workers_certify_real_digits_with_their_models() {
 		.find(|(p, e, _)| p == "Inference" && e == "Requested")
 		.and_then(|(_, _, v)| v.at("request").and_then(|r| r.as_u128()))
 		.unwrap();
+	(first, labels[..n].to_vec())
+}
 
-	// Every request is decided; certified answers are the models' consensus.
-	let mut certified = 0;
-	let mut correct = 0;
+/// Each request's certificate once decided.
+async fn decided(api: &chain::Api, first: u128, n: usize) -> Vec<Value> {
+	let mut out = Vec::new();
 	for i in 0..n as u128 {
 		let cert = wait_for("a decision", Duration::from_secs(60), || async {
 			let c = chain::runtime_call(
-				&api,
+				api,
 				"InferenceApi",
 				"certificate",
 				vec![Value::u128(first + i)],
 			)
 			.await?;
-			let text = c.to_string();
-			Ok((!text.contains("Pending")).then_some(c))
+			Ok((!c.to_string().contains("Pending")).then_some(c))
 		})
 		.await
 		.unwrap();
-		let text = cert.to_string();
-		if text.contains("Certified") {
+		out.push(cert);
+	}
+	out
+}
+
+fn field(cert: &Value, name: &str) -> String {
+	cert.at(0).and_then(|c| c.at(name)).map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn four_workers_certify_real_digits_with_their_models() {
+	let dir = tempfile::tempdir().unwrap();
+	let (_node, api, workers) = network(dir.path(), [None; 4]).await;
+	let n = 24;
+	let (first, labels) = order_digits(&api, &workers[0], n).await;
+	let certs = decided(&api, first, n).await;
+	let mut certified = 0;
+	let mut correct = 0;
+	for (cert, label) in certs.iter().zip(&labels) {
+		let outcome = field(cert, "outcome");
+		if outcome.contains("Certified") {
 			certified += 1;
-			let label = labels[i as usize];
-			if text.contains(&format!("Label ({label})")) {
+			if outcome.contains(&format!("Label ({label})")) {
 				correct += 1;
 			}
-			let agreed = cert.at(0).and_then(|c| c.at("agreed")).unwrap().to_string();
+			let agreed = field(cert, "agreed");
 			assert!(agreed.matches(',').count() >= 2, "at least three members agreed: {agreed}");
 		}
 	}
-	// Four models of 96-97% accuracy agree on nearly every digit.
+	// Four models of 96-99% accuracy agree on nearly every digit.
 	assert!(certified >= n - 2, "{certified} of {n} certified");
 	assert!(correct >= certified - 2, "{correct} of {certified} certified answers are right");
 	for w in &workers {
 		assert!(w.log().contains("loaded version 1"), "{}", w.log());
 	}
+}
+
+#[tokio::test]
+async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_slashed() {
+	let dir = tempfile::tempdir().unwrap();
+	// Charlie's worker lies on every request; Dave's equivocates on every batch.
+	let (_node, api, workers) =
+		network(dir.path(), [None, None, Some("lie"), Some("equivocate")]).await;
+	let dave = dev::dave().public_key().0;
+	let bond = |owner: Option<Value>| owner.and_then(|o| o.at("bonded").and_then(|b| b.as_u128()));
+	let bond_before = bond(
+		chain::storage(&api, "Models", "Owners", vec![Value::from_bytes(dave)]).await.unwrap(),
+	)
+	.unwrap();
+
+	let n = 12;
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let certs = decided(&api, first, n).await;
+	for cert in &certs {
+		let outcome = field(cert, "outcome");
+		let agreed = field(cert, "agreed");
+		// The liar's label is never the certified one: it never agrees.
+		assert!(!agreed.contains('2'), "the lying model 2 agreed: {agreed} ({outcome})");
+	}
+	let certified = certs.iter().filter(|c| field(c, "outcome").contains("Certified")).count();
+	assert!(certified >= n - 2, "the three others certify: {certified} of {n}");
+
+	let slashed =
+		wait_for("Dave's equivocation to be slashed", Duration::from_secs(60), || async {
+			let now = bond(
+				chain::storage(&api, "Models", "Owners", vec![Value::from_bytes(dave)]).await?,
+			);
+			Ok(now.filter(|b| *b < bond_before))
+		})
+		.await
+		.unwrap();
+	assert_eq!(bond_before - slashed, bond_before / 10, "10% of Dave's bond");
+	let record = chain::runtime_call(
+		&api,
+		"InferenceApi",
+		"member_record",
+		vec![Value::u128(0), Value::u128(3)],
+	)
+	.await
+	.unwrap();
+	assert!(record.at("equivocated").and_then(|v| v.as_u128()) >= Some(1), "{record}");
+	assert!(workers[3].log().contains("equivocated on batch"), "{}", workers[3].log());
+}
+
+#[tokio::test]
+async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_block() {
+	let dir = tempfile::tempdir().unwrap();
+	// Alice's worker also holds the file of her next version (here: the MLP).
+	let (_node, api, workers) = network_with(dir.path(), [None; 4], &["digits-mlp.pt"]).await;
+	// Requests ordered before the new version is even published...
+	let (before, _) = order_digits(&api, &workers[0], 4).await;
+	let manifest = manifest();
+	let mlp =
+		manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").unwrap();
+	let digest = hex::decode(mlp["blake2_256"].as_str().unwrap()).unwrap();
+	let events = chain::submit(
+		&api,
+		&dev::alice(),
+		"Models",
+		"publish_version",
+		vec![Value::u128(0), Value::from_bytes(&digest), Value::unnamed_variant("TorchScript", [])],
+	)
+	.await
+	.unwrap();
+	let published =
+		&events.iter().find(|(p, e, _)| p == "Models" && e == "VersionPublished").unwrap().2;
+	let active_from = published.at("active_from").and_then(|v| v.as_u128()).unwrap();
+
+	// Loaded before its block, while version 1 still serves.
+	wait_for("Alice's worker to load version 2", Duration::from_secs(30), || async {
+		Ok(workers[0].log().contains("loaded version 2").then_some(()))
+	})
+	.await
+	.unwrap();
+
+	// ...and after its activation block.
+	wait_for("the activation block", Duration::from_secs(60), || async {
+		Ok((api.at_current_block().await?.block_number() as u128 > active_from).then_some(()))
+	})
+	.await
+	.unwrap();
+	let (after, _) = order_digits(&api, &workers[0], 4).await;
+	let earlier = decided(&api, before, 4).await;
+	let later = decided(&api, after, 4).await;
+	for (certs, version) in [(&earlier, 1), (&later, 2)] {
+		for cert in certs {
+			let ordered_at =
+				cert.at(0).and_then(|c| c.at("ordered_at")).and_then(|v| v.as_u128()).unwrap();
+			let versions = field(cert, "versions");
+			let want = if ordered_at >= active_from { 2 } else { 1 };
+			assert_eq!(
+				want, version,
+				"request ordered at #{ordered_at}, activation #{active_from}"
+			);
+			assert!(versions.starts_with(&format!("((0, {want})")), "{versions}");
+		}
+		// Alice's vote for that exact version was accepted (the pallet refuses
+		// a vote naming another version).
+		let batch = certs[0].at(0).and_then(|c| c.at("batch")).and_then(|v| v.as_u128()).unwrap();
+		let alice_voted =
+			wait_for("Alice's vote on the batch", Duration::from_secs(30), || async {
+				let view =
+					chain::runtime_call(&api, "InferenceApi", "batch", vec![Value::u128(batch)])
+						.await?;
+				let vote = view
+					.at(0)
+					.and_then(|b| b.at("votes"))
+					.and_then(|v| v.at(0))
+					.map(|v| v.to_string());
+				Ok(vote.filter(|v| v.starts_with("Some")))
+			})
+			.await;
+		assert!(
+			alice_voted.is_ok(),
+			"no vote by Alice's worker on batch {batch}: {}",
+			workers[0].log()
+		);
+	}
+	assert!(workers[0].log().contains("version 2 serves new requests"), "{}", workers[0].log());
 }

@@ -1,0 +1,8 @@
+//! See `torch_link.rs`: rpath to the venv's libtorch, libtorch_cuda kept.
+
+#[path = "../inference-worker/torch_link.rs"]
+mod torch_link;
+
+fn main() {
+	torch_link::emit();
+}

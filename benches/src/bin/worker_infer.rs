@@ -1,0 +1,81 @@
+//! Time the worker's inference path (`TchBackend::infer`: input bytes to a
+//! tensor, forward under `no_grad`, scores back) on one TorchScript model at
+//! several batch sizes; one JSON line per batch size on stdout.
+//! `benches/worker_vs_pytorch.py` runs this next to the same measurement in
+//! PyTorch and prints the ratio.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use dropbear_primitives::{DType, InputSpec};
+use dropbear_worker::{
+	backend::Backend,
+	tch_backend::{parse_device, TchBackend},
+};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+	#[arg(long)]
+	model: std::path::PathBuf,
+	/// Input shape without the batch dimension, e.g. 1,8,8 or 3,224,224.
+	#[arg(long, value_delimiter = ',')]
+	shape: Vec<u32>,
+	#[arg(long)]
+	classes: u32,
+	#[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+	batch_sizes: Vec<usize>,
+	/// Measure each batch size for at least this long.
+	#[arg(long, default_value_t = 2.0)]
+	seconds: f64,
+	#[arg(long, default_value = "cpu")]
+	device: String,
+	/// Intra-op threads (0: libtorch's default).
+	#[arg(long, default_value_t = 0)]
+	threads: i32,
+}
+
+fn main() -> Result<()> {
+	let args = Args::parse();
+	if args.threads > 0 {
+		tch::set_num_threads(args.threads);
+	}
+	let device = parse_device(&args.device)?;
+	let spec = InputSpec {
+		dtype: DType::F32,
+		shape: args.shape.clone().try_into().map_err(|_| anyhow::anyhow!("too many dimensions"))?,
+	};
+	let mut backend = TchBackend::load(&args.model, device, &spec, args.classes)?;
+	let per_input = spec.byte_len().map_err(|e| anyhow::anyhow!("{e:?}"))? as usize;
+	for &batch in &args.batch_sizes {
+		// Deterministic, non-trivial inputs.
+		let inputs: Vec<Vec<u8>> = (0..batch)
+			.map(|i| {
+				(0..per_input / 4)
+					.flat_map(|j| (((i * 31 + j * 7) % 97) as f32 / 97.0).to_le_bytes())
+					.collect()
+			})
+			.collect();
+		let refs: Vec<&[u8]> = inputs.iter().map(|v| v.as_slice()).collect();
+		for _ in 0..3 {
+			backend.infer(&refs).context("warm-up")?;
+		}
+		let started = Instant::now();
+		let mut iterations = 0u64;
+		while started.elapsed() < Duration::from_secs_f64(args.seconds) || iterations < 3 {
+			backend.infer(&refs)?;
+			iterations += 1;
+		}
+		let seconds = started.elapsed().as_secs_f64();
+		println!(
+			"{}",
+			serde_json::json!({
+				"batch": batch,
+				"iterations": iterations,
+				"seconds": seconds,
+				"inputs_per_s": (iterations as f64 * batch as f64) / seconds,
+				"ms_per_batch": seconds * 1000.0 / iterations as f64,
+			})
+		);
+	}
+	Ok(())
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The worker's batched tch inference against the same TorchScript model run by
+PyTorch in Python: same machine, same device, same batch sizes, same number of
+threads, measured in one run. Prints a table with the ratio (worker / PyTorch
+throughput) and writes a JSON report and a PNG plot.
+
+Both sides time the whole path a server pays: input bytes to a tensor, forward
+pass under no_grad, scores back on the CPU as floats.
+
+    $DROPBEAR_PYTHON benches/worker_vs_pytorch.py --worker-bin PATH [--device cpu]
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MODELS = {
+    # name: (file, input shape, classes)
+    "digits-cnn-wide": ("digits-cnn-wide.pt", [1, 8, 8], 10),
+    "resnet18": ("resnet18.pt", [3, 224, 224], 1000),
+    "mobilenet_v2": ("mobilenet_v2.pt", [3, 224, 224], 1000),
+    "resnet50": ("resnet50.pt", [3, 224, 224], 1000),
+}
+
+
+def inputs(batch, shape):
+    """The same deterministic inputs as the Rust side (worker_infer.rs)."""
+    per = int(np.prod(shape))
+    i = np.arange(batch)[:, None]
+    j = np.arange(per)[None, :]
+    return (((i * 31 + j * 7) % 97) / 97.0).astype(np.float32).reshape([batch, *shape])
+
+
+def pytorch(path, shape, batch, seconds, device):
+    module = torch.jit.load(str(path), map_location=device).eval()
+    raw = inputs(batch, shape).tobytes()
+
+    def once():
+        with torch.no_grad():
+            x = torch.frombuffer(bytearray(raw), dtype=torch.float32).reshape([batch, *shape]).to(device)
+            return module(x).float().cpu().numpy()
+
+    for _ in range(3):
+        once()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds or n < 3:
+        once()
+        n += 1
+    elapsed = time.perf_counter() - start
+    return {"batch": batch, "iterations": n, "seconds": elapsed,
+            "inputs_per_s": n * batch / elapsed, "ms_per_batch": elapsed * 1000 / n}
+
+
+def worker(binary, path, shape, classes, batches, seconds, device, threads):
+    out = subprocess.run(
+        [binary, "--model", str(path), "--shape", ",".join(map(str, shape)), "--classes", str(classes),
+         "--batch-sizes", ",".join(map(str, batches)), "--seconds", str(seconds),
+         "--device", device, "--threads", str(threads)],
+        check=True, capture_output=True, text=True)
+    return {r["batch"]: r for r in map(json.loads, out.stdout.splitlines())}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--worker-bin", required=True)
+    p.add_argument("--models-dir", default=os.environ.get("DROPBEAR_MODELS", str(Path.home() / ".cache/dropbear-models")))
+    p.add_argument("--models", default="digits-cnn-wide,resnet18")
+    p.add_argument("--batch-sizes", default="1,8,32")
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--out", default="benches/reports/worker-vs-pytorch-cpu")
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    batches = [int(b) for b in args.batch_sizes.split(",")]
+    report = {
+        "what": "worker (tch) vs PyTorch in Python, same TorchScript model, same batch sizes",
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "device": args.device,
+                    "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None},
+        "torch": torch.__version__, "threads": args.threads, "date": time.strftime("%Y-%m-%d"),
+        "results": [],
+    }
+    print(f"{'model':<16} {'batch':>5} {'pytorch/s':>11} {'worker/s':>11} {'ratio':>6}")
+    for name in args.models.split(","):
+        file, shape, classes = MODELS[name]
+        path = Path(args.models_dir) / file
+        rust = worker(args.worker_bin, path, shape, classes, batches, args.seconds, args.device, args.threads)
+        for b in batches:
+            py = pytorch(path, shape, b, args.seconds, args.device)
+            rs = rust[b]
+            ratio = rs["inputs_per_s"] / py["inputs_per_s"]
+            print(f"{name:<16} {b:>5} {py['inputs_per_s']:>11.1f} {rs['inputs_per_s']:>11.1f} {ratio:>6.3f}", flush=True)
+            report["results"].append({"model": name, "batch": b, "pytorch": py, "worker": rs, "ratio": ratio})
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    plot(report, out.with_suffix(".png"))
+    worst = min(r["ratio"] for r in report["results"])
+    print(f"worst ratio {worst:.3f} (target: >= 0.95); report {out.with_suffix('.json')}")
+
+
+def plot(report, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    models = sorted({r["model"] for r in report["results"]})
+    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), squeeze=False)
+    for ax, m in zip(axes[0], models):
+        rows = [r for r in report["results"] if r["model"] == m]
+        b = [r["batch"] for r in rows]
+        ax.plot(b, [r["pytorch"]["inputs_per_s"] for r in rows], "o-", label="PyTorch (Python)")
+        ax.plot(b, [r["worker"]["inputs_per_s"] for r in rows], "s--", label="dropbear-worker (tch)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("inputs / s")
+        ax.set_title(f"{m} on {report['machine']['device']}")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+//! Starting a worker: everything but following the chain, so that the
+//! production binary and the test harness that injects faults start the
+//! same way.
+
+use crate::{
+	batcher::BatchConfig,
+	chain::{self, Chain, ModelFiles},
+	core::{Core, GroupTerms},
+	metrics::Metrics,
+	p2p::{self, P2p},
+	rpc,
+	tch_backend::{parse_device, torch_info},
+};
+use anyhow::{bail, Context, Result};
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+/// A started worker.
+pub struct Service {
+	pub core: Arc<Core>,
+	pub chain: Arc<Chain>,
+	pub rpc_addr: SocketAddr,
+	pub rpc_handle: jsonrpsee::server::ServerHandle,
+}
+
+/// The worker's options (clap, each with an environment fallback).
+#[derive(clap::Args, Debug)]
+pub struct Options {
+	/// WebSocket URL of a Dropbear node.
+	#[arg(long, env = "DROPBEAR_NODE_URL", default_value = "ws://127.0.0.1:9944")]
+	pub node_url: String,
+	/// The worker key: a secret URI (`//Alice-worker`, a mnemonic) or a file holding one.
+	#[arg(long, env = "DROPBEAR_WORKER_KEY")]
+	pub worker_key: Option<String>,
+	/// The group this worker's model serves.
+	#[arg(long, env = "DROPBEAR_GROUP", default_value_t = 0)]
+	pub group: u32,
+	/// TorchScript model files; each version on chain is served by the file
+	/// whose blake2-256 digest it commits to.
+	#[arg(long = "model", env = "DROPBEAR_MODEL", value_delimiter = ',')]
+	pub models: Vec<PathBuf>,
+	/// `cpu`, `cuda`, `cuda:N`, or `auto` (CUDA when available).
+	#[arg(long, env = "DROPBEAR_DEVICE", default_value = "auto")]
+	pub device: String,
+	/// Most inputs per forward pass.
+	#[arg(long, env = "DROPBEAR_MAX_BATCH", default_value_t = 64)]
+	pub max_batch: usize,
+	/// Longest an input waits for its batch to fill, in milliseconds.
+	#[arg(long, env = "DROPBEAR_MAX_WAIT_MS", default_value_t = 5)]
+	pub max_wait_ms: u64,
+	/// Inputs queued for the model before new ones are refused as overloaded.
+	#[arg(long, env = "DROPBEAR_QUEUE", default_value_t = 8192)]
+	pub queue: usize,
+	/// Inputs and outputs kept for batches to come.
+	#[arg(long, env = "DROPBEAR_CACHE", default_value_t = 65536)]
+	pub cache: usize,
+	/// libp2p listen address.
+	#[arg(long, env = "DROPBEAR_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
+	pub listen: String,
+	/// libp2p addresses of the other members' workers.
+	#[arg(long = "peer", env = "DROPBEAR_PEERS", value_delimiter = ',')]
+	pub peers: Vec<String>,
+	/// ed25519 secret (hex) of this worker's libp2p identity; random if absent.
+	#[arg(long, env = "DROPBEAR_NODE_KEY")]
+	pub node_key: Option<String>,
+	/// JSON-RPC listen address.
+	#[arg(long, env = "DROPBEAR_RPC_ADDR", default_value = "127.0.0.1:9955")]
+	pub rpc_addr: SocketAddr,
+	/// Prometheus listen address (no metrics endpoint if absent).
+	#[arg(long, env = "DROPBEAR_METRICS_ADDR")]
+	pub metrics_addr: Option<SocketAddr>,
+}
+
+pub fn keypair(arg: &str) -> Result<Keypair> {
+	let text = if std::path::Path::new(arg).is_file() {
+		std::fs::read_to_string(arg).with_context(|| format!("reading key file {arg}"))?
+	} else {
+		arg.to_string()
+	};
+	let uri = SecretUri::from_str(text.trim()).context("the worker key is not a secret URI")?;
+	Keypair::from_uri(&uri).context("deriving the worker key")
+}
+
+/// Connect to the chain, load the version serving now (refusing to start
+/// without a file of its digest), start libp2p and the JSON-RPC server.
+pub async fn start(args: &Options) -> Result<Service> {
+	let Some(key) = &args.worker_key else {
+		bail!("--worker-key is required (e.g. //Alice-worker)")
+	};
+	if args.models.is_empty() {
+		bail!("at least one --model file is required");
+	}
+	let signer = keypair(key)?;
+	let device = parse_device(&args.device)?;
+	let files = ModelFiles::read(&args.models)?;
+	tracing::info!(target: "worker", "{}; device {device:?}", torch_info());
+
+	let api = chain::connect(&args.node_url, Duration::from_secs(60)).await?;
+	let account = sp_runtime::AccountId32::from(signer.public_key().0);
+	let Some(model) = chain::model_of(&api, &account).await? else {
+		bail!("worker key {account} is not authorized for any model");
+	};
+	let Some(group) = chain::group(&api, args.group).await? else {
+		bail!("group {} does not exist", args.group)
+	};
+	if !group.members.iter().any(|m| m.model == model) {
+		bail!("model {model} is not a member of group {}", args.group);
+	}
+	let terms = GroupTerms {
+		group: args.group,
+		input: group.input.clone(),
+		policy: group.policy,
+		classes: group.task.classes(),
+	};
+
+	let registry = substrate_prometheus_endpoint::Registry::new();
+	let metrics = Metrics::register(&registry)?;
+	if let Some(addr) = args.metrics_addr {
+		tokio::spawn(async move {
+			if let Err(e) = substrate_prometheus_endpoint::init_prometheus(addr, registry).await {
+				tracing::error!(target: "worker", "metrics endpoint: {e}");
+			}
+		});
+	}
+	let core = Core::new(terms, args.cache, metrics);
+
+	let batching = BatchConfig {
+		max_batch: args.max_batch,
+		max_wait: Duration::from_millis(args.max_wait_ms),
+		queue: args.queue,
+	};
+	let chain = Chain::new(
+		&args.node_url,
+		api.clone(),
+		signer,
+		model,
+		core.clone(),
+		files,
+		device,
+		batching,
+	)
+	.await?;
+	// Serve nothing until the version serving now is loaded from a file with its digest.
+	let at = api.at_current_block().await?;
+	chain.sync_versions(at.block_hash(), at.block_number() as u32).await?;
+	if !core.has_version(core.current()) || core.current() == 0 {
+		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
+	}
+
+	let (received_tx, mut received) = tokio::sync::mpsc::channel::<p2p::Received>(4096);
+	let listen = args.listen.parse().context("--listen is not a multiaddr")?;
+	let peers = args
+		.peers
+		.iter()
+		.map(|p| p.parse())
+		.collect::<Result<Vec<_>, _>>()
+		.context("a --peer is not a multiaddr")?;
+	let (p2p, addr) = P2p::start(
+		p2p::node_key(args.node_key.as_deref())?,
+		listen,
+		peers,
+		args.group,
+		core.store.clone(),
+		received_tx,
+	)
+	.await?;
+	tracing::info!(target: "worker", "libp2p: {addr}/p2p/{}", p2p.peer_id);
+	core.set_p2p(p2p);
+	let gossip_core = core.clone();
+	tokio::spawn(async move {
+		while let Some(input) = received.recv().await {
+			if let Err(e) = gossip_core.accept(input.group, input.bytes, true) {
+				tracing::debug!(target: "worker::p2p", "input from {} refused: {e}", input.from);
+			}
+		}
+	});
+
+	let info = rpc::Info { model, device: format!("{device:?}"), torch: torch_info() };
+	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), info).await?;
+	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
+
+	Ok(Service { core, chain, rpc_addr, rpc_handle })
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+	let ctrl_c = tokio::signal::ctrl_c();
+	#[cfg(unix)]
+	{
+		let mut term =
+			match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+				Ok(s) => s,
+				Err(_) => {
+					let _ = ctrl_c.await;
+					return;
+				}
+			};
+		tokio::select! {
+			_ = ctrl_c => {},
+			_ = term.recv() => {},
+		}
+	}
+	#[cfg(not(unix))]
+	let _ = ctrl_c.await;
+}

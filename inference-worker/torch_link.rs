@@ -1,0 +1,43 @@
+//! Shared by the build scripts of every package whose binaries link libtorch
+//! (the worker, the benchmarks, the fault-injection harness): link them so that
+//! they run without a hand-set LD_LIBRARY_PATH and
+//! keep CUDA: an rpath to the libtorch that torch-sys linked (the project
+//! venv's torch/lib), and libtorch_cuda linked even though no symbol of it is
+//! referenced directly (as-needed linking would drop it, and `--device cuda`
+//! would silently find no GPU).
+
+use std::{path::PathBuf, process::Command};
+
+pub fn torch_lib_dir() -> Option<PathBuf> {
+	if let Some(libtorch) = std::env::var_os("LIBTORCH") {
+		return Some(PathBuf::from(libtorch).join("lib"));
+	}
+	let python = std::env::var("DROPBEAR_PYTHON").unwrap_or_else(|_| "python3".into());
+	let out = Command::new(python)
+		.args([
+			"-c",
+			"import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))",
+		])
+		.output()
+		.ok()?;
+	out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Emit the rpath and the kept libtorch_cuda for this package's binaries and tests.
+pub fn emit() {
+	println!("cargo:rerun-if-env-changed=LIBTORCH");
+	println!("cargo:rerun-if-env-changed=DROPBEAR_PYTHON");
+	let Some(lib) = torch_lib_dir() else {
+		println!(
+			"cargo:warning=libtorch not found: no rpath set (set DROPBEAR_PYTHON or LIBTORCH)"
+		);
+		return;
+	};
+	println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+	if lib.join("libtorch_cuda.so").exists() {
+		println!("cargo:rustc-link-search=native={}", lib.display());
+		println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+		println!("cargo:rustc-link-arg=-ltorch_cuda");
+		println!("cargo:rustc-link-arg=-Wl,--as-needed");
+	}
+}
