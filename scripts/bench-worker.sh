@@ -13,5 +13,5 @@ device="${DEVICE:-cpu}"
 	--device "$device" \
 	--models "${MODELS:-digits-cnn-wide,resnet18}" \
 	--batch-sizes "${BATCH_SIZES:-1,8,32}" \
-	--seconds "${SECONDS_PER_POINT:-2}" \
+	--seconds "${SECONDS_PER_POINT:-1}" --rounds "${ROUNDS:-5}" \
 	--out "benches/reports/worker-vs-pytorch-${device%%:*}"

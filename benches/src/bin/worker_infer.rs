@@ -56,7 +56,7 @@ fn main() -> Result<()> {
 			})
 			.collect();
 		let refs: Vec<&[u8]> = inputs.iter().map(|v| v.as_slice()).collect();
-		for _ in 0..3 {
+		for _ in 0..10 {
 			backend.infer(&refs).context("warm-up")?;
 		}
 		let started = Instant::now();
