@@ -296,6 +296,22 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	for w in &workers {
 		assert!(w.log().contains("loaded version 1"), "{}", w.log());
 	}
+
+	// SIGTERM stops a worker cleanly.
+	for mut w in workers {
+		let pid = w.child.id().to_string();
+		assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+		let deadline = std::time::Instant::now() + Duration::from_secs(20);
+		let status = loop {
+			if let Some(status) = w.child.try_wait().unwrap() {
+				break status;
+			}
+			assert!(std::time::Instant::now() < deadline, "no exit after SIGTERM: {}", w.log());
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		};
+		assert!(status.success(), "exit after SIGTERM: {status}: {}", w.log());
+		assert!(w.log().contains("shutting down"), "{}", w.log());
+	}
 }
 
 #[tokio::test]

@@ -189,6 +189,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxClosesPerBlock: Get<u32>;
 
+		/// Most weight `on_initialize` spends closing batches (at least one
+		/// batch closes in a block where one is due, whatever its cost).
+		#[pallet::constant]
+		type MaxCloseWeight: Get<Weight>;
+
 		/// Weights of the calls and hooks, from the benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -730,7 +735,11 @@ impl<T: Config> Pallet<T> {
 			if batch.deadline > now {
 				break;
 			}
-			weight.saturating_accrue(T::WeightInfo::close_batch(batch.len));
+			let cost = T::WeightInfo::close_batch(batch.len);
+			if closed > 0 && !T::MaxCloseWeight::get().all_gte(weight.saturating_add(cost)) {
+				break;
+			}
+			weight.saturating_accrue(cost);
 			let expired = batch.undecided;
 			let group = batch.group;
 			let result = frame_support::storage::with_storage_layer(|| {

@@ -45,6 +45,7 @@ parameter_types! {
 	pub const CertificateRetention: u64 = 10;
 	pub const InferencePalletId: PalletId = PalletId(*b"dbr/infr");
 	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
+	pub static MaxCloseWeight: Weight = Weight::from_parts(1_000_000, u64::MAX);
 }
 
 impl pallet_models::Config for Test {
@@ -75,6 +76,7 @@ impl pallet_inference::Config for Test {
 	type MaxRequestsPerCall = ConstU32<100>;
 	type EquivocationSlash = EquivocationSlash;
 	type MaxClosesPerBlock = ConstU32<3>;
+	type MaxCloseWeight = MaxCloseWeight;
 	type WeightInfo = TestWeights;
 }
 

@@ -62,3 +62,22 @@ fn closing_is_bounded_per_block_and_catches_up() {
 		assert_eq!(fee_held(ALICE), 0);
 	});
 }
+
+#[test]
+fn closing_stops_at_its_weight_budget_but_always_closes_one() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Mock weights: closing a batch of 4 costs 1_040; the budget fits two.
+		crate::mock::MaxCloseWeight::set(frame_support::weights::Weight::from_parts(
+			2_100,
+			u64::MAX,
+		));
+		request_n(ALICE, 12);
+		run_to_block(6);
+		let closed = |b: u64| Batches::<Test>::get(b).unwrap().closed;
+		assert_eq!((0..3).map(closed).collect::<Vec<_>>(), vec![true, true, false]);
+		// A budget below one batch's cost still closes one a block.
+		crate::mock::MaxCloseWeight::set(frame_support::weights::Weight::from_parts(10, u64::MAX));
+		run_to_block(7);
+		assert!(closed(2));
+	});
+}
