@@ -26,12 +26,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-	tracing_subscriber::fmt()
-		.with_env_filter(
-			tracing_subscriber::EnvFilter::try_from_default_env()
-				.unwrap_or_else(|_| "info,libp2p_gossipsub=warn".into()),
-		)
-		.init();
+	service::init_tracing();
 	let cli = Cli::parse();
 	if let Some(Command::Info) = cli.command {
 		println!("dropbear-worker {}", env!("CARGO_PKG_VERSION"));

@@ -15,6 +15,16 @@ use anyhow::{bail, Context, Result};
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
+/// Logs to stderr, filtered by `RUST_LOG` (default: info, quieter gossipsub).
+pub fn init_tracing() {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| "info,libp2p_gossipsub=warn".into()),
+		)
+		.init();
+}
+
 /// A started worker.
 pub struct Service {
 	pub core: Arc<Core>,

@@ -57,12 +57,7 @@ fn lie(outputs: &[Output], classes: u32) -> Vec<Output> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-	tracing_subscriber::fmt()
-		.with_env_filter(
-			tracing_subscriber::EnvFilter::try_from_default_env()
-				.unwrap_or_else(|_| "info,libp2p_gossipsub=warn".into()),
-		)
-		.init();
+	service::init_tracing();
 	let cli = Cli::parse();
 	let worker = service::start(&cli.options).await?;
 	let chain = worker.chain.clone();
