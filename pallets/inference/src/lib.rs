@@ -77,7 +77,7 @@ mod mock;
 mod tests;
 
 pub use dropbear_primitives::{AgreementPolicy, Digest, GroupId, ModelId, Output, VersionNumber};
-pub use pallet_models::ModelRegistry;
+pub use pallet_models::{GroupTerms, ModelRegistry};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -510,7 +510,7 @@ impl<T: Config> Pallet<T> {
 						Batches::<T>::insert(id, full);
 					}
 					opened.saturating_inc();
-					Self::open_batch(group, now)?
+					Self::open_batch(group, &terms, now)?
 				}
 			};
 			if !batch.price.is_zero() {
@@ -547,10 +547,9 @@ impl<T: Config> Pallet<T> {
 	/// their serving versions now.
 	fn open_batch(
 		group: GroupId,
+		terms: &GroupTerms<BalanceOf<T>>,
 		now: BlockNumberFor<T>,
 	) -> Result<(BatchId, BatchOf<T>), DispatchError> {
-		let terms = T::Registry::group_terms(group).ok_or(Error::<T>::UnknownGroup)?;
-		ensure!(terms.active, Error::<T>::GroupInactive);
 		let members: BoundedVec<BatchMember<T::AccountId>, T::MaxMembers> =
 			T::Registry::serving_members(group, now)
 				.into_iter()
@@ -666,21 +665,10 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		expire: bool,
 	) -> DispatchResult {
-		let requests = BatchRequests::<T>::get(batch_id);
+		// The request list is read once per batch, when its first decision is made.
 		let mut decisions = match Decisions::<T>::get(batch_id) {
 			Some(d) => d,
-			None => requests
-				.iter()
-				.enumerate()
-				.map(|(i, r)| Decision {
-					index: i as u32,
-					request: r.id,
-					outcome: Outcome::Pending,
-					agreed: 0,
-					voted: 0,
-					decided_at: now,
-				})
-				.collect::<Vec<_>>()
+			None => pending_decisions(&BatchRequests::<T>::get(batch_id), now)
 				.try_into()
 				.map_err(|_| Error::<T>::Overflow)?,
 		};
@@ -886,21 +874,9 @@ impl<T: Config> Pallet<T> {
 	pub fn batch_view(batch_id: BatchId) -> Option<BatchViewOf<T>> {
 		let batch = Batches::<T>::get(batch_id)?;
 		let requests = BatchRequests::<T>::get(batch_id).into_inner();
-		let decisions =
-			Decisions::<T>::get(batch_id).map(|d| d.into_inner()).unwrap_or_else(|| {
-				requests
-					.iter()
-					.enumerate()
-					.map(|(i, r)| Decision {
-						index: i as u32,
-						request: r.id,
-						outcome: Outcome::Pending,
-						agreed: 0,
-						voted: 0,
-						decided_at: batch.created,
-					})
-					.collect()
-			});
+		let decisions = Decisions::<T>::get(batch_id)
+			.map(|d| d.into_inner())
+			.unwrap_or_else(|| pending_decisions(&requests, batch.created));
 		let votes = Self::batch_votes(batch_id, batch.members.len() as u32)
 			.into_iter()
 			.map(|v| v.map(|v| v.outputs.into_inner()))
@@ -979,6 +955,25 @@ impl<T: Config> Pallet<T> {
 		);
 		Ok(())
 	}
+}
+
+/// Undecided entries for every request of a batch, in batch order.
+fn pending_decisions<AccountId, BlockNumber: Copy>(
+	requests: &[RequestEntry<AccountId>],
+	at: BlockNumber,
+) -> Vec<Decision<BlockNumber>> {
+	requests
+		.iter()
+		.enumerate()
+		.map(|(i, r)| Decision {
+			index: i as u32,
+			request: r.id,
+			outcome: Outcome::Pending,
+			agreed: 0,
+			voted: 0,
+			decided_at: at,
+		})
+		.collect()
 }
 
 /// The mask bit of member position `p` (0 beyond 32 members).
