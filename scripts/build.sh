@@ -8,4 +8,7 @@ source scripts/env.sh
 scripts/setup.sh
 start=$(date +%s)
 cargo build --release --locked -p dropbear-node -p dropbear-worker
-echo "build: dropbear-node and dropbear-worker ready in $(( $(date +%s) - start ))s in $CARGO_TARGET_DIR/release"
+# The CLI builds on its own: built together, its features would change the
+# node's dependency set and rebuild it.
+cargo build --release --locked -p dropbear-client
+echo "build: dropbear-node, dropbear-worker and dropbear ready in $(( $(date +%s) - start ))s in $CARGO_TARGET_DIR/release"

@@ -19,6 +19,26 @@ export LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 bin="${WORKER_INFER:-$here/worker-infer}"
 models="${MODELS_DIR:-$here}"
 "$bin" --help >/dev/null
+"$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
+
+# ImageNet-class models not copied here are traced from torchvision with random
+# weights (the same architectures as scripts/make_models.py; the benchmark
+# compares both sides on one file, so their digests do not matter).
+"$python" - "$models" "${MODELS:-resnet18,mobilenet_v2,resnet50}" <<'PY'
+import sys
+from pathlib import Path
+import torch
+out, names = Path(sys.argv[1]), sys.argv[2].split(",")
+missing = [n for n in names if not (out / f"{n}.pt").exists() and not n.startswith("digits")]
+if missing:
+    import torchvision
+    for n in missing:
+        torch.manual_seed(0)
+        m = getattr(torchvision.models, n)(weights=None).eval()
+        with torch.no_grad():
+            torch.jit.trace(m, torch.zeros(1, 3, 224, 224)).save(str(out / f"{n}.pt"))
+        print(f"traced {n} -> {out / (n + '.pt')}")
+PY
 "$python" "$here/benches/worker_vs_pytorch.py" \
 	--worker-bin "$bin" --models-dir "$models" --device "${DEVICE:-cuda}" \
 	--models "${MODELS:-resnet18,mobilenet_v2,resnet50}" \

@@ -4,11 +4,13 @@
 //! in ParityDB, and the runtime (Wasm) decides who validates and which peers may
 //! connect. One file per job: `cli.rs` (options), `command.rs` (subcommands),
 //! `chain_spec.rs` (which presets), `service.rs` (the running node), `rpc.rs`
-//! (JSON-RPC methods beyond Substrate's defaults).
+//! (JSON-RPC methods beyond Substrate's defaults), `inference_rpc.rs` (certificates
+//! and their finality proofs).
 
 mod chain_spec;
 mod cli;
 mod command;
+mod inference_rpc;
 mod rpc;
 mod service;
 

@@ -1,6 +1,7 @@
 //! JSON-RPC methods beyond Substrate's defaults (`system_*`, `chain_*`,
 //! `state_*`, `author_*` come from the service): account nonces, fee queries,
-//! BABE epoch authorship and GRANDPA finality proofs.
+//! BABE epoch authorship, GRANDPA finality proofs, and the `inference_*`
+//! methods of [`crate::inference_rpc`].
 
 use crate::service::{FullClient, TransactionPool};
 use dropbear_runtime::opaque::Block;
@@ -39,6 +40,7 @@ pub fn create_full(
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
+	use crate::inference_rpc::InferenceApiServer;
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
@@ -50,6 +52,15 @@ pub fn create_full(
 			deps.babe_worker.clone(),
 			deps.keystore.clone(),
 			deps.select_chain.clone(),
+		)
+		.into_rpc(),
+	)?;
+	module.merge(
+		crate::inference_rpc::Inference::new(
+			deps.client.clone(),
+			deps.shared_authority_set.clone(),
+			deps.justification_stream.clone(),
+			executor.clone(),
 		)
 		.into_rpc(),
 	)?;

@@ -268,6 +268,13 @@ impl_runtime_apis! {
 			Inference::certificate(request)
 		}
 
+		fn certificates(
+			first: pallet_inference::RequestId,
+			count: u32,
+		) -> Vec<pallet_inference::Certificate<AccountId, Balance, BlockNumber>> {
+			Inference::certificates(first, count)
+		}
+
 		fn batch(
 			batch: pallet_inference::BatchId,
 		) -> Option<pallet_inference::BatchView<AccountId, Balance, BlockNumber>> {

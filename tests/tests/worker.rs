@@ -273,7 +273,7 @@ fn field(cert: &Value, name: &str) -> String {
 #[tokio::test]
 async fn four_workers_certify_real_digits_with_their_models() {
 	let dir = tempfile::tempdir().unwrap();
-	let (_node, api, workers) = network(dir.path(), [None; 4]).await;
+	let (node, api, workers) = network(dir.path(), [None; 4]).await;
 	let n = 24;
 	let (first, labels) = order_digits(&api, &workers[0], n).await;
 	let certs = decided(&api, first, n).await;
@@ -296,6 +296,56 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	for w in &workers {
 		assert!(w.log().contains("loaded version 1"), "{}", w.log());
 	}
+
+	// A newcomer's path with the CLI: two digit files through two workers,
+	// certificates printed as JSON, proofs saved and verified offline.
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let truth = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
+	let mut files = Vec::new();
+	for i in [100usize, 101] {
+		let file = dir.path().join(format!("digit-{i}.bin"));
+		std::fs::write(&file, &images[i * 256..(i + 1) * 256]).unwrap();
+		files.push(file);
+	}
+	let cli = node_binary().with_file_name("dropbear");
+	let ws = |w: &Worker| format!("ws://127.0.0.1:{}", w.rpc_port);
+	let proofs = dir.path().join("proofs");
+	let out = Command::new(&cli)
+		.args(["--node", &node.ws_url(), "--key", "//Ferdie", "infer", "--group", "0", "--format", "json"])
+		.args(["--worker", &ws(&workers[1]), "--worker", &ws(&workers[2]), "--save", proofs.to_str().unwrap()])
+		.arg("--input")
+		.args(&files)
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(out.status.success(), "dropbear infer: {stderr}");
+	let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	for (cert, i) in printed.as_array().unwrap().iter().zip([100usize, 101]) {
+		assert_eq!(cert["outcome"]["Certified"]["Label"], u64::from(truth[i]), "{cert}");
+		let checkpoint = dir.path().join("checkpoint.json");
+		let status = Command::new(&cli)
+			.args(["--node", &node.ws_url(), "checkpoint", "--out", checkpoint.to_str().unwrap()])
+			.status()
+			.unwrap();
+		assert!(status.success());
+		let proof = proofs.join(format!("request-{}.json", cert["request"]));
+		let verified = Command::new(&cli)
+			.args(["verify", proof.to_str().unwrap(), "--checkpoint", checkpoint.to_str().unwrap()])
+			.output()
+			.unwrap();
+		let said = String::from_utf8_lossy(&verified.stdout);
+		assert!(verified.status.success() && said.starts_with("verified: request"), "{said}");
+	}
+	// An input of the wrong size is refused by the worker, with its reason.
+	std::fs::write(&files[0], [0u8; 17]).unwrap();
+	let out = Command::new(&cli)
+		.args(["--node", &node.ws_url(), "--key", "//Ferdie", "infer", "--group", "0"])
+		.args(["--worker", &ws(&workers[1]), "--input"])
+		.arg(&files[0])
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(!out.status.success() && stderr.contains("refused the input"), "{stderr}");
 
 	// SIGTERM stops a worker cleanly.
 	for mut w in workers {

@@ -64,6 +64,9 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod certificate;
+#[cfg(feature = "std")]
+pub mod rpc;
 pub mod runtime_api;
 mod settlement;
 pub mod types;
@@ -99,6 +102,10 @@ const LOG_TARGET: &str = "runtime::inference";
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A batch record.
+/// The most certificates one runtime API call returns: bounds the work one
+/// `inference_certificates` page makes a node do.
+pub const MAX_CERTIFICATES_PER_CALL: u32 = 256;
+
 pub type BatchOf<T> = BatchInfo<
 	<T as frame_system::Config>::AccountId,
 	BalanceOf<T>,
@@ -830,44 +837,40 @@ impl<T: Config> Pallet<T> {
 	pub fn certificate(request: RequestId) -> Option<CertificateOf<T>> {
 		let (batch_id, index) = Requests::<T>::get(request)?;
 		let batch = Batches::<T>::get(batch_id)?;
-		let entry = BatchRequests::<T>::get(batch_id).get(index as usize)?.clone();
-		let decision = Decisions::<T>::get(batch_id).and_then(|d| d.get(index as usize).cloned());
-		let (outcome, agreed, voted, decided_at) = match decision {
-			Some(d) if !d.outcome.is_pending() => {
-				(d.outcome, d.agreed, d.voted, Some(d.decided_at))
+		let requests = BatchRequests::<T>::get(batch_id);
+		let decisions = Decisions::<T>::get(batch_id);
+		certificate::assemble(request, batch_id, index, &batch, &requests, decisions.as_ref().map(|d| &d[..]))
+	}
+
+	/// The certificates of requests `first`, `first + 1`, ... (at most `count`
+	/// ids, and at most [`MAX_CERTIFICATES_PER_CALL`]); ids without one (not yet
+	/// made, or pruned) are skipped.
+	pub fn certificates(first: RequestId, count: u32) -> Vec<CertificateOf<T>> {
+		let count = count.min(MAX_CERTIFICATES_PER_CALL);
+		// Consecutive requests mostly share a batch: read each batch once.
+		let mut current: Option<(BatchId, Option<(BatchOf<T>, RequestsOf<T>, Option<DecisionsOf<T>>)>)> =
+			None;
+		let mut out = Vec::new();
+		for request in first..first.saturating_add(u64::from(count)) {
+			let Some((batch_id, index)) = Requests::<T>::get(request) else { continue };
+			if current.as_ref().map(|(id, _)| *id) != Some(batch_id) {
+				let data = Batches::<T>::get(batch_id).map(|batch| {
+					(batch, BatchRequests::<T>::get(batch_id), Decisions::<T>::get(batch_id))
+				});
+				current = Some((batch_id, data));
 			}
-			_ => (Outcome::Pending, 0, 0, None),
-		};
-		let pick = |f: &dyn Fn(u32) -> bool| -> Vec<ModelId> {
-			batch
-				.members
-				.iter()
-				.enumerate()
-				.filter(|(p, _)| f(*p as u32))
-				.map(|(_, m)| m.model)
-				.collect()
-		};
-		let is = |mask: u32, p: u32| mask & bit(p) != 0;
-		Some(Certificate {
-			request,
-			batch: batch_id,
-			index,
-			group: batch.group,
-			client: entry.client,
-			input_hash: entry.input_hash,
-			fee: batch.price,
-			versions: batch.members.iter().map(|m| (m.model, m.version)).collect(),
-			agreed: if decided_at.is_some() { pick(&|p| is(agreed, p)) } else { Vec::new() },
-			dissented: if decided_at.is_some() {
-				pick(&|p| is(voted, p) && !is(agreed, p))
-			} else {
-				Vec::new()
-			},
-			not_voted: if decided_at.is_some() { pick(&|p| !is(voted, p)) } else { Vec::new() },
-			outcome,
-			ordered_at: batch.created,
-			decided_at,
-		})
+			if let Some((_, Some((batch, requests, decisions)))) = &current {
+				out.extend(certificate::assemble(
+					request,
+					batch_id,
+					index,
+					batch,
+					requests,
+					decisions.as_ref().map(|d| &d[..]),
+				));
+			}
+		}
+		out
 	}
 
 	/// A batch with its requests, votes and decisions, while it is in storage.

@@ -15,6 +15,9 @@ sp_api::decl_runtime_apis! {
 		/// The certificate of a request (outcome `Pending` while undecided);
 		/// `None` for an unknown request or one pruned after its retention.
 		fn certificate(request: RequestId) -> Option<Certificate<AccountId, Balance, BlockNumber>>;
+		/// The certificates of requests `first`, `first + 1`, ... (at most
+		/// `count` ids, capped at 256); pruned or unknown ids are skipped.
+		fn certificates(first: RequestId, count: u32) -> Vec<Certificate<AccountId, Balance, BlockNumber>>;
 		/// A batch with its members, requests, votes and decisions.
 		fn batch(batch: BatchId) -> Option<BatchView<AccountId, Balance, BlockNumber>>;
 		/// A group's batches that still take votes, oldest first.

@@ -180,6 +180,8 @@ pub struct Certificate<AccountId, Balance, BlockNumber> {
 	pub outcome: Outcome,
 	/// Every member of the batch with the version that served the request.
 	pub versions: Vec<(ModelId, VersionNumber)>,
+	/// The owner of every member of the batch (paid when its member agreed).
+	pub owners: Vec<(ModelId, AccountId)>,
 	pub agreed: Vec<ModelId>,
 	pub dissented: Vec<ModelId>,
 	pub not_voted: Vec<ModelId>,

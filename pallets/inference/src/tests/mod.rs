@@ -9,6 +9,7 @@
 	clippy::arithmetic_side_effects
 )]
 
+mod certificate;
 mod equivocation;
 mod money;
 mod pruning;

@@ -1,0 +1,118 @@
+//! `dropbear infer`: inputs to workers, requests to the chain, certificates back.
+
+use crate::{show, write_json, Format};
+use anyhow::{bail, Context, Result};
+use dropbear_client::{keys, worker::Workers, Client};
+use std::{
+	io::{IsTerminal, Write},
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+/// The chain's `MaxRequestsPerCall`: longer lists go in several extrinsics.
+const PER_CALL: usize = 1024;
+
+#[derive(clap::Args)]
+pub struct Args {
+	#[arg(long)]
+	group: u32,
+	/// Input files: each holds one input's raw bytes, in the group's input spec.
+	#[arg(long, num_args = 1.., required = true)]
+	input: Vec<PathBuf>,
+	/// A worker of the group (ws://HOST:PORT); repeat for several.
+	#[arg(long = "worker", env = "DROPBEAR_WORKERS", value_delimiter = ',', required = true)]
+	workers: Vec<String>,
+	/// Most to pay per request (default: the group's price).
+	#[arg(long)]
+	max_fee: Option<u128>,
+	/// Seconds to wait for each certificate.
+	#[arg(long, default_value_t = 60)]
+	timeout: u64,
+	#[arg(long, value_enum, default_value = "table")]
+	format: Format,
+	/// Also wait for finality and save each certificate's proof here as
+	/// `request-<id>.json`, for `dropbear verify`.
+	#[arg(long)]
+	save: Option<PathBuf>,
+}
+
+/// A progress bar on a terminal, a line per tenth otherwise.
+struct Progress {
+	what: &'static str,
+	total: usize,
+	done: usize,
+	tty: bool,
+}
+
+impl Progress {
+	fn new(what: &'static str, total: usize) -> Self {
+		Self { what, total, done: 0, tty: std::io::stderr().is_terminal() }
+	}
+	fn tick(&mut self) {
+		self.done += 1;
+		let (d, t) = (self.done, self.total.max(1));
+		if self.tty {
+			let filled = d * 30 / t;
+			eprint!("\r{:<13} [{}{}] {d}/{t}", self.what, "#".repeat(filled), ".".repeat(30 - filled));
+			if d == t {
+				eprintln!();
+			}
+			let _ = std::io::stderr().flush();
+		} else if t >= 10 && (d * 10 / t != (d - 1) * 10 / t) || d == t {
+			eprintln!("{} {d}/{t}", self.what);
+		}
+	}
+}
+
+pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
+	let signer = keys::signer(key)?;
+	let group = client.group(args.group).await?.with_context(|| format!("group {} does not exist", args.group))?;
+	let max_fee = args.max_fee.unwrap_or(group.price);
+	let workers = Workers::connect(client, args.group, &args.workers).await?;
+	let started = Instant::now();
+
+	let mut progress = Progress::new("sending inputs", args.input.len());
+	let mut hashes = Vec::new();
+	for path in &args.input {
+		let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+		hashes.push(workers.submit(&bytes).await.with_context(|| format!("input {}", path.display()))?);
+		progress.tick();
+	}
+	let mut ids = Vec::new();
+	for chunk in hashes.chunks(PER_CALL) {
+		ids.extend(if chunk.len() == 1 {
+			vec![client.request(&signer, args.group, chunk[0], max_fee).await?]
+		} else {
+			client.request_batch(&signer, args.group, chunk, max_fee).await?
+		});
+	}
+	if ids.len() != hashes.len() {
+		bail!("{} inputs but {} requests ordered", hashes.len(), ids.len());
+	}
+	let timeout = Duration::from_secs(args.timeout);
+	let mut progress = Progress::new("certificates", ids.len());
+	let mut certificates = Vec::new();
+	for id in &ids {
+		certificates.push(client.wait_certificate(*id, timeout).await?);
+		progress.tick();
+	}
+	let elapsed = started.elapsed();
+	show::certificates(&certificates, args.format)?;
+	if let Some(dir) = &args.save {
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+		let mut progress = Progress::new("proofs", ids.len());
+		for id in &ids {
+			let proof = client.wait_proof(*id, 0, timeout).await?;
+			write_json(Some(&dir.join(format!("request-{id}.json"))), &proof)?;
+			progress.tick();
+		}
+		eprintln!("proofs saved in {}", dir.display());
+	}
+	let certified = certificates.iter().filter(|c| matches!(c.outcome, dropbear_client::Outcome::Certified(_))).count();
+	eprintln!(
+		"{certified}/{} certified in {:.1} s",
+		certificates.len(),
+		elapsed.as_secs_f64()
+	);
+	Ok(())
+}

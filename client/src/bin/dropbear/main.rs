@@ -1,0 +1,143 @@
+//! `dropbear`: the command line of Dropbear chain's users.
+//!
+//! - dApp clients: `infer` (send inputs, request, print certificates, save
+//!   their proofs), `proof`, `checkpoint`, `verify` (offline);
+//! - auditors: `audit` (certificate history and members' agreement rates);
+//! - model owners: `owner bond | unbond | register-model | publish-version |
+//!   authorize-worker | join-group`;
+//! - everyone: `groups`, `models`.
+
+mod audit;
+mod infer;
+mod owner;
+mod show;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use dropbear_client::{verify, Checkpoint, Client, CertificateProof};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "dropbear", version, about = "Dropbear chain: trustworthy ML inference, from the command line")]
+struct Cli {
+	/// The node's WebSocket JSON-RPC endpoint.
+	#[arg(long, env = "DROPBEAR_NODE", default_value = "ws://127.0.0.1:9944", global = true)]
+	node: String,
+	/// Signing key: a dev name or secret URI (//Alice) or a key file.
+	#[arg(long, env = "DROPBEAR_KEY", default_value = "//Alice", global = true)]
+	key: String,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+	Table,
+	Json,
+	Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Send inputs to a group's workers, request them, print each certificate.
+	Infer(infer::Args),
+	/// Save a decided certificate with its finality proof, for `verify`.
+	Proof {
+		request: u64,
+		/// Write here (default: stdout).
+		#[arg(long)]
+		out: Option<PathBuf>,
+		/// Include the authority-set changes since this set (that of your checkpoint).
+		#[arg(long, default_value_t = 0)]
+		since_set: u64,
+	},
+	/// Save the GRANDPA authority set the node follows now as a trusted checkpoint.
+	Checkpoint {
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+	/// Check a saved certificate proof offline; says which check failed.
+	Verify {
+		/// A file written by `dropbear proof` or `dropbear infer --save`.
+		proof: PathBuf,
+		/// A file written by `dropbear checkpoint` from a node you trust.
+		#[arg(long, env = "DROPBEAR_CHECKPOINT")]
+		checkpoint: PathBuf,
+	},
+	/// Certificate history in a block range, and members' agreement rates.
+	Audit(audit::Args),
+	/// Model owners' extrinsics.
+	#[command(subcommand)]
+	Owner(owner::Command),
+	/// The model groups on chain.
+	Groups {
+		#[arg(long, value_enum, default_value = "table")]
+		format: Format,
+	},
+	/// The models on chain.
+	Models {
+		#[arg(long, value_enum, default_value = "table")]
+		format: Format,
+	},
+}
+
+#[tokio::main]
+async fn main() {
+	let cli = Cli::parse();
+	if let Err(e) = run(cli).await {
+		eprintln!("error: {e:#}");
+		std::process::exit(1);
+	}
+}
+
+async fn run(cli: Cli) -> Result<()> {
+	if let Command::Verify { proof, checkpoint } = &cli.command {
+		// Offline: no node is contacted.
+		let proof: CertificateProof = read_json(proof)?;
+		let checkpoint: Checkpoint = read_json(checkpoint)?;
+		return match verify::verify(&proof, &checkpoint) {
+			Ok(v) => {
+				println!(
+					"verified: request {} {} in finalized block #{} ({:?}), signed by authority set {}",
+					v.certificate.request,
+					show::outcome(&v.certificate.outcome),
+					v.block_number,
+					v.block_hash,
+					v.set_id
+				);
+				Ok(())
+			},
+			Err(e) => Err(anyhow::anyhow!("verification failed: {e}")),
+		};
+	}
+	let client = Client::connect(&cli.node).await?;
+	match cli.command {
+		Command::Infer(args) => infer::run(&client, &cli.key, args).await,
+		Command::Proof { request, out, since_set } => {
+			let proof = client.proof(request, since_set).await?;
+			write_json(out.as_deref(), &proof)
+		},
+		Command::Checkpoint { out } => write_json(out.as_deref(), &client.checkpoint().await?),
+		Command::Audit(args) => audit::run(&client, args).await,
+		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
+		Command::Groups { format } => show::groups(&client, format).await,
+		Command::Models { format } => show::models(&client, format).await,
+		Command::Verify { .. } => unreachable!("handled above"),
+	}
+}
+
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
+	let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+	serde_json::from_str(&text).with_context(|| format!("{} is not the expected JSON", path.display()))
+}
+
+pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) -> Result<()> {
+	let text = serde_json::to_string_pretty(value)? + "\n";
+	match path {
+		Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+		None => {
+			print!("{text}");
+			Ok(())
+		},
+	}
+}

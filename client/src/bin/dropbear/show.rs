@@ -1,0 +1,134 @@
+//! Printing certificates, groups and models as tables, JSON or CSV.
+
+use crate::Format;
+use anyhow::Result;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use dropbear_client::{Certificate, Client, Outcome, Output};
+
+pub fn outcome(o: &Outcome) -> String {
+	match o {
+		Outcome::Certified(out) => format!("certified {}", output(out)),
+		Outcome::NoAgreement => "no agreement".into(),
+		Outcome::Expired => "expired".into(),
+		Outcome::Pending => "pending".into(),
+	}
+}
+
+pub fn output(o: &Output) -> String {
+	match o {
+		Output::Label(l) => format!("label {l}"),
+		other => format!("{other:?}"),
+	}
+}
+
+fn ids(v: &[u32]) -> String {
+	v.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+pub fn table(header: &[&str]) -> Table {
+	let mut t = Table::new();
+	t.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+	t
+}
+
+pub const CERT_COLUMNS: [&str; 9] =
+	["request", "group", "block", "decided", "outcome", "agreed", "dissented", "not voted", "versions"];
+
+pub fn cert_row(c: &Certificate) -> Vec<String> {
+	vec![
+		c.request.to_string(),
+		c.group.to_string(),
+		c.ordered_at.to_string(),
+		c.decided_at.map(|b| b.to_string()).unwrap_or_default(),
+		outcome(&c.outcome),
+		ids(&c.agreed),
+		ids(&c.dissented),
+		ids(&c.not_voted),
+		c.versions.iter().map(|(m, v)| format!("{m}:v{v}")).collect::<Vec<_>>().join(" "),
+	]
+}
+
+pub fn certificates(certs: &[Certificate], format: Format) -> Result<()> {
+	match format {
+		Format::Json => println!("{}", serde_json::to_string_pretty(certs)?),
+		Format::Csv => {
+			println!("{}", CERT_COLUMNS.join(","));
+			for c in certs {
+				println!("{}", cert_row(c).join(","));
+			}
+		},
+		Format::Table => {
+			let mut t = table(&CERT_COLUMNS);
+			for c in certs {
+				t.add_row(cert_row(c));
+			}
+			println!("{t}");
+		},
+	}
+	Ok(())
+}
+
+pub async fn groups(client: &Client, format: Format) -> Result<()> {
+	let groups = client.groups().await?;
+	let rows: Vec<Vec<String>> = groups
+		.iter()
+		.map(|(id, g)| {
+			vec![
+				id.to_string(),
+				format!("{:?}", g.task),
+				format!("{:?} {:?}", g.input.dtype, g.input.shape.to_vec()),
+				format!("{:?}", g.policy),
+				g.quorum.to_string(),
+				g.price.to_string(),
+				g.max_batch.to_string(),
+				g.members.iter().map(|m| m.model.to_string()).collect::<Vec<_>>().join(" "),
+			]
+		})
+		.collect();
+	print_rows(&["group", "task", "input", "policy", "quorum", "price", "max batch", "member models"], rows, format)
+}
+
+pub async fn models(client: &Client, format: Format) -> Result<()> {
+	let models = client.models().await?;
+	let rows: Vec<Vec<String>> = models
+		.iter()
+		.map(|(id, m)| {
+			vec![
+				id.to_string(),
+				String::from_utf8_lossy(&m.name).into_owned(),
+				m.owner.to_string(),
+				m.current.to_string(),
+				m.pending.as_ref().map(|p| format!("v{} at #{}", p.version, p.active_from)).unwrap_or_default(),
+				m.worker.as_ref().map(|w| w.to_string()).unwrap_or_default(),
+				m.retired.to_string(),
+			]
+		})
+		.collect();
+	print_rows(&["model", "name", "owner", "version", "pending", "worker", "retired"], rows, format)
+}
+
+pub fn print_rows(header: &[&str], rows: Vec<Vec<String>>, format: Format) -> Result<()> {
+	match format {
+		Format::Table => {
+			let mut t = table(header);
+			for r in rows {
+				t.add_row(r);
+			}
+			println!("{t}");
+		},
+		Format::Csv => {
+			println!("{}", header.join(","));
+			for r in rows {
+				println!("{}", r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+			}
+		},
+		Format::Json => {
+			let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
+				.into_iter()
+				.map(|r| header.iter().map(|h| h.to_string()).zip(r.into_iter().map(serde_json::Value::String)).collect())
+				.collect();
+			println!("{}", serde_json::to_string_pretty(&objects)?);
+		},
+	}
+	Ok(())
+}

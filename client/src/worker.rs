@@ -1,0 +1,81 @@
+//! Sending input bytes to the workers of a group. Worker endpoints are given
+//! by the caller (the chain records which models and worker keys form a
+//! group, not where workers listen); each endpoint is checked against the
+//! chain before any input goes to it: the model it serves must be a member
+//! of the group.
+
+use crate::{input_hash, Client, Digest, GroupId};
+use anyhow::{anyhow, bail, Context, Result};
+use jsonrpsee::{
+	core::client::ClientT,
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::Value;
+use std::time::Duration;
+
+/// One worker's JSON-RPC endpoint.
+pub struct Worker {
+	pub url: String,
+	pub model: u32,
+	rpc: WsClient,
+}
+
+/// The checked workers of one group.
+pub struct Workers {
+	pub group: GroupId,
+	pub workers: Vec<Worker>,
+}
+
+impl Workers {
+	/// Connect to each URL and keep the workers that serve a member of `group`
+	/// on chain; an error if none does.
+	pub async fn connect(client: &Client, group: GroupId, urls: &[String]) -> Result<Self> {
+		let record = client.group(group).await?.ok_or_else(|| anyhow!("group {group} does not exist"))?;
+		let mut workers = Vec::new();
+		for url in urls {
+			let rpc = WsClientBuilder::default()
+				.max_request_size(16 << 20)
+				.request_timeout(Duration::from_secs(30))
+				.build(url)
+				.await
+				.with_context(|| format!("connecting to worker {url}"))?;
+			let info: Value =
+				rpc.request("worker_info", rpc_params![]).await.with_context(|| format!("worker_info of {url}"))?;
+			let model = info["model"].as_u64().ok_or_else(|| anyhow!("worker {url} names no model"))? as u32;
+			let serves = info["group"].as_u64() == Some(u64::from(group));
+			if !serves || !record.members.iter().any(|m| m.model == model) {
+				bail!("worker {url} serves model {model} of group {}, not a member of group {group}", info["group"]);
+			}
+			workers.push(Worker { url: url.clone(), model, rpc });
+		}
+		if workers.is_empty() {
+			bail!("no worker endpoint given for group {group} (--worker URL)");
+		}
+		Ok(Self { group, workers })
+	}
+
+	/// Send `bytes` to the workers, in turn, until one accepts it (it gossips
+	/// the input to the other members); the input hash. A worker's refusal of
+	/// the input itself (wrong size, wrong group) is returned at once.
+	pub async fn submit(&self, bytes: &[u8]) -> Result<Digest> {
+		let hex = format!("0x{}", hex::encode(bytes));
+		let mut last = None;
+		for w in &self.workers {
+			match w.rpc.request::<String, _>("worker_submitInput", rpc_params![self.group, hex.clone()]).await {
+				Ok(hash) => {
+					let expected = input_hash(bytes);
+					if hash != format!("0x{}", hex::encode(expected)) {
+						bail!("worker {} answered hash {hash} for an input whose hash is {}", w.url, hex::encode(expected));
+					}
+					return Ok(expected);
+				},
+				Err(jsonrpsee::core::ClientError::Call(e)) if e.code() == -32010 || e.code() == -32011 => {
+					bail!("worker {} refused the input: {}", w.url, e.message())
+				},
+				Err(e) => last = Some(anyhow!("worker {}: {e}", w.url)),
+			}
+		}
+		Err(last.unwrap_or_else(|| anyhow!("no workers")))
+	}
+}

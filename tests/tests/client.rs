@@ -1,0 +1,255 @@
+//! The client side on a real dev node: every `inference_*` RPC method with its
+//! error cases, a certificate proof that verifies offline, tampered proofs that
+//! fail with the right message, and the `dropbear` CLI's commands as a user
+//! runs them. The demo members' worker keys vote directly here; the CLI's
+//! `infer` against real workers is in `worker.rs`.
+
+use dropbear_client::{verify, CertificateQuery, Client, Outcome, Output};
+use dropbear_e2e::{chain, node_binary, Node, NodeSpec};
+use jsonrpsee::{core::client::{ClientT, SubscriptionClientT}, rpc_params};
+use std::{process::Command, time::Duration};
+use subxt::dynamic::Value;
+use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+
+const PRICE: u128 = 10_000_000_000;
+
+fn worker(name: &str) -> Keypair {
+	let uri: SecretUri = format!("//{name}-worker").parse().unwrap();
+	Keypair::from_uri(&uri).unwrap()
+}
+
+async fn vote(api: &chain::Api, who: &Keypair, batch: u64, outputs: &[u32]) {
+	let labels = Value::unnamed_composite(
+		outputs.iter().map(|l| Value::unnamed_variant("Label", [Value::u128(u128::from(*l))])),
+	);
+	let args = vec![Value::u128(batch.into()), Value::u128(1), labels];
+	chain::submit(api, who, "Inference", "vote", args).await.unwrap();
+}
+
+fn dropbear(node: &Node, args: &[&str]) -> (bool, String, String) {
+	let out = Command::new(node_binary().with_file_name("dropbear"))
+		.args(args)
+		.env("DROPBEAR_NODE", node.ws_url())
+		.output()
+		.expect("running dropbear");
+	(
+		out.status.success(),
+		String::from_utf8_lossy(&out.stdout).into_owned(),
+		String::from_utf8_lossy(&out.stderr).into_owned(),
+	)
+}
+
+fn rpc_error(e: impl std::fmt::Display) -> String {
+	e.to_string()
+}
+
+#[tokio::test]
+async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
+	let dir = tempfile::tempdir().unwrap();
+	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
+	let raw = node.rpc().await.unwrap();
+	let api = chain::connect(&node.ws_url()).await.unwrap();
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+
+	// An explorer subscribes to group 0's certificates before anything happens.
+	let mut subscription = raw
+		.subscribe::<serde_json::Value, _>(
+			"inference_subscribeCertificates",
+			rpc_params![0],
+			"inference_unsubscribeCertificates",
+		)
+		.await
+		.unwrap();
+
+	// Ferdie orders three inputs through the client library.
+	let ferdie = dev::ferdie();
+	let ids = client.request_batch(&ferdie, 0, &[[1; 32], [2; 32], [3; 32]], PRICE).await.unwrap();
+	assert_eq!(ids.len(), 3);
+	let pending = client.certificate(ids[0]).await.unwrap().unwrap();
+	assert_eq!(pending.outcome, Outcome::Pending);
+	let batch = pending.batch;
+	let batches: Vec<u64> = client.call("inference_pendingBatches", rpc_params![0]).await.unwrap();
+	assert!(batches.contains(&batch), "{batches:?}");
+
+	// Three members agree on the first two inputs and split on the third.
+	let (alice_worker, bob_worker, charlie_worker) = (worker("Alice"), worker("Bob"), worker("Charlie"));
+	tokio::join!(
+		vote(&api, &alice_worker, batch, &[1, 2, 3]),
+		vote(&api, &bob_worker, batch, &[1, 2, 4]),
+		vote(&api, &charlie_worker, batch, &[1, 2, 5]),
+	);
+	let first = client.wait_certificate(ids[0], Duration::from_secs(30)).await.unwrap();
+	assert_eq!(first.outcome, Outcome::Certified(Output::Label(1)));
+	assert_eq!(first.agreed, vec![0, 1, 2]);
+	assert_eq!(first.not_voted, vec![3]);
+	let third = client.wait_certificate(ids[2], Duration::from_secs(30)).await.unwrap();
+	assert_eq!(third.outcome, Outcome::NoAgreement);
+
+	// The subscription delivered the three decisions.
+	let mut streamed = Vec::new();
+	while streamed.len() < 3 {
+		let next = tokio::time::timeout(Duration::from_secs(30), subscription.next()).await;
+		let cert = next.expect("a certificate within 30 s").unwrap().unwrap();
+		streamed.push(cert["request"].as_u64().unwrap());
+	}
+	streamed.sort();
+	assert_eq!(streamed, ids);
+
+	// Unknown ids are null; a malformed parameter is an error with a message.
+	assert!(client.certificate(1_000_000).await.unwrap().is_none());
+	let err = raw.request::<serde_json::Value, _>("inference_certificate", rpc_params!["x"]).await;
+	assert!(rpc_error(err.unwrap_err()).contains("Invalid params"));
+
+	// Paged history by block range, group and owner.
+	let block = first.ordered_at;
+	let query = |f: &dyn Fn(&mut CertificateQuery)| {
+		let mut q = CertificateQuery { from_block: Some(block), to_block: Some(block), ..dropbear_client::query_all() };
+		f(&mut q);
+		q
+	};
+	let all = client.certificates(&query(&|_| {})).await.unwrap();
+	assert_eq!(all.certificates.iter().map(|c| c.request).collect::<Vec<_>>(), ids);
+	assert_eq!(all.next, None);
+	let page = client.certificates(&query(&|q| q.limit = Some(2))).await.unwrap();
+	assert_eq!(page.certificates.len(), 2);
+	let rest = client
+		.certificates(&query(&|q| {
+			q.limit = Some(2);
+			q.cursor = page.next;
+		}))
+		.await
+		.unwrap();
+	assert_eq!(rest.certificates.iter().map(|c| c.request).collect::<Vec<_>>(), vec![ids[2]]);
+	let alice = dropbear_client::AccountId::from(dev::alice().public_key().0);
+	let by_owner = client.certificates(&query(&|q| q.owner = Some(alice.clone()))).await.unwrap();
+	assert_eq!(by_owner.certificates.len(), 3);
+	let ferdie_id = dropbear_client::AccountId::from(ferdie.public_key().0);
+	assert!(client.certificates(&query(&|q| q.owner = Some(ferdie_id.clone()))).await.unwrap().certificates.is_empty());
+	assert!(client.certificates(&query(&|q| q.group = Some(7))).await.unwrap().certificates.is_empty());
+	let earlier = client
+		.certificates(&CertificateQuery { to_block: Some(block - 1), ..dropbear_client::query_all() })
+		.await
+		.unwrap();
+	assert!(earlier.certificates.is_empty());
+	for (bad, expect) in [
+		(query(&|q| q.limit = Some(0)), "limit must be"),
+		(query(&|q| q.limit = Some(100_000)), "limit must be"),
+		(query(&|q| q.from_block = Some(block + 1)), "is after to_block"),
+		(CertificateQuery { from_block: Some(0), to_block: Some(1_000_000), ..dropbear_client::query_all() }, "at most"),
+	] {
+		let err = client.certificates(&bad).await.unwrap_err().to_string();
+		assert!(err.contains(expect), "{err}");
+	}
+
+	// A member's record.
+	let record: serde_json::Value = client.call("inference_memberRecord", rpc_params![0, 0]).await.unwrap();
+	assert!(record.get("agreed").is_some(), "{record}");
+
+	// A proof of the first certificate verifies against a checkpoint taken now.
+	let checkpoint = client.checkpoint().await.unwrap();
+	assert_eq!(checkpoint.set_id, 0);
+	let proof = client.wait_proof(ids[0], 0, Duration::from_secs(60)).await.unwrap();
+	let verified = verify::verify(&proof, &checkpoint).unwrap();
+	assert_eq!(verified.certificate, first);
+	assert!(verified.block_number >= first.decided_at.unwrap());
+
+	// Tampered certificate: the outcome no longer matches the proven storage.
+	let mut tampered = proof.clone();
+	tampered.certificate.outcome = Outcome::Certified(Output::Label(7));
+	let err = verify::verify(&tampered, &checkpoint).unwrap_err();
+	assert!(matches!(err, verify::VerifyError::CertificateMismatch(_)), "{err}");
+	assert!(err.to_string().contains("outcome"), "{err}");
+	// Tampered storage proof: a trie node changed.
+	let mut tampered = proof.clone();
+	let node_bytes = &mut tampered.state_proof.last_mut().unwrap().0;
+	let last = node_bytes.len() - 1;
+	node_bytes[last] ^= 0x55;
+	let err = verify::verify(&tampered, &checkpoint).unwrap_err();
+	assert!(matches!(err, verify::VerifyError::StorageProof(_)), "{err}");
+	// A justification checked against the wrong authority set.
+	let mut wrong_set = checkpoint.clone();
+	wrong_set.authorities = vec![(sp_core::H256(sp_keyring::Ed25519Keyring::Bob.public().0), 1)];
+	let err = verify::verify(&proof, &wrong_set).unwrap_err();
+	assert!(matches!(err, verify::VerifyError::Justification(_)), "{err}");
+	assert!(err.to_string().contains("not in set"), "{err}");
+	// Another chain's checkpoint.
+	let mut other_chain = checkpoint.clone();
+	other_chain.genesis_hash = sp_core::H256::repeat_byte(9);
+	assert!(matches!(verify::verify(&proof, &other_chain), Err(verify::VerifyError::WrongChain { .. })));
+
+	// Proofs of what is not final are refused with a reason.
+	let undecided = client.request(&ferdie, 0, [4; 32], PRICE).await.unwrap();
+	let err = client.proof(undecided, 0).await.unwrap_err().to_string();
+	assert!(err.contains("not decided") || err.contains("not in the state"), "{err}");
+	let err = client.proof(1_000_000, 0).await.unwrap_err().to_string();
+	assert!(err.contains("not in the state"), "{err}");
+	let err = client.proof(ids[0], 5).await.unwrap_err().to_string();
+	assert!(err.contains("since_set"), "{err}");
+
+	// The CLI: lists, checkpoint, proof, verify (good and tampered), audit.
+	let (ok, out, err) = dropbear(&node, &["groups", "--format", "json"]);
+	assert!(ok, "{err}");
+	let groups: serde_json::Value = serde_json::from_str(&out).unwrap();
+	assert_eq!(groups[0]["group"], "0");
+	assert_eq!(groups[0]["member models"], "0 1 2 3");
+	let (ok, out, err) = dropbear(&node, &["models"]);
+	assert!(ok && out.contains("digits-"), "{out}{err}");
+
+	let checkpoint_file = dir.path().join("checkpoint.json");
+	let proof_file = dir.path().join("proof.json");
+	let (ok, _, err) = dropbear(&node, &["checkpoint", "--out", checkpoint_file.to_str().unwrap()]);
+	assert!(ok, "{err}");
+	let (ok, _, err) = dropbear(&node, &["proof", &ids[1].to_string(), "--out", proof_file.to_str().unwrap()]);
+	assert!(ok, "{err}");
+	let verify_cli = |file: &std::path::Path| {
+		dropbear(&node, &["verify", file.to_str().unwrap(), "--checkpoint", checkpoint_file.to_str().unwrap()])
+	};
+	let (ok, out, err) = verify_cli(&proof_file);
+	assert!(ok, "{out}{err}");
+	assert!(out.contains(&format!("verified: request {} certified label 2", ids[1])), "{out}");
+	let text = std::fs::read_to_string(&proof_file).unwrap();
+	let tampered_file = dir.path().join("tampered.json");
+	std::fs::write(&tampered_file, text.replace("\"Label\": 2", "\"Label\": 3")).unwrap();
+	let (ok, _, err) = verify_cli(&tampered_file);
+	assert!(!ok);
+	assert!(err.contains("verification failed: the certificate differs from the proven storage in: outcome"), "{err}");
+
+	let (ok, out, err) =
+		dropbear(&node, &["audit", "--from", "0", "--to", &block.to_string(), "--format", "csv"]);
+	assert!(ok, "{err}");
+	assert!(out.contains(&format!("{},0,{block},", ids[0])), "{out}");
+	// Members 0..=2 agreed on 2 of 3 decided requests; member 3 never voted.
+	assert!(out.contains("0,0,3,2,1,0,0.667"), "{out}");
+	assert!(out.contains("0,3,3,0,0,3,0.000"), "{out}");
+	let (ok, _, err) = dropbear(&node, &["audit", "--from", "5", "--to", "1"]);
+	assert!(!ok && err.contains("is after"), "{err}");
+
+	// Owner commands: Alice bonds more, registers and updates a model from a
+	// weights file, authorizes its worker, and may not put it in a group she
+	// is already in.
+	let weights = dir.path().join("weights.pt");
+	std::fs::write(&weights, b"weights that stay with their owner").unwrap();
+	let (ok, out, err) = dropbear(&node, &["owner", "bond", "1000000000000", "--key", "//Alice"]);
+	assert!(ok, "{out}{err}");
+	let (ok, out, err) = dropbear(
+		&node,
+		&["owner", "register-model", "--name", "digits-extra", "--classes", "10", "--shape", "1,8,8", "--file", weights.to_str().unwrap()],
+	);
+	assert!(ok, "{out}{err}");
+	let digest = hex::encode(dropbear_client::input_hash(b"weights that stay with their owner"));
+	assert!(out.contains(&format!("weights digest 0x{digest}")) && out.contains("ModelRegistered"), "{out}");
+	let (ok, out, err) =
+		dropbear(&node, &["owner", "publish-version", "--model", "4", "--file", weights.to_str().unwrap()]);
+	assert!(ok && out.contains("VersionPublished"), "{out}{err}");
+	let eve_worker = dropbear_client::AccountId::from(dev::eve().public_key().0).to_string();
+	let (ok, out, err) =
+		dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", &eve_worker]);
+	assert!(ok && out.contains("WorkerAuthorized"), "{out}{err}");
+	// Alice already has a member in group 0: members belong to different owners.
+	let (ok, out, err) = dropbear(&node, &["owner", "join-group", "--group", "0", "--model", "4"]);
+	assert!(!ok && err.contains("OwnerAlreadyMember"), "{out}{err}");
+	let (ok, out, err) = dropbear(&node, &["owner", "join-group", "--group", "9", "--model", "4"]);
+	assert!(!ok && err.contains("UnknownGroup"), "{out}{err}");
+	let (ok, _, err) = dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", "nonsense"]);
+	assert!(!ok && err.contains("not an SS58 address"), "{err}");
+}
