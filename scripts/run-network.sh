@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# Start a local Dropbear network: four validators (Alice, Bob, Charlie, Dave)
-# on 127.0.0.1, each with its fixed node key so that the chain's allow-list
-# admits it. Logs go to one folder; Ctrl-C stops every node cleanly.
+# The main job: a local Dropbear network on 127.0.0.1 with
+#   - four validators (Alice, Bob, Charlie, Dave), each with its fixed node key
+#     so that the chain's allow-list admits it, on the local chain spec with the
+#     demo models' weight digests replaced by those of the files
+#     scripts/make_models.py wrote;
+#   - four workers, one per owner and digit model (group 0, quorum 3), each
+#     talking to its owner's validator and gossiping inputs to the others;
+#   - a demo client (`dropbear demo`) that streams the held-out digits, prints
+#     each certified answer, then the agreement rate, the accuracy of certified
+#     answers against each model alone, throughput and latency percentiles.
+# Then it follows the nodes' heights. All logs go to one folder; Ctrl-C stops
+# every process cleanly.
 #
-#   scripts/run-network.sh            build if needed, start fresh, follow heights
+#   scripts/run-network.sh                      set up and build if needed, run
 #   NETWORK_DIR=/tmp/net scripts/run-network.sh
+#   DEMO_RATE=100 DEMO_COUNT=200 scripts/run-network.sh
+#   EXIT_AFTER_DEMO=1 scripts/run-network.sh    stop once the demo has reported
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-[ -x "$DROPBEAR_NODE" ] && [ -z "${REBUILD:-}" ] || scripts/build.sh
+cli="$CARGO_TARGET_DIR/release/dropbear"
+worker_bin="$CARGO_TARGET_DIR/release/dropbear-worker"
+if [ -n "${REBUILD:-}" ] || [ ! -x "$DROPBEAR_NODE" ] || [ ! -x "$worker_bin" ] || [ ! -x "$cli" ] ||
+	[ ! -f "$DROPBEAR_MODELS/manifest.json" ]; then
+	scripts/build.sh
+fi
 
 NETWORK_DIR="${NETWORK_DIR:-$PWD/.network}"
 LOGS="$NETWORK_DIR/logs"
@@ -23,14 +39,26 @@ while read -r name key id; do
 	peer[$name]=$id
 done < scripts/dev-node-keys
 
+# The local spec, committing to the real model files' digests.
+spec="$NETWORK_DIR/local.json"
+"$DROPBEAR_NODE" export-chain-spec --chain local 2>/dev/null | "$DROPBEAR_PYTHON" -c '
+import json, sys
+spec, manifest = json.load(sys.stdin), json.load(open(sys.argv[1]))
+digests = {m["name"]: bytes.fromhex(m["blake2_256"]) for m in manifest["models"]}
+for entry in spec["genesis"]["runtimeGenesis"]["patch"]["models"]["models"]:
+    entry[4] = list(digests[bytes(entry[1]).decode()])
+json.dump(spec, open(sys.argv[2], "w"))
+' "$DROPBEAR_MODELS/manifest.json" "$spec"
+
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
-pids=()
+WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
+pids=() worker_pids=()
 stop() {
 	trap - INT TERM EXIT
 	echo
-	echo "network: stopping ${#pids[@]} nodes"
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	echo "network: stopping ${#worker_pids[@]} workers and ${#pids[@]} nodes"
+	for pid in "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	echo "network: stopped; logs in $LOGS"
 }
 trap stop INT TERM EXIT
@@ -39,7 +67,7 @@ boot="/ip4/127.0.0.1/tcp/$P2P_BASE/p2p/${peer[alice]}"
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	args=(
-		--chain local --"$name" --base-path "$NETWORK_DIR/$name"
+		--chain "$spec" --"$name" --base-path "$NETWORK_DIR/$name"
 		--node-key "${secret[$name]}"
 		--port $((P2P_BASE + i)) --rpc-port $((RPC_BASE + i))
 		--prometheus-port $((METRICS_BASE + i))
@@ -68,7 +96,64 @@ height() { # port, which head: best or finalized
 	python3 -c 'import json,sys; print(int(json.load(sys.stdin)["result"]["number"],16))' <<<"$header"
 }
 
-echo "network: Ctrl-C stops all nodes"
+wait_until() { # what, seconds, command...
+	local what=$1 left=$2
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		left=$((left - 1))
+		[ "$left" -gt 0 ] || { echo "network: gave up waiting for $what; see $LOGS"; exit 1; }
+		sleep 1
+	done
+}
+for i in "${!names[@]}"; do
+	wait_until "${names[$i]}'s RPC" 60 height $((RPC_BASE + i)) best
+done
+finalized_past() { [ "$(height $RPC_BASE finalized)" -ge "$1" ]; }
+wait_until "finality" 90 finalized_past 1
+
+# The workers: owner i's model, talking to owner i's node.
+models=(digits-logreg digits-mlp digits-cnn-small digits-cnn-wide)
+workers_ws=()
+for i in "${!names[@]}"; do
+	name=${names[$i]}
+	owner="${name^}"
+	args=(
+		--node-url "ws://127.0.0.1:$((RPC_BASE + i))" --worker-key "//$owner-worker" --group 0
+		--model "$DROPBEAR_MODELS/${models[$i]}.pt" --device "${WORKER_DEVICE:-auto}"
+		--listen "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + i))"
+		--rpc-addr "127.0.0.1:$((WORKER_RPC_BASE + i))"
+		--metrics-addr "127.0.0.1:$((WORKER_METRICS_BASE + i))"
+	)
+	for j in "${!names[@]}"; do
+		[ "$j" != "$i" ] && args+=(--peer "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + j))")
+	done
+	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
+	worker_pids+=($!)
+	workers_ws+=("ws://127.0.0.1:$((WORKER_RPC_BASE + i))")
+	printf 'network: worker %-8s %-17s rpc ws://127.0.0.1:%d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
+		"$name" "${models[$i]}" $((WORKER_RPC_BASE + i)) $((WORKER_METRICS_BASE + i)) "$LOGS/worker-$name.log"
+done
+worker_ready() {
+	rpc "$1" worker_health '[]' | "$DROPBEAR_PYTHON" -c '
+import json, sys
+h = json.load(sys.stdin)["result"]
+sys.exit(0 if h["ready"] and h["peers"] >= 3 else 1)'
+}
+for i in "${!names[@]}"; do
+	wait_until "worker ${names[$i]} to be ready with its peers" 120 worker_ready $((WORKER_RPC_BASE + i))
+done
+
+echo "network: demo client: $cli demo (log $LOGS/demo.log, report $LOGS/demo-report.json)"
+demo_args=(--group 0 --models "$DROPBEAR_MODELS" --rate "${DEMO_RATE:-50}" --report "$LOGS/demo-report.json")
+[ -n "${DEMO_COUNT:-}" ] && demo_args+=(--count "$DEMO_COUNT")
+for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
+"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo.log"
+demo_status=${PIPESTATUS[0]}
+if [ -n "${EXIT_AFTER_DEMO:-}" ]; then
+	exit "$demo_status"
+fi
+
+echo "network: Ctrl-C stops all workers and nodes"
 while sleep 6; do
 	line="network: $(date +%H:%M:%S)"
 	for i in "${!names[@]}"; do
@@ -77,7 +162,7 @@ while sleep 6; do
 		line+="  ${names[$i]} #$best (final #$fin)"
 	done
 	echo "$line"
-	for pid in "${pids[@]}"; do
-		kill -0 "$pid" 2>/dev/null || { echo "network: a node exited; see $LOGS"; exit 1; }
+	for pid in "${pids[@]}" "${worker_pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || { echo "network: a node or worker exited; see $LOGS"; exit 1; }
 	done
 done

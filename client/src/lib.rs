@@ -52,6 +52,7 @@ pub type Certificate = pallet_inference::Certificate<AccountId, Balance, BlockNu
 pub type CertificateProof = pallet_inference::rpc::CertificateProof<AccountId, Balance, BlockNumber>;
 pub type CertificatePage = pallet_inference::rpc::CertificatePage<AccountId, Balance, BlockNumber>;
 pub type CertificateQuery = pallet_inference::rpc::CertificateQuery<AccountId>;
+pub type BatchView = pallet_inference::BatchView<AccountId, Balance, BlockNumber>;
 pub type Group = pallet_models::GroupInfo<AccountId, Balance, Unbounded>;
 pub type Model = pallet_models::ModelInfo<AccountId, BlockNumber, Unbounded>;
 
@@ -130,11 +131,24 @@ impl Client {
 		call: &str,
 		args: Vec<Value>,
 	) -> Result<Vec<Event>> {
+		self.send(signer, pallet, call, args).await?.included().await
+	}
+
+	/// Sign and send `pallet.call(args)` with the pool-aware next nonce and
+	/// return as soon as the pool accepted it; [`Client::included`] waits for
+	/// it. Lets one key keep several extrinsics in flight.
+	pub async fn send(
+		&self,
+		signer: &Keypair,
+		pallet: &str,
+		call: &str,
+		args: Vec<Value>,
+	) -> Result<Pending> {
 		let payload = dynamic::tx(pallet, call, Value::unnamed_composite(args));
 		let account = AccountId::from(signer.public_key().0);
 		let nonce: u64 = self.call("system_accountNextIndex", rpc_params![account.to_string()]).await?;
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
-		let mut progress = self
+		let progress = self
 			.api
 			.at_current_block()
 			.await?
@@ -142,29 +156,25 @@ impl Client {
 			.sign_and_submit_then_watch(&payload, signer, params)
 			.await
 			.with_context(|| format!("submitting {pallet}.{call}"))?;
-		while let Some(status) = progress.next().await {
-			match status? {
-				TransactionStatus::InBestBlock(in_block) |
-				TransactionStatus::InFinalizedBlock(in_block) => {
-					let events = in_block
-						.wait_for_success()
-						.await
-						.map_err(|e| anyhow!("{pallet}.{call} failed: {e}"))?;
-					let mut out = Vec::new();
-					for event in events.iter() {
-						let event = event?;
-						let fields = event.decode_fields_unchecked_as::<Value>()?;
-						out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields));
-					}
-					return Ok(out);
-				},
-				TransactionStatus::Error { message } |
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } => bail!("{pallet}.{call} was not included: {message}"),
-				_ => {},
-			}
-		}
-		bail!("{pallet}.{call}: the node stopped reporting on the transaction")
+		Ok(Pending { progress, what: format!("{pallet}.{call}") })
+	}
+
+	/// Certificates as blocks decide them (of `group`, or all), from best
+	/// blocks, or finalized ones with `finalized`.
+	pub async fn subscribe_certificates(
+		&self,
+		group: Option<GroupId>,
+		finalized: bool,
+	) -> Result<jsonrpsee::core::client::Subscription<Certificate>> {
+		use jsonrpsee::core::client::SubscriptionClientT;
+		self.rpc
+			.subscribe(
+				"inference_subscribeCertificates",
+				rpc_params![group, finalized],
+				"inference_unsubscribeCertificates",
+			)
+			.await
+			.map_err(|e| anyhow!("inference_subscribeCertificates: {e}"))
 	}
 
 	/// Request inference of one input already sent to the group's workers,
@@ -220,6 +230,11 @@ impl Client {
 	/// A page of certificate history.
 	pub async fn certificates(&self, query: &CertificateQuery) -> Result<CertificatePage> {
 		self.call("inference_certificates", rpc_params![query]).await
+	}
+
+	/// A batch with its members, requests, votes and decisions.
+	pub async fn batch(&self, batch: BatchId) -> Result<Option<BatchView>> {
+		self.call("inference_batch", rpc_params![batch]).await
 	}
 
 	/// A member's record in a group.
@@ -302,6 +317,46 @@ impl Client {
 	pub async fn models(&self) -> Result<Vec<(ModelId, Model)>> {
 		let entries = self.storage_map::<Model>("Models", "Models").await?;
 		entries.into_iter().map(|(key, m)| Ok((twox64_concat_key::<ModelId>(&key)?, m))).collect()
+	}
+}
+
+/// An extrinsic the pool accepted.
+pub struct Pending {
+	progress: subxt::tx::TransactionProgress<PolkadotConfig, subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>>,
+	what: String,
+}
+
+impl Pending {
+	/// Wait until the extrinsic is in a best block; its events, or the
+	/// chain's error by name.
+	pub async fn included(mut self) -> Result<Vec<Event>> {
+		let what = self.what;
+		while let Some(status) = self.progress.next().await {
+			match status? {
+				TransactionStatus::InBestBlock(in_block) |
+				TransactionStatus::InFinalizedBlock(in_block) => {
+					let events =
+						in_block.wait_for_success().await.map_err(|e| anyhow!("{what} failed: {e}"))?;
+					let mut out = Vec::new();
+					for event in events.iter() {
+						let event = event?;
+						let fields = event.decode_fields_unchecked_as::<Value>()?;
+						out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields));
+					}
+					return Ok(out);
+				},
+				TransactionStatus::Error { message } |
+				TransactionStatus::Invalid { message } |
+				TransactionStatus::Dropped { message } => bail!("{what} was not included: {message}"),
+				_ => {},
+			}
+		}
+		bail!("{what}: the node stopped reporting on the transaction")
+	}
+
+	/// The request ids of an included `request` / `request_batch`.
+	pub async fn requests(self) -> Result<Vec<RequestId>> {
+		requested_ids(&self.included().await?)
 	}
 }
 

@@ -59,9 +59,16 @@ impl Workers {
 	/// the input to the other members); the input hash. A worker's refusal of
 	/// the input itself (wrong size, wrong group) is returned at once.
 	pub async fn submit(&self, bytes: &[u8]) -> Result<Digest> {
+		self.submit_to(0, bytes).await
+	}
+
+	/// As [`Workers::submit`], starting with worker `first` (modulo their
+	/// number): spreads many inputs over the workers.
+	pub async fn submit_to(&self, first: usize, bytes: &[u8]) -> Result<Digest> {
 		let hex = format!("0x{}", hex::encode(bytes));
 		let mut last = None;
-		for w in &self.workers {
+		let n = self.workers.len();
+		for w in (0..n).map(|k| &self.workers[(first + k) % n]) {
 			match w.rpc.request::<String, _>("worker_submitInput", rpc_params![self.group, hex.clone()]).await {
 				Ok(hash) => {
 					let expected = input_hash(bytes);

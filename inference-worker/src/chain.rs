@@ -256,42 +256,64 @@ impl Chain {
 		Ok(())
 	}
 
-	/// Follow best blocks until the stream ends or `shutdown` fires.
+	/// Follow best blocks until `shutdown` fires. A block stream the node
+	/// ends (a dropped subscription under load) is opened again; the worker
+	/// gives up, with an error, only when the node stays unreachable for a minute.
 	pub async fn follow(
 		self: Arc<Self>,
 		mut shutdown: tokio::sync::watch::Receiver<bool>,
 	) -> Result<()> {
-		let mut blocks = self.api.stream_best_blocks().await?;
 		let mut last_progress = std::time::Instant::now();
+		let mut failures = 0u32;
 		loop {
-			let block = tokio::select! {
-				b = blocks.next() => b,
-				_ = shutdown.changed() => return Ok(()),
-			};
-			let Some(block) = block else { bail!("the node closed the block stream") };
-			let block = match block {
-				Ok(b) => b,
-				Err(e) => {
-					tracing::warn!(target: "worker::chain", "block stream error: {e}");
-					continue;
+			let mut blocks = match self.api.stream_best_blocks().await {
+				Ok(b) => {
+					failures = 0;
+					b
 				}
+				Err(e) if failures < 60 => {
+					failures += 1;
+					tracing::warn!(target: "worker::chain", "cannot follow best blocks ({e}); retrying");
+					tokio::select! {
+						_ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+						_ = shutdown.changed() => return Ok(()),
+					}
+				}
+				Err(e) => return Err(anyhow!("the node stayed unreachable: {e}")),
 			};
-			let (hash, number) = (block.hash(), block.number() as u32);
-			if let Err(e) = self.sync_versions(hash, number).await {
-				tracing::warn!(target: "worker::chain", "at #{number}: {e:#}");
-			}
-			if let Err(e) = self.vote_open_batches(hash).await {
-				tracing::warn!(target: "worker::chain", "at #{number}: {e:#}");
-			}
-			if last_progress.elapsed() > Duration::from_secs(10) {
-				last_progress = std::time::Instant::now();
-				tracing::info!(
-					target: "worker::chain",
-					"best #{number}: {} votes sent, {} refused, {} inputs held",
-					self.core.metrics.votes_sent.get(),
-					self.core.metrics.votes_refused.get(),
-					self.core.store.len()
-				);
+			loop {
+				let block = tokio::select! {
+					b = blocks.next() => b,
+					_ = shutdown.changed() => return Ok(()),
+				};
+				let Some(block) = block else {
+					tracing::warn!(target: "worker::chain", "the node ended the block stream; following again");
+					break;
+				};
+				let block = match block {
+					Ok(b) => b,
+					Err(e) => {
+						tracing::warn!(target: "worker::chain", "block stream error: {e}");
+						continue;
+					}
+				};
+				let (hash, number) = (block.hash(), block.number() as u32);
+				if let Err(e) = self.sync_versions(hash, number).await {
+					tracing::warn!(target: "worker::chain", "at #{number}: {e:#}");
+				}
+				if let Err(e) = self.vote_open_batches(hash).await {
+					tracing::warn!(target: "worker::chain", "at #{number}: {e:#}");
+				}
+				if last_progress.elapsed() > Duration::from_secs(10) {
+					last_progress = std::time::Instant::now();
+					tracing::info!(
+						target: "worker::chain",
+						"best #{number}: {} votes sent, {} refused, {} inputs held",
+						self.core.metrics.votes_sent.get(),
+						self.core.metrics.votes_refused.get(),
+						self.core.store.len()
+					);
+				}
 			}
 		}
 	}

@@ -35,8 +35,20 @@ async fn main() -> Result<()> {
 	}
 	let worker = service::start(&cli.options).await?;
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-	let follower = tokio::spawn(worker.chain.clone().follow(stop_rx));
-	service::shutdown_signal().await;
+	let mut follower = tokio::spawn(worker.chain.clone().follow(stop_rx));
+	// A worker that can no longer follow the chain exits (with its error) so
+	// that a supervisor restarts it, rather than taking inputs it cannot vote on.
+	tokio::select! {
+		_ = service::shutdown_signal() => {},
+		result = &mut follower => {
+			let _ = worker.rpc_handle.stop();
+			return match result {
+				Ok(Ok(())) => Ok(()),
+				Ok(Err(e)) => Err(e.context("following the chain")),
+				Err(e) => Err(anyhow::anyhow!("the chain follower stopped: {e}")),
+			};
+		}
+	}
 	tracing::info!(target: "worker", "shutting down");
 	let _ = stop_tx.send(true);
 	let _ = worker.rpc_handle.stop();

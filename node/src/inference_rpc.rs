@@ -443,9 +443,24 @@ impl InferenceApiServer for Inference {
 				})
 				.boxed()
 		} else {
+			// A new best block may bring a reorg: its route's enacted blocks
+			// (forks imported earlier, not best then) are new to the best chain too.
 			self.client
 				.import_notification_stream()
-				.filter_map(|n| async move { n.is_new_best.then_some(n.hash) })
+				.filter_map(|n| async move {
+					n.is_new_best.then(|| {
+						let mut hashes: Vec<H256> = n
+							.tree_route
+							.as_ref()
+							.map(|route| route.enacted().iter().map(|b| b.hash).collect())
+							.unwrap_or_default();
+						if !hashes.contains(&n.hash) {
+							hashes.push(n.hash);
+						}
+						futures::stream::iter(hashes)
+					})
+				})
+				.flatten()
 				.boxed()
 		};
 		let certificates = blocks

@@ -29,7 +29,7 @@ async fn vote(api: &chain::Api, who: &Keypair, batch: u64, outputs: &[u32]) {
 fn dropbear(node: &Node, args: &[&str]) -> (bool, String, String) {
 	let out = Command::new(node_binary().with_file_name("dropbear"))
 		.args(args)
-		.env("DROPBEAR_NODE", node.ws_url())
+		.env("DROPBEAR_URL", node.ws_url())
 		.output()
 		.expect("running dropbear");
 	(

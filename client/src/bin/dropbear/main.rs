@@ -1,5 +1,6 @@
 //! `dropbear`: the command line of Dropbear chain's users.
 //!
+//! - a demo: `demo` streams the held-out digits and reports the figures;
 //! - dApp clients: `infer` (send inputs, request, print certificates, save
 //!   their proofs), `proof`, `checkpoint`, `verify` (offline);
 //! - auditors: `audit` (certificate history and members' agreement rates);
@@ -8,6 +9,7 @@
 //! - everyone: `groups`, `models`.
 
 mod audit;
+mod demo;
 mod infer;
 mod owner;
 mod show;
@@ -21,7 +23,7 @@ use std::path::PathBuf;
 #[command(name = "dropbear", version, about = "Dropbear chain: trustworthy ML inference, from the command line")]
 struct Cli {
 	/// The node's WebSocket JSON-RPC endpoint.
-	#[arg(long, env = "DROPBEAR_NODE", default_value = "ws://127.0.0.1:9944", global = true)]
+	#[arg(long, env = "DROPBEAR_URL", default_value = "ws://127.0.0.1:9944", global = true)]
 	node: String,
 	/// Signing key: a dev name or secret URI (//Alice) or a key file.
 	#[arg(long, env = "DROPBEAR_KEY", default_value = "//Alice", global = true)]
@@ -41,6 +43,8 @@ pub enum Format {
 enum Command {
 	/// Send inputs to a group's workers, request them, print each certificate.
 	Infer(infer::Args),
+	/// Stream the held-out digits through a group; report accuracy, throughput, latency.
+	Demo(demo::Args),
 	/// Save a decided certificate with its finality proof, for `verify`.
 	Proof {
 		request: u64,
@@ -113,6 +117,7 @@ async fn run(cli: Cli) -> Result<()> {
 	let client = Client::connect(&cli.node).await?;
 	match cli.command {
 		Command::Infer(args) => infer::run(&client, &cli.key, args).await,
+		Command::Demo(args) => demo::run(&client, &cli.key, args).await,
 		Command::Proof { request, out, since_set } => {
 			let proof = client.proof(request, since_set).await?;
 			write_json(out.as_deref(), &proof)

@@ -1,0 +1,273 @@
+//! `dropbear demo`: a client that streams the held-out digits through a
+//! group at a steady offered rate and reports what the market delivered:
+//! each certified answer as it arrives, then the agreement rate, the accuracy
+//! of certified answers against each member model's own accuracy on the same
+//! inputs (read from the members' votes on chain), throughput and latency
+//! percentiles (request sent to certificate in a best block).
+
+use anyhow::{anyhow, bail, Context, Result};
+use dropbear_client::{input_hash, keys, worker::Workers, Client, Outcome, Output};
+use serde_json::json;
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+	#[arg(long, default_value_t = 0)]
+	group: u32,
+	/// The group's workers (ws://HOST:PORT); inputs go to them in turn.
+	#[arg(long = "worker", env = "DROPBEAR_WORKERS", value_delimiter = ',', required = true)]
+	workers: Vec<String>,
+	/// The folder `scripts/make_models.py` wrote (digits-test.bin, labels).
+	#[arg(long, env = "DROPBEAR_MODELS")]
+	models: PathBuf,
+	/// How many held-out digits to send (default: all).
+	#[arg(long)]
+	count: Option<usize>,
+	/// Requests offered per second (sent as one request_batch per second).
+	#[arg(long, default_value_t = 50)]
+	rate: usize,
+	/// Seconds to wait for the last certificate.
+	#[arg(long, default_value_t = 120)]
+	timeout: u64,
+	/// Also write the figures as JSON here.
+	#[arg(long)]
+	report: Option<PathBuf>,
+	/// Print only the summary, not each certificate.
+	#[arg(long)]
+	quiet: bool,
+}
+
+/// Input bytes of one digit: 64 little-endian f32.
+const DIGIT_BYTES: usize = 256;
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+	if sorted.is_empty() {
+		return f64::NAN;
+	}
+	let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+	sorted[rank.min(sorted.len() - 1)]
+}
+
+pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
+	let signer = keys::signer(key)?;
+	let images = std::fs::read(args.models.join("digits-test.bin")).context("held-out digits (run scripts/setup.sh)")?;
+	let truth = std::fs::read(args.models.join("digits-test-labels.bin")).context("held-out labels")?;
+	let n = args.count.unwrap_or(truth.len()).min(truth.len()).min(images.len() / DIGIT_BYTES);
+	if n == 0 || args.rate == 0 {
+		bail!("nothing to send (count {n}, rate {})", args.rate);
+	}
+	let group = client.group(args.group).await?.ok_or_else(|| anyhow!("group {} does not exist", args.group))?;
+	let mut names = BTreeMap::new();
+	for m in &group.members {
+		let model = client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
+		names.insert(m.model, String::from_utf8_lossy(&model.name).into_owned());
+	}
+	let workers = Workers::connect(client, args.group, &args.workers).await?;
+	let mut certificates = client.subscribe_certificates(Some(args.group), false).await?;
+	eprintln!(
+		"demo: {n} held-out digits to group {} ({} members, quorum {}, price {}) at {} requests/s through {} workers",
+		args.group,
+		group.members.len(),
+		group.quorum,
+		group.price,
+		args.rate,
+		workers.workers.len()
+	);
+
+	// Which digit each input hash is (identical images share a hash: the
+	// first unanswered one takes the certificate).
+	let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+	let mut sent_at: Vec<Option<Instant>> = vec![None; n];
+	let started = Instant::now();
+	let mut next = 0usize;
+	// Request ids, known once each request_batch is in a block.
+	let mut in_flight = tokio::task::JoinSet::new();
+	let mut ids: Vec<Option<u64>> = vec![None; n];
+	let mut poll = tokio::time::interval(Duration::from_secs(3));
+	let mut results: Vec<Option<(Outcome, Vec<u32>, Duration, u64, u32)>> = vec![None; n];
+	let mut decided = 0usize;
+	let mut pending_certs = Vec::new();
+	let mut tick = tokio::time::interval(Duration::from_secs(1));
+	let deadline = |now: Instant| now.duration_since(started) > Duration::from_secs(args.timeout) + Duration::from_secs((n / args.rate) as u64);
+	while decided < n {
+		tokio::select! {
+			_ = tick.tick(), if next < n => {
+				let end = (next + args.rate).min(n);
+				let mut hashes = Vec::new();
+				for i in next..end {
+					let bytes = &images[i * DIGIT_BYTES..(i + 1) * DIGIT_BYTES];
+					let hash = workers.submit_to(i, bytes).await?;
+					debug_assert_eq!(hash, input_hash(bytes));
+					by_hash.entry(hash).or_default().push(i);
+					hashes.push(hash);
+				}
+				let now = Instant::now();
+				for slot in &mut sent_at[next..end] {
+					*slot = Some(now);
+				}
+				let hashes_value = subxt::dynamic::Value::unnamed_composite(hashes.iter().map(subxt::dynamic::Value::from_bytes));
+				let pending = client
+					.send(&signer, "Inference", "request_batch", vec![
+						subxt::dynamic::Value::u128(args.group.into()),
+						hashes_value,
+						subxt::dynamic::Value::u128(group.price),
+					])
+					.await?;
+				let start = next;
+				in_flight.spawn(async move { (start, pending.requests().await) });
+				next = end;
+			}
+			Some(done) = in_flight.join_next() => {
+				let (start, requested) = done.map_err(|e| anyhow!("request task: {e}"))?;
+				for (k, id) in requested?.into_iter().enumerate() {
+					ids[start + k] = Some(id);
+				}
+			}
+			// The subscription is the fast path; a poll by id catches any
+			// certificate it did not deliver.
+			_ = poll.tick() => {
+				for i in 0..n {
+					let (Some(id), None, Some(t)) = (ids[i], &results[i], sent_at[i]) else { continue };
+					if t.elapsed() < Duration::from_secs(3) {
+						continue;
+					}
+					if let Some(cert) = client.certificate(id).await? {
+						if !cert.outcome.is_pending() {
+							pending_certs.push(cert);
+						}
+					}
+				}
+			}
+			cert = certificates.next() => {
+				let cert = cert.ok_or_else(|| anyhow!("the node closed the certificate subscription"))?
+					.map_err(|e| anyhow!("certificate subscription: {e}"))?;
+				pending_certs.push(cert);
+			}
+			_ = tokio::time::sleep(Duration::from_secs(1)), if deadline(Instant::now()) => {
+				eprintln!("demo: timed out with {decided} of {n} decided");
+				break;
+			}
+		}
+		for cert in pending_certs.drain(..) {
+			let i = match ids.iter().position(|id| *id == Some(cert.request)) {
+				Some(i) if results[i].is_some() => continue,
+				Some(i) => {
+					if let Some(indices) = by_hash.get_mut(&cert.input_hash) {
+						indices.retain(|j| *j != i);
+					}
+					i
+				}
+				// Not yet known by id: the first unanswered digit with this input.
+				None => {
+					let Some(indices) = by_hash.get_mut(&cert.input_hash) else { continue };
+					let Some(pos) = indices.iter().position(|i| results[*i].is_none()) else { continue };
+					indices.remove(pos)
+				}
+			};
+			let latency = sent_at[i].map(|t| t.elapsed()).unwrap_or_default();
+			decided += 1;
+			if !args.quiet {
+				let answer = match &cert.outcome {
+					Outcome::Certified(Output::Label(l)) => {
+						format!("certified {l} (truth {}) {}", truth[i], if *l == u32::from(truth[i]) { "right" } else { "WRONG" })
+					}
+					other => crate::show::outcome(other),
+				};
+				println!(
+					"[{decided:>4}/{n}] request {:>6}  digit {i:>4}  {answer:<28} agreed {}/{}  {:.2} s",
+					cert.request,
+					cert.agreed.len(),
+					cert.versions.len(),
+					latency.as_secs_f64()
+				);
+			}
+			results[i] = Some((cert.outcome.clone(), cert.agreed.clone(), latency, cert.batch, cert.index));
+		}
+	}
+	let elapsed = started.elapsed();
+
+	// The members' own answers, from their votes on chain.
+	let mut batches: BTreeMap<u64, dropbear_client::BatchView> = BTreeMap::new();
+	for (batch, _, _) in results.iter().flatten().map(|r| (r.3, r.4, ())) {
+		if !batches.contains_key(&batch) {
+			if let Some(view) = client.batch(batch).await? {
+				batches.insert(batch, view);
+			}
+		}
+	}
+	// Per member model: (right, answered, agreed with the certificate, certified seen).
+	let mut member_right: BTreeMap<u32, (usize, usize, usize, usize)> = BTreeMap::new();
+	let (mut certified, mut right) = (0usize, 0usize);
+	let mut latencies = Vec::new();
+	for (i, r) in results.iter().enumerate() {
+		let Some((outcome, agreed, latency, batch, index)) = r else { continue };
+		latencies.push(latency.as_secs_f64());
+		if let Outcome::Certified(Output::Label(l)) = outcome {
+			certified += 1;
+			right += usize::from(*l == u32::from(truth[i]));
+		}
+		let _ = agreed;
+		if let Some(view) = batches.get(batch) {
+			for (member, votes) in view.members.iter().zip(&view.votes) {
+				let entry = member_right.entry(member.model).or_default();
+				let vote = votes.as_ref().and_then(|v| v.get(*index as usize));
+				if let Some(Output::Label(l)) = vote {
+					entry.0 += usize::from(*l == u32::from(truth[i]));
+				}
+				entry.1 += 1;
+				if let Outcome::Certified(answer) = outcome {
+					entry.3 += 1;
+					entry.2 += usize::from(vote == Some(answer));
+				}
+			}
+		}
+	}
+	latencies.sort_by(|a, b| a.total_cmp(b));
+	let decided_n = latencies.len();
+	let accuracy = right as f64 / certified.max(1) as f64;
+	println!();
+	println!(
+		"demo: {decided_n}/{n} decided, {certified} certified: agreement rate {:.3} (certified / decided)",
+		certified as f64 / decided_n.max(1) as f64
+	);
+	println!("demo: accuracy of certified answers {:.4} ({right}/{certified})", accuracy);
+	let mut members = Vec::new();
+	for (model, (ok, total, with_cert, cert_seen)) in &member_right {
+		let acc = *ok as f64 / (*total).max(1) as f64;
+		let agrees = *with_cert as f64 / (*cert_seen).max(1) as f64;
+		println!(
+			"demo:   model {model} {:<18} alone: accuracy {acc:.4} ({ok}/{total}); its vote equals the certificate in {agrees:.3}",
+			names.get(model).cloned().unwrap_or_default()
+		);
+		members.push(json!({"model": model, "name": names.get(model), "accuracy": acc, "right": ok, "total": total, "agrees_with_certificate": agrees}));
+	}
+	let throughput = certified as f64 / elapsed.as_secs_f64();
+	println!(
+		"demo: throughput {throughput:.1} certified requests/s over {:.1} s (offered {} /s); latency request -> best-block certificate: p50 {:.2} s, p90 {:.2} s, p99 {:.2} s, max {:.2} s",
+		elapsed.as_secs_f64(),
+		args.rate,
+		percentile(&latencies, 50.0),
+		percentile(&latencies, 90.0),
+		percentile(&latencies, 99.0),
+		latencies.last().copied().unwrap_or(f64::NAN)
+	);
+	if let Some(path) = &args.report {
+		let report = json!({
+			"inputs": n, "decided": decided_n, "certified": certified,
+			"agreement_rate": certified as f64 / decided_n.max(1) as f64,
+			"certified_accuracy": accuracy, "members": members,
+			"offered_per_s": args.rate, "seconds": elapsed.as_secs_f64(), "certified_per_s": throughput,
+			"latency_s": {"p50": percentile(&latencies, 50.0), "p90": percentile(&latencies, 90.0),
+				"p99": percentile(&latencies, 99.0), "max": latencies.last()},
+		});
+		std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")?;
+	}
+	if decided_n < n {
+		bail!("{} of {n} requests were not decided in time", n - decided_n);
+	}
+	Ok(())
+}
