@@ -15,7 +15,7 @@ export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$(pwd)}"
 # activated for builds. LIBTORCH_BYPASS_VERSION_CHECK is deliberately left
 # unset, so a tch/torch version mismatch fails the build instead of misbehaving.
 export DROPBEAR_VENV="${DROPBEAR_VENV:-$HOME/.cache/dropbear-venv}"
-export DROPBEAR_PYTHON="$DROPBEAR_VENV/bin/python"
+export DROPBEAR_PYTHON="${DROPBEAR_PYTHON:-$DROPBEAR_VENV/bin/python}"
 export DROPBEAR_MODELS="${DROPBEAR_MODELS:-$HOME/.cache/dropbear-models}"
 export LIBTORCH_USE_PYTORCH=1
 export VIRTUAL_ENV="$DROPBEAR_VENV"

@@ -174,12 +174,34 @@ def make_imagenet(out: Path, seed: int, force: bool, old: dict):
     return entries
 
 
+class Free(nn.Module):
+    """A near-free model for benchmarks of the pipeline's own cost: the same
+    input and output shapes as the digit models, all-zero logits (every
+    member answers 0, so every request is certified)."""
+
+    def forward(self, x):
+        return x.flatten(1)[:, :10] * 0.0
+
+
+def make_pipeline(out: Path):
+    # Exported after the digit models, so their files' bytes do not change.
+    data = script_bytes(torch.jit.script(Free()))
+    write_atomic(out / "digits-free.pt", data)
+    print(f"  {'digits-free':17} near-free pipeline model  {blake2_256(data)}")
+    return [{
+        "name": "digits-free", "file": "digits-free.pt", "blake2_256": blake2_256(data),
+        "format": "TorchScript", "input": DIGITS_INPUT, "classes": 10,
+    }]
+
+
 def up_to_date(out: Path, manifest: dict, seed: int, imagenet: bool) -> bool:
     if manifest.get("version") != VERSION or manifest.get("seed") != seed:
         return False
+    if not manifest.get("pipeline"):
+        return False
     if imagenet and len(manifest.get("imagenet", [])) != len(IMAGENET_MODELS):
         return False
-    files = manifest["models"] + manifest.get("imagenet", [])
+    files = manifest["models"] + manifest.get("imagenet", []) + manifest["pipeline"]
     return all(file_digest(out / m["file"]) == m["blake2_256"] for m in files) and all(
         (out / f).is_file() for f in ("digits-test.bin", "digits-test-labels.bin")
     )
@@ -209,6 +231,7 @@ def main():
     start = time.time()
     print(f"make_models: training digits models (seed {args.seed}, torch {torch.__version__})")
     models, agreement, test_count = make_digits(out, args.seed)
+    pipeline = make_pipeline(out)
 
     same_run = manifest.get("version") == VERSION and manifest.get("seed") == args.seed
     old_imagenet = {m["name"]: m for m in manifest.get("imagenet", [])} if same_run else {}
@@ -229,6 +252,7 @@ def main():
         "models": models,
         "agreement": agreement,
         "imagenet": imagenet,
+        "pipeline": pipeline,
     }
     write_atomic(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
     print(f"make_models: wrote {out} in {time.time() - start:.1f} s")

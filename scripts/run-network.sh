@@ -16,15 +16,24 @@
 #   NETWORK_DIR=/tmp/net scripts/run-network.sh
 #   DEMO_RATE=100 DEMO_COUNT=200 scripts/run-network.sh
 #   EXIT_AFTER_DEMO=1 scripts/run-network.sh    stop once the demo has reported
+#   MODEL_SET=free DEMO_RATES="50 200" ...      every member runs the near-free model
+#                                               (the pipeline's own cost); one demo per rate
+#   MODEL_SET=resnet50 ...                      every member runs $DROPBEAR_MODELS/resnet50.pt
+#                                               (any ImageNet-class file: 3x224x224 in, 1000
+#                                               classes); the demo sends synthetic images
+#   DEMO_SECONDS=20 ...                         send for 20 s at each rate
+#   NO_BUILD=1 DROPBEAR_CLI=... DROPBEAR_WORKER=...   run binaries built elsewhere
+#                                               (the GPU benchmarks: scripts/gpu-bench.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cli="$CARGO_TARGET_DIR/release/dropbear"
-worker_bin="$CARGO_TARGET_DIR/release/dropbear-worker"
-if [ -n "${REBUILD:-}" ] || [ ! -x "$DROPBEAR_NODE" ] || [ ! -x "$worker_bin" ] || [ ! -x "$cli" ] ||
-	[ ! -f "$DROPBEAR_MODELS/manifest.json" ]; then
+cli="${DROPBEAR_CLI:-$CARGO_TARGET_DIR/release/dropbear}"
+worker_bin="${DROPBEAR_WORKER:-$CARGO_TARGET_DIR/release/dropbear-worker}"
+if [ -z "${NO_BUILD:-}" ] && { [ -n "${REBUILD:-}" ] || [ ! -x "$DROPBEAR_NODE" ] || [ ! -x "$worker_bin" ] ||
+	[ ! -x "$cli" ] || [ ! -f "$DROPBEAR_MODELS/manifest.json" ]; }; then
 	scripts/build.sh
 fi
+model_set="${MODEL_SET:-digits}"
 
 NETWORK_DIR="${NETWORK_DIR:-$PWD/.network}"
 LOGS="$NETWORK_DIR/logs"
@@ -39,16 +48,41 @@ while read -r name key id; do
 	peer[$name]=$id
 done < scripts/dev-node-keys
 
-# The local spec, committing to the real model files' digests.
+# The four members' model files.
+case "$model_set" in
+	digits) models=(digits-logreg digits-mlp digits-cnn-small digits-cnn-wide) ;;
+	free) models=(digits-free digits-free digits-free digits-free) ;;
+	*) models=("$model_set" "$model_set" "$model_set" "$model_set") ;;
+esac
+for model in "${models[@]}"; do
+	[ -f "$DROPBEAR_MODELS/$model.pt" ] || { echo "network: no model file $DROPBEAR_MODELS/$model.pt"; exit 1; }
+done
+
+# The local spec, committing to the real model files' digests (blake2-256 of
+# each file). An ImageNet-class set also changes the models' and the group's
+# input (3x224x224 f32) and classes (1000).
 spec="$NETWORK_DIR/local.json"
 "$DROPBEAR_NODE" export-chain-spec --chain local 2>/dev/null | "$DROPBEAR_PYTHON" -c '
-import json, sys
-spec, manifest = json.load(sys.stdin), json.load(open(sys.argv[1]))
-digests = {m["name"]: bytes.fromhex(m["blake2_256"]) for m in manifest["models"]}
-for entry in spec["genesis"]["runtimeGenesis"]["patch"]["models"]["models"]:
-    entry[4] = list(digests[bytes(entry[1]).decode()])
-json.dump(spec, open(sys.argv[2], "w"))
-' "$DROPBEAR_MODELS/manifest.json" "$spec"
+import hashlib, json, sys
+spec, out, models_dir, imagenet = json.load(sys.stdin), sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+files = sys.argv[4:]
+def digest(name):
+    with open(f"{models_dir}/{name}.pt", "rb") as f:
+        return list(hashlib.blake2b(f.read(), digest_size=32).digest())
+def imagenet_terms(task, spec_):
+    for variant in task.values():
+        variant["classes"] = 1000
+    spec_["shape"] = [3, 224, 224]
+genesis = spec["genesis"]["runtimeGenesis"]["patch"]["models"]
+for entry, name in zip(genesis["models"], files):
+    entry[4] = digest(name)
+    if imagenet:
+        imagenet_terms(entry[2], entry[3])
+if imagenet:
+    for group in genesis["groups"]:
+        imagenet_terms(group[0], group[1])
+json.dump(spec, open(out, "w"))
+' "$spec" "$DROPBEAR_MODELS" "$([[ "$model_set" == digits || "$model_set" == free ]] && echo 0 || echo 1)" "${models[@]}"
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
@@ -112,7 +146,6 @@ finalized_past() { [ "$(height $RPC_BASE finalized)" -ge "$1" ]; }
 wait_until "finality" 90 finalized_past 1
 
 # The workers: owner i's model, talking to owner i's node.
-models=(digits-logreg digits-mlp digits-cnn-small digits-cnn-wide)
 workers_ws=()
 for i in "${!names[@]}"; do
 	name=${names[$i]}
@@ -143,12 +176,19 @@ for i in "${!names[@]}"; do
 	wait_until "worker ${names[$i]} to be ready with its peers" 120 worker_ready $((WORKER_RPC_BASE + i))
 done
 
-echo "network: demo client: $cli demo (log $LOGS/demo.log, report $LOGS/demo-report.json)"
-demo_args=(--group 0 --models "$DROPBEAR_MODELS" --rate "${DEMO_RATE:-50}" --report "$LOGS/demo-report.json")
-[ -n "${DEMO_COUNT:-}" ] && demo_args+=(--count "$DEMO_COUNT")
-for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
-"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo.log"
-demo_status=${PIPESTATUS[0]}
+demo_status=0
+for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
+	report="$LOGS/demo-report-$rate.json"
+	echo "network: demo client at $rate requests/s: $cli demo (log $LOGS/demo-$rate.log, report $report)"
+	demo_args=(--group 0 --rate "$rate" --report "$report")
+	[ "$model_set" = digits ] || [ "$model_set" = free ] && demo_args+=(--models "$DROPBEAR_MODELS")
+	[ -n "${DEMO_COUNT:-}" ] && demo_args+=(--count "$DEMO_COUNT")
+	[ -n "${DEMO_SECONDS:-}" ] && demo_args+=(--count $((rate * DEMO_SECONDS)))
+	[ -n "${DEMO_QUIET:-}" ] && demo_args+=(--quiet)
+	for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
+	"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
+	[ "${PIPESTATUS[0]}" = 0 ] || demo_status=1
+done
 if [ -n "${EXIT_AFTER_DEMO:-}" ]; then
 	exit "$demo_status"
 fi

@@ -166,6 +166,10 @@ pub struct Chain {
 	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 	sending: AsyncMutex<()>,
 	in_flight: Mutex<HashSet<BatchId>>,
+	/// Whether the pool held no transaction of this key when voting began. A
+	/// worker restarted while its vote waited in the pool must not vote again
+	/// (the chain would refuse the duplicate, and charge for it).
+	pool_clear: std::sync::atomic::AtomicBool,
 	/// Versions whose digest has no file here (logged once).
 	missing: Mutex<HashSet<VersionNumber>>,
 }
@@ -198,6 +202,7 @@ impl Chain {
 			rpc,
 			sending: AsyncMutex::new(()),
 			in_flight: Mutex::new(HashSet::new()),
+			pool_clear: std::sync::atomic::AtomicBool::new(false),
 			missing: Mutex::new(HashSet::new()),
 		}))
 	}
@@ -344,6 +349,18 @@ impl Chain {
 	}
 
 	async fn vote_open_batches(self: &Arc<Self>, at: subxt::utils::H256) -> Result<()> {
+		use std::sync::atomic::Ordering;
+		if !self.pool_clear.load(Ordering::Relaxed) {
+			// Transactions of this key from before a restart: wait until the
+			// pool has none (included or dropped) before voting.
+			let pool_nonce = self.rpc.system_account_next_index(&self.signer.public_key().into()).await?;
+			let state_nonce = self.nonce_at(at).await?;
+			if pool_nonce > state_nonce {
+				tracing::info!(target: "worker::chain", "waiting for {} earlier transactions of this key in the pool", pool_nonce - state_nonce);
+				return Ok(());
+			}
+			self.pool_clear.store(true, Ordering::Relaxed);
+		}
 		for (batch, position) in self.unvoted_batches(at).await? {
 			if !self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(batch.id) {
 				continue;
@@ -358,6 +375,18 @@ impl Chain {
 			});
 		}
 		Ok(())
+	}
+
+	/// This key's account nonce in the state of block `at`.
+	async fn nonce_at(&self, at: subxt::utils::H256) -> Result<u64> {
+		use subxt::dynamic::At;
+		let addr = dynamic::storage::<Vec<Value>, Value>("System", "Account");
+		let key = vec![Value::from_bytes(<AccountId32 as AsRef<[u8]>>::as_ref(&self.account))];
+		let block = self.api.at_block(at).await?;
+		let Some(info) = block.storage().try_fetch(addr, key).await? else { return Ok(0) };
+		let info: Value = info.decode()?;
+		let nonce = info.at("nonce").and_then(|n| n.as_u128()).ok_or_else(|| anyhow!("no nonce in {info}"))?;
+		Ok(nonce as u64)
 	}
 
 	/// This member's honest outputs for a batch.

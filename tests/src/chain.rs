@@ -165,3 +165,92 @@ pub fn babe_author_index(digest_logs: &[String]) -> Option<u32> {
 	}
 	None
 }
+
+/// The money on chain at one block: total issuance, and the sum over every
+/// account of its free and reserved (held) balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ledger {
+	pub block: u32,
+	pub issuance: u128,
+	pub accounts: u128,
+}
+
+/// The ledger at block `number` (its state must still be kept by the node).
+pub async fn ledger_at(api: &Api, number: u32) -> Result<Ledger> {
+	use subxt::dynamic::At;
+	let at = api.at_block(number).await?;
+	let issuance: Value = at
+		.storage()
+		.fetch(dynamic::storage::<Vec<Value>, Value>("Balances", "TotalIssuance"), vec![])
+		.await?
+		.decode()?;
+	let issuance = issuance.as_u128().ok_or_else(|| anyhow!("TotalIssuance is {issuance}"))?;
+	let mut accounts = 0u128;
+	let mut iter = at
+		.storage()
+		.iter(dynamic::storage::<Vec<Value>, Value>("System", "Account"), Vec::<Value>::new())
+		.await?;
+	while let Some(kv) = iter.next().await {
+		let info: Value = kv?.value().decode()?;
+		for field in ["free", "reserved"] {
+			accounts += info
+				.at("data")
+				.and_then(|d| d.at(field))
+				.and_then(|v| v.as_u128())
+				.ok_or_else(|| anyhow!("no data.{field} in {info}"))?;
+		}
+	}
+	Ok(Ledger { block: number, issuance, accounts })
+}
+
+/// Transaction fees (burned by this runtime) and equivocation slashes in
+/// blocks `from + 1 ..= to`.
+pub async fn fees_and_slashes(api: &Api, from: u32, to: u32) -> Result<(u128, u128)> {
+	use subxt::dynamic::At;
+	let (mut fees, mut slashes) = (0u128, 0u128);
+	for number in from + 1..=to {
+		let events = api.at_block(number).await?.events().fetch().await?;
+		for event in events.iter() {
+			let event = event?;
+			let (pallet, name) = (event.pallet_name(), event.event_name());
+			let field = |f: &str| -> Result<u128> {
+				let fields = event.decode_fields_unchecked_as::<Value>()?;
+				fields.at(f).and_then(|v| v.as_u128()).ok_or_else(|| anyhow!("{pallet}.{name} has no {f}"))
+			};
+			match (pallet, name) {
+				("TransactionPayment", "TransactionFeePaid") => fees += field("actual_fee")?,
+				("Inference", "Equivocated") => slashes += field("slashed")?,
+				_ => {},
+			}
+		}
+	}
+	Ok((fees, slashes))
+}
+
+/// The ledger check every end-to-end test ends with: at the finalized head,
+/// every unit of the issuance is in some account (free or held), and the
+/// issuance fell from `start` by exactly the fees and slashes in between.
+pub async fn check_ledger(api: &Api, start: Ledger) -> Result<Ledger> {
+	let end_number = api.at_current_block().await?.block_number() as u32;
+	let end = ledger_at(api, end_number).await?;
+	if end.accounts != end.issuance {
+		bail!("at #{end_number} accounts hold {} but the issuance is {}", end.accounts, end.issuance);
+	}
+	let (fees, slashes) = fees_and_slashes(api, start.block, end_number).await?;
+	if start.issuance.checked_sub(fees + slashes) != Some(end.issuance) {
+		bail!(
+			"issuance went from {} (#{}) to {} (#{end_number}), but fees {fees} and slashes {slashes} account for {}",
+			start.issuance,
+			start.block,
+			end.issuance,
+			start.issuance.saturating_sub(fees + slashes)
+		);
+	}
+	Ok(end)
+}
+
+/// The ledger at the finalized head: where a test's money accounting starts.
+pub async fn ledger_now(api: &Api) -> Result<Ledger> {
+	let number = api.at_current_block().await?.block_number() as u32;
+	ledger_at(api, number).await
+}

@@ -41,6 +41,7 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	node.rpc().await.unwrap();
 	let api = chain::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
 
 	// Ferdie, who owns nothing, orders three inputs in one call.
 	let client = dev::ferdie();
@@ -149,4 +150,62 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	assert_eq!(bob_free_after - bob_free_before, 2 * share, "Bob's model agreed twice");
 	let (dave_free_after, _) = chain::balance(&api, dev::dave().public_key().0).await.unwrap();
 	assert_eq!(dave_free_after, dave_free_before, "Dave's model never voted");
+	chain::check_ledger(&api, start).await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_input_at_every_door_gets_a_clear_error_and_moves_no_money() {
+	let dir = tempfile::tempdir().unwrap();
+	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
+	let rpc = node.rpc().await.unwrap();
+	let api = chain::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
+	let ferdie = dev::ferdie();
+	let (_, held_before) = chain::balance(&api, ferdie.public_key().0).await.unwrap();
+	let refusal = |r: anyhow::Result<chain::Events>| format!("{:#}", r.expect_err("refused"));
+	let request = |group: u128, fee: u128| {
+		let args = vec![Value::u128(group), Value::from_bytes([1u8; 32]), Value::u128(fee)];
+		chain::submit(&api, &ferdie, "Inference", "request", args)
+	};
+	let err = refusal(request(9, PRICE).await);
+	assert!(err.contains("UnknownGroup"), "{err}");
+	let err = refusal(request(0, PRICE - 1).await);
+	assert!(err.contains("FeeBelowPrice"), "{err}");
+	let batch = |n: usize| {
+		let hashes =
+			Value::unnamed_composite((0..n).map(|i| Value::from_bytes([(i % 251) as u8; 32])));
+		let args = vec![Value::u128(0), hashes, Value::u128(PRICE)];
+		chain::submit(&api, &ferdie, "Inference", "request_batch", args)
+	};
+	let err = refusal(batch(1025).await);
+	assert!(err.contains("TooManyRequests"), "{err}");
+	let err = refusal(batch(0).await);
+	assert!(err.contains("NoInputs"), "{err}");
+	// A member's worker voting on a batch that does not exist.
+	let err = refusal(vote(&api, &worker("Alice"), 77, &[1]).await);
+	assert!(err.contains("UnknownBatch"), "{err}");
+
+	// A malformed extrinsic never reaches the runtime: the pool refuses it
+	// with a reason.
+	use jsonrpsee::core::client::ClientT;
+	for bytes in ["0x0102", "0x", "0xdeadbeefdeadbeefdeadbeef"] {
+		let err = rpc
+			.request::<String, _>("author_submitExtrinsic", jsonrpsee::rpc_params![bytes])
+			.await
+			.expect_err("a malformed extrinsic is refused")
+			.to_string();
+		assert!(err.to_lowercase().contains("decode") || err.contains("nvalid"), "{bytes}: {err}");
+	}
+	// A mangled RPC parameter is a JSON-RPC error with a message.
+	let err = rpc
+		.request::<serde_json::Value, _>("inference_pendingBatches", jsonrpsee::rpc_params!["zero"])
+		.await
+		.expect_err("not a group id")
+		.to_string();
+	assert!(err.contains("Invalid params"), "{err}");
+
+	// Nothing is held for Ferdie, and the ledger only lost transaction fees.
+	let (_, held_after) = chain::balance(&api, ferdie.public_key().0).await.unwrap();
+	assert_eq!(held_after, held_before);
+	chain::check_ledger(&api, start).await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! Real workers against a real node: the TorchScript digit models, input
 //! gossip between four worker processes, votes on chain and certificates.
 
+use dropbear_client::{Client, Outcome, Output};
 use dropbear_e2e::{chain, dev_node_key, free_port, node_binary, wait_for, Node, NodeSpec};
 use std::{
 	path::{Path, PathBuf},
@@ -33,8 +34,13 @@ fn manifest() -> serde_json::Value {
 /// The dev chain spec with the demo models' digests replaced by those of the
 /// TorchScript files `make_models.py` wrote (model i is DEMO_MODELS[i]).
 fn spec_with_real_digests(dir: &Path) -> PathBuf {
+	chain_spec_with_real_digests(dir, "dev")
+}
+
+/// As [`spec_with_real_digests`], for chain `chain` (`dev` or `local`).
+fn chain_spec_with_real_digests(dir: &Path, chain: &str) -> PathBuf {
 	let out =
-		Command::new(node_binary()).args(["export-chain-spec", "--chain", "dev"]).output().unwrap();
+		Command::new(node_binary()).args(["export-chain-spec", "--chain", chain]).output().unwrap();
 	let mut spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 	let manifest = manifest();
 	let models =
@@ -53,7 +59,7 @@ fn spec_with_real_digests(dir: &Path) -> PathBuf {
 		let digest = hex::decode(m["blake2_256"].as_str().unwrap()).unwrap();
 		entry[4] = serde_json::json!(digest);
 	}
-	let path = dir.join("spec.json");
+	let path = dir.join(format!("spec-{chain}.json"));
 	std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
 	path
 }
@@ -81,7 +87,11 @@ impl Worker {
 		fault: Option<&str>,
 	) -> Worker {
 		let (rpc_port, p2p_port) = (free_port(), free_port());
-		let log = dir.join(format!("worker-{name}.log"));
+		// A restarted worker gets a fresh log next to its first one.
+		let log = (0..)
+			.map(|k| dir.join(if k == 0 { format!("worker-{name}.log") } else { format!("worker-{name}-{k}.log") }))
+			.find(|p| !p.exists())
+			.unwrap();
 		let file = std::fs::File::create(&log).unwrap();
 		let mut cmd = match fault {
 			None => Command::new(worker_binary()),
@@ -274,6 +284,7 @@ fn field(cert: &Value, name: &str) -> String {
 async fn four_workers_certify_real_digits_with_their_models() {
 	let dir = tempfile::tempdir().unwrap();
 	let (node, api, workers) = network(dir.path(), [None; 4]).await;
+	let start = chain::ledger_now(&api).await.unwrap();
 	let n = 24;
 	let (first, labels) = order_digits(&api, &workers[0], n).await;
 	let certs = decided(&api, first, n).await;
@@ -347,6 +358,8 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success() && stderr.contains("refused the input"), "{stderr}");
 
+	chain::check_ledger(&api, start).await.unwrap();
+
 	// SIGTERM stops a worker cleanly.
 	for mut w in workers {
 		let pid = w.child.id().to_string();
@@ -368,8 +381,10 @@ async fn four_workers_certify_real_digits_with_their_models() {
 async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_slashed() {
 	let dir = tempfile::tempdir().unwrap();
 	// Charlie's worker lies on every request; Dave's equivocates on every batch.
-	let (_node, api, workers) =
+	let (node, api, workers) =
 		network(dir.path(), [None, None, Some("lie"), Some("equivocate")]).await;
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
 	let dave = dev::dave().public_key().0;
 	let bond = |owner: Option<Value>| owner.and_then(|o| o.at("bonded").and_then(|b| b.as_u128()));
 	let bond_before = bond(
@@ -388,6 +403,13 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 	}
 	let certified = certs.iter().filter(|c| field(c, "outcome").contains("Certified")).count();
 	assert!(certified >= n - 2, "the three others certify: {certified} of {n}");
+	// Every certificate is the honest answer: that of Alice's and Bob's votes.
+	for cert in decided_typed(&client, first as u64, n).await {
+		let Outcome::Certified(answer) = &cert.outcome else { continue };
+		let view = client.batch(cert.batch).await.unwrap().unwrap();
+		let honest: Vec<_> = [0, 1].iter().filter_map(|m| view.votes[*m].as_ref().map(|v| &v[cert.index as usize])).collect();
+		assert!(honest.contains(&answer), "request {}: certified {answer:?}, honest votes {honest:?}", cert.request);
+	}
 
 	let slashed =
 		wait_for("Dave's equivocation to be slashed", Duration::from_secs(60), || async {
@@ -409,6 +431,8 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 	.unwrap();
 	assert!(record.at("equivocated").and_then(|v| v.as_u128()) >= Some(1), "{record}");
 	assert!(workers[3].log().contains("equivocated on batch"), "{}", workers[3].log());
+	// The slash left the issuance; everything else is where it should be.
+	chain::check_ledger(&api, start).await.unwrap();
 }
 
 #[tokio::test]
@@ -486,4 +510,241 @@ async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_bl
 		);
 	}
 	assert!(workers[0].log().contains("version 2 serves new requests"), "{}", workers[0].log());
+}
+
+/// Certificates of requests `first..first + n` once decided, typed.
+async fn decided_typed(client: &Client, first: u64, n: usize) -> Vec<dropbear_client::Certificate> {
+	let mut out = Vec::new();
+	for id in first..first + n as u64 {
+		out.push(client.wait_certificate(id, Duration::from_secs(90)).await.unwrap());
+	}
+	out
+}
+
+/// Waits until every batch holding one of `certs` has closed (batches close
+/// in id order, so the last one is enough).
+async fn closed(client: &Client, certs: &[dropbear_client::Certificate]) {
+	let batch = certs.iter().map(|c| c.batch).max().expect("at least one certificate");
+	wait_for("the batches to close", Duration::from_secs(90), || async {
+		Ok(client.batch(batch).await?.filter(|b| b.closed).map(|_| ()))
+	})
+	.await
+	.unwrap();
+}
+
+#[tokio::test]
+async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
+	let dir = tempfile::tempdir().unwrap();
+	// Charlie's and Dave's workers both answer 7 to everything.
+	let (node, api, workers) =
+		network(dir.path(), [None, None, Some("constant:7"), Some("constant:7")]).await;
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
+	let ferdie = dev::ferdie().public_key().0;
+	let (free_before, held_before) = chain::balance(&api, ferdie).await.unwrap();
+
+	let n = 12;
+	let (first, labels) = order_digits(&api, &workers[0], n).await;
+	let certs = decided_typed(&client, first as u64, n).await;
+	for (cert, label) in certs.iter().zip(&labels) {
+		// Two honest and two colluding members: neither side reaches q = 3,
+		// so nothing is certified, least of all the liars' 7.
+		// (A digit that really is a 7 may be certified 7 by all four.)
+		if *label != 7 {
+			assert_eq!(cert.outcome, Outcome::NoAgreement, "request {}: {:?}", cert.request, cert);
+		}
+	}
+	// Every fee comes back when the batch closes.
+	closed(&client, &certs).await;
+	let (free_after, held_after) = chain::balance(&api, ferdie).await.unwrap();
+	assert_eq!(held_after, held_before, "no fee stays held");
+	assert!(free_before - free_after < PRICE, "Ferdie paid only the transaction fee: {}", free_before - free_after);
+	chain::check_ledger(&api, start).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
+	let dir = tempfile::tempdir().unwrap();
+	let (node, api, workers) = network(dir.path(), [None, None, None, Some("silent")]).await;
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
+	let n = 12;
+	let (first, labels) = order_digits(&api, &workers[0], n).await;
+	let certs = decided_typed(&client, first as u64, n).await;
+	let certified: Vec<_> = certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).collect();
+	assert!(certified.len() >= n - 2, "the three others certify: {} of {n}", certified.len());
+	for c in &certs {
+		assert!(c.not_voted.contains(&3) || c.outcome == Outcome::NoAgreement, "{c:?}");
+		assert!(!c.agreed.contains(&3));
+	}
+	let right = certs
+		.iter()
+		.zip(&labels)
+		.filter(|(c, l)| c.outcome == Outcome::Certified(Output::Label(u32::from(**l))))
+		.count();
+	assert!(right + 2 >= certified.len(), "{right} of {} certified answers are right", certified.len());
+	closed(&client, &certs).await;
+	let record = client.member_record(0, 3).await.unwrap();
+	assert!(record.missed >= n as u64, "the silent member's record: {record:?}");
+	assert_eq!(record.agreed, 0);
+	chain::check_ledger(&api, start).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
+	let dir = tempfile::tempdir().unwrap();
+	let (node, api, mut workers) = network(dir.path(), [None; 4]).await;
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
+	let n = 8;
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let before = decided_typed(&client, first as u64, n).await;
+
+	// Dave's worker dies without warning; the others keep certifying.
+	let mut dave = workers.pop().unwrap();
+	dave.child.kill().unwrap();
+	dave.child.wait().unwrap();
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let during = decided_typed(&client, first as u64, n).await;
+	assert!(during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count() >= n - 2);
+	assert!(during.iter().all(|c| !c.agreed.contains(&3)));
+
+	// Restarted (same key, same model), it follows the chain again, votes on
+	// the batches still open that lack its vote, and serves new requests.
+	let peers: Vec<String> = workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+	let restarted = Worker::start(dir.path(), &node, "Dave", "digits-cnn-wide.pt", &peers);
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let after = decided_typed(&client, first as u64, n).await;
+	let batch = after[0].batch;
+	wait_for("the restarted worker's vote", Duration::from_secs(60), || async {
+		let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
+		Ok(view.votes.get(3).cloned().flatten().map(|_| ()))
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}: {}", restarted.log()));
+
+	// One vote per batch: nothing refused as a duplicate, nothing equivocated.
+	let record = client.member_record(0, 3).await.unwrap();
+	assert_eq!(record.equivocated, 0, "{record:?}");
+	let log = restarted.log();
+	assert!(!log.contains("refused the vote") && !log.contains("DuplicateVote"), "{log}");
+	assert!(before.iter().all(|c| c.outcome != Outcome::Pending));
+	drop(dave);
+	chain::check_ledger(&api, start).await.unwrap();
+}
+
+/// Waits until every worker serves with its three peers.
+async fn all_ready(workers: &[Worker]) {
+	for w in workers {
+		let client =
+			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
+		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
+			use jsonrpsee::core::client::ClientT;
+			let health: Result<serde_json::Value, _> =
+				client.request("worker_health", jsonrpsee::rpc_params![]).await;
+			Ok(health.ok().filter(|h| h["ready"] == true && h["peers"].as_u64() >= Some(3)))
+		})
+		.await
+		.unwrap_or_else(|e| panic!("{e}: {}", w.log()));
+	}
+}
+
+#[tokio::test]
+async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
+	let dir = tempfile::tempdir().unwrap();
+	// Four validators on the local chain (committing to the real digests),
+	// each owner's worker talking to its owner's validator.
+	let spec = chain_spec_with_real_digests(dir.path(), "local").to_string_lossy().into_owned();
+	let mut nodes: Vec<Node> = Vec::new();
+	for name in ["alice", "bob", "charlie", "dave"] {
+		let mut node_spec = NodeSpec::local_validator(name);
+		node_spec.chain = spec.clone();
+		node_spec.bootnodes = nodes.first().and_then(Node::multiaddr).into_iter().collect();
+		nodes.push(Node::start(node_spec, dir.path()).unwrap());
+	}
+	for node in &nodes {
+		dropbear_e2e::wait_finalized(node, 1, Duration::from_secs(120)).await.unwrap();
+	}
+	let mut workers: Vec<Worker> = Vec::new();
+	for ((name, file), node) in NAMES.iter().zip(FILES).zip(&nodes) {
+		let peers: Vec<String> =
+			workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+		workers.push(Worker::start(dir.path(), node, name, file, &peers));
+	}
+	all_ready(&workers).await;
+	let api = chain::connect(&nodes[0].ws_url()).await.unwrap();
+	let client = Client::connect(&nodes[0].ws_url()).await.unwrap();
+	let start = chain::ledger_now(&api).await.unwrap();
+	let n = 8;
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let before = decided_typed(&client, first as u64, n).await;
+	let dave_voted = |batch: u64| {
+		let client = &client;
+		async move {
+			wait_for("Dave's vote", Duration::from_secs(30), || async {
+				let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
+				Ok(view.votes.get(3).cloned().flatten().map(|_| ()))
+			})
+			.await
+		}
+	};
+	dave_voted(before[0].batch).await.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
+
+	// Dave's validator dies. Three validators of four still author and
+	// finalize; three workers still make the quorum.
+	nodes[3].kill();
+	let (first, _) = order_digits(&api, &workers[0], n).await;
+	let during = decided_typed(&client, first as u64, n).await;
+	let certified = during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count();
+	assert!(certified >= n - 2, "the other three certify: {certified} of {n}");
+	assert!(during.iter().all(|c| !c.agreed.contains(&3)), "Dave's worker cannot vote without its node");
+	let alice_rpc = nodes[0].rpc().await.unwrap();
+	let (alice_final, _) = dropbear_e2e::Rpc(&alice_rpc).finalized().await.unwrap();
+	let later = dropbear_e2e::wait_finalized(&nodes[0], alice_final + 3, Duration::from_secs(90))
+		.await
+		.expect("finality stalled with one validator of four down");
+
+	// Dave's validator comes back with its database and catches up; his
+	// worker either followed it again or gave up (it exits after a minute
+	// without its node, for a supervisor to restart it) and is restarted.
+	nodes[3].restart().unwrap();
+	dropbear_e2e::wait_finalized(&nodes[3], later, Duration::from_secs(120)).await.unwrap();
+	let deadline = std::time::Instant::now() + Duration::from_secs(180);
+	let mut restarted = false;
+	let batch = loop {
+		assert!(std::time::Instant::now() < deadline, "Dave's worker never voted again: {}", workers[3].log());
+		if let Some(status) = workers[3].child.try_wait().unwrap() {
+			assert!(!status.success() && workers[3].log().contains("unreachable"), "{}", workers[3].log());
+			assert!(!restarted, "the restarted worker exited too: {}", workers[3].log());
+			let peers: Vec<String> =
+				workers[..3].iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+			workers[3] = Worker::start(dir.path(), &nodes[3], "Dave", FILES[3], &peers);
+			all_ready(&workers).await;
+			restarted = true;
+		}
+		let (first, _) = order_digits(&api, &workers[0], 4).await;
+		let after = decided_typed(&client, first as u64, 4).await;
+		let batch = after[0].batch;
+		// Dave may vote after the others decided: wait a little for the vote
+		// before ordering again.
+		if dave_voted(batch).await.is_ok() {
+			break batch;
+		}
+	};
+
+	// The restarted node serves the same certificates as Alice's.
+	let dave_client = Client::connect(&nodes[3].ws_url()).await.unwrap();
+	for cert in before.iter().chain(&during) {
+		let theirs = wait_for("Dave's node to have the certificate", Duration::from_secs(30), || async {
+			Ok(dave_client.certificate(cert.request).await?.filter(|c| c.outcome == cert.outcome))
+		})
+		.await
+		.unwrap();
+		assert_eq!(&theirs, cert);
+	}
+	closed(&client, &during).await;
+	let record = client.member_record(0, 3).await.unwrap();
+	assert_eq!(record.equivocated, 0, "{record:?}");
+	assert!(record.missed >= 1, "Dave's member missed the batches of its node's downtime: {record:?} (last batch {batch})");
+	chain::check_ledger(&api, start).await.unwrap();
 }

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Reports and plots of the chain and end-to-end benchmarks.
+
+    plot.py chain REPORT.json              draws REPORT.png
+    plot.py e2e WORK_DIR OUT.json [MACHINE]
+                                           gathers the demo reports of
+                                           scripts/bench-e2e.sh (or gpu-bench.sh)
+                                           into OUT.json, prints the table,
+                                           draws OUT.png
+"""
+
+import glob
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def chain(report_path):
+    report = json.loads(Path(report_path).read_text())
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for members in sorted({r["members"] for r in report["rows"]}):
+        rows = [r for r in report["rows"] if r["members"] == members]
+        ax.plot([r["batch"] for r in rows], [r["requests_covered_per_block"] for r in rows], "o-",
+                label=f"{members} members vote")
+    ax.axhline(report["target_requests_per_block"], color="red", ls="--", label="target 10,000")
+    ax.axhline(report["ordered_requests_per_block"], color="gray", ls=":", label="requests one block orders")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("requests per batch (one vote covers a batch)")
+    ax.set_ylabel("requests whose votes fit one block")
+    ax.set_title("Chain vote path (benchmarked weights, 2 s blocks)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(Path(report_path).with_suffix(".png"), dpi=120)
+
+
+def e2e(work, out, machine=None):
+    """Model sets are the folders of WORK_DIR holding demo reports: `digits`
+    (the four digit models), `free` (the near-free model) or an ImageNet-class
+    model name (all four members run it). raw-NAME.json holds the worker's raw
+    tch throughput of model NAME alone at the workers' batch size, the
+    baseline of each set's ratio (the slowest member's, for `digits`)."""
+    work, out = Path(work), Path(out)
+    raw = {}
+    for f in glob.glob(str(work / "raw-*.json")):
+        line = Path(f).read_text().strip().splitlines()[0]
+        raw[Path(f).stem[4:]] = json.loads(line)["inputs_per_s"]
+    sets = sorted({Path(p).parent.parent.name for p in glob.glob(str(work / "*" / "logs" / "demo-report-*.json"))},
+                  key=lambda s: (s != "digits", s != "free", s))
+    runs = []
+    for s in sets:
+        digit_members = [v for k, v in raw.items() if k.startswith("digits-") and k != "digits-free"]
+        if s == "digits":
+            baseline = min(digit_members) if digit_members else None
+        else:
+            baseline = raw.get(s, raw.get("digits-free") if s == "free" else None)
+        for f in sorted(glob.glob(str(work / s / "logs" / "demo-report-*.json")),
+                        key=lambda p: int(Path(p).stem.split("-")[-1])):
+            r = json.loads(Path(f).read_text())
+            r.update({"model_set": s, "raw_slowest_member_per_s": baseline,
+                      "ratio_to_raw": r["certified_per_s"] / baseline if baseline else None})
+            runs.append(r)
+    report = {
+        "what": "certified requests/s and latency, four validators and four workers on one machine",
+        "machine": machine or {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%d"),
+        "raw_inputs_per_s": raw,
+        "runs": runs,
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'models':<12} {'offered/s':>9} {'certified/s':>11} {'ratio raw':>9} {'p50 s':>6} {'p90 s':>6} {'p99 s':>6} {'final p50':>9} {'final p90':>9}")
+    for r in runs:
+        lat, fin = r["latency_s"], r["finality_latency_s"]
+        ratio = f"{r['ratio_to_raw']:.4f}" if r["ratio_to_raw"] is not None else "-"
+        print(f"{r['model_set']:<12} {r['offered_per_s']:>9} {r['certified_per_s']:>11.1f} {ratio:>9} "
+              f"{lat['p50']:>6.2f} {lat['p90']:>6.2f} {lat['p99']:>6.2f} {fin['p50']:>9.2f} {fin['p90']:>9.2f}")
+    if not runs:
+        sys.exit(f"no demo reports under {work}")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for s, style in zip(sets, ("o-", "s--", "^-.", "v:")):
+        rs = [r for r in runs if r["model_set"] == s]
+        x = [r["offered_per_s"] for r in rs]
+        a.plot(x, [r["certified_per_s"] for r in rs], style, label=f"{s} models")
+        b.plot(x, [r["latency_s"]["p50"] for r in rs], style, label=f"{s}: best block p50")
+        b.plot(x, [r["latency_s"]["p99"] for r in rs], style, alpha=0.5, label=f"{s}: best block p99")
+        b.plot(x, [r["finality_latency_s"]["p50"] for r in rs], style, alpha=0.3, label=f"{s}: finalized p50")
+    lim = max(r["offered_per_s"] for r in runs)
+    a.plot([0, lim], [0, lim], color="gray", ls=":", label="offered")
+    a.set_xlabel("offered requests/s"), a.set_ylabel("certified requests/s"), a.legend(fontsize=8)
+    b.set_xlabel("offered requests/s"), b.set_ylabel("seconds from request to certificate"), b.legend(fontsize=7)
+    where = machine if isinstance(machine, str) else f"{os.cpu_count()} CPU cores"
+    fig.suptitle(f"End to end: four validators, four workers, q = 3 ({where})")
+    fig.tight_layout()
+    fig.savefig(out.with_suffix(".png"), dpi=120)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "chain":
+        chain(sys.argv[2])
+    elif sys.argv[1] == "e2e":
+        e2e(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The GPU benchmarks, on a machine with an NVIDIA GPU, PyTorch 2.11 in its
+# python3, no Rust toolchain and no network. The binaries are built on the
+# development machine and copied there:
+#
+#   here:   scripts/gpu-pack.sh          builds and packs .gpu/dropbear-gpu.tar.xz
+#   there:  scripts/gpu-bench.sh         (from a copy of this repository with .gpu/)
+#
+# It measures, with the ImageNet-class models (traced from torchvision with
+# fixed random weights when the folder lacks them):
+#   1. raw tch throughput per batch size, against PyTorch in Python on the same
+#      files (scripts/gpu-bench-worker.sh): benches/reports/worker-vs-pytorch-cuda.*
+#   2. certified requests/s and latency with a four-member group (four
+#      validators, four workers sharing the GPU, q = 3, every member running the
+#      same model, the demo client sending synthetic 3x224x224 images) at
+#      several offered loads, next to each model's raw throughput at the
+#      workers' batch size: $OUT_DIR/gpu-e2e/ (plot it here with
+#      benches/plot.py e2e DIR benches/reports/e2e-cuda.json "GPU NAME").
+#
+#   E2E_MODELS="resnet50 resnet18"  RATES="100 200 400"  SECONDS_PER_RATE=15
+#   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here="$PWD"
+out="${OUT_DIR:-${OUT:-$here/.gpu/out}}"
+mkdir -p "$out"
+python="${PYTHON:-python3}"
+bin="${GPU_BIN:-$here/.gpu/bin}"
+if [ ! -x "$bin/dropbear-node" ]; then
+	mkdir -p "$bin"
+	tar xJf "$here/.gpu/dropbear-gpu.tar.xz" -C "$bin"
+fi
+torch_lib="$("$python" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
+export LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+gpu="$("$python" -c 'import torch; print(torch.cuda.get_device_name(0))')"
+echo "gpu-bench: $gpu, torch $("$python" -c 'import torch; print(torch.__version__)')"
+models="${MODELS_DIR:-$here/.gpu/models}"
+mkdir -p "$models"
+# `free` is the near-free digits model (packed with the binaries): the
+# pipeline's own ceiling on this machine.
+e2e_models="${E2E_MODELS:-free resnet50}"
+
+# The ImageNet-class files, traced once with fixed weights.
+"$python" - "$models" resnet18 resnet50 mobilenet_v2 <<'PY'
+import sys
+from pathlib import Path
+import torch
+out = Path(sys.argv[1])
+for name in sys.argv[2:]:
+    if (out / f"{name}.pt").exists():
+        continue
+    import torchvision
+    torch.manual_seed(0)
+    m = getattr(torchvision.models, name)(weights=None).eval()
+    with torch.no_grad():
+        torch.jit.trace(m, torch.zeros(1, 3, 224, 224)).save(str(out / f"{name}.pt"))
+    print(f"gpu-bench: traced {name}")
+PY
+
+if [ -z "${SKIP_RAW:-}" ]; then
+	WORKER_INFER="$bin/worker-infer" MODELS_DIR="$models" OUT="$out/worker-vs-pytorch-cuda" \
+		scripts/gpu-bench-worker.sh
+fi
+
+[ -n "${SKIP_E2E:-}" ] && exit 0
+work="$out/gpu-e2e"
+rm -rf "$work"
+mkdir -p "$work"
+for model in $e2e_models; do
+	# The baseline: this model alone through the worker's tch path at the
+	# workers' batch size.
+	file=$model shape=3,224,224 classes=1000
+	[ "$model" = free ] && file=digits-free shape=1,8,8 classes=10
+	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
+		--batch-sizes 64 --seconds 3 --device cuda >"$work/raw-$model.json"
+	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
+	# Four workers each keep inputs for batches to come: 600 KB an image.
+	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
+		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
+		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE=cuda \
+		NETWORK_DIR="$work/$model" MODEL_SET="$model" \
+		DEMO_RATES="$([ "$model" = free ] && echo "${FREE_RATES:-200 400 800 1600}" || echo "${RATES:-100 200 400}")" \
+		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \
+		scripts/run-network.sh 2>&1 | grep -E '^demo|^network: (demo|gave)' || true
+	# The nodes' databases are not part of the report; the last lines of
+	# each log are kept for diagnosis.
+	rm -rf "$work/$model"/{alice,bob,charlie,dave}
+	for log in "$work/$model"/logs/*.log; do
+		case "$log" in */demo-*) continue ;; esac
+		tail -n 300 "$log" >"$log.tail" && rm "$log"
+	done
+done
+echo "$gpu" >"$work/machine.txt"
+echo "gpu-bench: reports in $out"
