@@ -11,7 +11,8 @@ pub fn signer(spec: &str) -> Result<Keypair> {
 	let path = spec.strip_prefix('@').unwrap_or(spec);
 	let from_file = !spec.starts_with("//") && std::path::Path::new(path).is_file();
 	let uri = if from_file {
-		let text = std::fs::read_to_string(path).with_context(|| format!("reading key file {path}"))?;
+		let text =
+			std::fs::read_to_string(path).with_context(|| format!("reading key file {path}"))?;
 		text.lines().next().unwrap_or_default().trim().to_string()
 	} else {
 		spec.to_string()

@@ -49,7 +49,8 @@ pub type Balance = u128;
 pub type BlockNumber = u32;
 pub type Header = sp_runtime::generic::Header<BlockNumber, sp_runtime::traits::BlakeTwo256>;
 pub type Certificate = pallet_inference::Certificate<AccountId, Balance, BlockNumber>;
-pub type CertificateProof = pallet_inference::rpc::CertificateProof<AccountId, Balance, BlockNumber>;
+pub type CertificateProof =
+	pallet_inference::rpc::CertificateProof<AccountId, Balance, BlockNumber>;
 pub type CertificatePage = pallet_inference::rpc::CertificatePage<AccountId, Balance, BlockNumber>;
 pub type CertificateQuery = pallet_inference::rpc::CertificateQuery<AccountId>;
 pub type BatchView = pallet_inference::BatchView<AccountId, Balance, BlockNumber>;
@@ -146,7 +147,8 @@ impl Client {
 	) -> Result<Pending> {
 		let payload = dynamic::tx(pallet, call, Value::unnamed_composite(args));
 		let account = AccountId::from(signer.public_key().0);
-		let nonce: u64 = self.call("system_accountNextIndex", rpc_params![account.to_string()]).await?;
+		let nonce: u64 =
+			self.call("system_accountNextIndex", rpc_params![account.to_string()]).await?;
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let progress = self
 			.api
@@ -188,7 +190,10 @@ impl Client {
 	) -> Result<RequestId> {
 		let args = vec![Value::u128(group.into()), Value::from_bytes(input), Value::u128(max_fee)];
 		let events = self.submit(signer, "Inference", "request", args).await?;
-		Ok(requested_ids(&events)?.into_iter().next().ok_or_else(|| anyhow!("no Requested event"))?)
+		Ok(requested_ids(&events)?
+			.into_iter()
+			.next()
+			.ok_or_else(|| anyhow!("no Requested event"))?)
 	}
 
 	/// Request many inputs in one extrinsic (at most the chain's
@@ -212,7 +217,11 @@ impl Client {
 	}
 
 	/// Wait until a request is decided in a best block.
-	pub async fn wait_certificate(&self, request: RequestId, timeout: Duration) -> Result<Certificate> {
+	pub async fn wait_certificate(
+		&self,
+		request: RequestId,
+		timeout: Duration,
+	) -> Result<Certificate> {
 		let started = Instant::now();
 		loop {
 			if let Some(c) = self.certificate(request).await? {
@@ -266,32 +275,48 @@ impl Client {
 				// Not final yet, or no justification seen yet: both pass with time.
 				Err(_) if started.elapsed() < timeout => {
 					tokio::time::sleep(Duration::from_millis(500)).await;
-				},
-				Err(e) => return Err(e.context(format!("no finality proof for request {request} within {timeout:?}"))),
+				}
+				Err(e) => {
+					return Err(e.context(format!(
+						"no finality proof for request {request} within {timeout:?}"
+					)))
+				}
 			}
 		}
 	}
 
 	/// A storage value at the best block, SCALE-decoded.
-	pub async fn storage<V: Decode>(&self, pallet: &str, entry: &str, keys: Vec<Value>) -> Result<Option<V>> {
+	pub async fn storage<V: Decode>(
+		&self,
+		pallet: &str,
+		entry: &str,
+		keys: Vec<Value>,
+	) -> Result<Option<V>> {
 		let at = self.api.at_current_block().await?;
 		let addr = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
 		match at.storage().try_fetch(addr, keys).await? {
-			Some(v) => Ok(Some(V::decode(&mut v.bytes()).with_context(|| format!("decoding {pallet}.{entry}"))?)),
+			Some(v) => Ok(Some(
+				V::decode(&mut v.bytes()).with_context(|| format!("decoding {pallet}.{entry}"))?,
+			)),
 			None => Ok(None),
 		}
 	}
 
 	/// Every entry of a storage map at the best block: (SCALE key bytes after
 	/// the prefix, decoded value).
-	pub async fn storage_map<V: Decode>(&self, pallet: &str, entry: &str) -> Result<Vec<(Vec<u8>, V)>> {
+	pub async fn storage_map<V: Decode>(
+		&self,
+		pallet: &str,
+		entry: &str,
+	) -> Result<Vec<(Vec<u8>, V)>> {
 		let at = self.api.at_current_block().await?;
 		let addr = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
 		let mut iter = at.storage().iter(addr, Vec::<Value>::new()).await?;
 		let mut out = Vec::new();
 		while let Some(kv) = iter.next().await {
 			let kv = kv?;
-			let value = V::decode(&mut kv.value().bytes()).with_context(|| format!("decoding {pallet}.{entry}"))?;
+			let value = V::decode(&mut kv.value().bytes())
+				.with_context(|| format!("decoding {pallet}.{entry}"))?;
 			out.push((kv.key_bytes().to_vec(), value));
 		}
 		Ok(out)
@@ -322,7 +347,10 @@ impl Client {
 
 /// An extrinsic the pool accepted.
 pub struct Pending {
-	progress: subxt::tx::TransactionProgress<PolkadotConfig, subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>>,
+	progress: subxt::tx::TransactionProgress<
+		PolkadotConfig,
+		subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+	>,
 	what: String,
 }
 
@@ -333,22 +361,28 @@ impl Pending {
 		let what = self.what;
 		while let Some(status) = self.progress.next().await {
 			match status? {
-				TransactionStatus::InBestBlock(in_block) |
-				TransactionStatus::InFinalizedBlock(in_block) => {
-					let events =
-						in_block.wait_for_success().await.map_err(|e| anyhow!("{what} failed: {e}"))?;
+				TransactionStatus::InBestBlock(in_block)
+				| TransactionStatus::InFinalizedBlock(in_block) => {
+					let events = in_block
+						.wait_for_success()
+						.await
+						.map_err(|e| anyhow!("{what} failed: {e}"))?;
 					let mut out = Vec::new();
 					for event in events.iter() {
 						let event = event?;
 						let fields = event.decode_fields_unchecked_as::<Value>()?;
-						out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields));
+						out.push((
+							event.pallet_name().to_string(),
+							event.event_name().to_string(),
+							fields,
+						));
 					}
 					return Ok(out);
-				},
-				TransactionStatus::Error { message } |
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } => bail!("{what} was not included: {message}"),
-				_ => {},
+				}
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => bail!("{what} was not included: {message}"),
+				_ => {}
 			}
 		}
 		bail!("{what}: the node stopped reporting on the transaction")

@@ -15,9 +15,7 @@
 use crate::{Certificate, CertificateProof, Header};
 use codec::{Decode, DecodeAll};
 use finality_grandpa::{voter_set::VoterSet, Chain, Error as GrandpaError};
-use pallet_inference::{
-	certificate, rpc::Checkpoint, BatchId, BatchInfo, Decision, RequestEntry,
-};
+use pallet_inference::{certificate, rpc::Checkpoint, BatchId, BatchInfo, Decision, RequestEntry};
 use sp_consensus_grandpa::{
 	AuthorityId, AuthorityList, ConsensusLog, GrandpaJustification, ScheduledChange,
 	GRANDPA_ENGINE_ID,
@@ -36,7 +34,9 @@ pub enum VerifyError {
 	WrongChain { proof: H256, checkpoint: H256 },
 	#[error("authority-set change {index}: {reason}")]
 	SetChange { index: usize, reason: String },
-	#[error("the proof is signed by set {proof} but the checkpoint and changes reach set {reached}")]
+	#[error(
+		"the proof is signed by set {proof} but the checkpoint and changes reach set {reached}"
+	)]
 	WrongSet { proof: u64, reached: u64 },
 	#[error("header: {0}")]
 	Header(String),
@@ -104,7 +104,9 @@ fn authority_list(authorities: &[(H256, u64)]) -> Result<AuthorityList, String> 
 	}
 	Ok(authorities
 		.iter()
-		.map(|(key, weight)| (AuthorityId::from(sp_core::ed25519::Public::from_raw(key.0)), *weight))
+		.map(|(key, weight)| {
+			(AuthorityId::from(sp_core::ed25519::Public::from_raw(key.0)), *weight)
+		})
 		.collect())
 }
 
@@ -117,7 +119,11 @@ fn scheduled_change(header: &Header) -> Result<ScheduledChange<u32>, String> {
 		match log.try_to::<ConsensusLog<u32>>(id) {
 			Some(ConsensusLog::ScheduledChange(change)) if change.delay == 0 => return Ok(change),
 			Some(ConsensusLog::ScheduledChange(change)) => {
-				return Err(format!("block #{} schedules a change with delay {}, not 0", header.number(), change.delay))
+				return Err(format!(
+					"block #{} schedules a change with delay {}, not 0",
+					header.number(),
+					change.delay
+				))
 			}
 			Some(ConsensusLog::ForcedChange(..)) => forced = true,
 			_ => {}
@@ -167,8 +173,8 @@ fn check_justification(
 			header.hash()
 		));
 	}
-	let voters =
-		VoterSet::new(authorities.iter().cloned()).ok_or("the authority set is empty or has zero weight")?;
+	let voters = VoterSet::new(authorities.iter().cloned())
+		.ok_or("the authority set is empty or has zero weight")?;
 	if let Some(stranger) = commit.precommits.iter().find(|s| !voters.contains(&s.id)) {
 		return Err(format!("precommit by {} who is not in set {set_id}", stranger.id));
 	}
@@ -207,8 +213,8 @@ fn check_justification(
 				signed.id, justification.round
 			));
 		}
-		if signed.precommit.target_hash != header.hash() &&
-			ancestry.ancestry(header.hash(), signed.precommit.target_hash).is_err()
+		if signed.precommit.target_hash != header.hash()
+			&& ancestry.ancestry(header.hash(), signed.precommit.target_hash).is_err()
 		{
 			return Err(format!(
 				"precommit by {} for {:?} does not descend from the finalized block",
@@ -225,8 +231,13 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 	let keys = certificate::storage_keys(&proof.pallet, claimed.request, claimed.batch);
 	let nodes = proof.state_proof.iter().map(|b| b.0.clone());
 	let storage_proof = sp_trie::StorageProof::new(nodes);
-	let values = sp_state_machine::read_proof_check::<BlakeTwo256, _>(*root, storage_proof, keys.iter())
-		.map_err(|e| VerifyError::StorageProof(format!("does not open against the state root {root:?}: {e}")))?;
+	let values =
+		sp_state_machine::read_proof_check::<BlakeTwo256, _>(*root, storage_proof, keys.iter())
+			.map_err(|e| {
+				VerifyError::StorageProof(format!(
+					"does not open against the state root {root:?}: {e}"
+				))
+			})?;
 	let value = |i: usize, name: &str| -> Result<Option<Vec<u8>>, VerifyError> {
 		values
 			.get(&keys[i])
@@ -234,7 +245,8 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 			.ok_or_else(|| VerifyError::StorageProof(format!("holds no answer for {name}")))
 	};
 	fn decode<V: Decode>(bytes: Option<Vec<u8>>, name: &str) -> Result<V, VerifyError> {
-		let bytes = bytes.ok_or_else(|| VerifyError::StorageProof(format!("{name} is absent at this block")))?;
+		let bytes = bytes
+			.ok_or_else(|| VerifyError::StorageProof(format!("{name} is absent at this block")))?;
 		V::decode_all(&mut &bytes[..])
 			.map_err(|e| VerifyError::StorageProof(format!("{name} does not decode: {e}")))
 	}
@@ -273,7 +285,9 @@ fn differences(proven: &Certificate, claimed: &Certificate) -> String {
 	let fields: Vec<String> = a
 		.iter()
 		.filter(|(k, v)| b.get(*k) != Some(v))
-		.map(|(k, v)| format!("{k} (proven {v}, claimed {})", b.get(k).cloned().unwrap_or_default()))
+		.map(|(k, v)| {
+			format!("{k} (proven {v}, claimed {})", b.get(k).cloned().unwrap_or_default())
+		})
 		.collect();
 	fields.join("; ")
 }

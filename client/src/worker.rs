@@ -31,7 +31,8 @@ impl Workers {
 	/// Connect to each URL and keep the workers that serve a member of `group`
 	/// on chain; an error if none does.
 	pub async fn connect(client: &Client, group: GroupId, urls: &[String]) -> Result<Self> {
-		let record = client.group(group).await?.ok_or_else(|| anyhow!("group {group} does not exist"))?;
+		let record =
+			client.group(group).await?.ok_or_else(|| anyhow!("group {group} does not exist"))?;
 		let mut workers = Vec::new();
 		for url in urls {
 			let rpc = WsClientBuilder::default()
@@ -40,12 +41,19 @@ impl Workers {
 				.build(url)
 				.await
 				.with_context(|| format!("connecting to worker {url}"))?;
-			let info: Value =
-				rpc.request("worker_info", rpc_params![]).await.with_context(|| format!("worker_info of {url}"))?;
-			let model = info["model"].as_u64().ok_or_else(|| anyhow!("worker {url} names no model"))? as u32;
+			let info: Value = rpc
+				.request("worker_info", rpc_params![])
+				.await
+				.with_context(|| format!("worker_info of {url}"))?;
+			let model = info["model"]
+				.as_u64()
+				.ok_or_else(|| anyhow!("worker {url} names no model"))? as u32;
 			let serves = info["group"].as_u64() == Some(u64::from(group));
 			if !serves || !record.members.iter().any(|m| m.model == model) {
-				bail!("worker {url} serves model {model} of group {}, not a member of group {group}", info["group"]);
+				bail!(
+					"worker {url} serves model {model} of group {}, not a member of group {group}",
+					info["group"]
+				);
 			}
 			workers.push(Worker { url: url.clone(), model, rpc });
 		}
@@ -69,17 +77,27 @@ impl Workers {
 		let mut last = None;
 		let n = self.workers.len();
 		for w in (0..n).map(|k| &self.workers[(first + k) % n]) {
-			match w.rpc.request::<String, _>("worker_submitInput", rpc_params![self.group, hex.clone()]).await {
+			match w
+				.rpc
+				.request::<String, _>("worker_submitInput", rpc_params![self.group, hex.clone()])
+				.await
+			{
 				Ok(hash) => {
 					let expected = input_hash(bytes);
 					if hash != format!("0x{}", hex::encode(expected)) {
-						bail!("worker {} answered hash {hash} for an input whose hash is {}", w.url, hex::encode(expected));
+						bail!(
+							"worker {} answered hash {hash} for an input whose hash is {}",
+							w.url,
+							hex::encode(expected)
+						);
 					}
 					return Ok(expected);
-				},
-				Err(jsonrpsee::core::ClientError::Call(e)) if e.code() == -32010 || e.code() == -32011 => {
+				}
+				Err(jsonrpsee::core::ClientError::Call(e))
+					if e.code() == -32010 || e.code() == -32011 =>
+				{
 					bail!("worker {} refused the input: {}", w.url, e.message())
-				},
+				}
 				Err(e) => last = Some(anyhow!("worker {}: {e}", w.url)),
 			}
 		}

@@ -353,7 +353,8 @@ impl Chain {
 		if !self.pool_clear.load(Ordering::Relaxed) {
 			// Transactions of this key from before a restart: wait until the
 			// pool has none (included or dropped) before voting.
-			let pool_nonce = self.rpc.system_account_next_index(&self.signer.public_key().into()).await?;
+			let pool_nonce =
+				self.rpc.system_account_next_index(&self.signer.public_key().into()).await?;
 			let state_nonce = self.nonce_at(at).await?;
 			if pool_nonce > state_nonce {
 				tracing::info!(target: "worker::chain", "waiting for {} earlier transactions of this key in the pool", pool_nonce - state_nonce);
@@ -385,7 +386,10 @@ impl Chain {
 		let block = self.api.at_block(at).await?;
 		let Some(info) = block.storage().try_fetch(addr, key).await? else { return Ok(0) };
 		let info: Value = info.decode()?;
-		let nonce = info.at("nonce").and_then(|n| n.as_u128()).ok_or_else(|| anyhow!("no nonce in {info}"))?;
+		let nonce = info
+			.at("nonce")
+			.and_then(|n| n.as_u128())
+			.ok_or_else(|| anyhow!("no nonce in {info}"))?;
 		Ok(nonce as u64)
 	}
 

@@ -16,10 +16,7 @@ use codec::{Decode, Encode};
 use dropbear_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Runtime, RuntimeEvent};
 use futures::{FutureExt, StreamExt};
 use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::ErrorObjectOwned,
-	PendingSubscriptionSink,
+	core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned, PendingSubscriptionSink,
 };
 use pallet_inference::{
 	rpc::{
@@ -107,7 +104,11 @@ pub trait InferenceApi {
 	/// block, that block's header and justification, and the authority-set
 	/// changes since set `since_set` (default 0, genesis).
 	#[method(name = "certificateWithProof")]
-	fn certificate_with_proof(&self, request: RequestId, since_set: Option<u64>) -> RpcResult<Proof>;
+	fn certificate_with_proof(
+		&self,
+		request: RequestId,
+		since_set: Option<u64>,
+	) -> RpcResult<Proof>;
 
 	/// The GRANDPA authority set this node follows now, to save as a trusted
 	/// checkpoint for verifying proofs later.
@@ -188,7 +189,12 @@ impl Inference {
 
 	/// The first request id ordered at or after block `from`, by binary search
 	/// over ids (ids grow with blocks); pruned ids count as older.
-	fn first_request_from(&self, at: H256, from: BlockNumber, next_id: RequestId) -> RpcResult<RequestId> {
+	fn first_request_from(
+		&self,
+		at: H256,
+		from: BlockNumber,
+		next_id: RequestId,
+	) -> RpcResult<RequestId> {
 		let (mut lo, mut hi) = (0u64, next_id);
 		while lo < hi {
 			let mid = lo + (hi - lo) / 2;
@@ -206,7 +212,9 @@ impl Inference {
 	}
 
 	fn next_request_id(&self, at: H256) -> RpcResult<RequestId> {
-		let key = sp_core::storage::StorageKey(pallet_inference::NextRequestId::<Runtime>::hashed_key().to_vec());
+		let key = sp_core::storage::StorageKey(
+			pallet_inference::NextRequestId::<Runtime>::hashed_key().to_vec(),
+		);
 		let raw = self
 			.client
 			.storage(at, &key)
@@ -227,11 +235,17 @@ impl Inference {
 
 	/// The set that finalized block `number`, and the changes (set id, last
 	/// block of that set) between set `since` and it.
-	fn sets_up_to(&self, number: BlockNumber, since: u64) -> RpcResult<(u64, Vec<(u64, BlockNumber)>)> {
+	fn sets_up_to(
+		&self,
+		number: BlockNumber,
+		since: u64,
+	) -> RpcResult<(u64, Vec<(u64, BlockNumber)>)> {
 		let changes = self.authority_set.authority_set_changes();
 		let all: Vec<(u64, BlockNumber)> = changes
 			.iter_from(0)
-			.ok_or_else(|| error(code::RUNTIME, "this node lacks the authority-set history (warp-synced)"))?
+			.ok_or_else(|| {
+				error(code::RUNTIME, "this node lacks the authority-set history (warp-synced)")
+			})?
 			.cloned()
 			.collect();
 		let set = all
@@ -240,7 +254,9 @@ impl Inference {
 			.map(|(id, _)| *id)
 			.unwrap_or_else(|| self.authority_set.set_id());
 		if since > set {
-			return Err(invalid(format!("since_set {since} is after set {set}, which finalized block #{number}")));
+			return Err(invalid(format!(
+				"since_set {since} is after set {set}, which finalized block #{number}"
+			)));
 		}
 		Ok((set, all.into_iter().filter(|(id, _)| *id >= since && *id < set).collect()))
 	}
@@ -250,7 +266,9 @@ impl Inference {
 			.justifications(hash)
 			.map_err(|e| error(code::RUNTIME, format!("justifications of {hash:?}: {e}")))?
 			.and_then(|j| j.into_justification(sp_consensus_grandpa::GRANDPA_ENGINE_ID))
-			.ok_or_else(|| error(code::RUNTIME, format!("no GRANDPA justification stored for {hash:?}")))
+			.ok_or_else(|| {
+				error(code::RUNTIME, format!("no GRANDPA justification stored for {hash:?}"))
+			})
 	}
 }
 
@@ -260,8 +278,7 @@ fn decided_at(client: &FullClient, hash: H256, group: Option<GroupId>) -> Vec<Ce
 		frame_support::storage::storage_prefix(b"System", b"Events").to_vec(),
 	);
 	let Ok(Some(raw)) = client.storage(hash, &key) else { return Vec::new() };
-	let Ok(records) =
-		Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &raw.0[..])
+	let Ok(records) = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &raw.0[..])
 	else {
 		log::warn!(target: "inference-rpc", "cannot decode the events of {hash:?}");
 		return Vec::new();
@@ -269,9 +286,13 @@ fn decided_at(client: &FullClient, hash: H256, group: Option<GroupId>) -> Vec<Ce
 	let requests: Vec<RequestId> = records
 		.into_iter()
 		.filter_map(|r| match r.event {
-			RuntimeEvent::Inference(pallet_inference::Event::Decided { group: g, decisions, .. })
-				if group.is_none_or(|want| want == g) =>
-				Some(decisions.into_iter().map(|d| d.request).collect::<Vec<_>>()),
+			RuntimeEvent::Inference(pallet_inference::Event::Decided {
+				group: g,
+				decisions,
+				..
+			}) if group.is_none_or(|want| want == g) => {
+				Some(decisions.into_iter().map(|d| d.request).collect::<Vec<_>>())
+			}
 			_ => None,
 		})
 		.flatten()
@@ -297,7 +318,10 @@ impl InferenceApiServer for Inference {
 			return Err(invalid(format!("from_block {from} is after to_block {to}")));
 		}
 		if query.to_block.is_some() && to - from > MAX_RANGE {
-			return Err(invalid(format!("a range spans at most {MAX_RANGE} blocks, got {}", to - from)));
+			return Err(invalid(format!(
+				"a range spans at most {MAX_RANGE} blocks, got {}",
+				to - from
+			)));
 		}
 		let at = self.at(query.at);
 		let next_id = self.next_request_id(at)?;
@@ -307,9 +331,9 @@ impl InferenceApiServer for Inference {
 			None => 0,
 		};
 		let keep = |c: &Cert| {
-			c.ordered_at >= from &&
-				query.group.is_none_or(|g| g == c.group) &&
-				query.owner.as_ref().is_none_or(|o| c.owners.iter().any(|(_, owner)| owner == o))
+			c.ordered_at >= from
+				&& query.group.is_none_or(|g| g == c.group)
+				&& query.owner.as_ref().is_none_or(|o| c.owners.iter().any(|(_, owner)| owner == o))
 		};
 		let mut certificates = Vec::new();
 		let mut pos = start;
@@ -325,7 +349,11 @@ impl InferenceApiServer for Inference {
 					certificates.push(c.clone());
 					if certificates.len() as u32 == limit {
 						let next = c.request + 1;
-						return Ok(Page { certificates, next: (next < next_id).then_some(next), at });
+						return Ok(Page {
+							certificates,
+							next: (next < next_id).then_some(next),
+							at,
+						});
 					}
 				}
 			}
@@ -358,10 +386,17 @@ impl InferenceApiServer for Inference {
 		runtime("member_record", self.api().member_record(at, group, model))
 	}
 
-	fn certificate_with_proof(&self, request: RequestId, since_set: Option<u64>) -> RpcResult<Proof> {
+	fn certificate_with_proof(
+		&self,
+		request: RequestId,
+		since_set: Option<u64>,
+	) -> RpcResult<Proof> {
 		let Justified { hash, number, encoded } =
 			self.latest.read().ok().and_then(|l| l.clone()).ok_or_else(|| {
-				error(code::NOT_FINAL, "this node has seen no GRANDPA justification yet: retry in a few seconds")
+				error(
+					code::NOT_FINAL,
+					"this node has seen no GRANDPA justification yet: retry in a few seconds",
+				)
 			})?;
 		let certificate = runtime("certificate", self.api().certificate(hash, request))?.ok_or_else(|| {
 			error(
@@ -374,7 +409,9 @@ impl InferenceApiServer for Inference {
 		if certificate.outcome == Outcome::Pending {
 			return Err(error(
 				code::NOT_FINAL,
-				format!("request {request} is not decided in finalized block #{number}: retry later"),
+				format!(
+					"request {request} is not decided in finalized block #{number}: retry later"
+				),
 			));
 		}
 		let keys = pallet_inference::certificate::storage_keys(PALLET, request, certificate.batch);
@@ -468,7 +505,8 @@ impl InferenceApiServer for Inference {
 			.boxed();
 		sc_rpc::utils::spawn_subscription_task(
 			&self.executor,
-			PendingSubscription::from(pending).pipe_from_stream(certificates, BoundedVecDeque::default()),
+			PendingSubscription::from(pending)
+				.pipe_from_stream(certificates, BoundedVecDeque::default()),
 		);
 	}
 }

@@ -215,12 +215,15 @@ pub async fn fees_and_slashes(api: &Api, from: u32, to: u32) -> Result<(u128, u1
 			let (pallet, name) = (event.pallet_name(), event.event_name());
 			let field = |f: &str| -> Result<u128> {
 				let fields = event.decode_fields_unchecked_as::<Value>()?;
-				fields.at(f).and_then(|v| v.as_u128()).ok_or_else(|| anyhow!("{pallet}.{name} has no {f}"))
+				fields
+					.at(f)
+					.and_then(|v| v.as_u128())
+					.ok_or_else(|| anyhow!("{pallet}.{name} has no {f}"))
 			};
 			match (pallet, name) {
 				("TransactionPayment", "TransactionFeePaid") => fees += field("actual_fee")?,
 				("Inference", "Equivocated") => slashes += field("slashed")?,
-				_ => {},
+				_ => {}
 			}
 		}
 	}
@@ -234,7 +237,11 @@ pub async fn check_ledger(api: &Api, start: Ledger) -> Result<Ledger> {
 	let end_number = api.at_current_block().await?.block_number() as u32;
 	let end = ledger_at(api, end_number).await?;
 	if end.accounts != end.issuance {
-		bail!("at #{end_number} accounts hold {} but the issuance is {}", end.accounts, end.issuance);
+		bail!(
+			"at #{end_number} accounts hold {} but the issuance is {}",
+			end.accounts,
+			end.issuance
+		);
 	}
 	let (fees, slashes) = fees_and_slashes(api, start.block, end_number).await?;
 	if start.issuance.checked_sub(fees + slashes) != Some(end.issuance) {

@@ -6,16 +6,18 @@
 
 use dropbear_client::{verify, CertificateQuery, Client, Outcome, Output};
 use dropbear_e2e::{chain, node_binary, Node, NodeSpec};
-use jsonrpsee::{core::client::{ClientT, SubscriptionClientT}, rpc_params};
+use jsonrpsee::{
+	core::client::{ClientT, SubscriptionClientT},
+	rpc_params,
+};
 use std::{process::Command, time::Duration};
 use subxt::dynamic::Value;
-use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const PRICE: u128 = 10_000_000_000;
 
 fn worker(name: &str) -> Keypair {
-	let uri: SecretUri = format!("//{name}-worker").parse().unwrap();
-	Keypair::from_uri(&uri).unwrap()
+	dropbear_client::keys::signer(&format!("//{name}-worker")).unwrap()
 }
 
 async fn vote(api: &chain::Api, who: &Keypair, batch: u64, outputs: &[u32]) {
@@ -72,7 +74,8 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	assert!(batches.contains(&batch), "{batches:?}");
 
 	// Three members agree on the first two inputs and split on the third.
-	let (alice_worker, bob_worker, charlie_worker) = (worker("Alice"), worker("Bob"), worker("Charlie"));
+	let (alice_worker, bob_worker, charlie_worker) =
+		(worker("Alice"), worker("Bob"), worker("Charlie"));
 	tokio::join!(
 		vote(&api, &alice_worker, batch, &[1, 2, 3]),
 		vote(&api, &bob_worker, batch, &[1, 2, 4]),
@@ -103,7 +106,11 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	// Paged history by block range, group and owner.
 	let block = first.ordered_at;
 	let query = |f: &dyn Fn(&mut CertificateQuery)| {
-		let mut q = CertificateQuery { from_block: Some(block), to_block: Some(block), ..dropbear_client::query_all() };
+		let mut q = CertificateQuery {
+			from_block: Some(block),
+			to_block: Some(block),
+			..dropbear_client::query_all()
+		};
 		f(&mut q);
 		q
 	};
@@ -124,10 +131,23 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	let by_owner = client.certificates(&query(&|q| q.owner = Some(alice.clone()))).await.unwrap();
 	assert_eq!(by_owner.certificates.len(), 3);
 	let ferdie_id = dropbear_client::AccountId::from(ferdie.public_key().0);
-	assert!(client.certificates(&query(&|q| q.owner = Some(ferdie_id.clone()))).await.unwrap().certificates.is_empty());
-	assert!(client.certificates(&query(&|q| q.group = Some(7))).await.unwrap().certificates.is_empty());
+	assert!(client
+		.certificates(&query(&|q| q.owner = Some(ferdie_id.clone())))
+		.await
+		.unwrap()
+		.certificates
+		.is_empty());
+	assert!(client
+		.certificates(&query(&|q| q.group = Some(7)))
+		.await
+		.unwrap()
+		.certificates
+		.is_empty());
 	let earlier = client
-		.certificates(&CertificateQuery { to_block: Some(block - 1), ..dropbear_client::query_all() })
+		.certificates(&CertificateQuery {
+			to_block: Some(block - 1),
+			..dropbear_client::query_all()
+		})
 		.await
 		.unwrap();
 	assert!(earlier.certificates.is_empty());
@@ -135,14 +155,22 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 		(query(&|q| q.limit = Some(0)), "limit must be"),
 		(query(&|q| q.limit = Some(100_000)), "limit must be"),
 		(query(&|q| q.from_block = Some(block + 1)), "is after to_block"),
-		(CertificateQuery { from_block: Some(0), to_block: Some(1_000_000), ..dropbear_client::query_all() }, "at most"),
+		(
+			CertificateQuery {
+				from_block: Some(0),
+				to_block: Some(1_000_000),
+				..dropbear_client::query_all()
+			},
+			"at most",
+		),
 	] {
 		let err = client.certificates(&bad).await.unwrap_err().to_string();
 		assert!(err.contains(expect), "{err}");
 	}
 
 	// A member's record.
-	let record: serde_json::Value = client.call("inference_memberRecord", rpc_params![0, 0]).await.unwrap();
+	let record: serde_json::Value =
+		client.call("inference_memberRecord", rpc_params![0, 0]).await.unwrap();
 	assert!(record.get("agreed").is_some(), "{record}");
 
 	// A proof of the first certificate verifies against a checkpoint taken now.
@@ -175,7 +203,10 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	// Another chain's checkpoint.
 	let mut other_chain = checkpoint.clone();
 	other_chain.genesis_hash = sp_core::H256::repeat_byte(9);
-	assert!(matches!(verify::verify(&proof, &other_chain), Err(verify::VerifyError::WrongChain { .. })));
+	assert!(matches!(
+		verify::verify(&proof, &other_chain),
+		Err(verify::VerifyError::WrongChain { .. })
+	));
 
 	// Proofs of what is not final are refused with a reason.
 	let undecided = client.request(&ferdie, 0, [4; 32], PRICE).await.unwrap();
@@ -199,10 +230,14 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	let proof_file = dir.path().join("proof.json");
 	let (ok, _, err) = dropbear(&node, &["checkpoint", "--out", checkpoint_file.to_str().unwrap()]);
 	assert!(ok, "{err}");
-	let (ok, _, err) = dropbear(&node, &["proof", &ids[1].to_string(), "--out", proof_file.to_str().unwrap()]);
+	let (ok, _, err) =
+		dropbear(&node, &["proof", &ids[1].to_string(), "--out", proof_file.to_str().unwrap()]);
 	assert!(ok, "{err}");
 	let verify_cli = |file: &std::path::Path| {
-		dropbear(&node, &["verify", file.to_str().unwrap(), "--checkpoint", checkpoint_file.to_str().unwrap()])
+		dropbear(
+			&node,
+			&["verify", file.to_str().unwrap(), "--checkpoint", checkpoint_file.to_str().unwrap()],
+		)
 	};
 	let (ok, out, err) = verify_cli(&proof_file);
 	assert!(ok, "{out}{err}");
@@ -212,7 +247,12 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	std::fs::write(&tampered_file, text.replace("\"Label\": 2", "\"Label\": 3")).unwrap();
 	let (ok, _, err) = verify_cli(&tampered_file);
 	assert!(!ok);
-	assert!(err.contains("verification failed: the certificate differs from the proven storage in: outcome"), "{err}");
+	assert!(
+		err.contains(
+			"verification failed: the certificate differs from the proven storage in: outcome"
+		),
+		"{err}"
+	);
 
 	let (ok, out, err) =
 		dropbear(&node, &["audit", "--from", "0", "--to", &block.to_string(), "--format", "csv"]);
@@ -233,13 +273,29 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	assert!(ok, "{out}{err}");
 	let (ok, out, err) = dropbear(
 		&node,
-		&["owner", "register-model", "--name", "digits-extra", "--classes", "10", "--shape", "1,8,8", "--file", weights.to_str().unwrap()],
+		&[
+			"owner",
+			"register-model",
+			"--name",
+			"digits-extra",
+			"--classes",
+			"10",
+			"--shape",
+			"1,8,8",
+			"--file",
+			weights.to_str().unwrap(),
+		],
 	);
 	assert!(ok, "{out}{err}");
 	let digest = hex::encode(dropbear_client::input_hash(b"weights that stay with their owner"));
-	assert!(out.contains(&format!("weights digest 0x{digest}")) && out.contains("ModelRegistered"), "{out}");
-	let (ok, out, err) =
-		dropbear(&node, &["owner", "publish-version", "--model", "4", "--file", weights.to_str().unwrap()]);
+	assert!(
+		out.contains(&format!("weights digest 0x{digest}")) && out.contains("ModelRegistered"),
+		"{out}"
+	);
+	let (ok, out, err) = dropbear(
+		&node,
+		&["owner", "publish-version", "--model", "4", "--file", weights.to_str().unwrap()],
+	);
 	assert!(ok && out.contains("VersionPublished"), "{out}{err}");
 	let eve_worker = dropbear_client::AccountId::from(dev::eve().public_key().0).to_string();
 	let (ok, out, err) =
@@ -250,6 +306,7 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	assert!(!ok && err.contains("OwnerAlreadyMember"), "{out}{err}");
 	let (ok, out, err) = dropbear(&node, &["owner", "join-group", "--group", "9", "--model", "4"]);
 	assert!(!ok && err.contains("UnknownGroup"), "{out}{err}");
-	let (ok, _, err) = dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", "nonsense"]);
+	let (ok, _, err) =
+		dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", "nonsense"]);
 	assert!(!ok && err.contains("not an SS58 address"), "{err}");
 }

@@ -6,13 +6,12 @@
 use dropbear_e2e::{chain, wait_for, Node, NodeSpec};
 use std::time::Duration;
 use subxt::dynamic::{At, Value};
-use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const PRICE: u128 = 10_000_000_000; // 10 milli-units: the demo group's price
 
 fn worker(name: &str) -> Keypair {
-	let uri: SecretUri = format!("//{name}-worker").parse().unwrap();
-	Keypair::from_uri(&uri).unwrap()
+	dropbear_client::keys::signer(&format!("//{name}-worker")).unwrap()
 }
 
 fn labels(values: &[u32]) -> Value {

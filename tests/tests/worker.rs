@@ -89,7 +89,13 @@ impl Worker {
 		let (rpc_port, p2p_port) = (free_port(), free_port());
 		// A restarted worker gets a fresh log next to its first one.
 		let log = (0..)
-			.map(|k| dir.join(if k == 0 { format!("worker-{name}.log") } else { format!("worker-{name}-{k}.log") }))
+			.map(|k| {
+				dir.join(if k == 0 {
+					format!("worker-{name}.log")
+				} else {
+					format!("worker-{name}-{k}.log")
+				})
+			})
 			.find(|p| !p.exists())
 			.unwrap();
 		let file = std::fs::File::create(&log).unwrap();
@@ -127,6 +133,11 @@ impl Worker {
 	fn rpc_url(&self) -> String {
 		format!("http://127.0.0.1:{}", self.rpc_port)
 	}
+}
+
+/// The libp2p addresses of `workers`, for a new worker's `--peer` options.
+fn p2p_addrs(workers: &[Worker]) -> Vec<String> {
+	workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect()
 }
 
 impl Drop for Worker {
@@ -192,26 +203,14 @@ async fn network_with(
 	let api = chain::connect(&node.ws_url()).await.unwrap();
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
-		let peers: Vec<String> =
-			workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+		let peers: Vec<String> = p2p_addrs(&workers);
 		let mut files = vec![file];
 		if *name == "Alice" {
 			files.extend_from_slice(alice_extra);
 		}
 		workers.push(Worker::start_with(dir, &node, name, &files, &peers, fault));
 	}
-	for w in &workers {
-		let client =
-			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
-		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
-			use jsonrpsee::core::client::ClientT;
-			let health: Result<serde_json::Value, _> =
-				client.request("worker_health", jsonrpsee::rpc_params![]).await;
-			Ok(health.ok().filter(|h| h["ready"] == true && h["peers"].as_u64() >= Some(3)))
-		})
-		.await
-		.unwrap();
-	}
+	all_ready(&workers).await;
 	(node, api, workers)
 }
 
@@ -322,8 +321,25 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	let ws = |w: &Worker| format!("ws://127.0.0.1:{}", w.rpc_port);
 	let proofs = dir.path().join("proofs");
 	let out = Command::new(&cli)
-		.args(["--node", &node.ws_url(), "--key", "//Ferdie", "infer", "--group", "0", "--format", "json"])
-		.args(["--worker", &ws(&workers[1]), "--worker", &ws(&workers[2]), "--save", proofs.to_str().unwrap()])
+		.args([
+			"--node",
+			&node.ws_url(),
+			"--key",
+			"//Ferdie",
+			"infer",
+			"--group",
+			"0",
+			"--format",
+			"json",
+		])
+		.args([
+			"--worker",
+			&ws(&workers[1]),
+			"--worker",
+			&ws(&workers[2]),
+			"--save",
+			proofs.to_str().unwrap(),
+		])
 		.arg("--input")
 		.args(&files)
 		.output()
@@ -407,8 +423,15 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 	for cert in decided_typed(&client, first as u64, n).await {
 		let Outcome::Certified(answer) = &cert.outcome else { continue };
 		let view = client.batch(cert.batch).await.unwrap().unwrap();
-		let honest: Vec<_> = [0, 1].iter().filter_map(|m| view.votes[*m].as_ref().map(|v| &v[cert.index as usize])).collect();
-		assert!(honest.contains(&answer), "request {}: certified {answer:?}, honest votes {honest:?}", cert.request);
+		let honest: Vec<_> = [0, 1]
+			.iter()
+			.filter_map(|m| view.votes[*m].as_ref().map(|v| &v[cert.index as usize]))
+			.collect();
+		assert!(
+			honest.contains(&answer),
+			"request {}: certified {answer:?}, honest votes {honest:?}",
+			cert.request
+		);
 	}
 
 	let slashed =
@@ -558,7 +581,11 @@ async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 	closed(&client, &certs).await;
 	let (free_after, held_after) = chain::balance(&api, ferdie).await.unwrap();
 	assert_eq!(held_after, held_before, "no fee stays held");
-	assert!(free_before - free_after < PRICE, "Ferdie paid only the transaction fee: {}", free_before - free_after);
+	assert!(
+		free_before - free_after < PRICE,
+		"Ferdie paid only the transaction fee: {}",
+		free_before - free_after
+	);
 	chain::check_ledger(&api, start).await.unwrap();
 }
 
@@ -571,7 +598,8 @@ async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
 	let n = 12;
 	let (first, labels) = order_digits(&api, &workers[0], n).await;
 	let certs = decided_typed(&client, first as u64, n).await;
-	let certified: Vec<_> = certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).collect();
+	let certified: Vec<_> =
+		certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).collect();
 	assert!(certified.len() >= n - 2, "the three others certify: {} of {n}", certified.len());
 	for c in &certs {
 		assert!(c.not_voted.contains(&3) || c.outcome == Outcome::NoAgreement, "{c:?}");
@@ -582,7 +610,11 @@ async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
 		.zip(&labels)
 		.filter(|(c, l)| c.outcome == Outcome::Certified(Output::Label(u32::from(**l))))
 		.count();
-	assert!(right + 2 >= certified.len(), "{right} of {} certified answers are right", certified.len());
+	assert!(
+		right + 2 >= certified.len(),
+		"{right} of {} certified answers are right",
+		certified.len()
+	);
 	closed(&client, &certs).await;
 	let record = client.member_record(0, 3).await.unwrap();
 	assert!(record.missed >= n as u64, "the silent member's record: {record:?}");
@@ -611,7 +643,7 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 
 	// Restarted (same key, same model), it follows the chain again, votes on
 	// the batches still open that lack its vote, and serves new requests.
-	let peers: Vec<String> = workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+	let peers: Vec<String> = p2p_addrs(&workers);
 	let restarted = Worker::start(dir.path(), &node, "Dave", "digits-cnn-wide.pt", &peers);
 	let (first, _) = order_digits(&api, &workers[0], n).await;
 	let after = decided_typed(&client, first as u64, n).await;
@@ -667,8 +699,7 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 	}
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), node) in NAMES.iter().zip(FILES).zip(&nodes) {
-		let peers: Vec<String> =
-			workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+		let peers: Vec<String> = p2p_addrs(&workers);
 		workers.push(Worker::start(dir.path(), node, name, file, &peers));
 	}
 	all_ready(&workers).await;
@@ -682,7 +713,10 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 		let client = &client;
 		async move {
 			wait_for("Dave's vote", Duration::from_secs(30), || async {
-				let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
+				let view = client
+					.batch(batch)
+					.await?
+					.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
 				Ok(view.votes.get(3).cloned().flatten().map(|_| ()))
 			})
 			.await
@@ -697,7 +731,10 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 	let during = decided_typed(&client, first as u64, n).await;
 	let certified = during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count();
 	assert!(certified >= n - 2, "the other three certify: {certified} of {n}");
-	assert!(during.iter().all(|c| !c.agreed.contains(&3)), "Dave's worker cannot vote without its node");
+	assert!(
+		during.iter().all(|c| !c.agreed.contains(&3)),
+		"Dave's worker cannot vote without its node"
+	);
 	let alice_rpc = nodes[0].rpc().await.unwrap();
 	let (alice_final, _) = dropbear_e2e::Rpc(&alice_rpc).finalized().await.unwrap();
 	let later = dropbear_e2e::wait_finalized(&nodes[0], alice_final + 3, Duration::from_secs(90))
@@ -712,12 +749,19 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 	let deadline = std::time::Instant::now() + Duration::from_secs(180);
 	let mut restarted = false;
 	let batch = loop {
-		assert!(std::time::Instant::now() < deadline, "Dave's worker never voted again: {}", workers[3].log());
+		assert!(
+			std::time::Instant::now() < deadline,
+			"Dave's worker never voted again: {}",
+			workers[3].log()
+		);
 		if let Some(status) = workers[3].child.try_wait().unwrap() {
-			assert!(!status.success() && workers[3].log().contains("unreachable"), "{}", workers[3].log());
+			assert!(
+				!status.success() && workers[3].log().contains("unreachable"),
+				"{}",
+				workers[3].log()
+			);
 			assert!(!restarted, "the restarted worker exited too: {}", workers[3].log());
-			let peers: Vec<String> =
-				workers[..3].iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect();
+			let peers: Vec<String> = p2p_addrs(&workers[..3]);
 			workers[3] = Worker::start(dir.path(), &nodes[3], "Dave", FILES[3], &peers);
 			all_ready(&workers).await;
 			restarted = true;
@@ -735,16 +779,23 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 	// The restarted node serves the same certificates as Alice's.
 	let dave_client = Client::connect(&nodes[3].ws_url()).await.unwrap();
 	for cert in before.iter().chain(&during) {
-		let theirs = wait_for("Dave's node to have the certificate", Duration::from_secs(30), || async {
-			Ok(dave_client.certificate(cert.request).await?.filter(|c| c.outcome == cert.outcome))
-		})
-		.await
-		.unwrap();
+		let theirs =
+			wait_for("Dave's node to have the certificate", Duration::from_secs(30), || async {
+				Ok(dave_client
+					.certificate(cert.request)
+					.await?
+					.filter(|c| c.outcome == cert.outcome))
+			})
+			.await
+			.unwrap();
 		assert_eq!(&theirs, cert);
 	}
 	closed(&client, &during).await;
 	let record = client.member_record(0, 3).await.unwrap();
 	assert_eq!(record.equivocated, 0, "{record:?}");
-	assert!(record.missed >= 1, "Dave's member missed the batches of its node's downtime: {record:?} (last batch {batch})");
+	assert!(
+		record.missed >= 1,
+		"Dave's member missed the batches of its node's downtime: {record:?} (last batch {batch})"
+	);
 	chain::check_ledger(&api, start).await.unwrap();
 }

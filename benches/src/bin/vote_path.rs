@@ -44,9 +44,15 @@ fn main() -> anyhow::Result<()> {
 	let order_call = W::request_batch_filling(1024);
 	let order_len = 1024 * 32 + 16 + ENVELOPE;
 	let ordered_per_block = fits(order_call).min((max_len / order_len) as u64) * 1024;
-	println!("ordering: request_batch(1024) {:.2} ms -> {ordered_per_block} requests ordered per block", order_call.ref_time() as f64 / 1e9 * 1e3);
+	println!(
+		"ordering: request_batch(1024) {:.2} ms -> {ordered_per_block} requests ordered per block",
+		order_call.ref_time() as f64 / 1e9 * 1e3
+	);
 
-	println!("{:>6} {:>8} {:>10} {:>9} {:>9} {:>12} {:>12} {:>8}", "batch", "members", "vote µs", "vote B", "votes", "requests", "vs target", "vs order");
+	println!(
+		"{:>6} {:>8} {:>10} {:>9} {:>9} {:>12} {:>12} {:>8}",
+		"batch", "members", "vote µs", "vote B", "votes", "requests", "vs target", "vs order"
+	);
 	let mut rows = Vec::new();
 	for members in [4u32, 16] {
 		for batch in [1u32, 16, 64, 256, 1024] {

@@ -2,7 +2,9 @@
 //! storage values, so that the runtime API and an offline verifier (which
 //! reads the same values out of a storage proof) build it with the same code.
 
-use crate::{bit, BatchId, BatchInfo, Certificate, Decision, ModelId, Outcome, RequestEntry, RequestId};
+use crate::{
+	bit, BatchId, BatchInfo, Certificate, Decision, ModelId, Outcome, RequestEntry, RequestId,
+};
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 
@@ -28,7 +30,8 @@ where
 	if entry.id != request {
 		return None;
 	}
-	let decision = decisions.and_then(|d| d.get(index as usize)).filter(|d| !d.outcome.is_pending());
+	let decision =
+		decisions.and_then(|d| d.get(index as usize)).filter(|d| !d.outcome.is_pending());
 	let (outcome, agreed, voted, decided_at) = match decision {
 		Some(d) => (d.outcome.clone(), d.agreed, d.voted, Some(d.decided_at.clone())),
 		None => (Outcome::Pending, 0, 0, None),

@@ -839,7 +839,14 @@ impl<T: Config> Pallet<T> {
 		let batch = Batches::<T>::get(batch_id)?;
 		let requests = BatchRequests::<T>::get(batch_id);
 		let decisions = Decisions::<T>::get(batch_id);
-		certificate::assemble(request, batch_id, index, &batch, &requests, decisions.as_ref().map(|d| &d[..]))
+		certificate::assemble(
+			request,
+			batch_id,
+			index,
+			&batch,
+			&requests,
+			decisions.as_ref().map(|d| &d[..]),
+		)
 	}
 
 	/// The certificates of requests `first`, `first + 1`, ... (at most `count`
@@ -848,8 +855,10 @@ impl<T: Config> Pallet<T> {
 	pub fn certificates(first: RequestId, count: u32) -> Vec<CertificateOf<T>> {
 		let count = count.min(MAX_CERTIFICATES_PER_CALL);
 		// Consecutive requests mostly share a batch: read each batch once.
-		let mut current: Option<(BatchId, Option<(BatchOf<T>, RequestsOf<T>, Option<DecisionsOf<T>>)>)> =
-			None;
+		let mut current: Option<(
+			BatchId,
+			Option<(BatchOf<T>, RequestsOf<T>, Option<DecisionsOf<T>>)>,
+		)> = None;
 		let mut out = Vec::new();
 		for request in first..first.saturating_add(u64::from(count)) {
 			let Some((batch_id, index)) = Requests::<T>::get(request) else { continue };

@@ -35,7 +35,11 @@ impl Tally {
 	/// Agreed over decided requests the member was asked to serve.
 	pub fn rate(&self) -> f64 {
 		let total = self.agreed + self.dissented + self.not_voted;
-		if total == 0 { 0.0 } else { self.agreed as f64 / total as f64 }
+		if total == 0 {
+			0.0
+		} else {
+			self.agreed as f64 / total as f64
+		}
 	}
 }
 
@@ -63,7 +67,10 @@ pub async fn run(client: &Client, args: Args) -> Result<()> {
 		bail!("--from {} is after --to {}", args.from, args.to);
 	}
 	let owner = match &args.owner {
-		Some(o) => Some(AccountId::from_str(o).map_err(|e| anyhow::anyhow!("--owner {o:?} is not an SS58 address: {e}"))?),
+		Some(o) => Some(
+			AccountId::from_str(o)
+				.map_err(|e| anyhow::anyhow!("--owner {o:?} is not an SS58 address: {e}"))?,
+		),
 		None => None,
 	};
 	let mut query = CertificateQuery {
@@ -92,8 +99,13 @@ pub async fn run(client: &Client, args: Args) -> Result<()> {
 				.iter()
 				.map(|((g, m), t)| serde_json::json!({"group": g, "model": m, "tally": t, "agreementRate": t.rate()}))
 				.collect();
-			println!("{}", serde_json::to_string_pretty(&serde_json::json!({"certificates": certs, "members": members}))?);
-		},
+			println!(
+				"{}",
+				serde_json::to_string_pretty(
+					&serde_json::json!({"certificates": certs, "members": members})
+				)?
+			);
+		}
 		format => {
 			show::certificates(&certs, format)?;
 			let rows = tallies
@@ -115,8 +127,20 @@ pub async fn run(client: &Client, args: Args) -> Result<()> {
 			} else {
 				println!();
 			}
-			show::print_rows(&["group", "model", "requests", "agreed", "dissented", "not voted", "agreement rate"], rows, format)?;
-		},
+			show::print_rows(
+				&[
+					"group",
+					"model",
+					"requests",
+					"agreed",
+					"dissented",
+					"not voted",
+					"agreement rate",
+				],
+				rows,
+				format,
+			)?;
+		}
 	}
 	Ok(())
 }

@@ -83,7 +83,9 @@ fn synthetic(spec: &InputSpec, bytes: usize, seed: u64) -> Vec<u8> {
 		x.wrapping_mul(0x2545_F491_4F6C_DD1D)
 	};
 	match spec.dtype {
-		DType::F32 => (0..bytes / 4).flat_map(|_| ((next() >> 40) as f32 / (1u64 << 24) as f32).to_le_bytes()).collect(),
+		DType::F32 => (0..bytes / 4)
+			.flat_map(|_| ((next() >> 40) as f32 / (1u64 << 24) as f32).to_le_bytes())
+			.collect(),
 		DType::U8 => (0..bytes).map(|_| (next() >> 56) as u8).collect(),
 	}
 }
@@ -98,12 +100,20 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let signer = keys::signer(key)?;
-	let group = client.group(args.group).await?.ok_or_else(|| anyhow!("group {} does not exist", args.group))?;
-	let digits_spec = InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().expect("three dimensions") };
+	let group = client
+		.group(args.group)
+		.await?
+		.ok_or_else(|| anyhow!("group {} does not exist", args.group))?;
+	let digits_spec =
+		InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().expect("three dimensions") };
 	let (inputs, n, truth) = if group.input == digits_spec {
-		let models = args.models.as_ref().ok_or_else(|| anyhow!("a digits group needs --models (the folder make_models.py wrote)"))?;
-		let images = std::fs::read(models.join("digits-test.bin")).context("held-out digits (run scripts/setup.sh)")?;
-		let labels = std::fs::read(models.join("digits-test-labels.bin")).context("held-out labels")?;
+		let models = args.models.as_ref().ok_or_else(|| {
+			anyhow!("a digits group needs --models (the folder make_models.py wrote)")
+		})?;
+		let images = std::fs::read(models.join("digits-test.bin"))
+			.context("held-out digits (run scripts/setup.sh)")?;
+		let labels =
+			std::fs::read(models.join("digits-test-labels.bin")).context("held-out labels")?;
 		let count = labels.len().min(images.len() / DIGIT_BYTES);
 		if count == 0 {
 			bail!("no held-out digits in {}", models.display());
@@ -113,15 +123,23 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		let truth: Vec<u8> = (0..n).map(|i| labels[i % count]).collect();
 		(Inputs::Digits { images, count }, n, Some(truth))
 	} else {
-		let bytes = group.input.byte_len().map_err(|e| anyhow!("group {}'s input spec is unusable: {e:?}", args.group))?;
-		(Inputs::Synthetic { spec: group.input.clone(), bytes: bytes as usize }, args.count.unwrap_or(args.rate * 10), None)
+		let bytes = group
+			.input
+			.byte_len()
+			.map_err(|e| anyhow!("group {}'s input spec is unusable: {e:?}", args.group))?;
+		(
+			Inputs::Synthetic { spec: group.input.clone(), bytes: bytes as usize },
+			args.count.unwrap_or(args.rate * 10),
+			None,
+		)
 	};
 	if n == 0 || args.rate == 0 {
 		bail!("nothing to send (count {n}, rate {})", args.rate);
 	}
 	let mut names = BTreeMap::new();
 	for m in &group.members {
-		let model = client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
+		let model =
+			client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
 		names.insert(m.model, String::from_utf8_lossy(&model.name).into_owned());
 	}
 	let workers = Workers::connect(client, args.group, &args.workers).await?;
@@ -153,7 +171,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let mut decided = 0usize;
 	let mut pending_certs = Vec::new();
 	let mut tick = tokio::time::interval(Duration::from_secs(1));
-	let deadline = |now: Instant| now.duration_since(started) > Duration::from_secs(args.timeout) + Duration::from_secs((n / args.rate) as u64);
+	let deadline = |now: Instant| {
+		now.duration_since(started)
+			> Duration::from_secs(args.timeout) + Duration::from_secs((n / args.rate) as u64)
+	};
 	while decided < n {
 		tokio::select! {
 			_ = tick.tick(), if next < n => {
@@ -228,7 +249,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 				// Not yet known by id: the first unanswered digit with this input.
 				None => {
 					let Some(indices) = by_hash.get_mut(&cert.input_hash) else { continue };
-					let Some(pos) = indices.iter().position(|i| results[*i].is_none()) else { continue };
+					let Some(pos) = indices.iter().position(|i| results[*i].is_none()) else {
+						continue;
+					};
 					indices.remove(pos)
 				}
 			};
@@ -254,15 +277,22 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 					latency.as_secs_f64()
 				);
 			}
-			results[i] = Some((cert.outcome.clone(), cert.agreed.clone(), latency, cert.batch, cert.index));
+			results[i] =
+				Some((cert.outcome.clone(), cert.agreed.clone(), latency, cert.batch, cert.index));
 		}
 	}
 	let elapsed = started.elapsed();
 	// Finality trails the best block by a few blocks: wait for it (30 s at most).
-	let requests: Vec<(usize, u64)> =
-		results.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|_| i)).filter_map(|i| ids[i].map(|id| (i, id))).collect();
+	let requests: Vec<(usize, u64)> = results
+		.iter()
+		.enumerate()
+		.filter_map(|(i, r)| r.as_ref().map(|_| i))
+		.filter_map(|i| ids[i].map(|id| (i, id)))
+		.collect();
 	let finality_deadline = Instant::now() + Duration::from_secs(30);
-	while requests.iter().any(|(_, id)| !finalized_at.contains_key(id)) && Instant::now() < finality_deadline {
+	while requests.iter().any(|(_, id)| !finalized_at.contains_key(id))
+		&& Instant::now() < finality_deadline
+	{
 		match tokio::time::timeout(Duration::from_secs(1), finalized.next()).await {
 			Ok(Some(Ok(cert))) => {
 				finalized_at.entry(cert.request).or_insert_with(Instant::now);
@@ -273,7 +303,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	}
 	let mut to_finality: Vec<f64> = requests
 		.iter()
-		.filter_map(|(i, id)| Some(finalized_at.get(id)?.duration_since(sent_at[*i]?).as_secs_f64()))
+		.filter_map(|(i, id)| {
+			Some(finalized_at.get(id)?.duration_since(sent_at[*i]?).as_secs_f64())
+		})
 		.collect();
 	to_finality.sort_by(|a, b| a.total_cmp(b));
 
@@ -339,8 +371,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			),
 			false => println!("demo:   model {model} {name:<18} its vote equals the certificate in {agrees:.3}"),
 		}
-		members.push(json!({"model": model, "name": name, "accuracy": labelled.then_some(acc), "right": ok,
-			"total": total, "agrees_with_certificate": agrees}));
+		members.push(
+			json!({"model": model, "name": name, "accuracy": labelled.then_some(acc), "right": ok,
+			"total": total, "agrees_with_certificate": agrees}),
+		);
 	}
 	let throughput = certified as f64 / elapsed.as_secs_f64();
 	println!(

@@ -53,7 +53,12 @@ impl Progress {
 		let (d, t) = (self.done, self.total.max(1));
 		if self.tty {
 			let filled = d * 30 / t;
-			eprint!("\r{:<13} [{}{}] {d}/{t}", self.what, "#".repeat(filled), ".".repeat(30 - filled));
+			eprint!(
+				"\r{:<13} [{}{}] {d}/{t}",
+				self.what,
+				"#".repeat(filled),
+				".".repeat(30 - filled)
+			);
 			if d == t {
 				eprintln!();
 			}
@@ -66,7 +71,10 @@ impl Progress {
 
 pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let signer = keys::signer(key)?;
-	let group = client.group(args.group).await?.with_context(|| format!("group {} does not exist", args.group))?;
+	let group = client
+		.group(args.group)
+		.await?
+		.with_context(|| format!("group {} does not exist", args.group))?;
 	let max_fee = args.max_fee.unwrap_or(group.price);
 	let workers = Workers::connect(client, args.group, &args.workers).await?;
 	let started = Instant::now();
@@ -75,7 +83,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let mut hashes = Vec::new();
 	for path in &args.input {
 		let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-		hashes.push(workers.submit(&bytes).await.with_context(|| format!("input {}", path.display()))?);
+		hashes.push(
+			workers.submit(&bytes).await.with_context(|| format!("input {}", path.display()))?,
+		);
 		progress.tick();
 	}
 	let mut ids = Vec::new();
@@ -108,11 +118,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		}
 		eprintln!("proofs saved in {}", dir.display());
 	}
-	let certified = certificates.iter().filter(|c| matches!(c.outcome, dropbear_client::Outcome::Certified(_))).count();
-	eprintln!(
-		"{certified}/{} certified in {:.1} s",
-		certificates.len(),
-		elapsed.as_secs_f64()
-	);
+	let certified = certificates
+		.iter()
+		.filter(|c| matches!(c.outcome, dropbear_client::Outcome::Certified(_)))
+		.count();
+	eprintln!("{certified}/{} certified in {:.1} s", certificates.len(), elapsed.as_secs_f64());
 	Ok(())
 }

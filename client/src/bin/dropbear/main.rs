@@ -16,11 +16,15 @@ mod show;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use dropbear_client::{verify, Checkpoint, Client, CertificateProof};
+use dropbear_client::{verify, CertificateProof, Checkpoint, Client};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "dropbear", version, about = "Dropbear chain: trustworthy ML inference, from the command line")]
+#[command(
+	name = "dropbear",
+	version,
+	about = "Dropbear chain: trustworthy ML inference, from the command line"
+)]
 struct Cli {
 	/// The node's WebSocket JSON-RPC endpoint.
 	#[arg(long, env = "DROPBEAR_URL", default_value = "ws://127.0.0.1:9944", global = true)]
@@ -110,7 +114,7 @@ async fn run(cli: Cli) -> Result<()> {
 					v.set_id
 				);
 				Ok(())
-			},
+			}
 			Err(e) => Err(anyhow::anyhow!("verification failed: {e}")),
 		};
 	}
@@ -121,7 +125,7 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Proof { request, out, since_set } => {
 			let proof = client.proof(request, since_set).await?;
 			write_json(out.as_deref(), &proof)
-		},
+		}
 		Command::Checkpoint { out } => write_json(out.as_deref(), &client.checkpoint().await?),
 		Command::Audit(args) => audit::run(&client, args).await,
 		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
@@ -132,8 +136,10 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
-	let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-	serde_json::from_str(&text).with_context(|| format!("{} is not the expected JSON", path.display()))
+	let text =
+		std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+	serde_json::from_str(&text)
+		.with_context(|| format!("{} is not the expected JSON", path.display()))
 }
 
 pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) -> Result<()> {
@@ -143,6 +149,6 @@ pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T
 		None => {
 			print!("{text}");
 			Ok(())
-		},
+		}
 	}
 }

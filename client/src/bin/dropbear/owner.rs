@@ -76,33 +76,45 @@ pub async fn run(client: &Client, key: &str, command: Command) -> Result<()> {
 				"register_model",
 				vec![
 					Value::from_bytes(name.as_bytes()),
-					Value::named_variant("ImageClassification", [("classes", Value::u128(classes.into()))]),
+					Value::named_variant(
+						"ImageClassification",
+						[("classes", Value::u128(classes.into()))],
+					),
 					Value::named_composite([
 						("dtype", Value::unnamed_variant(dtype, [])),
-						("shape", Value::unnamed_composite(shape.into_iter().map(|d| Value::u128(d.into())))),
+						(
+							"shape",
+							Value::unnamed_composite(
+								shape.into_iter().map(|d| Value::u128(d.into())),
+							),
+						),
 					]),
 					Value::from_bytes(digest),
 					Value::unnamed_variant("TorchScript", []),
 				],
 			)
-		},
+		}
 		Command::PublishVersion { model, file } => {
 			let digest = digest_of(&file)?;
 			println!("weights digest 0x{}", hex::encode(digest));
 			(
 				"publish_version",
-				vec![Value::u128(model.into()), Value::from_bytes(digest), Value::unnamed_variant("TorchScript", [])],
+				vec![
+					Value::u128(model.into()),
+					Value::from_bytes(digest),
+					Value::unnamed_variant("TorchScript", []),
+				],
 			)
-		},
+		}
 		Command::AuthorizeWorker { model, worker } => {
 			let worker = dropbear_client::AccountId::from_str(&worker)
 				.map_err(|e| anyhow!("--worker {worker:?} is not an SS58 address: {e}"))?;
 			let bytes: [u8; 32] = worker.into();
 			("authorize_worker", vec![Value::u128(model.into()), Value::from_bytes(bytes)])
-		},
+		}
 		Command::JoinGroup { group, model } => {
 			("join_group", vec![Value::u128(group.into()), Value::u128(model.into())])
-		},
+		}
 	};
 	let events = client.submit(&signer, "Models", call, args).await?;
 	print_events(&events);

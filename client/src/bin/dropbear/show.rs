@@ -31,8 +31,17 @@ pub fn table(header: &[&str]) -> Table {
 	t
 }
 
-pub const CERT_COLUMNS: [&str; 9] =
-	["request", "group", "block", "decided", "outcome", "agreed", "dissented", "not voted", "versions"];
+pub const CERT_COLUMNS: [&str; 9] = [
+	"request",
+	"group",
+	"block",
+	"decided",
+	"outcome",
+	"agreed",
+	"dissented",
+	"not voted",
+	"versions",
+];
 
 pub fn cert_row(c: &Certificate) -> Vec<String> {
 	vec![
@@ -56,14 +65,14 @@ pub fn certificates(certs: &[Certificate], format: Format) -> Result<()> {
 			for c in certs {
 				println!("{}", cert_row(c).join(","));
 			}
-		},
+		}
 		Format::Table => {
 			let mut t = table(&CERT_COLUMNS);
 			for c in certs {
 				t.add_row(cert_row(c));
 			}
 			println!("{t}");
-		},
+		}
 	}
 	Ok(())
 }
@@ -85,7 +94,11 @@ pub async fn groups(client: &Client, format: Format) -> Result<()> {
 			]
 		})
 		.collect();
-	print_rows(&["group", "task", "input", "policy", "quorum", "price", "max batch", "member models"], rows, format)
+	print_rows(
+		&["group", "task", "input", "policy", "quorum", "price", "max batch", "member models"],
+		rows,
+		format,
+	)
 }
 
 pub async fn models(client: &Client, format: Format) -> Result<()> {
@@ -98,7 +111,10 @@ pub async fn models(client: &Client, format: Format) -> Result<()> {
 				String::from_utf8_lossy(&m.name).into_owned(),
 				m.owner.to_string(),
 				m.current.to_string(),
-				m.pending.as_ref().map(|p| format!("v{} at #{}", p.version, p.active_from)).unwrap_or_default(),
+				m.pending
+					.as_ref()
+					.map(|p| format!("v{} at #{}", p.version, p.active_from))
+					.unwrap_or_default(),
 				m.worker.as_ref().map(|w| w.to_string()).unwrap_or_default(),
 				m.retired.to_string(),
 			]
@@ -115,20 +131,32 @@ pub fn print_rows(header: &[&str], rows: Vec<Vec<String>>, format: Format) -> Re
 				t.add_row(r);
 			}
 			println!("{t}");
-		},
+		}
 		Format::Csv => {
 			println!("{}", header.join(","));
 			for r in rows {
-				println!("{}", r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+				println!(
+					"{}",
+					r.iter()
+						.map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() })
+						.collect::<Vec<_>>()
+						.join(",")
+				);
 			}
-		},
+		}
 		Format::Json => {
 			let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
 				.into_iter()
-				.map(|r| header.iter().map(|h| h.to_string()).zip(r.into_iter().map(serde_json::Value::String)).collect())
+				.map(|r| {
+					header
+						.iter()
+						.map(|h| h.to_string())
+						.zip(r.into_iter().map(serde_json::Value::String))
+						.collect()
+				})
 				.collect();
 			println!("{}", serde_json::to_string_pretty(&objects)?);
-		},
+		}
 	}
 	Ok(())
 }

@@ -45,13 +45,26 @@ fn a_certificate_is_rebuilt_from_its_raw_storage_values() {
 			codec::Decode::decode(&mut &raw(&k_requests).unwrap()[..]).unwrap();
 		let decisions: Option<crate::DecisionsOf<Test>> =
 			raw(&k_decisions).map(|v| codec::Decode::decode(&mut &v[..]).unwrap());
-		let rebuilt =
-			certificate::assemble(1, batch_id, index, &batch, &requests, decisions.as_ref().map(|d| &d[..]));
+		let rebuilt = certificate::assemble(
+			1,
+			batch_id,
+			index,
+			&batch,
+			&requests,
+			decisions.as_ref().map(|d| &d[..]),
+		);
 		assert_eq!(rebuilt, Some(from_api.clone()));
 
 		// A position that holds another request gives no certificate.
 		assert_eq!(
-			certificate::assemble(1, batch_id, 2, &batch, &requests, decisions.as_ref().map(|d| &d[..])),
+			certificate::assemble(
+				1,
+				batch_id,
+				2,
+				&batch,
+				&requests,
+				decisions.as_ref().map(|d| &d[..])
+			),
 			None
 		);
 		assert_ne!(from_api.encode(), Inference::certificate(0).unwrap().encode());
@@ -78,6 +91,9 @@ fn pages_of_certificates_skip_pruned_requests_and_are_capped() {
 		run_to_block(17);
 		assert!(Inference::certificates(0, 100).is_empty());
 		request_n(ALICE, 1);
-		assert_eq!(Inference::certificates(0, 100).iter().map(|c| c.request).collect::<Vec<_>>(), vec![9]);
+		assert_eq!(
+			Inference::certificates(0, 100).iter().map(|c| c.request).collect::<Vec<_>>(),
+			vec![9]
+		);
 	});
 }
