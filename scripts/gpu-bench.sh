@@ -32,13 +32,15 @@ if [ ! -x "$bin/dropbear-node" ]; then
 fi
 torch_lib="$("$python" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
 export LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-gpu="$("$python" -c 'import torch; print(torch.cuda.get_device_name(0))')"
+gpu="$("$python" -c 'import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU")')"
 echo "gpu-bench: $gpu, torch $("$python" -c 'import torch; print(torch.__version__)')"
 models="${MODELS_DIR:-$here/.gpu/models}"
 mkdir -p "$models"
 # `free` is the near-free digits model (packed with the binaries): the
 # pipeline's own ceiling on this machine.
 e2e_models="${E2E_MODELS:-free resnet50}"
+# DEVICE=cpu runs the same steps without a GPU (a smoke test of this script).
+device="${DEVICE:-cuda}"
 
 # The ImageNet-class files, traced once with fixed weights.
 "$python" - "$models" resnet18 resnet50 mobilenet_v2 <<'PY'
@@ -58,7 +60,8 @@ for name in sys.argv[2:]:
 PY
 
 if [ -z "${SKIP_RAW:-}" ]; then
-	WORKER_INFER="$bin/worker-infer" MODELS_DIR="$models" OUT="$out/worker-vs-pytorch-cuda" \
+	WORKER_INFER="$bin/worker-infer" MODELS_DIR="$models" OUT="$out/worker-vs-pytorch-cuda" DEVICE="$device" \
+		MODELS="${RAW_MODELS:-digits-cnn-wide,resnet18,mobilenet_v2,resnet50}" \
 		scripts/gpu-bench-worker.sh
 fi
 
@@ -72,12 +75,12 @@ for model in $e2e_models; do
 	file=$model shape=3,224,224 classes=1000
 	[ "$model" = free ] && file=digits-free shape=1,8,8 classes=10
 	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
-		--batch-sizes 64 --seconds 3 --device cuda >"$work/raw-$model.json"
+		--batch-sizes 64 --seconds 3 --device "$device" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
 	# Four workers each keep inputs for batches to come: 600 KB an image.
 	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
-		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE=cuda \
+		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" \
 		NETWORK_DIR="$work/$model" MODEL_SET="$model" \
 		DEMO_RATES="$([ "$model" = free ] && echo "${FREE_RATES:-200 400 800 1600}" || echo "${RATES:-100 200 400}")" \
 		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \
