@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 [[ "${SKIP_SETUP:-}" == 1 ]] || scripts/setup.sh
-# The report needs the runtime's native code only, not its Wasm blob.
-SKIP_WASM_BUILD=1 cargo build --release --locked -p dropbear-benches --bin vote-path
+# The report needs the runtime's native code only; the Wasm build script is
+# left as the node's build has it, so neither build makes the other rebuild.
+cargo build --release --locked -p dropbear-benches --bin vote-path
 "$CARGO_TARGET_DIR/release/vote-path" benches/reports/chain-vote-path
 "$DROPBEAR_PYTHON" benches/plot.py chain benches/reports/chain-vote-path.json

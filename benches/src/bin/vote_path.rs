@@ -7,12 +7,12 @@
 //! (FRAME benchmarks run against this runtime, worst case: 16-member batches,
 //! every request from a different client) and the runtime's `BlockWeights`
 //! and `BlockLength`; a vote's length is its SCALE-encoded call plus a signed
-//! extrinsic's envelope.
+//! extrinsic's envelope. Weights are in picoseconds of reference time.
 
 use codec::Encode;
 use dropbear_primitives::Output;
 use dropbear_runtime::{Runtime, RuntimeCall};
-use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
+use frame_support::{dispatch::DispatchClass, weights::Weight};
 use pallet_inference::WeightInfo;
 use serde_json::json;
 
@@ -33,8 +33,8 @@ fn main() -> anyhow::Result<()> {
 	let max_len = *length.max.get(DispatchClass::Normal) as usize;
 	println!(
 		"block: {:.0} ms of normal-class compute (of {:.0} ms), {} KiB of normal-class length; extrinsic base {:.1} µs",
-		budget.ref_time() as f64 / 1e9 * 1e3,
-		weights.max_block.ref_time() as f64 / 1e9 * 1e3,
+		budget.ref_time() as f64 / 1e9,
+		weights.max_block.ref_time() as f64 / 1e9,
 		max_len / 1024,
 		base.ref_time() as f64 / 1e6,
 	);
@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
 	let ordered_per_block = fits(order_call).min((max_len / order_len) as u64) * 1024;
 	println!(
 		"ordering: request_batch(1024) {:.2} ms -> {ordered_per_block} requests ordered per block",
-		order_call.ref_time() as f64 / 1e9 * 1e3
+		order_call.ref_time() as f64 / 1e9
 	);
 
 	println!(
@@ -97,7 +97,7 @@ fn main() -> anyhow::Result<()> {
 	let report = json!({
 		"what": "requests whose votes fit one block, from the benchmarked weights and the runtime's block limits",
 		"target_requests_per_block": TARGET,
-		"block": {"normal_ref_time_ms": budget.ref_time() as f64 / 1e6, "normal_length_bytes": max_len,
+		"block": {"normal_ref_time_ms": budget.ref_time() as f64 / 1e9, "normal_length_bytes": max_len,
 			"extrinsic_base_us": base.ref_time() as f64 / 1e6},
 		"ordered_requests_per_block": ordered_per_block,
 		"rows": rows,
