@@ -29,7 +29,7 @@ for model in digits-logreg digits-mlp digits-cnn-small digits-cnn-wide digits-fr
 done
 
 for set in digits free; do
-	NETWORK_DIR="$work/$set" MODEL_SET=$set DEMO_RATES="$rates" DEMO_SECONDS=$seconds DEMO_QUIET=1 \
-		EXIT_AFTER_DEMO=1 scripts/run-network.sh | grep -E '^demo|^network: (demo|gave)' || true
+	GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$set" MODEL_SET=$set DEMO_RATES="$rates" DEMO_SECONDS=$seconds DEMO_QUIET=1 \
+		EXIT_AFTER_DEMO=1 scripts/run-network.sh | grep -E '^demo|^network: (demo|gave|the demo)|[Ee]rror' || true
 done
 "$DROPBEAR_PYTHON" benches/plot.py e2e "$work" benches/reports/e2e.json

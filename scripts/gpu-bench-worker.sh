@@ -43,5 +43,5 @@ PY
 	--worker-bin "$bin" --models-dir "$models" --device "${DEVICE:-cuda}" \
 	--models "${MODELS:-resnet18,mobilenet_v2,resnet50}" \
 	--batch-sizes "${BATCH_SIZES:-1,8,32,128}" \
-	--seconds "${SECONDS_PER_POINT:-3}" \
+	--seconds "${SECONDS_PER_POINT:-3}" --rounds "${ROUNDS:-5}" \
 	--out "${OUT:-$here/benches/reports/worker-vs-pytorch-cuda}"

@@ -18,7 +18,8 @@
 #      benches/plot.py e2e DIR benches/reports/e2e-cuda.json "GPU NAME").
 #
 #   E2E_MODELS="resnet50 resnet18"  RATES="100 200 400"  SECONDS_PER_RATE=15
-#   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part)
+#   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part);
+#   the raw part takes SECONDS_PER_POINT, ROUNDS and RAW_MODELS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here="$PWD"
@@ -43,7 +44,9 @@ e2e_models="${E2E_MODELS:-free resnet50}"
 device="${DEVICE:-cuda}"
 
 # The ImageNet-class files, traced once with fixed weights.
-"$python" - "$models" resnet18 resnet50 mobilenet_v2 <<'PY'
+trace="$(for m in $e2e_models; do [ "$m" = free ] || echo "$m"; done)"
+[ -n "${SKIP_RAW:-}" ] || trace="$trace resnet18 resnet50 mobilenet_v2"
+"$python" - "$models" $trace <<'PY'
 import sys
 from pathlib import Path
 import torch
@@ -81,10 +84,10 @@ for model in $e2e_models; do
 	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
 		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" \
-		NETWORK_DIR="$work/$model" MODEL_SET="$model" \
+		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model" \
 		DEMO_RATES="$([ "$model" = free ] && echo "${FREE_RATES:-200 400 800 1600}" || echo "${RATES:-100 200 400}")" \
 		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \
-		scripts/run-network.sh 2>&1 | grep -E '^demo|^network: (demo|gave)' || true
+		scripts/run-network.sh 2>&1 | grep -E '^demo|^network: (demo|gave|the demo)|[Ee]rror' || true
 	# The nodes' databases are not part of the report; the last lines of
 	# each log are kept for diagnosis.
 	rm -rf "$work/$model"/{alice,bob,charlie,dave}
@@ -94,4 +97,11 @@ for model in $e2e_models; do
 	done
 done
 echo "$gpu" >"$work/machine.txt"
+# The device tool brings back files at most a few folders deep: a flat copy.
+flat="$out/gpu-e2e-flat"
+mkdir -p "$flat"
+for model in $e2e_models; do
+	for f in "$work/$model"/logs/*; do cp "$f" "$flat/$model--$(basename "$f")"; done
+done
+cp "$work"/raw-*.json "$work/machine.txt" "$flat/"
 echo "gpu-bench: reports in $out"

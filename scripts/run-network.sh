@@ -22,6 +22,8 @@
 #                                               (any ImageNet-class file: 3x224x224 in, 1000
 #                                               classes); the demo sends synthetic images
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate
+#   GROUP_MAX_BATCH=256 ...                     requests per batch (one vote covers a
+#                                               batch; the spec's default is 64)
 #   NO_BUILD=1 DROPBEAR_CLI=... DROPBEAR_WORKER=...   run binaries built elsewhere
 #                                               (the GPU benchmarks: scripts/gpu-bench.sh)
 set -euo pipefail
@@ -59,13 +61,13 @@ for model in "${models[@]}"; do
 done
 
 # The local spec, committing to the real model files' digests (blake2-256 of
-# each file). An ImageNet-class set also changes the models' and the group's
-# input (3x224x224 f32) and classes (1000).
+# each file) and naming each model after its file. An ImageNet-class set also
+# changes the models' and the group's input (3x224x224 f32) and classes (1000).
 spec="$NETWORK_DIR/local.json"
 "$DROPBEAR_NODE" export-chain-spec --chain local 2>/dev/null | "$DROPBEAR_PYTHON" -c '
 import hashlib, json, sys
-spec, out, models_dir, imagenet = json.load(sys.stdin), sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-files = sys.argv[4:]
+spec, out, models_dir, imagenet, max_batch = json.load(sys.stdin), sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+files = sys.argv[5:]
 def digest(name):
     with open(f"{models_dir}/{name}.pt", "rb") as f:
         return list(hashlib.blake2b(f.read(), digest_size=32).digest())
@@ -76,13 +78,19 @@ def imagenet_terms(task, spec_):
 genesis = spec["genesis"]["runtimeGenesis"]["patch"]["models"]
 for entry, name in zip(genesis["models"], files):
     entry[4] = digest(name)
+    # The registry names each model after the file its worker serves.
+    raw = name.encode()
+    entry[1] = "0x" + raw.hex() if isinstance(entry[1], str) else list(raw)
     if imagenet:
         imagenet_terms(entry[2], entry[3])
 if imagenet:
     for group in genesis["groups"]:
         imagenet_terms(group[0], group[1])
+if max_batch:
+    for group in genesis["groups"]:
+        group[5] = int(max_batch)
 json.dump(spec, open(out, "w"))
-' "$spec" "$DROPBEAR_MODELS" "$([[ "$model_set" == digits || "$model_set" == free ]] && echo 0 || echo 1)" "${models[@]}"
+' "$spec" "$DROPBEAR_MODELS" "$([[ "$model_set" == digits || "$model_set" == free ]] && echo 0 || echo 1)" "${GROUP_MAX_BATCH:-}" "${models[@]}"
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
@@ -106,6 +114,7 @@ for i in "${!names[@]}"; do
 		--port $((P2P_BASE + i)) --rpc-port $((RPC_BASE + i))
 		--prometheus-port $((METRICS_BASE + i))
 		--rpc-cors all --no-telemetry --no-mdns
+		--rpc-message-buffer-capacity-per-connection 4096
 		--offchain-worker always
 	)
 	[ "$i" -gt 0 ] && args+=(--bootnodes "$boot")
@@ -186,8 +195,12 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	[ -n "${DEMO_SECONDS:-}" ] && demo_args+=(--count $((rate * DEMO_SECONDS)))
 	[ -n "${DEMO_QUIET:-}" ] && demo_args+=(--quiet)
 	for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
+	# A failed demo is reported and the next rate still runs.
+	set +e
 	"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
-	[ "${PIPESTATUS[0]}" = 0 ] || demo_status=1
+	status=${PIPESTATUS[0]}
+	set -e
+	[ "$status" = 0 ] || { demo_status=1; echo "network: the demo at $rate requests/s failed (exit $status); see $LOGS/demo-$rate.log"; }
 done
 if [ -n "${EXIT_AFTER_DEMO:-}" ]; then
 	exit "$demo_status"

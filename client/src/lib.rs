@@ -102,6 +102,9 @@ impl Client {
 			.with_context(|| format!("connecting to the node at {url}"))?;
 		let rpc = WsClientBuilder::default()
 			.max_response_size(64 << 20)
+			// Certificates a subscription holds while the reader is busy
+			// (one block can decide thousands); past this jsonrpsee drops it.
+			.max_buffer_capacity_per_subscription(1 << 16)
 			.request_timeout(Duration::from_secs(60))
 			.build(url)
 			.await

@@ -3,11 +3,16 @@
 //! block), and votes once on every open batch of the group that lacks this
 //! member's vote.
 //!
-//! Reorgs: the worker does not remember what it voted by block; at each best
-//! block it asks the runtime for the group's open batches and for each one
-//! whether its vote is in the state of that block. A vote included in a
-//! retracted block is therefore voted again in the new fork, and a batch is
-//! never voted twice on one fork. Only one vote per batch is in flight.
+//! At each best block the worker asks the runtime for the group's open
+//! batches and reads, for each batch it has not seen its own vote included
+//! in, whether its vote is in the state of that block. It remembers the
+//! batches its votes went into only while the best chain grows block by
+//! block: a best block whose parent is not the previous best (a reorg, or
+//! skipped notifications) makes it forget them and read every open batch
+//! again. A vote included in a retracted block is therefore voted again in
+//! the new fork, and a batch is never voted twice on one fork. Only one vote
+//! per batch is in flight. (Reading every open batch at every block cost one
+//! runtime call per open batch: at 200 requests/s, about 80 a block.)
 
 use crate::{
 	batcher::{BatchConfig, Batcher},
@@ -166,6 +171,9 @@ pub struct Chain {
 	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 	sending: AsyncMutex<()>,
 	in_flight: Mutex<HashSet<BatchId>>,
+	/// Batches whose state holds this member's vote on the best chain as last
+	/// followed, and that chain's head.
+	voted: Mutex<(Option<subxt::utils::H256>, HashSet<BatchId>)>,
 	/// Whether the pool held no transaction of this key when voting began. A
 	/// worker restarted while its vote waited in the pool must not vote again
 	/// (the chain would refuse the duplicate, and charge for it).
@@ -202,6 +210,7 @@ impl Chain {
 			rpc,
 			sending: AsyncMutex::new(()),
 			in_flight: Mutex::new(HashSet::new()),
+			voted: Mutex::new((None, HashSet::new())),
 			pool_clear: std::sync::atomic::AtomicBool::new(false),
 			missing: Mutex::new(HashSet::new()),
 		}))
@@ -303,6 +312,7 @@ impl Chain {
 					}
 				};
 				let (hash, number) = (block.hash(), block.number() as u32);
+				self.note_best(hash, block.header().parent_hash);
 				if let Err(e) = self.sync_versions(hash, number).await {
 					tracing::warn!(target: "worker::chain", "at #{number}: {e:#}");
 				}
@@ -323,14 +333,34 @@ impl Chain {
 		}
 	}
 
+	/// A new best block: unless it extends the previous one, forget which
+	/// batches hold this member's vote (they are read again from state).
+	pub fn note_best(&self, hash: subxt::utils::H256, parent: subxt::utils::H256) {
+		let mut voted = self.voted.lock().unwrap_or_else(|p| p.into_inner());
+		if voted.0 != Some(parent) {
+			voted.1.clear();
+		}
+		voted.0 = Some(hash);
+	}
+
 	/// The group's open batches at block `at` that lack this member's vote,
 	/// with this member's position in each.
 	pub async fn unvoted_batches(&self, at: subxt::utils::H256) -> Result<Vec<(Batch, usize)>> {
 		let group = self.core.terms.group;
 		let open: Vec<BatchId> =
 			runtime_call(&self.api, at, "InferenceApi_pending_batches", group).await?;
+		let known: HashSet<BatchId> = {
+			let mut voted = self.voted.lock().unwrap_or_else(|p| p.into_inner());
+			// Closed batches take no votes: forget them.
+			let open_now: HashSet<BatchId> = open.iter().copied().collect();
+			voted.1.retain(|id| open_now.contains(id));
+			voted.1.clone()
+		};
 		let mut out = Vec::new();
 		for id in open {
+			if known.contains(&id) {
+				continue;
+			}
 			let Some(batch): Option<Batch> =
 				runtime_call(&self.api, at, "InferenceApi_batch", id).await?
 			else {
@@ -341,8 +371,12 @@ impl Chain {
 			else {
 				continue;
 			};
-			if batch.votes.get(position).is_some_and(|v| v.is_none()) {
-				out.push((batch, position));
+			match batch.votes.get(position) {
+				Some(None) => out.push((batch, position)),
+				Some(Some(_)) => {
+					self.voted.lock().unwrap_or_else(|p| p.into_inner()).1.insert(id);
+				}
+				None => {}
 			}
 		}
 		Ok(out)

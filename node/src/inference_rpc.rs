@@ -45,6 +45,12 @@ type Proof = CertificateProof<AccountId, Balance, BlockNumber>;
 
 /// The name pallet-inference has in the runtime (its storage key prefix).
 const PALLET: &str = "Inference";
+/// Certificates a subscription holds for a subscriber that reads slower than
+/// blocks decide them. One block can decide thousands (one vote covers a
+/// whole batch), and a finality notification can cover several blocks at
+/// once; a subscriber that falls further behind than this is dropped (its
+/// stream ends) and catches up with `inference_certificates` by block range.
+const SUBSCRIPTION_BUFFER: usize = 16_384;
 
 /// Error codes (beyond JSON-RPC's own -32602 for bad parameters).
 pub mod code {
@@ -506,7 +512,7 @@ impl InferenceApiServer for Inference {
 		sc_rpc::utils::spawn_subscription_task(
 			&self.executor,
 			PendingSubscription::from(pending)
-				.pipe_from_stream(certificates, BoundedVecDeque::default()),
+				.pipe_from_stream(certificates, BoundedVecDeque::new(SUBSCRIPTION_BUFFER)),
 		);
 	}
 }

@@ -68,6 +68,7 @@ async fn main() -> Result<()> {
 	while let Some(block) = blocks.next().await {
 		let Ok(block) = block else { continue };
 		let (hash, number) = (block.hash(), block.number() as u32);
+		chain.note_best(hash, block.header().parent_hash);
 		chain.sync_versions(hash, number).await?;
 		if matches!(cli.fault, Fault::Silent) {
 			continue;
