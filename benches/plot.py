@@ -91,7 +91,9 @@ def e2e(work, out, machine=None):
     for s, style in zip(sets, ("o-", "s--", "^-.", "v:")):
         rs = [r for r in runs if r["model_set"] == s]
         x = [r["offered_per_s"] for r in rs]
-        a.plot(x, [r["certified_per_s"] for r in rs], style, label=f"{s} models")
+        a.plot(x, [r["certified_per_s"] for r in rs], style, label=f"{s}: whole run")
+        if all("sustained_per_s" in r for r in rs):
+            a.plot(x, [r["sustained_per_s"] for r in rs], style, alpha=0.4, label=f"{s}: first to last certificate")
         b.plot(x, [r["latency_s"]["p50"] for r in rs], style, label=f"{s}: best block p50")
         b.plot(x, [r["latency_s"]["p99"] for r in rs], style, alpha=0.5, label=f"{s}: best block p99")
         b.plot(x, [r["finality_latency_s"]["p50"] for r in rs], style, alpha=0.3, label=f"{s}: finalized p50")
