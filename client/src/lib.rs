@@ -92,6 +92,11 @@ pub struct Client {
 	pub api: OnlineClient<PolkadotConfig>,
 	rpc: WsClient,
 	url: String,
+	/// The next nonce of each key this client sent with, as far as it knows.
+	/// The node's `system_accountNextIndex` counts the pool, but can lag a
+	/// transaction submitted just before a new best block; two sends from one
+	/// key would then share a nonce and one of them be dropped.
+	next_nonce: std::sync::Mutex<std::collections::HashMap<AccountId, u64>>,
 }
 
 impl Client {
@@ -109,7 +114,7 @@ impl Client {
 			.build(url)
 			.await
 			.with_context(|| format!("JSON-RPC connection to {url}"))?;
-		Ok(Self { api, rpc, url: url.into() })
+		Ok(Self { api, rpc, url: url.into(), next_nonce: Default::default() })
 	}
 
 	pub fn url(&self) -> &str {
@@ -138,9 +143,11 @@ impl Client {
 		self.send(signer, pallet, call, args).await?.included().await
 	}
 
-	/// Sign and send `pallet.call(args)` with the pool-aware next nonce and
-	/// return as soon as the pool accepted it; [`Client::included`] waits for
-	/// it. Lets one key keep several extrinsics in flight.
+	/// Sign and send `pallet.call(args)` with the pool-aware next nonce (or
+	/// the one after this client's last send with the key, if higher) and
+	/// return as soon as the pool accepted it; [`Pending::included`] waits
+	/// for it. Lets one key keep several extrinsics in flight; concurrent
+	/// sends with one key must be serialized by the caller.
 	pub async fn send(
 		&self,
 		signer: &Keypair,
@@ -150,8 +157,10 @@ impl Client {
 	) -> Result<Pending> {
 		let payload = dynamic::tx(pallet, call, Value::unnamed_composite(args));
 		let account = AccountId::from(signer.public_key().0);
-		let nonce: u64 =
+		let pool_nonce: u64 =
 			self.call("system_accountNextIndex", rpc_params![account.to_string()]).await?;
+		let known = self.next_nonce.lock().unwrap_or_else(|p| p.into_inner()).get(&account).copied();
+		let nonce = pool_nonce.max(known.unwrap_or(0));
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let progress = self
 			.api
@@ -161,6 +170,7 @@ impl Client {
 			.sign_and_submit_then_watch(&payload, signer, params)
 			.await
 			.with_context(|| format!("submitting {pallet}.{call}"))?;
+		self.next_nonce.lock().unwrap_or_else(|p| p.into_inner()).insert(account, nonce + 1);
 		Ok(Pending { progress, what: format!("{pallet}.{call}") })
 	}
 
