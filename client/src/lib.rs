@@ -159,7 +159,8 @@ impl Client {
 		let account = AccountId::from(signer.public_key().0);
 		let pool_nonce: u64 =
 			self.call("system_accountNextIndex", rpc_params![account.to_string()]).await?;
-		let known = self.next_nonce.lock().unwrap_or_else(|p| p.into_inner()).get(&account).copied();
+		let known =
+			self.next_nonce.lock().unwrap_or_else(|p| p.into_inner()).get(&account).copied();
 		let nonce = pool_nonce.max(known.unwrap_or(0));
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let progress = self
