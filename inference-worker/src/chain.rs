@@ -414,17 +414,8 @@ impl Chain {
 
 	/// This key's account nonce in the state of block `at`.
 	async fn nonce_at(&self, at: subxt::utils::H256) -> Result<u64> {
-		use subxt::dynamic::At;
-		let addr = dynamic::storage::<Vec<Value>, Value>("System", "Account");
-		let key = vec![Value::from_bytes(<AccountId32 as AsRef<[u8]>>::as_ref(&self.account))];
-		let block = self.api.at_block(at).await?;
-		let Some(info) = block.storage().try_fetch(addr, key).await? else { return Ok(0) };
-		let info: Value = info.decode()?;
-		let nonce = info
-			.at("nonce")
-			.and_then(|n| n.as_u128())
-			.ok_or_else(|| anyhow!("no nonce in {info}"))?;
-		Ok(nonce as u64)
+		let account = self.signer.public_key().into();
+		Ok(self.api.at_block(at).await?.transactions().account_nonce(&account).await?)
 	}
 
 	/// This member's honest outputs for a batch.

@@ -92,14 +92,16 @@ pub async fn balance(api: &Api, account: [u8; 32]) -> Result<(u128, u128)> {
 		return Ok((0, 0));
 	};
 	let info: Value = info.decode()?;
-	let field = |name: &str| -> Result<u128> {
-		use subxt::dynamic::At;
-		info.at("data")
-			.and_then(|d| d.at(name))
-			.and_then(|v| v.as_u128())
-			.ok_or_else(|| anyhow!("no data.{name} in {info}"))
-	};
-	Ok((field("free")?, field("reserved")?))
+	Ok((account_data(&info, "free")?, account_data(&info, "reserved")?))
+}
+
+/// A balance field (`free`, `reserved`) of a decoded `System.Account` entry.
+fn account_data(info: &Value, field: &str) -> Result<u128> {
+	use subxt::dynamic::At;
+	info.at("data")
+		.and_then(|d| d.at(field))
+		.and_then(|v| v.as_u128())
+		.ok_or_else(|| anyhow!("no data.{field} in {info}"))
 }
 
 /// `sudo.sudo(inner)` signed by the root key, and check that the inner call
@@ -177,7 +179,6 @@ pub struct Ledger {
 
 /// The ledger at block `number` (its state must still be kept by the node).
 pub async fn ledger_at(api: &Api, number: u32) -> Result<Ledger> {
-	use subxt::dynamic::At;
 	let at = api.at_block(number).await?;
 	let issuance: Value = at
 		.storage()
@@ -192,13 +193,7 @@ pub async fn ledger_at(api: &Api, number: u32) -> Result<Ledger> {
 		.await?;
 	while let Some(kv) = iter.next().await {
 		let info: Value = kv?.value().decode()?;
-		for field in ["free", "reserved"] {
-			accounts += info
-				.at("data")
-				.and_then(|d| d.at(field))
-				.and_then(|v| v.as_u128())
-				.ok_or_else(|| anyhow!("no data.{field} in {info}"))?;
-		}
+		accounts += account_data(&info, "free")? + account_data(&info, "reserved")?;
 	}
 	Ok(Ledger { block: number, issuance, accounts })
 }
@@ -234,8 +229,8 @@ pub async fn fees_and_slashes(api: &Api, from: u32, to: u32) -> Result<(u128, u1
 /// every unit of the issuance is in some account (free or held), and the
 /// issuance fell from `start` by exactly the fees and slashes in between.
 pub async fn check_ledger(api: &Api, start: Ledger) -> Result<Ledger> {
-	let end_number = api.at_current_block().await?.block_number() as u32;
-	let end = ledger_at(api, end_number).await?;
+	let end = ledger_now(api).await?;
+	let end_number = end.block;
 	if end.accounts != end.issuance {
 		bail!(
 			"at #{end_number} accounts hold {} but the issuance is {}",

@@ -545,10 +545,9 @@ async fn decided_typed(client: &Client, first: u64, n: usize) -> Vec<dropbear_cl
 }
 
 /// Waits until every batch holding one of `certs` has closed (batches close
-/// in id order, so the last one is enough).
-/// Waits until the batches of `certs` are closed and the block that closed
-/// the last one is finalized: balances and the ledger are read at the
-/// finalized head, the batch view at the best block.
+/// in id order, so the last one is enough) and the block that closed it is
+/// finalized: balances and the ledger are read at the finalized head, the
+/// batch view at the best block.
 async fn closed(node: &Node, client: &Client, certs: &[dropbear_client::Certificate]) {
 	let batch = certs.iter().map(|c| c.batch).max().expect("at least one certificate");
 	wait_for("the batches to close", Duration::from_secs(90), || async {
@@ -658,12 +657,9 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	let (first, _) = order_digits(&api, &workers[0], n).await;
 	let after = decided_typed(&client, first as u64, n).await;
 	let batch = after[0].batch;
-	wait_for("the restarted worker's vote", Duration::from_secs(60), || async {
-		let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
-		Ok(view.votes.get(3).cloned().flatten().map(|_| ()))
-	})
-	.await
-	.unwrap_or_else(|e| panic!("{e}: {}", restarted.log()));
+	member_voted(&client, batch, 3, Duration::from_secs(60))
+		.await
+		.unwrap_or_else(|e| panic!("{e}: {}", restarted.log()));
 
 	// One vote per batch: nothing refused as a duplicate, nothing equivocated.
 	let record = client.member_record(0, 3).await.unwrap();
@@ -673,6 +669,20 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	assert!(before.iter().all(|c| c.outcome != Outcome::Pending));
 	drop(dave);
 	chain::check_ledger(&api, start).await.unwrap();
+}
+
+/// Waits until the member at `position` of batch `batch` has a vote in it.
+async fn member_voted(
+	client: &Client,
+	batch: u64,
+	position: usize,
+	timeout: Duration,
+) -> anyhow::Result<()> {
+	wait_for(&format!("member {position}'s vote on batch {batch}"), timeout, || async {
+		let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
+		Ok(view.votes.get(position).cloned().flatten().map(|_| ()))
+	})
+	.await
 }
 
 /// Waits until every worker serves with its three peers.
@@ -719,19 +729,7 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 	let n = 8;
 	let (first, _) = order_digits(&api, &workers[0], n).await;
 	let before = decided_typed(&client, first as u64, n).await;
-	let dave_voted = |batch: u64| {
-		let client = &client;
-		async move {
-			wait_for("Dave's vote", Duration::from_secs(30), || async {
-				let view = client
-					.batch(batch)
-					.await?
-					.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
-				Ok(view.votes.get(3).cloned().flatten().map(|_| ()))
-			})
-			.await
-		}
-	};
+	let dave_voted = |batch: u64| member_voted(&client, batch, 3, Duration::from_secs(30));
 	dave_voted(before[0].batch).await.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
 
 	// Dave's validator dies. Three validators of four still author and

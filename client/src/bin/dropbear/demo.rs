@@ -77,6 +77,14 @@ enum Inputs {
 }
 
 impl Inputs {
+	/// The size of every input.
+	fn bytes(&self) -> usize {
+		match self {
+			Inputs::Digits { .. } => DIGIT_BYTES,
+			Inputs::Synthetic { bytes, .. } => *bytes,
+		}
+	}
+
 	/// Input `i` of the stream (the held-out set repeats).
 	fn get(&self, i: usize) -> Vec<u8> {
 		match self {
@@ -502,7 +510,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			"inputs": n, "decided": decided_n, "certified": certified,
 			"agreement_rate": certified as f64 / decided_n.max(1) as f64,
 			"certified_accuracy": labelled.then_some(accuracy), "members": members,
-			"input_bytes": inputs.get(0).len(),
+			"input_bytes": inputs.bytes(),
 			"offered_per_s": args.rate, "seconds": elapsed.as_secs_f64(), "certified_per_s": throughput,
 			"sustained_per_s": sustained, "sent_per_s": achieved,
 			"latency_s": {"p50": percentile(&latencies, 50.0), "p90": percentile(&latencies, 90.0),
