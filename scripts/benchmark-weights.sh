@@ -21,7 +21,10 @@ cp "$CARGO_TARGET_DIR/release/dropbear-node" "$bench"
 # left as the benchmark build.
 rm -f "$CARGO_TARGET_DIR/release/dropbear-node"
 
-for pallet in ${PALLETS:-models inference}; do
+# Pallet names as the runtime's benchmark list has them, less `pallet_`; each
+# lives in pallets/<name with - for _>/ (pallet_validator_set in
+# pallets/validator-set).
+for pallet in ${PALLETS:-models inference validator_set}; do
 	echo "benchmark: pallet_$pallet"
 	"$bench" benchmark pallet \
 		--chain dev \
@@ -31,6 +34,6 @@ for pallet in ${PALLETS:-models inference}; do
 		--repeat "${REPEAT:-10}" \
 		--wasm-execution compiled \
 		--template scripts/frame-weight-template.hbs \
-		--output "pallets/$pallet/src/weights.rs"
+		--output "pallets/${pallet//_/-}/src/weights.rs"
 done
 cargo build --release --locked -p dropbear-node

@@ -14,8 +14,11 @@
 
 use crate::{Certificate, CertificateProof, Header};
 use codec::{Decode, DecodeAll};
+use dropbear_primitives::{
+	inference as certificate, rpc::Checkpoint, BatchId, BatchInfo, Decision, RequestEntry,
+	Unbounded,
+};
 use finality_grandpa::{voter_set::VoterSet, Chain, Error as GrandpaError};
-use pallet_inference::{certificate, rpc::Checkpoint, BatchId, BatchInfo, Decision, RequestEntry};
 use sp_consensus_grandpa::{
 	AuthorityId, AuthorityList, ConsensusLog, GrandpaJustification, ScheduledChange,
 	GRANDPA_ENGINE_ID,
@@ -23,7 +26,7 @@ use sp_consensus_grandpa::{
 use sp_core::H256;
 use sp_runtime::{
 	generic::OpaqueDigestItemId,
-	traits::{BlakeTwo256, ConstU32, Header as HeaderT},
+	traits::{BlakeTwo256, Header as HeaderT},
 };
 use std::collections::HashMap;
 
@@ -258,7 +261,6 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 			claimed.batch
 		)));
 	}
-	type Unbounded = ConstU32<{ u32::MAX }>;
 	let batch: BatchInfo<crate::AccountId, u128, u32, Unbounded> =
 		decode(value(1, "Batches")?, &format!("Batches({batch_id})"))?;
 	let requests: Vec<RequestEntry<crate::AccountId>> =

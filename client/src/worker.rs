@@ -6,12 +6,8 @@
 
 use crate::{input_hash, Client, Digest, GroupId};
 use anyhow::{anyhow, bail, Context, Result};
-use jsonrpsee::{
-	core::client::ClientT,
-	rpc_params,
-	ws_client::{WsClient, WsClientBuilder},
-};
-use serde_json::Value;
+use dropbear_api::worker_rpc::{code, InputBytes, WorkerApiClient, MAX_BODY};
+use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use std::time::Duration;
 
 /// One worker's JSON-RPC endpoint.
@@ -36,23 +32,17 @@ impl Workers {
 		let mut workers = Vec::new();
 		for url in urls {
 			let rpc = WsClientBuilder::default()
-				.max_request_size(16 << 20)
+				.max_request_size(MAX_BODY)
 				.request_timeout(Duration::from_secs(30))
 				.build(url)
 				.await
 				.with_context(|| format!("connecting to worker {url}"))?;
-			let info: Value = rpc
-				.request("worker_info", rpc_params![])
-				.await
-				.with_context(|| format!("worker_info of {url}"))?;
-			let model = info["model"]
-				.as_u64()
-				.ok_or_else(|| anyhow!("worker {url} names no model"))? as u32;
-			let serves = info["group"].as_u64() == Some(u64::from(group));
-			if !serves || !record.members.iter().any(|m| m.model == model) {
+			let info = rpc.info().await.with_context(|| format!("worker_info of {url}"))?;
+			let model = info.model;
+			if info.group != group || !record.members.0.iter().any(|m| m.model == model) {
 				bail!(
 					"worker {url} serves model {model} of group {}, not a member of group {group}",
-					info["group"]
+					info.group
 				);
 			}
 			workers.push(Worker { url: url.clone(), model, rpc });
@@ -73,29 +63,24 @@ impl Workers {
 	/// As [`Workers::submit`], starting with worker `first` (modulo their
 	/// number): spreads many inputs over the workers.
 	pub async fn submit_to(&self, first: usize, bytes: &[u8]) -> Result<Digest> {
-		let hex = format!("0x{}", hex::encode(bytes));
+		let input = InputBytes(bytes.to_vec());
+		let expected = input_hash(bytes);
 		let mut last = None;
 		let n = self.workers.len();
 		for w in (0..n).map(|k| &self.workers[(first + k) % n]) {
-			match w
-				.rpc
-				.request::<String, _>("worker_submitInput", rpc_params![self.group, hex.clone()])
-				.await
-			{
+			match w.rpc.submit_input(self.group, input.clone()).await {
 				Ok(hash) => {
-					let expected = input_hash(bytes);
-					if hash != format!("0x{}", hex::encode(expected)) {
+					if hash.0 != expected {
 						bail!(
-							"worker {} answered hash {hash} for an input whose hash is {}",
+							"worker {} answered hash 0x{} for an input whose hash is 0x{}",
 							w.url,
+							hex::encode(hash.0),
 							hex::encode(expected)
 						);
 					}
 					return Ok(expected);
 				}
-				Err(jsonrpsee::core::ClientError::Call(e))
-					if e.code() == -32010 || e.code() == -32011 =>
-				{
+				Err(jsonrpsee::core::ClientError::Call(e)) if code::refuses_input(e.code()) => {
 					bail!("worker {} refused the input: {}", w.url, e.message())
 				}
 				Err(e) => last = Some(anyhow!("worker {}: {e}", w.url)),

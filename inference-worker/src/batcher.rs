@@ -2,10 +2,20 @@
 //! a full batch, or what has arrived when the oldest input has waited
 //! `max_wait`, and runs it in one forward pass. A full queue answers
 //! [`Overloaded`] at once instead of growing.
+//!
+//! The model thread also keeps the backend's health: the result of its last
+//! batch, or of a health check it runs after [`HEALTH_INTERVAL`] idle. The
+//! worker's health answer reads it ([`Batcher::health`]).
 
-use crate::{backend::Backend, metrics::Metrics};
+use crate::{
+	backend::{Backend, BackendError},
+	metrics::Metrics,
+};
 use std::{
-	sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError},
+	sync::{
+		mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError},
+		Arc, Mutex,
+	},
 	time::{Duration, Instant},
 };
 use tokio::sync::oneshot;
@@ -16,7 +26,13 @@ use tokio::sync::oneshot;
 pub struct Overloaded(pub usize);
 
 /// Scores of one input, or why the model failed on its batch.
-pub type Scores = Result<Vec<f32>, String>;
+pub type Scores = Result<Vec<f32>, BackendError>;
+
+/// An idle model thread checks its backend this often.
+pub const HEALTH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The backend's last known health, written by the model thread.
+type Health = Arc<Mutex<Result<(), BackendError>>>;
 
 struct Job {
 	input: std::sync::Arc<Vec<u8>>,
@@ -38,6 +54,7 @@ pub struct Batcher {
 	tx: SyncSender<Job>,
 	queue: usize,
 	metrics: Metrics,
+	health: Health,
 }
 
 impl Batcher {
@@ -45,11 +62,18 @@ impl Batcher {
 	pub fn start<B: Backend>(backend: B, config: BatchConfig, metrics: Metrics) -> Self {
 		let (tx, rx) = sync_channel(config.queue.max(1));
 		let m = metrics.clone();
+		let health: Health = Arc::new(Mutex::new(Ok(())));
+		let h = health.clone();
 		std::thread::Builder::new()
 			.name("model".into())
-			.spawn(move || run(backend, rx, config, m))
+			.spawn(move || run(backend, rx, config, m, h))
 			.expect("spawning the model thread");
-		Self { tx, queue: config.queue, metrics }
+		Self { tx, queue: config.queue, metrics, health }
+	}
+
+	/// The backend's last known health: its last batch or health check.
+	pub fn health(&self) -> Result<(), BackendError> {
+		self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
 	}
 
 	/// Queue one input; the receiver gets its scores when its batch has run.
@@ -75,7 +99,7 @@ impl Batcher {
 	pub async fn infer_all(
 		&self,
 		inputs: Vec<std::sync::Arc<Vec<u8>>>,
-	) -> anyhow::Result<Vec<Vec<f32>>> {
+	) -> Result<Vec<Vec<f32>>, BackendError> {
 		let mut pending = Vec::with_capacity(inputs.len());
 		for input in inputs {
 			// Wait for room rather than fail: the chain side must answer every
@@ -90,21 +114,34 @@ impl Batcher {
 		}
 		let mut out = Vec::with_capacity(pending.len());
 		for rx in pending {
-			out.push(
-				rx.await
-					.map_err(|_| anyhow::anyhow!("model thread stopped"))?
-					.map_err(anyhow::Error::msg)?,
-			);
+			out.push(rx.await.map_err(|_| BackendError::Stopped)??);
 		}
 		Ok(out)
 	}
 }
 
-fn run<B: Backend>(mut backend: B, rx: Receiver<Job>, config: BatchConfig, metrics: Metrics) {
+fn run<B: Backend>(
+	mut backend: B,
+	rx: Receiver<Job>,
+	config: BatchConfig,
+	metrics: Metrics,
+	health: Health,
+) {
 	let max_batch = config.max_batch.max(1);
+	let record = |result: Result<(), BackendError>| {
+		*health.lock().unwrap_or_else(|p| p.into_inner()) = result;
+	};
 	loop {
-		// Block for the first input of the next batch.
-		let Ok(first) = rx.recv() else { return };
+		// Wait for the first input of the next batch, checking the model
+		// whenever it has been idle for a while.
+		let first = match rx.recv_timeout(HEALTH_INTERVAL) {
+			Ok(job) => job,
+			Err(RecvTimeoutError::Timeout) => {
+				record(backend.health());
+				continue;
+			}
+			Err(RecvTimeoutError::Disconnected) => return,
+		};
 		let deadline = first.queued + config.max_wait;
 		let mut jobs = vec![first];
 		while jobs.len() < max_batch {
@@ -129,24 +166,27 @@ fn run<B: Backend>(mut backend: B, rx: Receiver<Job>, config: BatchConfig, metri
 		let result = backend.infer(&inputs);
 		metrics.batch_size.observe(jobs.len() as f64);
 		metrics.inference_seconds.observe(started.elapsed().as_secs_f64());
+		let result = result.and_then(|scores| {
+			if scores.len() == jobs.len() {
+				Ok(scores)
+			} else {
+				Err(BackendError::OutputShape {
+					got: vec![scores.len() as i64],
+					want: vec![jobs.len() as i64],
+				})
+			}
+		});
+		record(result.as_ref().map(|_| ()).map_err(Clone::clone));
 		match result {
-			Ok(scores) if scores.len() == jobs.len() => {
+			Ok(scores) => {
 				for (job, s) in jobs.into_iter().zip(scores) {
 					let _ = job.reply.send(Ok(s));
 				}
 			}
-			Ok(scores) => {
-				let msg =
-					format!("model returned {} results for {} inputs", scores.len(), jobs.len());
-				for job in jobs {
-					let _ = job.reply.send(Err(msg.clone()));
-				}
-			}
 			Err(e) => {
-				tracing::error!(target: "worker::model", "batch of {} failed: {e:#}", jobs.len());
-				let msg = format!("{e:#}");
+				tracing::error!(target: "worker::model", "batch of {} failed: {e}", jobs.len());
 				for job in jobs {
-					let _ = job.reply.send(Err(msg.clone()));
+					let _ = job.reply.send(Err(e.clone()));
 				}
 			}
 		}
@@ -162,12 +202,12 @@ mod tests {
 	struct Recording(Arc<Mutex<Vec<usize>>>, Duration);
 
 	impl Backend for Recording {
-		fn infer(&mut self, inputs: &[&[u8]]) -> anyhow::Result<Vec<Vec<f32>>> {
+		fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
 			self.0.lock().unwrap().push(inputs.len());
 			std::thread::sleep(self.1);
 			Ok(inputs.iter().map(|i| vec![f32::from(i[0])]).collect())
 		}
-		fn health(&mut self) -> anyhow::Result<()> {
+		fn health(&mut self) -> Result<(), BackendError> {
 			Ok(())
 		}
 		fn device(&self) -> String {

@@ -6,6 +6,7 @@
 //! the client's request is ordered in a block, its output is usually ready.
 
 use crate::{
+	backend::BackendError,
 	batcher::{Batcher, Overloaded},
 	inputs::{self, InputError, InputStore},
 	metrics::Metrics,
@@ -88,6 +89,16 @@ impl Core {
 	/// Serve `version` with a started model thread.
 	pub fn add_version(&self, version: VersionNumber, batcher: Batcher) {
 		self.lock_models().insert(version, batcher);
+	}
+
+	/// Stop serving `version` (its model thread ends when its last batch is done).
+	pub fn remove_version(&self, version: VersionNumber) {
+		self.lock_models().remove(&version);
+	}
+
+	/// Each loaded version with its model's last known health.
+	pub fn health(&self) -> Vec<(VersionNumber, Result<(), BackendError>)> {
+		self.lock_models().iter().map(|(v, b)| (*v, b.health())).collect()
 	}
 
 	pub fn has_version(&self, version: VersionNumber) -> bool {

@@ -1,52 +1,14 @@
-//! Inputs as the worker receives them: raw bytes for a group, checked
-//! against the group's input spec and named by their blake2-256 hash (the
-//! hash a client puts in its `request` extrinsic).
+//! Inputs as the worker holds them, by hash. They are checked against the
+//! group's input spec and named by their blake2-256 hash (the hash a client
+//! puts in its `request` extrinsic) with `dropbear_primitives::input`, the
+//! one definition the client and the tests use too.
 
-use dropbear_primitives::{Digest, InputSpec};
+pub use dropbear_primitives::input::{check, describe, input_hash, InputError};
+use dropbear_primitives::Digest;
 use std::{
 	collections::{HashMap, VecDeque},
 	sync::{Arc, Mutex},
 };
-
-/// Why an input is refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum InputError {
-	#[error("input has {got} bytes; the group's input spec ({spec}) needs {want}")]
-	WrongSize { got: usize, want: u64, spec: String },
-	#[error("the group's input spec is invalid")]
-	BadSpec,
-	#[error("input contains a non-finite value at element {0} (NaN or infinity)")]
-	NotFinite(usize),
-}
-
-/// The hash that names an input on chain.
-pub fn input_hash(bytes: &[u8]) -> Digest {
-	sp_crypto_hashing::blake2_256(bytes)
-}
-
-/// Check `bytes` against `spec`: exact size, and finite values for float
-/// inputs (a NaN could make honest members disagree). Returns its hash.
-pub fn check(spec: &InputSpec, bytes: &[u8]) -> Result<Digest, InputError> {
-	let want = spec.byte_len().map_err(|_| InputError::BadSpec)?;
-	if bytes.len() as u64 != want {
-		return Err(InputError::WrongSize { got: bytes.len(), want, spec: describe(spec) });
-	}
-	if spec.dtype == dropbear_primitives::DType::F32 {
-		for (i, chunk) in bytes.chunks_exact(4).enumerate() {
-			let v = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-			if !v.is_finite() {
-				return Err(InputError::NotFinite(i));
-			}
-		}
-	}
-	Ok(input_hash(bytes))
-}
-
-/// `F32[1, 8, 8]`.
-pub fn describe(spec: &InputSpec) -> String {
-	let dims: Vec<String> = spec.shape.iter().map(|d| d.to_string()).collect();
-	format!("{:?}[{}]", spec.dtype, dims.join(", "))
-}
 
 /// Inputs this worker holds, by hash, the oldest dropped first past `capacity`.
 #[derive(Clone)]

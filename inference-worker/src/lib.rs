@@ -7,15 +7,20 @@
 //!   (input hash, version).
 //! - [`batcher`]: a bounded queue feeding one model thread per version, which
 //!   runs full batches or what arrived within `max_wait`.
-//! - [`tch_backend`]: the TorchScript model behind the [`backend::Backend`]
-//!   trait.
-//! - [`chain`]: follows best blocks, loads versions (a pending one before its
-//!   activation block), and votes once per open batch of the group.
+//! - [`backend`]: the model behind the [`backend::Backend`] trait, made by a
+//!   [`backend::Loader`], with typed [`backend::BackendError`]s;
+//!   [`tch_backend`] is the TorchScript one.
+//! - [`versions`]: the model files by digest; loads the version serving now
+//!   and a pending one (before its activation block), unloads the rest.
+//! - [`voter`]: follows best blocks and votes once per open batch of the
+//!   group, never a vote the chain already holds.
+//!
+//! The chain is reached only through `dropbear-api` (typed calls, storage and
+//! runtime APIs generated from the runtime's metadata).
 //! - [`metrics`]: Prometheus counters and histograms.
 
 pub mod backend;
 pub mod batcher;
-pub mod chain;
 pub mod core;
 pub mod inputs;
 pub mod metrics;
@@ -23,3 +28,5 @@ pub mod p2p;
 pub mod rpc;
 pub mod service;
 pub mod tch_backend;
+pub mod versions;
+pub mod voter;

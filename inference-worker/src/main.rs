@@ -35,7 +35,7 @@ async fn main() -> Result<()> {
 	}
 	let worker = service::start(&cli.options).await?;
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-	let mut follower = tokio::spawn(worker.chain.clone().follow(stop_rx));
+	let mut follower = tokio::spawn(worker.voter.clone().follow(stop_rx));
 	// A worker that can no longer follow the chain exits (with its error) so
 	// that a supervisor restarts it, rather than taking inputs it cannot vote on.
 	tokio::select! {

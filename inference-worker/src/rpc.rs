@@ -1,32 +1,27 @@
-//! The worker's JSON-RPC: clients submit input bytes here; operators ask for
-//! health and what the worker serves.
-//!
-//! - `worker_submitInput(group, "0x<hex bytes>")` -> `"0x<input hash>"`
-//! - `worker_health()` -> `{ ready, peers, queued_inputs, versions }`
-//! - `worker_info()` -> `{ group, model, versions, current, device, torch, spec, policy }`
+//! The worker's JSON-RPC server: `dropbear_api::worker_rpc::WorkerApi`, the
+//! typed trait the client library calls, with its shared error codes.
 
-use crate::core::{AcceptError, Core};
+use crate::{
+	core::{AcceptError, Core},
+	inputs::describe,
+};
+use dropbear_api::{
+	worker_rpc::{
+		code, Health, Info, InputBytes, InputHash, VersionHealth, WorkerApiServer, MAX_BODY,
+	},
+	GroupId, ModelId,
+};
 use jsonrpsee::{
+	core::{async_trait, RpcResult},
 	server::{Server, ServerHandle},
 	types::ErrorObjectOwned,
-	RpcModule,
 };
-use serde_json::{json, Value};
 use std::{net::SocketAddr, sync::Arc};
 
-/// Error codes of `worker_submitInput`.
-pub const INVALID_INPUT: i32 = -32010;
-pub const WRONG_GROUP: i32 = -32011;
-pub const OVERLOADED: i32 = -32012;
-pub const NOT_READY: i32 = -32013;
-
-/// Largest request body: a 3 x 512 x 512 f32 image in hex, with room.
-pub const MAX_BODY: u32 = 16 * 1024 * 1024;
-
-/// Facts for `worker_info`.
+/// Facts for `worker_info` that the core does not hold.
 #[derive(Clone)]
-pub struct Info {
-	pub model: u32,
+pub struct Facts {
+	pub model: ModelId,
 	pub device: String,
 	pub torch: String,
 }
@@ -35,54 +30,68 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
-pub async fn start(
-	addr: SocketAddr,
+struct Worker {
 	core: Arc<Core>,
-	info: Info,
-) -> anyhow::Result<(SocketAddr, ServerHandle)> {
-	let mut module = RpcModule::new((core, info));
-	module.register_async_method("worker_submitInput", |params, ctx, _| async move {
-		let (group, input): (u32, String) = params.parse()?;
-		let bytes = hex::decode(input.trim_start_matches("0x"))
-			.map_err(|e| error(INVALID_INPUT, format!("input is not hex: {e}")))?;
-		let (core, _) = &*ctx;
-		match core.accept(group, bytes, false) {
-			Ok(hash) => Ok::<String, ErrorObjectOwned>(format!("0x{}", hex::encode(hash))),
-			Err(e @ AcceptError::Invalid(_)) => Err(error(INVALID_INPUT, e.to_string())),
-			Err(e @ AcceptError::WrongGroup { .. }) => Err(error(WRONG_GROUP, e.to_string())),
-			Err(e @ AcceptError::Overloaded(_)) => Err(error(OVERLOADED, e.to_string())),
-			Err(e @ AcceptError::NotReady) => Err(error(NOT_READY, e.to_string())),
+	facts: Facts,
+}
+
+#[async_trait]
+impl WorkerApiServer for Worker {
+	async fn submit_input(&self, group: GroupId, input: InputBytes) -> RpcResult<InputHash> {
+		match self.core.accept(group, input.0, false) {
+			Ok(hash) => Ok(InputHash(hash)),
+			Err(e @ AcceptError::Invalid(_)) => Err(error(code::INVALID_INPUT, e.to_string())),
+			Err(e @ AcceptError::WrongGroup { .. }) => Err(error(code::WRONG_GROUP, e.to_string())),
+			Err(e @ AcceptError::Overloaded(_)) => Err(error(code::OVERLOADED, e.to_string())),
+			Err(e @ AcceptError::NotReady) => Err(error(code::NOT_READY, e.to_string())),
 		}
-	})?;
-	module.register_async_method("worker_health", |_, ctx, _| async move {
-		let (core, _) = &*ctx;
+	}
+
+	async fn health(&self) -> RpcResult<Health> {
+		let core = &self.core;
 		let peers = match core.p2p() {
 			Some(p) => p.peers().await,
 			None => 0,
 		};
-		Ok::<Value, ErrorObjectOwned>(json!({
-			"ready": core.has_version(core.current()),
-			"peers": peers,
-			"queued_inputs": core.metrics.queue_depth.get(),
-			"held_inputs": core.store.len(),
-			"versions": core.versions(),
-		}))
-	})?;
-	module.register_method("worker_info", |_, ctx, _| {
-		let (core, info) = ctx;
-		Ok::<Value, ErrorObjectOwned>(json!({
-			"group": core.terms.group,
-			"model": info.model,
-			"versions": core.versions(),
-			"current": core.current(),
-			"device": info.device,
-			"torch": info.torch,
-			"input": crate::inputs::describe(&core.terms.input),
-			"policy": format!("{:?}", core.terms.policy),
-			"classes": core.terms.classes,
-		}))
-	})?;
+		let versions: Vec<VersionHealth> = core
+			.health()
+			.into_iter()
+			.map(|(version, h)| VersionHealth { version, error: h.err().map(|e| e.to_string()) })
+			.collect();
+		let current = core.current();
+		let ready = versions.iter().any(|v| v.version == current && v.error.is_none());
+		Ok(Health {
+			ready,
+			peers,
+			queued_inputs: core.metrics.queue_depth.get(),
+			held_inputs: core.store.len(),
+			versions,
+		})
+	}
+
+	fn info(&self) -> RpcResult<Info> {
+		let core = &self.core;
+		Ok(Info {
+			group: core.terms.group,
+			model: self.facts.model,
+			versions: core.versions(),
+			current: core.current(),
+			device: self.facts.device.clone(),
+			torch: self.facts.torch.clone(),
+			input: describe(&core.terms.input),
+			policy: core.terms.policy,
+			classes: core.terms.classes,
+		})
+	}
+}
+
+/// Serve the worker's methods on `addr`.
+pub async fn start(
+	addr: SocketAddr,
+	core: Arc<Core>,
+	facts: Facts,
+) -> anyhow::Result<(SocketAddr, ServerHandle)> {
 	let server = Server::builder().max_request_body_size(MAX_BODY).build(addr).await?;
 	let local = server.local_addr()?;
-	Ok((local, server.start(module)))
+	Ok((local, server.start(Worker { core, facts }.into_rpc())))
 }

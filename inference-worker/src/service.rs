@@ -3,17 +3,19 @@
 //! same way.
 
 use crate::{
+	backend::Loader,
 	batcher::BatchConfig,
-	chain::{self, Chain, ModelFiles},
 	core::{Core, GroupTerms},
 	metrics::Metrics,
 	p2p::{self, P2p},
 	rpc,
-	tch_backend::{parse_device, torch_info},
+	tch_backend::{parse_device, torch_info, TchLoader},
+	versions::{ModelFiles, Versions},
+	voter::Voter,
 };
 use anyhow::{bail, Context, Result};
-use std::{net::SocketAddr, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use dropbear_api::{account, keys, Chain};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: info, quieter gossipsub).
 pub fn init_tracing() {
@@ -28,7 +30,7 @@ pub fn init_tracing() {
 /// A started worker.
 pub struct Service {
 	pub core: Arc<Core>,
-	pub chain: Arc<Chain>,
+	pub voter: Arc<Voter>,
 	pub rpc_addr: SocketAddr,
 	pub rpc_handle: jsonrpsee::server::ServerHandle,
 }
@@ -81,16 +83,6 @@ pub struct Options {
 	pub metrics_addr: Option<SocketAddr>,
 }
 
-pub fn keypair(arg: &str) -> Result<Keypair> {
-	let text = if std::path::Path::new(arg).is_file() {
-		std::fs::read_to_string(arg).with_context(|| format!("reading key file {arg}"))?
-	} else {
-		arg.to_string()
-	};
-	let uri = SecretUri::from_str(text.trim()).context("the worker key is not a secret URI")?;
-	Keypair::from_uri(&uri).context("deriving the worker key")
-}
-
 /// Connect to the chain, load the version serving now (refusing to start
 /// without a file of its digest), start libp2p and the JSON-RPC server.
 pub async fn start(args: &Options) -> Result<Service> {
@@ -100,27 +92,27 @@ pub async fn start(args: &Options) -> Result<Service> {
 	if args.models.is_empty() {
 		bail!("at least one --model file is required");
 	}
-	let signer = keypair(key)?;
+	let signer = keys::signer(key).context("--worker-key")?;
 	let device = parse_device(&args.device)?;
 	let files = ModelFiles::read(&args.models)?;
 	tracing::info!(target: "worker", "{}; device {device:?}", torch_info());
 
-	let api = chain::connect(&args.node_url, Duration::from_secs(60)).await?;
-	let account = sp_runtime::AccountId32::from(signer.public_key().0);
-	let Some(model) = chain::model_of(&api, &account).await? else {
+	let chain = Arc::new(Chain::connect(&args.node_url, Duration::from_secs(60)).await?);
+	let account = account(&signer);
+	let Some(model) = chain.worker_model(None, &account).await? else {
 		bail!("worker key {account} is not authorized for any model");
 	};
-	let Some(group) = chain::group(&api, args.group).await? else {
+	let Some(group) = chain.group(None, args.group).await? else {
 		bail!("group {} does not exist", args.group)
 	};
-	if !group.members.iter().any(|m| m.model == model) {
+	if !group.members.0.iter().any(|m| m.model == model) {
 		bail!("model {model} is not a member of group {}", args.group);
 	}
 	let terms = GroupTerms {
 		group: args.group,
-		input: group.input.clone(),
-		policy: group.policy,
-		classes: group.task.classes(),
+		input: group.input.0.clone(),
+		policy: group.policy.0,
+		classes: group.task.0.classes(),
 	};
 
 	let registry = substrate_prometheus_endpoint::Registry::new();
@@ -139,20 +131,12 @@ pub async fn start(args: &Options) -> Result<Service> {
 		max_wait: Duration::from_millis(args.max_wait_ms),
 		queue: args.queue,
 	};
-	let chain = Chain::new(
-		&args.node_url,
-		api.clone(),
-		signer,
-		model,
-		core.clone(),
-		files,
-		device,
-		batching,
-	)
-	.await?;
+	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device });
+	let versions = Versions::new(chain.clone(), model, core.clone(), files, loader, batching);
 	// Serve nothing until the version serving now is loaded from a file with its digest.
-	let at = api.at_current_block().await?;
-	chain.sync_versions(at.block_hash(), at.block_number() as u32).await?;
+	let at = chain.at(None).await?;
+	versions.sync(at.block_hash(), at.block_number() as u32).await?;
+	let voter = Voter::new(chain, signer, core.clone(), versions).await?;
 	if !core.has_version(core.current()) || core.current() == 0 {
 		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
 	}
@@ -185,11 +169,11 @@ pub async fn start(args: &Options) -> Result<Service> {
 		}
 	});
 
-	let info = rpc::Info { model, device: format!("{device:?}"), torch: torch_info() };
-	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), info).await?;
+	let facts = rpc::Facts { model, device: format!("{device:?}"), torch: torch_info() };
+	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), facts).await?;
 	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
 
-	Ok(Service { core, chain, rpc_addr, rpc_handle })
+	Ok(Service { core, voter, rpc_addr, rpc_handle })
 }
 
 /// Ctrl-C or SIGTERM.

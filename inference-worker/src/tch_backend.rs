@@ -2,11 +2,36 @@
 //! under `no_grad` on one device. Only tch's `Result`-returning calls are
 //! used, so a bad file or a failing forward pass is an error, not a crash.
 
-use crate::backend::Backend;
-use anyhow::{anyhow, bail, Context, Result};
+use crate::backend::{Backend, BackendError, Loader};
+use anyhow::{anyhow, Result};
 use dropbear_primitives::{DType, InputSpec};
 use std::path::Path;
 use tch::{CModule, Device, Kind, Tensor};
+
+/// Loads TorchScript files onto one device.
+#[derive(Clone, Copy, Debug)]
+pub struct TchLoader {
+	pub device: Device,
+}
+
+impl Loader for TchLoader {
+	fn load(
+		&self,
+		path: &Path,
+		spec: &InputSpec,
+		classes: u32,
+	) -> Result<Box<dyn Backend>, BackendError> {
+		Ok(Box::new(TchBackend::load(path, self.device, spec, classes)?))
+	}
+
+	fn device(&self) -> String {
+		format!("{:?}", self.device)
+	}
+}
+
+fn forward(e: tch::TchError) -> BackendError {
+	BackendError::Forward(e.to_string())
+}
 
 /// Parse `cpu`, `cuda`, `cuda:N` or `auto` (CUDA when available).
 pub fn parse_device(s: &str) -> Result<Device> {
@@ -49,15 +74,26 @@ pub struct TchBackend {
 impl TchBackend {
 	/// Load a TorchScript file onto `device` for inputs of `spec` and
 	/// `classes` output scores, and check it with one forward pass.
-	pub fn load(path: &Path, device: Device, spec: &InputSpec, classes: u32) -> Result<Self> {
+	pub fn load(
+		path: &Path,
+		device: Device,
+		spec: &InputSpec,
+		classes: u32,
+	) -> Result<Self, BackendError> {
 		if let Device::Cuda(n) = device {
 			if !tch::Cuda::is_available() || n >= tch::Cuda::device_count() as usize {
-				bail!("device cuda:{n} requested but {}", torch_info());
+				return Err(BackendError::DeviceUnavailable {
+					device: format!("cuda:{n}"),
+					detail: torch_info(),
+				});
 			}
 		}
-		let mut module = CModule::load_on_device(path, device)
-			.with_context(|| format!("loading TorchScript model {}", path.display()))?;
-		module.f_set_eval().context("setting the model to eval mode")?;
+		let load_error = |e: tch::TchError| BackendError::Load {
+			path: path.to_path_buf(),
+			reason: e.to_string(),
+		};
+		let mut module = CModule::load_on_device(path, device).map_err(load_error)?;
+		module.f_set_eval().map_err(load_error)?;
 		let kind = match spec.dtype {
 			DType::F32 => Kind::Float,
 			DType::U8 => Kind::Uint8,
@@ -65,7 +101,10 @@ impl TchBackend {
 		let shape = spec.shape.iter().map(|d| i64::from(*d)).collect();
 		let mut backend =
 			Self { module, device, kind, shape, classes: classes as usize, staging: Vec::new() };
-		backend.health().with_context(|| format!("first forward pass of {}", path.display()))?;
+		backend.health().map_err(|e| BackendError::FirstPass {
+			path: path.to_path_buf(),
+			reason: e.to_string(),
+		})?;
 		Ok(backend)
 	}
 
@@ -78,7 +117,7 @@ impl TchBackend {
 }
 
 impl Backend for TchBackend {
-	fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>> {
+	fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
 		if inputs.is_empty() {
 			return Ok(Vec::new());
 		}
@@ -87,31 +126,37 @@ impl Backend for TchBackend {
 		data.clear();
 		for (i, input) in inputs.iter().enumerate() {
 			if input.len() != per_input {
-				bail!("input {i} has {} bytes, the model takes {per_input}", input.len());
+				return Err(BackendError::InputSize {
+					index: i,
+					got: input.len(),
+					want: per_input,
+				});
 			}
 			data.extend_from_slice(input);
 		}
 		let mut size = vec![inputs.len() as i64];
 		size.extend_from_slice(&self.shape);
-		let scores = tch::no_grad(|| -> Result<Tensor> {
+		let scores = tch::no_grad(|| -> Result<Tensor, tch::TchError> {
 			let batch = Tensor::f_from_data_size(data, &size, self.kind)?;
 			let batch =
 				if self.kind == Kind::Uint8 { batch } else { batch.f_to_kind(Kind::Float)? };
 			let batch = batch.f_to_device(self.device)?;
 			let out = self.module.forward_ts(&[batch])?;
 			Ok(out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()?)
-		})?;
+		})
+		.map_err(forward)?;
 		let dims = scores.size();
-		if dims != [inputs.len() as i64, self.classes as i64] {
-			bail!("model returned shape {dims:?}, expected [{}, {}]", inputs.len(), self.classes);
+		let want = vec![inputs.len() as i64, self.classes as i64];
+		if dims != want {
+			return Err(BackendError::OutputShape { got: dims, want });
 		}
 		let mut flat = vec![0f32; inputs.len() * self.classes];
 		let n = flat.len();
-		scores.f_copy_data(&mut flat, n)?;
+		scores.f_copy_data(&mut flat, n).map_err(forward)?;
 		Ok(flat.chunks(self.classes).map(|c| c.to_vec()).collect())
 	}
 
-	fn health(&mut self) -> Result<()> {
+	fn health(&mut self) -> Result<(), BackendError> {
 		let zeros = vec![0u8; self.shape.iter().product::<i64>() as usize * self.element_bytes()];
 		self.infer(&[&zeros]).map(|_| ())
 	}

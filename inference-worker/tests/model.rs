@@ -4,7 +4,7 @@
 mod common;
 
 use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
-use dropbear_worker::{backend::Backend, chain::ModelFiles, tch_backend::TchBackend};
+use dropbear_worker::{backend::Backend, tch_backend::TchBackend, versions::ModelFiles};
 
 fn digits_spec() -> InputSpec {
 	InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().unwrap() }
@@ -69,7 +69,7 @@ fn wrong_inputs_and_bad_files_are_errors_not_crashes() {
 	std::fs::write(&junk, b"not a model").unwrap();
 	let err =
 		TchBackend::load(&junk, tch::Device::Cpu, &digits_spec(), 10).err().expect("junk refused");
-	assert!(format!("{err:#}").contains("loading TorchScript model"), "{err:#}");
+	assert!(format!("{err:#}").contains("loading model"), "{err:#}");
 
 	// A model whose output is not [N, 10] for this spec is refused at load.
 	let err = TchBackend::load(&path, tch::Device::Cpu, &digits_spec(), 1000)

@@ -2,9 +2,10 @@
 //! group's spec with clear errors, accepted inputs named by their hash and
 //! scored at once (speculation), and "overloaded" when the queue is full.
 
+use dropbear_api::worker_rpc::{InputBytes, WorkerApiClient};
 use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
 use dropbear_worker::{
-	backend::Backend,
+	backend::{Backend, BackendError},
 	batcher::{BatchConfig, Batcher},
 	core::{Core, GroupTerms},
 	inputs::input_hash,
@@ -17,14 +18,14 @@ use std::time::Duration;
 /// Scores class `first byte % 10` highest; sleeps to keep the queue full.
 struct FirstByte(Duration);
 impl Backend for FirstByte {
-	fn infer(&mut self, inputs: &[&[u8]]) -> anyhow::Result<Vec<Vec<f32>>> {
+	fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
 		std::thread::sleep(self.0);
 		Ok(inputs
 			.iter()
 			.map(|i| (0..10).map(|c| if c == usize::from(i[0] % 10) { 1.0 } else { 0.0 }).collect())
 			.collect())
 	}
-	fn health(&mut self) -> anyhow::Result<()> {
+	fn health(&mut self) -> Result<(), BackendError> {
 		Ok(())
 	}
 	fn device(&self) -> String {
@@ -46,9 +47,9 @@ async fn worker(
 	let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue };
 	core.add_version(1, Batcher::start(FirstByte(work), config, core.metrics.clone()));
 	core.set_current(1);
-	let info = rpc::Info { model: 7, device: "test".into(), torch: "none".into() };
+	let facts = rpc::Facts { model: 7, device: "test".into(), torch: "none".into() };
 	let (addr, handle) =
-		rpc::start("127.0.0.1:0".parse().unwrap(), core.clone(), info).await.unwrap();
+		rpc::start("127.0.0.1:0".parse().unwrap(), core.clone(), facts).await.unwrap();
 	(core, format!("http://{addr}"), handle)
 }
 
@@ -57,41 +58,35 @@ async fn inputs_are_checked_named_by_hash_and_scored_at_once() {
 	let (core, url, _server) = worker(Duration::ZERO, 16).await;
 	let client = HttpClientBuilder::default().build(&url).unwrap();
 
-	let hash: String =
-		client.request("worker_submitInput", rpc_params![0, "0x03000000"]).await.unwrap();
-	assert_eq!(hash, format!("0x{}", hex::encode(input_hash(&[3, 0, 0, 0]))));
+	let hash = client.submit_input(0, InputBytes(vec![3, 0, 0, 0])).await.unwrap();
+	assert_eq!(hash.0, input_hash(&[3, 0, 0, 0]));
 	// Scored speculatively: ready for the batch that orders it.
-	let digest: [u8; 32] = hex::decode(&hash[2..]).unwrap().try_into().unwrap();
+	let digest = hash.0;
 	let outputs = tokio::time::timeout(Duration::from_secs(5), core.outputs(1, &[digest]))
 		.await
 		.unwrap()
 		.unwrap();
 	assert_eq!(outputs, vec![Output::Label(3)]);
 
-	let err = client
-		.request::<String, _>("worker_submitInput", rpc_params![0, "0x0102"])
-		.await
-		.unwrap_err();
+	let err = client.submit_input(0, InputBytes(vec![1, 2])).await.unwrap_err();
 	assert!(
 		err.to_string().contains("input has 2 bytes; the group's input spec (U8[4]) needs 4"),
 		"{err}"
 	);
-	let err = client
-		.request::<String, _>("worker_submitInput", rpc_params![5, "0x01020304"])
-		.await
-		.unwrap_err();
+	let err = client.submit_input(5, InputBytes(vec![1, 2, 3, 4])).await.unwrap_err();
 	assert!(err.to_string().contains("this worker serves group 0"), "{err}");
+	// Malformed on the wire: the typed client cannot send it, a raw request can.
 	let err = client
 		.request::<String, _>("worker_submitInput", rpc_params![0, "0xzz"])
 		.await
 		.unwrap_err();
 	assert!(err.to_string().contains("not hex"), "{err}");
 
-	let info: serde_json::Value = client.request("worker_info", rpc_params![]).await.unwrap();
-	assert_eq!(info["model"], 7);
-	assert_eq!(info["input"], "U8[4]");
-	let health: serde_json::Value = client.request("worker_health", rpc_params![]).await.unwrap();
-	assert_eq!(health["ready"], true);
+	let info = client.info().await.unwrap();
+	assert_eq!(info.model, 7);
+	assert_eq!(info.input, "U8[4]");
+	let health = client.health().await.unwrap();
+	assert!(health.ready, "{health:?}");
 }
 
 #[tokio::test]
@@ -100,10 +95,7 @@ async fn a_full_queue_answers_overloaded() {
 	let client = HttpClientBuilder::default().build(&url).unwrap();
 	let mut overloaded = false;
 	for i in 0..5u8 {
-		match client
-			.request::<String, _>("worker_submitInput", rpc_params![0, format!("0x{i:02x}000000")])
-			.await
-		{
+		match client.submit_input(0, InputBytes(vec![i, 0, 0, 0])).await {
 			Ok(_) => {}
 			Err(e) => {
 				assert!(e.to_string().contains("overloaded"), "{e}");

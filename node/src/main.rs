@@ -4,13 +4,12 @@
 //! in ParityDB, and the runtime (Wasm) decides who validates and which peers may
 //! connect. One file per job: `cli.rs` (options), `command.rs` (subcommands),
 //! `chain_spec.rs` (which presets), `service.rs` (the running node), `rpc.rs`
-//! (JSON-RPC methods beyond Substrate's defaults), `inference_rpc.rs` (certificates
-//! and their finality proofs).
+//! (JSON-RPC methods beyond Substrate's defaults; the `inference_*` methods
+//! come from the `pallet-inference-rpc` crate beside the pallet).
 
 mod chain_spec;
 mod cli;
 mod command;
-mod inference_rpc;
 mod rpc;
 mod service;
 

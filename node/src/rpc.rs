@@ -1,43 +1,70 @@
 //! JSON-RPC methods beyond Substrate's defaults (`system_*`, `chain_*`,
 //! `state_*`, `author_*` come from the service): account nonces, fee queries,
 //! BABE epoch authorship, GRANDPA finality proofs, and the `inference_*`
-//! methods of [`crate::inference_rpc`].
+//! methods of `pallet-inference-rpc`.
+//!
+//! Generic over the client and the pool: this file names the runtime APIs the
+//! methods need, not the service's concrete types (so `service.rs` depends on
+//! this file, and not the other way round).
 
-use crate::service::{FullClient, TransactionPool};
-use dropbear_runtime::opaque::Block;
+use dropbear_runtime::{opaque::Block, AccountId, Balance, Nonce};
 use jsonrpsee::RpcModule;
+use sc_client_api::{BlockBackend, BlockchainEvents, ProofProvider};
 use sc_consensus_babe::BabeWorkerHandle;
 use sc_consensus_grandpa::{
 	FinalityProofProvider, GrandpaJustificationStream, SharedAuthoritySet, SharedVoterState,
 };
 use sc_rpc::SubscriptionTaskExecutor;
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_consensus::SelectChain;
 use sp_keystore::KeystorePtr;
 use std::sync::Arc;
 
-type FullBackend = sc_service::TFullBackend<Block>;
+type Hash = <Block as sp_runtime::traits::Block>::Hash;
+type BlockNumber = sp_runtime::traits::NumberFor<Block>;
 
 /// What the RPC methods read from.
-pub struct Deps {
-	pub client: Arc<FullClient>,
-	pub pool: Arc<TransactionPool>,
-	pub select_chain: sc_consensus::LongestChain<FullBackend, Block>,
+pub struct Deps<C, P, SC, B> {
+	pub client: Arc<C>,
+	pub pool: Arc<P>,
+	pub select_chain: SC,
 	pub keystore: KeystorePtr,
 	pub babe_worker: BabeWorkerHandle<Block>,
 	pub shared_voter_state: SharedVoterState,
-	pub shared_authority_set: SharedAuthoritySet<
-		<Block as sp_runtime::traits::Block>::Hash,
-		sp_runtime::traits::NumberFor<Block>,
-	>,
+	pub shared_authority_set: SharedAuthoritySet<Hash, BlockNumber>,
 	pub justification_stream: GrandpaJustificationStream<Block>,
-	pub finality_provider: Arc<FinalityProofProvider<FullBackend, Block>>,
+	pub finality_provider: Arc<FinalityProofProvider<B, Block>>,
 }
 
 /// Build the node's extra RPC methods.
-pub fn create_full(
-	deps: &Deps,
+pub fn create_full<C, P, SC, B>(
+	deps: &Deps<C, P, SC, B>,
 	executor: SubscriptionTaskExecutor,
-) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>> {
-	use crate::inference_rpc::InferenceApiServer;
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ BlockBackend<Block>
+		+ ProofProvider<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
+		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ sp_consensus_babe::BabeApi<Block>
+		+ BlockBuilder<Block>
+		+ pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	P: TransactionPool<Block = Block, Hash = Hash> + 'static,
+	SC: SelectChain<Block> + 'static,
+	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
+	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
+{
+	use pallet_inference_rpc::{Inference, InferenceApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
@@ -56,7 +83,7 @@ pub fn create_full(
 		.into_rpc(),
 	)?;
 	module.merge(
-		crate::inference_rpc::Inference::new(
+		Inference::<C, Block, AccountId, Balance>::new(
 			deps.client.clone(),
 			deps.shared_authority_set.clone(),
 			deps.justification_stream.clone(),

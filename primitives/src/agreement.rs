@@ -36,7 +36,7 @@ pub enum Output {
 	/// `TopK(k)`: the `k` highest-scoring classes, in ascending class order.
 	Labels(BoundedVec<u32, ConstU32<MAX_TOP_K>>),
 	/// `Exact`: blake2-256 of the output tensor's little-endian bytes.
-	Digest(Digest),
+	Digest(#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))] Digest),
 }
 
 /// Why an output does not fit a group's policy.
@@ -126,7 +126,7 @@ fn ranked(scores: &[f32]) -> Vec<u32> {
 
 /// The outcome of one request given the members' votes so far.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Decision {
+pub enum Verdict {
 	/// At least `quorum` members gave this output; `agreed` are their
 	/// positions in the member list.
 	Certified { output: Output, agreed: Vec<u32> },
@@ -141,10 +141,10 @@ pub enum Decision {
 /// With `quorum` more than half of the members (the registry guarantees it),
 /// at most one output can be certified. Work: O(members^2) comparisons, with
 /// members at most a few dozen.
-pub fn decide(votes: &[Option<&Output>], quorum: u32) -> Decision {
+pub fn decide(votes: &[Option<&Output>], quorum: u32) -> Verdict {
 	// A quorum of zero certifies nothing; the registry never allows one.
 	if quorum == 0 {
-		return Decision::NoAgreement;
+		return Verdict::NoAgreement;
 	}
 	let quorum = quorum as usize;
 	let missing = votes.iter().filter(|v| v.is_none()).count();
@@ -162,14 +162,14 @@ pub fn decide(votes: &[Option<&Output>], quorum: u32) -> Decision {
 			.filter_map(|(j, _)| u32::try_from(j).ok())
 			.collect();
 		if agreed.len() >= quorum {
-			return Decision::Certified { output: (*output).clone(), agreed };
+			return Verdict::Certified { output: (*output).clone(), agreed };
 		}
 		best = best.max(agreed.len());
 	}
 	if best.saturating_add(missing) < quorum {
-		Decision::NoAgreement
+		Verdict::NoAgreement
 	} else {
-		Decision::Pending
+		Verdict::Pending
 	}
 }
 
@@ -208,7 +208,7 @@ mod tests {
 			AgreementPolicy::Top1.output_of_scores(&[f32::NAN, f32::NAN]),
 			Some(Output::Label(0))
 		);
-		assert_eq!(decide(&[Some(&Output::Label(1))], 0), Decision::NoAgreement);
+		assert_eq!(decide(&[Some(&Output::Label(1))], 0), Verdict::NoAgreement);
 	}
 
 	#[test]
@@ -250,11 +250,11 @@ mod tests {
 		let honest = Output::Label(7);
 		let liar = Output::Label(1);
 		let votes = [Some(&honest), Some(&liar), Some(&honest), None];
-		assert_eq!(decide(&votes, 3), Decision::Pending);
+		assert_eq!(decide(&votes, 3), Verdict::Pending);
 		let votes = [Some(&honest), Some(&liar), Some(&honest), Some(&honest)];
 		assert_eq!(
 			decide(&votes, 3),
-			Decision::Certified { output: honest.clone(), agreed: vec![0, 2, 3] }
+			Verdict::Certified { output: honest.clone(), agreed: vec![0, 2, 3] }
 		);
 	}
 
@@ -263,13 +263,13 @@ mod tests {
 		let honest = Output::Label(7);
 		let lie = Output::Label(1);
 		let votes = [Some(&honest), Some(&lie), Some(&honest), Some(&lie)];
-		assert_eq!(decide(&votes, 3), Decision::NoAgreement);
+		assert_eq!(decide(&votes, 3), Verdict::NoAgreement);
 		// Decided as soon as no output can reach the quorum.
 		let votes = [Some(&honest), Some(&lie), None, Some(&lie)];
-		assert_eq!(decide(&votes, 3), Decision::Pending);
+		assert_eq!(decide(&votes, 3), Verdict::Pending);
 		let other = Output::Label(4);
 		let votes = [Some(&honest), Some(&lie), Some(&other), None];
-		assert_eq!(decide(&votes, 3), Decision::NoAgreement);
+		assert_eq!(decide(&votes, 3), Verdict::NoAgreement);
 	}
 
 	proptest! {
@@ -284,7 +284,7 @@ mod tests {
 			let outputs: Vec<Option<Output>> = raw[..members].iter().map(|v| v.map(Output::Label)).collect();
 			let votes: Vec<Option<&Output>> = outputs.iter().map(|o| o.as_ref()).collect();
 			match decide(&votes, quorum) {
-				Decision::Certified { output, agreed } => {
+				Verdict::Certified { output, agreed } => {
 					prop_assert!(agreed.len() >= quorum as usize);
 					for i in &agreed {
 						prop_assert_eq!(votes[*i as usize], Some(&output));
@@ -300,14 +300,14 @@ mod tests {
 						}
 					}
 				},
-				Decision::NoAgreement => {
+				Verdict::NoAgreement => {
 					let missing = votes.iter().filter(|v| v.is_none()).count();
 					for o in votes.iter().flatten() {
 						let c = votes.iter().filter(|v| **v == Some(*o)).count();
 						prop_assert!(c + missing < quorum as usize);
 					}
 				},
-				Decision::Pending => {
+				Verdict::Pending => {
 					prop_assert!(votes.iter().any(|v| v.is_none()), "a full set of votes is always decided");
 				},
 			}
@@ -318,13 +318,13 @@ mod tests {
 				outputs.iter().map(|o| o.clone().or(Some(Output::Label(0)))).collect();
 			let filled_votes: Vec<Option<&Output>> = filled.iter().map(|o| o.as_ref()).collect();
 			let after = decide(&filled_votes, quorum);
-			prop_assert!(after != Decision::Pending);
-			if let Decision::Certified { output, .. } = &decided {
-				let kept = matches!(after, Decision::Certified { output: ref o, .. } if o == output);
+			prop_assert!(after != Verdict::Pending);
+			if let Verdict::Certified { output, .. } = &decided {
+				let kept = matches!(after, Verdict::Certified { output: ref o, .. } if o == output);
 				prop_assert!(kept, "a certified output changed when more votes came in");
 			}
-			if decided == Decision::NoAgreement {
-				prop_assert_eq!(after, Decision::NoAgreement);
+			if decided == Verdict::NoAgreement {
+				prop_assert_eq!(after, Verdict::NoAgreement);
 			}
 		}
 	}

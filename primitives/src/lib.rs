@@ -9,13 +9,35 @@
 //!   sorted top-k labels, or an exact digest of the output tensor), and
 //!   [`decide`], which turns members' outputs into a certificate or a
 //!   no-agreement outcome.
+//! - [`inference`]: requests, batches, decisions, member records and
+//!   certificates as `pallet-inference` stores them and off-chain code reads
+//!   them, with [`assemble`] (a certificate from storage) and [`storage_keys`]
+//!   (what a certificate proof proves).
+//! - [`input`]: the input hash and the check of input bytes against a spec.
+//! - [`registry`]: the [`ModelRegistry`] trait through which
+//!   `pallet-inference` uses `pallet-models`.
+//! - `rpc` (feature `rpc`): the JSON shapes of the node's `inference_*` methods.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 pub mod agreement;
-pub use agreement::{decide, Decision, Output, OutputError, MAX_TOP_K};
+#[cfg(feature = "serde")]
+pub mod hex32;
+pub mod inference;
+pub mod input;
+pub mod registry;
+#[cfg(feature = "rpc")]
+pub mod rpc;
+
+pub use agreement::{decide, Output, OutputError, Verdict, MAX_TOP_K};
+pub use inference::{
+	assemble, bit, mask_members, storage_keys, BatchId, BatchInfo, BatchMember, BatchView,
+	Certificate, Decision, MemberRecord, Outcome, RequestEntry, RequestId, Unbounded,
+};
+pub use input::{input_hash, InputError};
+pub use registry::{GroupTerms, ModelRegistry, ServingMember};
 
 use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

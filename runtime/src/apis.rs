@@ -237,7 +237,7 @@ impl_runtime_apis! {
 		) {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
-			use crate::{Inference, Models};
+			use crate::{Inference, Models, ValidatorSet};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -249,7 +249,7 @@ impl_runtime_apis! {
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
 			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
-			use crate::{Inference, Models};
+			use crate::{Inference, Models, ValidatorSet};
 
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
@@ -290,6 +290,31 @@ impl_runtime_apis! {
 			model: pallet_inference::ModelId,
 		) -> pallet_inference::MemberRecord {
 			Inference::member_record(group, model)
+		}
+
+		fn decided_in_block(
+			group: Option<pallet_inference::GroupId>,
+		) -> Vec<pallet_inference::Certificate<AccountId, Balance, BlockNumber>> {
+			System::read_events_no_consensus()
+				.filter_map(|record| match record.event {
+					RuntimeEvent::Inference(pallet_inference::Event::Decided {
+						group: decided,
+						decisions,
+						..
+					}) if group.is_none_or(|want| want == decided) => Some(decisions),
+					_ => None,
+				})
+				.flatten()
+				.filter_map(|decision| Inference::certificate(decision.request))
+				.collect()
+		}
+
+		fn next_request_id() -> pallet_inference::RequestId {
+			pallet_inference::NextRequestId::<Runtime>::get()
+		}
+
+		fn pallet_name() -> Vec<u8> {
+			<Inference as frame_support::traits::PalletInfoAccess>::name().as_bytes().to_vec()
 		}
 	}
 

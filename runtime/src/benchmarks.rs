@@ -4,4 +4,5 @@
 frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_inference, Inference]
+	[pallet_validator_set, ValidatorSet]
 );

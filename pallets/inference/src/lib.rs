@@ -64,9 +64,6 @@ extern crate alloc;
 
 pub use pallet::*;
 
-pub mod certificate;
-#[cfg(feature = "std")]
-pub mod rpc;
 pub mod runtime_api;
 mod settlement;
 pub mod types;
@@ -79,8 +76,13 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use dropbear_primitives::{AgreementPolicy, Digest, GroupId, ModelId, Output, VersionNumber};
-pub use pallet_models::{GroupTerms, ModelRegistry};
+/// How a certificate is assembled from storage, and which keys prove it: one
+/// pure function shared with the offline verifier.
+pub use dropbear_primitives::inference as certificate;
+pub use dropbear_primitives::{
+	inference::MAX_CERTIFICATES_PER_CALL, AgreementPolicy, Digest, GroupId, GroupTerms, ModelId,
+	ModelRegistry, Output, VersionNumber,
+};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -102,10 +104,6 @@ const LOG_TARGET: &str = "runtime::inference";
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A batch record.
-/// The most certificates one runtime API call returns: bounds the work one
-/// `inference_certificates` page makes a node do.
-pub const MAX_CERTIFICATES_PER_CALL: u32 = 256;
-
 pub type BatchOf<T> = BatchInfo<
 	<T as frame_system::Config>::AccountId,
 	BalanceOf<T>,
@@ -688,13 +686,13 @@ impl<T: Config> Pallet<T> {
 			column.extend(votes.iter().map(|v| v.as_ref().and_then(|v| v.outputs.get(i))));
 			let voted = mask_of(column.iter().map(|c| c.is_some()));
 			let outcome = match dropbear_primitives::decide(&column, batch.quorum) {
-				dropbear_primitives::Decision::Certified { output, agreed } => {
+				dropbear_primitives::Verdict::Certified { output, agreed } => {
 					decision.agreed = agreed.iter().fold(0u32, |m, p| m | bit(*p));
 					Outcome::Certified(output)
 				}
-				dropbear_primitives::Decision::NoAgreement => Outcome::NoAgreement,
-				dropbear_primitives::Decision::Pending if expire => Outcome::Expired,
-				dropbear_primitives::Decision::Pending => continue,
+				dropbear_primitives::Verdict::NoAgreement => Outcome::NoAgreement,
+				dropbear_primitives::Verdict::Pending if expire => Outcome::Expired,
+				dropbear_primitives::Verdict::Pending => continue,
 			};
 			decision.outcome = outcome;
 			decision.voted = voted;
@@ -988,10 +986,7 @@ fn pending_decisions<AccountId, BlockNumber: Copy>(
 		.collect()
 }
 
-/// The mask bit of member position `p` (0 beyond 32 members).
-pub(crate) fn bit(p: u32) -> u32 {
-	1u32.checked_shl(p).unwrap_or(0)
-}
+use dropbear_primitives::bit;
 
 /// A mask from one flag per member position.
 pub(crate) fn mask_of(flags: impl Iterator<Item = bool>) -> u32 {

@@ -50,7 +50,6 @@ extern crate alloc;
 
 pub use pallet::*;
 
-pub mod traits;
 pub mod types;
 pub mod weights;
 
@@ -61,10 +60,12 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+/// The registry as other pallets use it: the trait is defined below both
+/// pallets, in `dropbear-primitives`, and implemented here.
+pub use dropbear_primitives::registry::{GroupTerms, ModelRegistry, ServingMember};
 pub use dropbear_primitives::{
 	AgreementPolicy, DType, Digest, GroupId, InputSpec, ModelId, Task, VersionNumber, WeightsFormat,
 };
-pub use traits::{GroupTerms, ModelRegistry, ServingMember};
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -37,6 +37,11 @@
 //! - The set is a bounded vector kept sorted: membership is a binary search and
 //!   the whole set is one storage value that the session pallet reads once per
 //!   rotation.
+//! - Call weights come from FRAME benchmarks (`benchmarking.rs`) run against
+//!   the runtime by `scripts/benchmark-weights.sh`, each at its worst case: the
+//!   set at its largest and the change at the front of the sorted set. An
+//!   account only passes [`Config::KeysRegistered`] once it has keys, so the
+//!   benchmarks ask the runtime's `BenchmarkHelper` to register them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -46,6 +51,8 @@ pub use pallet::*;
 pub mod weights;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -93,8 +100,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinValidators: Get<u32>;
 
-		/// Weights of this pallet's calls.
+		/// Weights of this pallet's calls, from `weights.rs`
+		/// (`weights::SubstrateWeight<Runtime>` in a runtime, `()` in tests).
 		type WeightInfo: WeightInfo;
+
+		/// Benchmarks only: gives an account what [`Config::KeysRegistered`]
+		/// looks for, so that `add_validator` can be measured in its success path.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The validator set handed to the session pallet at the next rotation.
@@ -276,6 +289,20 @@ pub mod pallet {
 			}
 		}
 	}
+}
+
+/// Benchmarks only: how the runtime makes an account pass [`Config::KeysRegistered`].
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Register session keys (or whatever `KeysRegistered` checks) for `who`.
+	fn register_keys(who: &AccountId);
+}
+
+/// For runtimes whose `KeysRegistered` already accepts the benchmark accounts
+/// (the mock's does).
+#[cfg(feature = "runtime-benchmarks")]
+impl<AccountId> BenchmarkHelper<AccountId> for () {
+	fn register_keys(_who: &AccountId) {}
 }
 
 impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {

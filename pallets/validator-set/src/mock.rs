@@ -1,5 +1,7 @@
 //! A runtime with only `frame-system` and this pallet, for unit tests.
 
+#![allow(clippy::unwrap_used)]
+
 use crate as pallet_validator_set;
 use frame_support::{derive_impl, parameter_types, traits::Contains};
 use sp_runtime::BuildStorage;
@@ -39,6 +41,9 @@ impl pallet_validator_set::Config for Test {
 	type MaxValidators = MaxValidators;
 	type MinValidators = MinValidators;
 	type WeightInfo = ();
+	// `HasKeys` accepts every benchmark account already.
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 /// Builds a test externality with validators 1, 2, 3 and checks the pallet's
@@ -75,4 +80,14 @@ impl ExtBuilder {
 			ValidatorSet::do_try_state().unwrap();
 		});
 	}
+}
+
+/// An externality with no validators, for the benchmark test suite: each
+/// benchmark plans its own set.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
 }

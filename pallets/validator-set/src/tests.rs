@@ -1,6 +1,11 @@
 //! Unit tests: root-only changes, their errors, session hand-over and offences.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 use crate::{mock::*, ChangePlanned, Error, Event};
 use frame_support::{assert_noop, assert_ok};

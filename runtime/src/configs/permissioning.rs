@@ -20,6 +20,22 @@ impl pallet_validator_set::Config for Runtime {
 	// validator there is no chain at all.
 	type MinValidators = ConstU32<1>;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = HasSessionKeys;
+}
+
+/// Benchmarks give an account keys the way [`HasSessionKeys`] looks for them.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_set::BenchmarkHelper<AccountId> for HasSessionKeys {
+	fn register_keys(who: &AccountId) {
+		use codec::Decode;
+		use sp_runtime::traits::TrailingZeroInput;
+		// Only the presence of keys is checked; all-zero keys do. Should they
+		// ever fail to decode, the benchmark fails with `NoSessionKeys`.
+		if let Ok(keys) = crate::SessionKeys::decode(&mut TrailingZeroInput::zeroes()) {
+			pallet_session::NextKeys::<Runtime>::insert(who, keys);
+		}
+	}
 }
 
 impl pallet_node_authorization::Config for Runtime {

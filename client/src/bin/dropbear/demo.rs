@@ -131,7 +131,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		.ok_or_else(|| anyhow!("group {} does not exist", args.group))?;
 	let digits_spec =
 		InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().expect("three dimensions") };
-	let (inputs, n, truth) = if group.input == digits_spec {
+	let (inputs, n, truth) = if group.input.0 == digits_spec {
 		let models = args.models.as_ref().ok_or_else(|| {
 			anyhow!("a digits group needs --models (the folder make_models.py wrote)")
 		})?;
@@ -153,7 +153,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			.byte_len()
 			.map_err(|e| anyhow!("group {}'s input spec is unusable: {e:?}", args.group))?;
 		(
-			Inputs::Synthetic { spec: group.input.clone(), bytes: bytes as usize },
+			Inputs::Synthetic { spec: group.input.0.clone(), bytes: bytes as usize },
 			args.count.unwrap_or(args.rate * 10),
 			None,
 		)
@@ -162,10 +162,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		bail!("nothing to send (count {n}, rate {})", args.rate);
 	}
 	let mut names = BTreeMap::new();
-	for m in &group.members {
+	for m in &group.members.0 {
 		let model =
 			client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
-		names.insert(m.model, String::from_utf8_lossy(&model.name).into_owned());
+		names.insert(m.model, String::from_utf8_lossy(&model.name.0).into_owned());
 	}
 	let workers = Workers::connect(client, args.group, &args.workers).await?;
 	let mut certificates = client.subscribe_certificates(Some(args.group), false).await?;
@@ -175,7 +175,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		"demo: {n} {} to group {} ({} members, quorum {}, price {}) at {} requests/s through {} workers",
 		if truth.is_some() { "held-out digits" } else { "synthetic inputs" },
 		args.group,
-		group.members.len(),
+		group.members.0.len(),
 		group.quorum,
 		group.price,
 		args.rate,
@@ -226,22 +226,13 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 				.collect::<Result<_>>()?;
 			// One request_batch per MAX_PER_CALL hashes.
 			for (k, chunk) in hashes.chunks(MAX_PER_CALL).enumerate() {
-				let hashes_value = subxt::dynamic::Value::unnamed_composite(
-					chunk.iter().map(subxt::dynamic::Value::from_bytes),
+				let call = dropbear_api::runtime::tx().inference().request_batch(
+					args.group,
+					chunk.to_vec(),
+					group.price,
 				);
 				let at = Instant::now();
-				let pending = client
-					.send(
-						&signer,
-						"Inference",
-						"request_batch",
-						vec![
-							subxt::dynamic::Value::u128(args.group.into()),
-							hashes_value,
-							subxt::dynamic::Value::u128(group.price),
-						],
-					)
-					.await?;
+				let pending = client.send(&signer, &call).await?;
 				let start = next + k * MAX_PER_CALL;
 				let _ = sent_tx.send(Sent { start, hashes: chunk.to_vec(), at, pending });
 			}
@@ -261,7 +252,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 					sent_at[sent.start + k] = Some(sent.at);
 				}
 				let (start, pending) = (sent.start, sent.pending);
-				in_flight.spawn(async move { (start, pending.requests().await) });
+				in_flight.spawn(async move {
+					let included = pending.included().await.map_err(|e| e.error);
+					(start, included.and_then(|i| dropbear_api::chain::requested_ids(&i)))
+				});
 			}
 			Some(done) = in_flight.join_next() => {
 				let (start, requested) = done.map_err(|e| anyhow!("request task: {e}"))?;

@@ -1,9 +1,12 @@
 //! `dropbear owner ...`: a model owner's extrinsics.
 
 use anyhow::{anyhow, Context, Result};
-use dropbear_client::{keys, Client, Event};
+use dropbear_api::{
+	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	DType, InputSpec, Static, Task, WeightsFormat,
+};
+use dropbear_client::{keys, AccountId, Client, Included};
 use std::{path::PathBuf, str::FromStr};
-use subxt::dynamic::Value;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -57,66 +60,53 @@ fn digest_of(file: &PathBuf) -> Result<[u8; 32]> {
 	Ok(dropbear_client::input_hash(&bytes))
 }
 
-fn print_events(events: &[Event]) {
-	for (pallet, name, fields) in events.iter().filter(|(p, _, _)| p == "Models") {
-		println!("{pallet}.{name} {fields}");
+/// The registry's events of an included call.
+fn print_events(included: &Included) -> Result<()> {
+	for event in included.events.iter() {
+		let event = event?;
+		if let Ok(runtime::Event::Models(event)) = event.decode_as::<runtime::Event>() {
+			println!("Models.{event:?}");
+		}
 	}
+	Ok(())
 }
 
 pub async fn run(client: &Client, key: &str, command: Command) -> Result<()> {
 	let signer = keys::signer(key)?;
-	let (call, args) = match command {
-		Command::Bond { amount } => ("bond", vec![Value::u128(amount)]),
-		Command::Unbond { amount } => ("unbond", vec![Value::u128(amount)]),
+	let models = runtime::tx().models();
+	let included = match command {
+		Command::Bond { amount } => client.submit(&signer, &models.bond(amount)).await?,
+		Command::Unbond { amount } => client.submit(&signer, &models.unbond(amount)).await?,
 		Command::RegisterModel { name, classes, shape, dtype, file } => {
 			let digest = digest_of(&file)?;
 			println!("weights digest 0x{}", hex::encode(digest));
-			let dtype = if dtype == "u8" { "U8" } else { "F32" };
-			(
-				"register_model",
-				vec![
-					Value::from_bytes(name.as_bytes()),
-					Value::named_variant(
-						"ImageClassification",
-						[("classes", Value::u128(classes.into()))],
-					),
-					Value::named_composite([
-						("dtype", Value::unnamed_variant(dtype, [])),
-						(
-							"shape",
-							Value::unnamed_composite(
-								shape.into_iter().map(|d| Value::u128(d.into())),
-							),
-						),
-					]),
-					Value::from_bytes(digest),
-					Value::unnamed_variant("TorchScript", []),
-				],
-			)
+			let dtype = if dtype == "u8" { DType::U8 } else { DType::F32 };
+			let shape = shape.try_into().map_err(|_| {
+				anyhow!("--shape has more than {} dimensions", dropbear_api::primitives::MAX_DIMS)
+			})?;
+			let call = models.register_model(
+				BoundedVec(name.into_bytes()),
+				Static(Task::ImageClassification { classes }),
+				Static(InputSpec { dtype, shape }),
+				digest,
+				Static(WeightsFormat::TorchScript),
+			);
+			client.submit(&signer, &call).await?
 		}
 		Command::PublishVersion { model, file } => {
 			let digest = digest_of(&file)?;
 			println!("weights digest 0x{}", hex::encode(digest));
-			(
-				"publish_version",
-				vec![
-					Value::u128(model.into()),
-					Value::from_bytes(digest),
-					Value::unnamed_variant("TorchScript", []),
-				],
-			)
+			let call = models.publish_version(model, digest, Static(WeightsFormat::TorchScript));
+			client.submit(&signer, &call).await?
 		}
 		Command::AuthorizeWorker { model, worker } => {
-			let worker = dropbear_client::AccountId::from_str(&worker)
+			let worker = AccountId::from_str(&worker)
 				.map_err(|e| anyhow!("--worker {worker:?} is not an SS58 address: {e}"))?;
-			let bytes: [u8; 32] = worker.into();
-			("authorize_worker", vec![Value::u128(model.into()), Value::from_bytes(bytes)])
+			client.submit(&signer, &models.authorize_worker(model, worker)).await?
 		}
 		Command::JoinGroup { group, model } => {
-			("join_group", vec![Value::u128(group.into()), Value::u128(model.into())])
+			client.submit(&signer, &models.join_group(group, model)).await?
 		}
 	};
-	let events = client.submit(&signer, "Models", call, args).await?;
-	print_events(&events);
-	Ok(())
+	print_events(&included)
 }

@@ -84,13 +84,13 @@ pub async fn groups(client: &Client, format: Format) -> Result<()> {
 		.map(|(id, g)| {
 			vec![
 				id.to_string(),
-				format!("{:?}", g.task),
-				format!("{:?} {:?}", g.input.dtype, g.input.shape.to_vec()),
-				format!("{:?}", g.policy),
+				format!("{:?}", g.task.0),
+				format!("{:?} {:?}", g.input.0.dtype, g.input.0.shape.to_vec()),
+				format!("{:?}", g.policy.0),
 				g.quorum.to_string(),
 				g.price.to_string(),
 				g.max_batch.to_string(),
-				g.members.iter().map(|m| m.model.to_string()).collect::<Vec<_>>().join(" "),
+				g.members.0.iter().map(|m| m.model.to_string()).collect::<Vec<_>>().join(" "),
 			]
 		})
 		.collect();
@@ -108,7 +108,7 @@ pub async fn models(client: &Client, format: Format) -> Result<()> {
 		.map(|(id, m)| {
 			vec![
 				id.to_string(),
-				String::from_utf8_lossy(&m.name).into_owned(),
+				String::from_utf8_lossy(&m.name.0).into_owned(),
 				m.owner.to_string(),
 				m.current.to_string(),
 				m.pending

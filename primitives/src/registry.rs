@@ -1,9 +1,11 @@
-//! What other pallets read from and ask of the registry. `pallet-inference`
-//! depends on this trait, never on the storage layout.
+//! What `pallet-inference` reads from and asks of the model registry
+//! (`pallet-models` implements it). The trait lives here, below both
+//! pallets, so that the inference pallet depends on the registry's promises,
+//! never on its crate or storage layout.
 
+use crate::{AgreementPolicy, Digest, GroupId, InputSpec, ModelId, VersionNumber};
 use alloc::vec::Vec;
-use dropbear_primitives::{AgreementPolicy, Digest, GroupId, InputSpec, ModelId, VersionNumber};
-use sp_runtime::Perbill;
+use sp_arithmetic::Perbill;
 
 /// A group's terms, as a request sees them.
 #[derive(Clone, PartialEq, Eq, Debug)]

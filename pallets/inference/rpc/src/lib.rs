@@ -1,6 +1,11 @@
-//! `inference_*` JSON-RPC: certificates for dApps and explorers, read through
-//! pallet-inference's runtime API, and certificates with a finality proof that
-//! a client checks offline.
+//! # `inference_*` JSON-RPC
+//!
+//! Certificates for dApps and explorers, read through pallet-inference's
+//! runtime API, and certificates with a finality proof that a client checks
+//! offline. The methods are generic over the client traits they use (as
+//! `pallet-transaction-payment-rpc` is), so any node whose runtime implements
+//! [`InferenceRuntimeApi`] serves them; the JSON shapes and error codes live
+//! in `dropbear_primitives::rpc`, shared with the client library.
 //!
 //! Every method bounds its work: a page looks at most `MAX_SCAN` request ids
 //! and returns at most `MAX_PAGE` certificates, a block range spans at most
@@ -9,25 +14,21 @@
 //! A proof is read at the newest block whose GRANDPA justification this node
 //! has seen (a task follows the justification stream), so that the storage
 //! proof, the header and the justification all name one block, and the
-//! certificate is still in the retained state there.
+//! certificate is still in the retained state there. The storage keys it
+//! proves are named after the pallet as the runtime itself names it.
 
-use crate::service::FullClient;
-use codec::{Decode, Encode};
-use dropbear_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Runtime, RuntimeEvent};
-use futures::{FutureExt, StreamExt};
-use jsonrpsee::{
-	core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned, PendingSubscriptionSink,
-};
-use pallet_inference::{
+use codec::Encode;
+use dropbear_primitives::{
+	inference::MAX_CERTIFICATES_PER_CALL,
 	rpc::{
-		CertificatePage, CertificateProof, CertificateQuery, Checkpoint, SetChange, MAX_PAGE,
-		MAX_RANGE, MAX_SCAN,
+		code, BlockNumber, Bytes, CertificatePage, CertificateProof, CertificateQuery, Checkpoint,
+		SetChange, MAX_PAGE, MAX_RANGE, MAX_SCAN,
 	},
-	runtime_api::InferenceApi as InferenceRuntimeApi,
 	BatchId, BatchView, Certificate, GroupId, MemberRecord, ModelId, Outcome, RequestId,
-	MAX_CERTIFICATES_PER_CALL,
 };
-use sc_client_api::{BlockBackend, BlockchainEvents, ProofProvider, StorageProvider};
+use futures::{FutureExt, StreamExt};
+use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned, PendingSubscriptionSink};
+use sc_client_api::{BlockBackend, BlockchainEvents, ProofProvider};
 use sc_consensus_grandpa::{GrandpaJustificationStream, SharedAuthoritySet};
 use sc_rpc::{
 	utils::{BoundedVecDeque, PendingSubscription},
@@ -35,32 +36,22 @@ use sc_rpc::{
 };
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::{Bytes, H256};
-use sp_runtime::traits::Block as BlockT;
-use std::sync::{Arc, RwLock};
+use sp_core::H256;
+use sp_runtime::traits::{Block as BlockT, Header as HeaderT};
+use std::{
+	marker::PhantomData,
+	sync::{Arc, RwLock},
+};
 
-type Cert = Certificate<AccountId, Balance, BlockNumber>;
-type Page = CertificatePage<AccountId, Balance, BlockNumber>;
-type Proof = CertificateProof<AccountId, Balance, BlockNumber>;
+pub use dropbear_primitives::rpc::InferenceApiServer;
+pub use pallet_inference::runtime_api::InferenceApi as InferenceRuntimeApi;
 
-/// The name pallet-inference has in the runtime (its storage key prefix).
-const PALLET: &str = "Inference";
 /// Certificates a subscription holds for a subscriber that reads slower than
 /// blocks decide them. One block can decide thousands (one vote covers a
 /// whole batch), and a finality notification can cover several blocks at
 /// once; a subscriber that falls further behind than this is dropped (its
 /// stream ends) and catches up with `inference_certificates` by block range.
 const SUBSCRIPTION_BUFFER: usize = 16_384;
-
-/// Error codes (beyond JSON-RPC's own -32602 for bad parameters).
-pub mod code {
-	/// The runtime API or the database failed (unknown block, pruned state).
-	pub const RUNTIME: i32 = 4000;
-	/// What was asked for is not (yet) in finalized state: retry later.
-	pub const NOT_FINAL: i32 = 4001;
-	/// No such request or batch.
-	pub const NOT_FOUND: i32 = 4002;
-}
 
 fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(code, message.into(), None::<()>)
@@ -74,63 +65,6 @@ fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
 	error(jsonrpsee::types::error::INVALID_PARAMS_CODE, message)
 }
 
-#[rpc(server, namespace = "inference")]
-pub trait InferenceApi {
-	/// The certificate of a request (`outcome` "Pending" while undecided), at
-	/// block `at` (default: best); `null` for an unknown or pruned request.
-	#[method(name = "certificate")]
-	fn certificate(&self, request: RequestId, at: Option<H256>) -> RpcResult<Option<Cert>>;
-
-	/// A page of certificates by ordering block range, group and/or owner.
-	#[method(name = "certificates")]
-	fn certificates(&self, query: CertificateQuery<AccountId>) -> RpcResult<Page>;
-
-	/// A batch with its members, requests, votes and decisions.
-	#[method(name = "batch")]
-	fn batch(
-		&self,
-		batch: BatchId,
-		at: Option<H256>,
-	) -> RpcResult<Option<BatchView<AccountId, Balance, BlockNumber>>>;
-
-	/// A group's batches that still take votes, oldest first.
-	#[method(name = "pendingBatches")]
-	fn pending_batches(&self, group: GroupId, at: Option<H256>) -> RpcResult<Vec<BatchId>>;
-
-	/// A member's record in a group.
-	#[method(name = "memberRecord")]
-	fn member_record(
-		&self,
-		group: GroupId,
-		model: ModelId,
-		at: Option<H256>,
-	) -> RpcResult<MemberRecord>;
-
-	/// A decided certificate with a storage proof at a GRANDPA-finalized
-	/// block, that block's header and justification, and the authority-set
-	/// changes since set `since_set` (default 0, genesis).
-	#[method(name = "certificateWithProof")]
-	fn certificate_with_proof(
-		&self,
-		request: RequestId,
-		since_set: Option<u64>,
-	) -> RpcResult<Proof>;
-
-	/// The GRANDPA authority set this node follows now, to save as a trusted
-	/// checkpoint for verifying proofs later.
-	#[method(name = "checkpoint")]
-	fn checkpoint(&self) -> RpcResult<Checkpoint>;
-
-	/// Certificates as blocks decide them, optionally of one group; from best
-	/// blocks (may be retracted) or, with `finalized: true`, finalized ones.
-	#[subscription(
-		name = "subscribeCertificates" => "decided",
-		unsubscribe = "unsubscribeCertificates",
-		item = Cert
-	)]
-	fn subscribe_certificates(&self, group: Option<GroupId>, finalized: Option<bool>);
-}
-
 /// The newest GRANDPA justification this node has seen.
 #[derive(Clone)]
 struct Justified {
@@ -139,30 +73,47 @@ struct Justified {
 	encoded: Vec<u8>,
 }
 
-pub struct Inference {
-	client: Arc<FullClient>,
+/// The `inference_*` methods over a client `C` of blocks `Block`.
+pub struct Inference<C, Block, AccountId, Balance> {
+	client: Arc<C>,
 	authority_set: SharedAuthoritySet<H256, BlockNumber>,
 	latest: Arc<RwLock<Option<Justified>>>,
 	executor: SubscriptionTaskExecutor,
+	_types: PhantomData<fn() -> (Block, AccountId, Balance)>,
 }
 
-impl Inference {
+impl<C, Block, AccountId, Balance> Inference<C, Block, AccountId, Balance>
+where
+	Block: BlockT<Hash = H256>,
+	Block::Header: HeaderT<Number = BlockNumber>,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockBackend<Block>
+		+ ProofProvider<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	AccountId: codec::Codec,
+	Balance: codec::Codec,
+{
 	/// Serve the methods, and follow GRANDPA's justifications in a task.
 	pub fn new(
-		client: Arc<FullClient>,
+		client: Arc<C>,
 		authority_set: SharedAuthoritySet<H256, BlockNumber>,
 		justifications: GrandpaJustificationStream<Block>,
 		executor: SubscriptionTaskExecutor,
 	) -> Self {
-		let finalized = client.info().finalized_hash;
+		let info = client.info();
 		let stored = client
-			.justifications(finalized)
+			.justifications(info.finalized_hash)
 			.ok()
 			.flatten()
 			.and_then(|j| j.into_justification(sp_consensus_grandpa::GRANDPA_ENGINE_ID))
 			.map(|encoded| Justified {
-				hash: finalized,
-				number: client.info().finalized_number,
+				hash: info.finalized_hash,
+				number: info.finalized_number,
 				encoded,
 			});
 		let latest = Arc::new(RwLock::new(stored));
@@ -182,15 +133,11 @@ impl Inference {
 			}
 			.boxed(),
 		);
-		Self { client, authority_set, latest, executor }
+		Self { client, authority_set, latest, executor, _types: PhantomData }
 	}
 
 	fn at(&self, at: Option<H256>) -> H256 {
 		at.unwrap_or_else(|| self.client.info().best_hash)
-	}
-
-	fn api(&self) -> sp_api::ApiRef<'_, <FullClient as ProvideRuntimeApi<Block>>::Api> {
-		self.client.runtime_api()
 	}
 
 	/// The first request id ordered at or after block `from`, by binary search
@@ -201,10 +148,11 @@ impl Inference {
 		from: BlockNumber,
 		next_id: RequestId,
 	) -> RpcResult<RequestId> {
+		let api = self.client.runtime_api();
 		let (mut lo, mut hi) = (0u64, next_id);
 		while lo < hi {
 			let mid = lo + (hi - lo) / 2;
-			let older = match runtime("certificate", self.api().certificate(at, mid))? {
+			let older = match runtime("certificate", api.certificate(at, mid))? {
 				Some(c) => c.ordered_at < from,
 				None => true,
 			};
@@ -217,22 +165,7 @@ impl Inference {
 		Ok(lo)
 	}
 
-	fn next_request_id(&self, at: H256) -> RpcResult<RequestId> {
-		let key = sp_core::storage::StorageKey(
-			pallet_inference::NextRequestId::<Runtime>::hashed_key().to_vec(),
-		);
-		let raw = self
-			.client
-			.storage(at, &key)
-			.map_err(|e| error(code::RUNTIME, format!("reading NextRequestId: {e}")))?;
-		match raw {
-			None => Ok(0),
-			Some(data) => RequestId::decode(&mut &data.0[..])
-				.map_err(|e| error(code::RUNTIME, format!("decoding NextRequestId: {e}"))),
-		}
-	}
-
-	fn header(&self, hash: H256) -> RpcResult<<Block as BlockT>::Header> {
+	fn header(&self, hash: H256) -> RpcResult<Block::Header> {
 		self.client
 			.header(hash)
 			.map_err(|e| error(code::RUNTIME, format!("header {hash:?}: {e}")))?
@@ -278,42 +211,68 @@ impl Inference {
 	}
 }
 
-/// The certificates block `hash` decided (from its `Decided` events).
-fn decided_at(client: &FullClient, hash: H256, group: Option<GroupId>) -> Vec<Cert> {
-	let key = sp_core::storage::StorageKey(
-		frame_support::storage::storage_prefix(b"System", b"Events").to_vec(),
-	);
-	let Ok(Some(raw)) = client.storage(hash, &key) else { return Vec::new() };
-	let Ok(records) = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &raw.0[..])
-	else {
-		log::warn!(target: "inference-rpc", "cannot decode the events of {hash:?}");
-		return Vec::new();
-	};
-	let requests: Vec<RequestId> = records
-		.into_iter()
-		.filter_map(|r| match r.event {
-			RuntimeEvent::Inference(pallet_inference::Event::Decided {
-				group: g,
-				decisions,
-				..
-			}) if group.is_none_or(|want| want == g) => {
-				Some(decisions.into_iter().map(|d| d.request).collect::<Vec<_>>())
-			}
-			_ => None,
-		})
-		.flatten()
-		.collect();
-	let api = client.runtime_api();
-	requests.into_iter().filter_map(|r| api.certificate(hash, r).ok().flatten()).collect()
+/// The certificates block `hash` decided, or none if the runtime cannot say.
+fn decided_at<C, Block, AccountId, Balance>(
+	client: &C,
+	hash: H256,
+	group: Option<GroupId>,
+) -> Vec<Certificate<AccountId, Balance, BlockNumber>>
+where
+	Block: BlockT<Hash = H256>,
+	C: ProvideRuntimeApi<Block>,
+	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	AccountId: codec::Codec,
+	Balance: codec::Codec,
+{
+	client.runtime_api().decided_in_block(hash, group).unwrap_or_else(|e| {
+		log::warn!(target: "inference-rpc", "certificates decided in {hash:?}: {e}");
+		Vec::new()
+	})
 }
 
-impl InferenceApiServer for Inference {
-	fn certificate(&self, request: RequestId, at: Option<H256>) -> RpcResult<Option<Cert>> {
+impl<C, Block, AccountId, Balance> InferenceApiServer<AccountId, Balance>
+	for Inference<C, Block, AccountId, Balance>
+where
+	Block: BlockT<Hash = H256>,
+	Block::Header: HeaderT<Number = BlockNumber>,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockBackend<Block>
+		+ ProofProvider<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	AccountId: codec::Codec
+		+ Clone
+		+ PartialEq
+		+ Send
+		+ Sync
+		+ serde::Serialize
+		+ serde::de::DeserializeOwned
+		+ 'static,
+	Balance: codec::Codec
+		+ Clone
+		+ Send
+		+ Sync
+		+ serde::Serialize
+		+ serde::de::DeserializeOwned
+		+ 'static,
+{
+	fn certificate(
+		&self,
+		request: RequestId,
+		at: Option<H256>,
+	) -> RpcResult<Option<Certificate<AccountId, Balance, BlockNumber>>> {
 		let at = self.at(at);
-		runtime("certificate", self.api().certificate(at, request))
+		runtime("certificate", self.client.runtime_api().certificate(at, request))
 	}
 
-	fn certificates(&self, query: CertificateQuery<AccountId>) -> RpcResult<Page> {
+	fn certificates(
+		&self,
+		query: CertificateQuery<AccountId>,
+	) -> RpcResult<CertificatePage<AccountId, Balance, BlockNumber>> {
 		let limit = query.limit.unwrap_or(MAX_PAGE);
 		if limit == 0 || limit > MAX_PAGE {
 			return Err(invalid(format!("limit must be 1..={MAX_PAGE}, got {limit}")));
@@ -321,7 +280,7 @@ impl InferenceApiServer for Inference {
 		let from = query.from_block.unwrap_or(0);
 		let to = query.to_block.unwrap_or(BlockNumber::MAX);
 		if from > to {
-			return Err(invalid(format!("from_block {from} is after to_block {to}")));
+			return Err(invalid(format!("fromBlock {from} is after toBlock {to}")));
 		}
 		if query.to_block.is_some() && to - from > MAX_RANGE {
 			return Err(invalid(format!(
@@ -330,42 +289,40 @@ impl InferenceApiServer for Inference {
 			)));
 		}
 		let at = self.at(query.at);
-		let next_id = self.next_request_id(at)?;
+		let api = self.client.runtime_api();
+		let next_id = runtime("next_request_id", api.next_request_id(at))?;
 		let start = match query.cursor {
 			Some(cursor) => cursor,
 			None if from > 0 => self.first_request_from(at, from, next_id)?,
 			None => 0,
 		};
-		let keep = |c: &Cert| {
+		let keep = |c: &Certificate<AccountId, Balance, BlockNumber>| {
 			c.ordered_at >= from
 				&& query.group.is_none_or(|g| g == c.group)
 				&& query.owner.as_ref().is_none_or(|o| c.owners.iter().any(|(_, owner)| owner == o))
 		};
+		let page = |certificates, next| CertificatePage { certificates, next, at };
 		let mut certificates = Vec::new();
 		let mut pos = start;
 		let end = start.saturating_add(MAX_SCAN).min(next_id);
 		while pos < end {
 			let count = (end - pos).min(u64::from(MAX_CERTIFICATES_PER_CALL)) as u32;
-			let chunk = runtime("certificates", self.api().certificates(at, pos, count))?;
+			let chunk = runtime("certificates", api.certificates(at, pos, count))?;
 			for c in chunk {
 				if c.ordered_at > to {
-					return Ok(Page { certificates, next: None, at });
+					return Ok(page(certificates, None));
 				}
 				if keep(&c) {
-					certificates.push(c.clone());
+					let next = c.request + 1;
+					certificates.push(c);
 					if certificates.len() as u32 == limit {
-						let next = c.request + 1;
-						return Ok(Page {
-							certificates,
-							next: (next < next_id).then_some(next),
-							at,
-						});
+						return Ok(page(certificates, (next < next_id).then_some(next)));
 					}
 				}
 			}
 			pos += u64::from(count);
 		}
-		Ok(Page { certificates, next: (pos < next_id).then_some(pos), at })
+		Ok(page(certificates, (pos < next_id).then_some(pos)))
 	}
 
 	fn batch(
@@ -374,12 +331,12 @@ impl InferenceApiServer for Inference {
 		at: Option<H256>,
 	) -> RpcResult<Option<BatchView<AccountId, Balance, BlockNumber>>> {
 		let at = self.at(at);
-		runtime("batch", self.api().batch(at, batch))
+		runtime("batch", self.client.runtime_api().batch(at, batch))
 	}
 
 	fn pending_batches(&self, group: GroupId, at: Option<H256>) -> RpcResult<Vec<BatchId>> {
 		let at = self.at(at);
-		runtime("pending_batches", self.api().pending_batches(at, group))
+		runtime("pending_batches", self.client.runtime_api().pending_batches(at, group))
 	}
 
 	fn member_record(
@@ -389,14 +346,14 @@ impl InferenceApiServer for Inference {
 		at: Option<H256>,
 	) -> RpcResult<MemberRecord> {
 		let at = self.at(at);
-		runtime("member_record", self.api().member_record(at, group, model))
+		runtime("member_record", self.client.runtime_api().member_record(at, group, model))
 	}
 
 	fn certificate_with_proof(
 		&self,
 		request: RequestId,
 		since_set: Option<u64>,
-	) -> RpcResult<Proof> {
+	) -> RpcResult<CertificateProof<AccountId, Balance, BlockNumber>> {
 		let Justified { hash, number, encoded } =
 			self.latest.read().ok().and_then(|l| l.clone()).ok_or_else(|| {
 				error(
@@ -404,7 +361,8 @@ impl InferenceApiServer for Inference {
 					"this node has seen no GRANDPA justification yet: retry in a few seconds",
 				)
 			})?;
-		let certificate = runtime("certificate", self.api().certificate(hash, request))?.ok_or_else(|| {
+		let api = self.client.runtime_api();
+		let certificate = runtime("certificate", api.certificate(hash, request))?.ok_or_else(|| {
 			error(
 				code::NOT_FOUND,
 				format!(
@@ -420,7 +378,10 @@ impl InferenceApiServer for Inference {
 				),
 			));
 		}
-		let keys = pallet_inference::certificate::storage_keys(PALLET, request, certificate.batch);
+		let pallet = runtime("pallet_name", api.pallet_name(hash))?;
+		let pallet = String::from_utf8(pallet)
+			.map_err(|_| error(code::RUNTIME, "the runtime names pallet-inference in non-UTF-8"))?;
+		let keys = dropbear_primitives::storage_keys(&pallet, request, certificate.batch);
 		let proof = self
 			.client
 			.read_proof(hash, &mut keys.iter().map(|k| &k[..]))
@@ -439,10 +400,10 @@ impl InferenceApiServer for Inference {
 				justification: Bytes(self.grandpa_justification(change_hash)?),
 			});
 		}
-		Ok(Proof {
+		Ok(CertificateProof {
 			certificate,
 			genesis_hash: self.client.info().genesis_hash,
-			pallet: PALLET.into(),
+			pallet,
 			header: Bytes(header.encode()),
 			justification: Bytes(encoded),
 			set_id,
@@ -507,7 +468,7 @@ impl InferenceApiServer for Inference {
 				.boxed()
 		};
 		let certificates = blocks
-			.flat_map(move |hash| futures::stream::iter(decided_at(&client, hash, group)))
+			.flat_map(move |hash| futures::stream::iter(decided_at(&*client, hash, group)))
 			.boxed();
 		sc_rpc::utils::spawn_subscription_task(
 			&self.executor,

@@ -1,0 +1,486 @@
+//! A connection to a node, as every off-chain part uses it.
+//!
+//! - Connecting retries while the node starts ([`Chain::connect`]).
+//! - Reads are typed: the registry's records ([`Chain::group`],
+//!   [`Chain::model`], ...) and the inference runtime API ([`Chain::batch`],
+//!   [`Chain::pending_batches`], ...), at the finalized block or at a block
+//!   given by hash.
+//! - [`Chain::send`] signs a generated call with the next nonce of its key
+//!   and returns once the pool took it; [`Pending::included`] and
+//!   [`Pending::finalized`] wait for it and return its events, or the chain's
+//!   error by name (`Inference::DuplicateVote`). The nonce is the pool's
+//!   (`system_accountNextIndex`) or, when higher, the one after this
+//!   connection's last send with the key: the pool's count can lag a
+//!   transaction submitted just before a new best block, and two sends would
+//!   then share a nonce. A transaction the pool drops resets that memory.
+
+use crate::{
+	records, runtime, AccountId, Balance, BatchId, BatchView, BlockNumber, Certificate, GroupId,
+	Hash, Keypair, MemberRecord, ModelId, RequestId, VersionNumber,
+};
+use anyhow::{anyhow, bail, Context, Result};
+use std::{
+	collections::HashMap,
+	sync::Mutex,
+	time::{Duration, Instant},
+};
+use subxt::{
+	client::OnlineClientAtBlockImpl,
+	config::{polkadot::PolkadotExtrinsicParamsBuilder, RpcConfigFor},
+	error::{DispatchError, TransactionEventsError},
+	extrinsics::ExtrinsicEvents,
+	rpcs::{LegacyRpcMethods, RpcClient},
+	transactions::{Payload, TransactionProgress, TransactionStatus},
+	OnlineClient, PolkadotConfig,
+};
+
+/// subxt's client of the node.
+pub type Api = OnlineClient<PolkadotConfig>;
+/// The client at one block.
+pub type AtBlock =
+	subxt::client::ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
+
+/// A connection to a node.
+pub struct Chain {
+	api: Api,
+	legacy: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
+	url: String,
+	next_nonce: Mutex<HashMap<AccountId, u64>>,
+}
+
+impl Chain {
+	/// Connect to a node's `ws://` endpoint, retrying for up to `patience`
+	/// while it starts.
+	pub async fn connect(url: &str, patience: Duration) -> Result<Self> {
+		let started = Instant::now();
+		loop {
+			match Self::connect_once(url).await {
+				Ok(chain) => return Ok(chain),
+				Err(e) if started.elapsed() < patience => {
+					tracing::info!(target: "dropbear::chain", "node at {url} not ready ({e:#}); retrying");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				}
+				Err(e) => return Err(e),
+			}
+		}
+	}
+
+	async fn connect_once(url: &str) -> Result<Self> {
+		let rpc = RpcClient::from_insecure_url(url)
+			.await
+			.with_context(|| format!("connecting to the node at {url}"))?;
+		let api = Api::from_rpc_client(rpc.clone())
+			.await
+			.with_context(|| format!("reading the chain's metadata from {url}"))?;
+		Ok(Self {
+			api,
+			legacy: LegacyRpcMethods::new(rpc),
+			url: url.into(),
+			next_nonce: Default::default(),
+		})
+	}
+
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	/// subxt's client, for what this type does not wrap (block streams).
+	pub fn api(&self) -> &Api {
+		&self.api
+	}
+
+	/// The client at block `at`, or at the finalized head.
+	pub async fn at(&self, at: Option<Hash>) -> Result<AtBlock> {
+		Ok(match at {
+			Some(hash) => self.api.at_block(hash).await?,
+			None => self.api.at_current_block().await?,
+		})
+	}
+
+	/// The client at block number `number` of the finalized chain.
+	pub async fn at_number(&self, number: BlockNumber) -> Result<AtBlock> {
+		Ok(self.api.at_block(number).await?)
+	}
+
+	// --- Transactions ---
+
+	/// The next nonce of `account` that the node's pool expects.
+	pub async fn pool_nonce(&self, account: &AccountId) -> Result<u64> {
+		Ok(self.legacy.system_account_next_index(account).await?)
+	}
+
+	/// The nonce of `account` in the state of block `at` (transactions
+	/// included up to it).
+	pub async fn nonce_at(&self, at: Hash, account: &AccountId) -> Result<u64> {
+		Ok(self.api.at_block(at).await?.transactions().account_nonce(account).await?)
+	}
+
+	/// The nonce a new transaction of `account` gets.
+	async fn next_nonce(&self, account: &AccountId) -> Result<u64> {
+		let pool = self.pool_nonce(account).await?;
+		let known = self.nonces().get(account).copied();
+		Ok(pool.max(known.unwrap_or(0)))
+	}
+
+	fn nonces(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, u64>> {
+		self.next_nonce.lock().unwrap_or_else(|p| p.into_inner())
+	}
+
+	/// Sign `call` with `signer` and the next nonce of its key, and submit
+	/// it; returns once the pool accepted it. Concurrent sends with one key
+	/// must be serialized by the caller.
+	pub async fn send<Call: Payload>(&self, signer: &Keypair, call: &Call) -> Result<Pending> {
+		let account = crate::account(signer);
+		let nonce = self.next_nonce(&account).await?;
+		self.send_with_nonce(signer, call, nonce).await
+	}
+
+	/// As [`Chain::send`], with the nonce given.
+	pub async fn send_with_nonce<Call: Payload>(
+		&self,
+		signer: &Keypair,
+		call: &Call,
+		nonce: u64,
+	) -> Result<Pending> {
+		let what = call_name(call);
+		let account = crate::account(signer);
+		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
+		let progress = self
+			.api
+			.at_current_block()
+			.await?
+			.transactions()
+			.sign_and_submit_then_watch(call, signer, params)
+			.await
+			.with_context(|| format!("submitting {what}"))?;
+		self.nonces().insert(account.clone(), nonce + 1);
+		Ok(Pending { progress, what, account, nonce })
+	}
+
+	/// [`Chain::send`], then wait until the call is in a best block: its
+	/// events, or the chain's error by name.
+	pub async fn submit<Call: Payload>(&self, signer: &Keypair, call: &Call) -> Result<Included> {
+		let pending = self.send(signer, call).await?;
+		self.settle(pending.wait(false).await)
+	}
+
+	/// [`Chain::send`], then wait until the call is in a finalized block.
+	pub async fn submit_finalized<Call: Payload>(
+		&self,
+		signer: &Keypair,
+		call: &Call,
+	) -> Result<Included> {
+		let pending = self.send(signer, call).await?;
+		self.settle(pending.wait(true).await)
+	}
+
+	/// Forget a key's remembered nonce when its transaction never made it
+	/// into a block (the pool's count is right again).
+	pub fn settle(&self, outcome: Result<Included, NotIncluded>) -> Result<Included> {
+		outcome.map_err(|e| {
+			if e.dropped {
+				self.nonces().remove(&e.account);
+			}
+			e.error
+		})
+	}
+
+	/// `sudo.sudo(call)` signed by the root key, waiting for finality; fails
+	/// with the inner call's error by name when sudo ran it and it failed
+	/// (sudo itself succeeds then).
+	pub async fn sudo(&self, root: &Keypair, call: runtime::Call) -> Result<Included> {
+		let included = self.submit_finalized(root, &runtime::tx().sudo().sudo(call)).await?;
+		let sudid = included
+			.events
+			.find_first::<runtime::sudo::events::Sudid>()
+			.ok_or_else(|| anyhow!("no Sudo.Sudid event"))??;
+		if let Err(e) = sudid.sudo_result {
+			bail!("the call under sudo failed: {}", self.dispatch_error_name(&e).await);
+		}
+		Ok(included)
+	}
+
+	/// `Pallet::Error` for a dispatch error as the runtime's types give it.
+	pub async fn dispatch_error_name(
+		&self,
+		error: &runtime::runtime_types::sp_runtime::DispatchError,
+	) -> String {
+		use runtime::runtime_types::sp_runtime::DispatchError as E;
+		let E::Module(module) = error else { return format!("{error:?}") };
+		let Ok(at) = self.api.at_current_block().await else { return format!("{error:?}") };
+		let metadata = at.metadata_ref();
+		metadata
+			.pallet_by_error_index(module.index)
+			.and_then(|p| {
+				let variant = p.error_variant_by_index(*module.error.first()?)?;
+				Some(format!("{}::{}", p.name(), variant.name))
+			})
+			.unwrap_or_else(|| format!("{error:?}"))
+	}
+
+	// --- The registry (pallet-models) ---
+
+	/// The model a worker key votes for.
+	pub async fn worker_model(
+		&self,
+		at: Option<Hash>,
+		worker: &AccountId,
+	) -> Result<Option<ModelId>> {
+		let addr = runtime::storage().models().workers();
+		fetch(&self.at(at).await?, &addr, (worker.clone(),)).await
+	}
+
+	/// A group's record.
+	pub async fn group(&self, at: Option<Hash>, group: GroupId) -> Result<Option<records::Group>> {
+		let addr = runtime::storage().models().groups();
+		fetch(&self.at(at).await?, &addr, (group,)).await
+	}
+
+	/// A model's record.
+	pub async fn model(&self, at: Option<Hash>, model: ModelId) -> Result<Option<records::Model>> {
+		let addr = runtime::storage().models().models();
+		fetch(&self.at(at).await?, &addr, (model,)).await
+	}
+
+	/// A version of a model.
+	pub async fn version(
+		&self,
+		at: Option<Hash>,
+		model: ModelId,
+		version: VersionNumber,
+	) -> Result<Option<records::Version>> {
+		let addr = runtime::storage().models().versions();
+		fetch(&self.at(at).await?, &addr, (model, version)).await
+	}
+
+	/// An owner's record (bond, unbonding chunks).
+	pub async fn owner(
+		&self,
+		at: Option<Hash>,
+		owner: &AccountId,
+	) -> Result<Option<records::Owner>> {
+		let addr = runtime::storage().models().owners();
+		fetch(&self.at(at).await?, &addr, (owner.clone(),)).await
+	}
+
+	/// Every group, by id.
+	pub async fn groups(&self, at: Option<Hash>) -> Result<Vec<(GroupId, records::Group)>> {
+		let at = self.at(at).await?;
+		let mut iter = at.storage().iter(runtime::storage().models().groups(), ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = iter.next().await {
+			let entry = entry?;
+			let (id,) = entry.key()?.decode()?;
+			out.push((id, entry.value().decode()?));
+		}
+		Ok(out)
+	}
+
+	/// Every model, by id.
+	pub async fn models(&self, at: Option<Hash>) -> Result<Vec<(ModelId, records::Model)>> {
+		let at = self.at(at).await?;
+		let mut iter = at.storage().iter(runtime::storage().models().models(), ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = iter.next().await {
+			let entry = entry?;
+			let (id,) = entry.key()?.decode()?;
+			out.push((id, entry.value().decode()?));
+		}
+		Ok(out)
+	}
+
+	// --- Inference (pallet-inference's runtime API) ---
+
+	/// A request's certificate (`Pending` while undecided).
+	pub async fn certificate(
+		&self,
+		at: Option<Hash>,
+		request: RequestId,
+	) -> Result<Option<Certificate>> {
+		let call = runtime::runtime_apis().inference_api().certificate(request);
+		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(crate::unwrap))
+	}
+
+	/// A batch with its members, requests, votes and decisions.
+	pub async fn batch(&self, at: Option<Hash>, batch: BatchId) -> Result<Option<BatchView>> {
+		let call = runtime::runtime_apis().inference_api().batch(batch);
+		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(crate::unwrap))
+	}
+
+	/// A group's batches that still take votes, oldest first.
+	pub async fn pending_batches(&self, at: Option<Hash>, group: GroupId) -> Result<Vec<BatchId>> {
+		let call = runtime::runtime_apis().inference_api().pending_batches(group);
+		Ok(self.at(at).await?.runtime_apis().call(call).await?)
+	}
+
+	/// A member's record in a group.
+	pub async fn member_record(
+		&self,
+		at: Option<Hash>,
+		group: GroupId,
+		model: ModelId,
+	) -> Result<MemberRecord> {
+		let call = runtime::runtime_apis().inference_api().member_record(group, model);
+		Ok(self.at(at).await?.runtime_apis().call(call).await?.0)
+	}
+
+	// --- Balances ---
+
+	/// The free and held balance of an account.
+	pub async fn balance(&self, at: Option<Hash>, account: &AccountId) -> Result<(u128, u128)> {
+		let addr = runtime::storage().system().account();
+		let info = self.at(at).await?.storage().fetch(addr, (account.clone(),)).await?.decode()?;
+		Ok((info.data.free, info.data.reserved))
+	}
+
+	// --- Consensus and the money ledger (read by the end-to-end tests) ---
+
+	/// The session's validators at block `at`.
+	pub async fn session_validators(&self, at: Option<Hash>) -> Result<Vec<AccountId>> {
+		let addr = runtime::storage().session().validators();
+		Ok(self.at(at).await?.storage().fetch(addr, ()).await?.decode()?)
+	}
+
+	/// The BABE authorities' public keys for the epoch of block `at`, in
+	/// authority index order: a block's BABE pre-digest names its author by
+	/// that index.
+	pub async fn babe_authorities(&self, at: Option<Hash>) -> Result<Vec<[u8; 32]>> {
+		let addr = runtime::storage().babe().authorities();
+		let authorities = self.at(at).await?.storage().fetch(addr, ()).await?.decode()?;
+		Ok(authorities.0.into_iter().map(|(key, _weight)| key.0).collect())
+	}
+
+	/// The total issuance at block `at`: all the money there is.
+	pub async fn total_issuance(&self, at: Option<Hash>) -> Result<Balance> {
+		let addr = runtime::storage().balances().total_issuance();
+		Ok(self.at(at).await?.storage().fetch(addr, ()).await?.decode()?)
+	}
+
+	/// Every account with its free and held balance at block `at`.
+	pub async fn balances(&self, at: Option<Hash>) -> Result<Vec<(AccountId, (Balance, Balance))>> {
+		let at = self.at(at).await?;
+		let mut iter = at.storage().iter(runtime::storage().system().account(), ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = iter.next().await {
+			let entry = entry?;
+			let (account,) = entry.key()?.decode()?;
+			let info = entry.value().decode()?;
+			out.push((account, (info.data.free, info.data.reserved)));
+		}
+		Ok(out)
+	}
+}
+
+/// A storage value, decoded, if present.
+async fn fetch<Addr, Keys>(at: &AtBlock, addr: &Addr, keys: Keys) -> Result<Option<Addr::Value>>
+where
+	Addr: subxt::storage::Address,
+	Keys: subxt::storage::IntoStorageKeys<Addr::KeyParts>,
+{
+	match at.storage().try_fetch(addr, keys).await? {
+		Some(value) => Ok(Some(value.decode()?)),
+		None => Ok(None),
+	}
+}
+
+fn call_name<Call: Payload>(call: &Call) -> String {
+	format!("{}.{}", call.pallet_name(), call.call_name())
+}
+
+/// An extrinsic the pool accepted.
+pub struct Pending {
+	progress: TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
+	what: String,
+	account: AccountId,
+	nonce: u64,
+}
+
+/// An extrinsic in a block, with its events.
+pub struct Included {
+	pub block: Hash,
+	pub events: ExtrinsicEvents<PolkadotConfig>,
+}
+
+/// Why an extrinsic is not (successfully) in a block.
+#[derive(Debug)]
+pub struct NotIncluded {
+	/// The pool dropped it or found it invalid: its nonce is free again.
+	pub dropped: bool,
+	account: AccountId,
+	pub error: anyhow::Error,
+}
+
+impl Pending {
+	/// The nonce it was signed with.
+	pub fn nonce(&self) -> u64 {
+		self.nonce
+	}
+
+	/// Wait until it is in a best block: its events, or the chain's error
+	/// by name. Callers with a [`Chain`] use [`Chain::settle`] on the result
+	/// so that a dropped transaction frees its nonce.
+	pub async fn included(self) -> Result<Included, NotIncluded> {
+		self.wait(false).await
+	}
+
+	/// Wait until it is in a finalized block.
+	pub async fn finalized(self) -> Result<Included, NotIncluded> {
+		self.wait(true).await
+	}
+
+	async fn wait(mut self, finalized: bool) -> Result<Included, NotIncluded> {
+		let what = self.what.clone();
+		let fail = |dropped: bool, error: anyhow::Error| NotIncluded {
+			dropped,
+			account: self.account.clone(),
+			error,
+		};
+		while let Some(status) = self.progress.next().await {
+			let status = status.map_err(|e| fail(false, anyhow!("{what}: {e}")))?;
+			match status {
+				TransactionStatus::InBestBlock(in_block) if !finalized => {
+					let block = in_block.block_hash();
+					return match in_block.wait_for_success().await {
+						Ok(events) => Ok(Included { block, events }),
+						Err(e) => Err(fail(false, anyhow!("{what} failed: {}", describe(&e)))),
+					};
+				}
+				TransactionStatus::InFinalizedBlock(in_block) => {
+					let block = in_block.block_hash();
+					return match in_block.wait_for_success().await {
+						Ok(events) => Ok(Included { block, events }),
+						Err(e) => Err(fail(false, anyhow!("{what} failed: {}", describe(&e)))),
+					};
+				}
+				TransactionStatus::Error { message } => {
+					return Err(fail(false, anyhow!("{what} was not included: {message}")))
+				}
+				TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } => {
+					return Err(fail(true, anyhow!("{what} was not included: {message}")))
+				}
+				_ => {}
+			}
+		}
+		Err(fail(false, anyhow!("{what}: the node stopped reporting on the transaction")))
+	}
+}
+
+/// A failed extrinsic's error, named `Pallet::Error` where it is a module error.
+fn describe(e: &TransactionEventsError) -> String {
+	match e {
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m)) => m
+			.details()
+			.map(|d| format!("{}::{}", d.pallet.name(), d.variant.name))
+			.unwrap_or_else(|_| e.to_string()),
+		other => other.to_string(),
+	}
+}
+
+/// The request ids of an included `request` / `request_batch`, in order.
+pub fn requested_ids(included: &Included) -> Result<Vec<RequestId>> {
+	included
+		.events
+		.find::<runtime::inference::events::Requested>()
+		.map(|e| e.map(|e| e.request).map_err(Into::into))
+		.collect()
+}

@@ -1,0 +1,65 @@
+//! Inputs as workers take them: raw bytes for a group, checked against the
+//! group's input spec and named on chain by their blake2-256 hash (the hash a
+//! client puts in its `request` extrinsic). The worker, the client and the
+//! tests all hash and check inputs with these two functions.
+
+use crate::{DType, Digest, InputSpec};
+use alloc::{format, string::String, vec::Vec};
+
+/// The hash that names an input on chain.
+pub fn input_hash(bytes: &[u8]) -> Digest {
+	sp_crypto_hashing::blake2_256(bytes)
+}
+
+/// Why an input is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputError {
+	/// Not the number of bytes the spec fixes.
+	WrongSize { got: usize, want: u64, spec: String },
+	/// The group's input spec itself is unusable.
+	BadSpec,
+	/// A float input holds NaN or an infinity at this element.
+	NotFinite(usize),
+}
+
+impl core::fmt::Display for InputError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			InputError::WrongSize { got, want, spec } => {
+				write!(f, "input has {got} bytes; the group's input spec ({spec}) needs {want}")
+			}
+			InputError::BadSpec => write!(f, "the group's input spec is invalid"),
+			InputError::NotFinite(i) => {
+				write!(f, "input contains a non-finite value at element {i} (NaN or infinity)")
+			}
+		}
+	}
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for InputError {}
+
+/// Check `bytes` against `spec`: exact size, and finite values for float
+/// inputs (a NaN could make honest members disagree). Returns its hash.
+pub fn check(spec: &InputSpec, bytes: &[u8]) -> Result<Digest, InputError> {
+	let want = spec.byte_len().map_err(|_| InputError::BadSpec)?;
+	if bytes.len() as u64 != want {
+		return Err(InputError::WrongSize { got: bytes.len(), want, spec: describe(spec) });
+	}
+	if spec.dtype == DType::F32 {
+		for (i, chunk) in bytes.chunks_exact(4).enumerate() {
+			let finite =
+				<[u8; 4]>::try_from(chunk).is_ok_and(|b| f32::from_le_bytes(b).is_finite());
+			if !finite {
+				return Err(InputError::NotFinite(i));
+			}
+		}
+	}
+	Ok(input_hash(bytes))
+}
+
+/// `F32[1, 8, 8]`.
+pub fn describe(spec: &InputSpec) -> String {
+	let dims: Vec<String> = spec.shape.iter().map(|d| format!("{d}")).collect();
+	format!("{:?}[{}]", spec.dtype, dims.join(", "))
+}
