@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/build.sh
 
+echo "test: the off-chain parts depend on no pallet or FRAME crate"
+scripts/check-deps.sh
+
 echo "test: unit tests"
 cargo test --release --locked --workspace --exclude dropbear-e2e
 

@@ -45,7 +45,8 @@ pub struct Chain {
 	api: Api,
 	legacy: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 	url: String,
-	next_nonce: Mutex<HashMap<AccountId, u64>>,
+	/// By account bytes (subxt's account id is not `Hash`).
+	next_nonce: Mutex<HashMap<[u8; 32], u64>>,
 }
 
 impl Chain {
@@ -118,11 +119,11 @@ impl Chain {
 	/// The nonce a new transaction of `account` gets.
 	async fn next_nonce(&self, account: &AccountId) -> Result<u64> {
 		let pool = self.pool_nonce(account).await?;
-		let known = self.nonces().get(account).copied();
+		let known = self.nonces().get(&account.0).copied();
 		Ok(pool.max(known.unwrap_or(0)))
 	}
 
-	fn nonces(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, u64>> {
+	fn nonces(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], u64>> {
 		self.next_nonce.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
@@ -153,7 +154,7 @@ impl Chain {
 			.sign_and_submit_then_watch(call, signer, params)
 			.await
 			.with_context(|| format!("submitting {what}"))?;
-		self.nonces().insert(account.clone(), nonce + 1);
+		self.nonces().insert(account.0, nonce + 1);
 		Ok(Pending { progress, what, account, nonce })
 	}
 
@@ -179,7 +180,7 @@ impl Chain {
 	pub fn settle(&self, outcome: Result<Included, NotIncluded>) -> Result<Included> {
 		outcome.map_err(|e| {
 			if e.dropped {
-				self.nonces().remove(&e.account);
+				self.nonces().remove(&e.account.0);
 			}
 			e.error
 		})
@@ -227,19 +228,19 @@ impl Chain {
 		worker: &AccountId,
 	) -> Result<Option<ModelId>> {
 		let addr = runtime::storage().models().workers();
-		fetch(&self.at(at).await?, &addr, (worker.clone(),)).await
+		fetch(&self.at(at).await?, addr, (worker.clone(),)).await
 	}
 
 	/// A group's record.
 	pub async fn group(&self, at: Option<Hash>, group: GroupId) -> Result<Option<records::Group>> {
 		let addr = runtime::storage().models().groups();
-		fetch(&self.at(at).await?, &addr, (group,)).await
+		fetch(&self.at(at).await?, addr, (group,)).await
 	}
 
 	/// A model's record.
 	pub async fn model(&self, at: Option<Hash>, model: ModelId) -> Result<Option<records::Model>> {
 		let addr = runtime::storage().models().models();
-		fetch(&self.at(at).await?, &addr, (model,)).await
+		fetch(&self.at(at).await?, addr, (model,)).await
 	}
 
 	/// A version of a model.
@@ -250,7 +251,7 @@ impl Chain {
 		version: VersionNumber,
 	) -> Result<Option<records::Version>> {
 		let addr = runtime::storage().models().versions();
-		fetch(&self.at(at).await?, &addr, (model, version)).await
+		fetch(&self.at(at).await?, addr, (model, version)).await
 	}
 
 	/// An owner's record (bond, unbonding chunks).
@@ -260,7 +261,7 @@ impl Chain {
 		owner: &AccountId,
 	) -> Result<Option<records::Owner>> {
 		let addr = runtime::storage().models().owners();
-		fetch(&self.at(at).await?, &addr, (owner.clone(),)).await
+		fetch(&self.at(at).await?, addr, (owner.clone(),)).await
 	}
 
 	/// Every group, by id.
@@ -372,11 +373,11 @@ impl Chain {
 }
 
 /// A storage value, decoded, if present.
-async fn fetch<Addr, Keys>(at: &AtBlock, addr: &Addr, keys: Keys) -> Result<Option<Addr::Value>>
-where
-	Addr: subxt::storage::Address,
-	Keys: subxt::storage::IntoStorageKeys<Addr::KeyParts>,
-{
+async fn fetch<Addr: subxt::storage::Address>(
+	at: &AtBlock,
+	addr: Addr,
+	keys: Addr::KeyParts,
+) -> Result<Option<Addr::Value>> {
 	match at.storage().try_fetch(addr, keys).await? {
 		Some(value) => Ok(Some(value.decode()?)),
 		None => Ok(None),

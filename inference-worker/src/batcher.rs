@@ -254,15 +254,45 @@ mod tests {
 		assert!(started.elapsed() >= Duration::from_millis(50), "waited for more inputs first");
 	}
 
+	/// Holds each batch until the test releases it, and says when it took one.
+	struct Gated {
+		took: std::sync::mpsc::Sender<()>,
+		release: std::sync::mpsc::Receiver<()>,
+	}
+
+	impl Backend for Gated {
+		fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
+			let _ = self.took.send(());
+			let _ = self.release.recv();
+			Ok(inputs.iter().map(|i| vec![f32::from(i[0])]).collect())
+		}
+		fn health(&mut self) -> Result<(), BackendError> {
+			Ok(())
+		}
+		fn device(&self) -> String {
+			"test".into()
+		}
+	}
+
 	#[tokio::test]
 	async fn a_full_queue_answers_overloaded() {
-		// A slow model: the first input keeps it busy while the queue fills.
-		let (b, _) = batcher(1, 0, 2, 300);
+		let (took_tx, took) = std::sync::mpsc::channel();
+		let (release, release_rx) = std::sync::mpsc::channel();
+		let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue: 2 };
+		let b = Batcher::start(
+			Gated { took: took_tx, release: release_rx },
+			config,
+			Metrics::unregistered(),
+		);
+		// The model holds the first input while the queue fills.
 		let first = b.submit(Arc::new(vec![1])).unwrap();
-		std::thread::sleep(Duration::from_millis(50));
+		took.recv().unwrap();
 		let _q1 = b.submit(Arc::new(vec![2])).unwrap();
 		let _q2 = b.submit(Arc::new(vec![3])).unwrap();
 		assert_eq!(b.submit(Arc::new(vec![4])).unwrap_err(), Overloaded(2));
+		for _ in 0..3 {
+			release.send(()).unwrap();
+		}
 		assert_eq!(first.await.unwrap(), Ok(vec![1.0]));
 	}
 }

@@ -2,8 +2,8 @@
 
 use crate::{
 	AccountId, Babe, Balance, Block, BlockNumber, Executive, Grandpa, Historical, Inference,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 use alloc::vec::Vec;
 use codec::Encode;

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::{anyhow, bail, Context, Result};
+use dropbear_api::{Chain, Keypair};
 use jsonrpsee::{
 	core::client::ClientT,
 	rpc_params,
@@ -47,6 +48,16 @@ pub fn dev_node_key(name: &str) -> (String, String) {
 		.find(|f| f.first() == Some(&name))
 		.map(|f| (f[1].to_string(), f[2].to_string()))
 		.unwrap_or_else(|| panic!("no dev node key named {name}"))
+}
+
+/// A dev account's key: `dev_key("Ferdie")` is `//Ferdie`.
+pub fn dev_key(name: &str) -> Keypair {
+	dropbear_api::keys::signer(&format!("//{name}")).unwrap_or_else(|e| panic!("{name}: {e:#}"))
+}
+
+/// The worker key of a demo owner's model: `worker_key("Alice")` is `//Alice-worker`.
+pub fn worker_key(owner: &str) -> Keypair {
+	dev_key(&format!("{owner}-worker"))
 }
 
 static PORTS_HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
@@ -198,6 +209,13 @@ impl Node {
 				),
 			}
 		}
+	}
+
+	/// Connect the typed chain interface, retrying while the node starts.
+	pub async fn chain(&self) -> Result<Chain> {
+		Chain::connect(&self.ws_url(), Duration::from_secs(60)).await.with_context(|| {
+			format!("{}: chain connection; log: {}", self.spec.name, self.log_tail(20))
+		})
 	}
 
 	/// Crash the node (SIGKILL): no chance to flush or say goodbye.

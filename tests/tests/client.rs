@@ -4,28 +4,19 @@
 //! runs them. The demo members' worker keys vote directly here; the CLI's
 //! `infer` against real workers is in `worker.rs`.
 
-use dropbear_client::{verify, CertificateQuery, Client, Outcome, Output};
-use dropbear_e2e::{chain, node_binary, Node, NodeSpec};
-use jsonrpsee::{
-	core::client::{ClientT, SubscriptionClientT},
-	rpc_params,
-};
+use dropbear_api::{account, runtime, AccountId, Balance, Chain, InferenceApiClient, Static};
+use dropbear_client::{verify, BatchId, CertificateQuery, Client, Keypair, Outcome, Output};
+use dropbear_e2e::{dev_key, node_binary, worker_key, Node, NodeSpec};
+use jsonrpsee::{core::client::ClientT, rpc_params};
 use std::{process::Command, time::Duration};
-use subxt::dynamic::Value;
-use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const PRICE: u128 = 10_000_000_000;
 
-fn worker(name: &str) -> Keypair {
-	dropbear_client::keys::signer(&format!("//{name}-worker")).unwrap()
-}
-
-async fn vote(api: &chain::Api, who: &Keypair, batch: u64, outputs: &[u32]) {
-	let labels = Value::unnamed_composite(
-		outputs.iter().map(|l| Value::unnamed_variant("Label", [Value::u128(u128::from(*l))])),
-	);
-	let args = vec![Value::u128(batch.into()), Value::u128(1), labels];
-	chain::submit(api, who, "Inference", "vote", args).await.unwrap();
+/// A member's worker votes version 1's labels on a batch, waiting for finality.
+async fn vote(chain: &Chain, who: &Keypair, batch: BatchId, outputs: &[u32]) {
+	let outputs = outputs.iter().map(|l| Static(Output::Label(*l))).collect();
+	let call = runtime::tx().inference().vote(batch, 1, outputs);
+	chain.submit_finalized(who, &call).await.unwrap();
 }
 
 fn dropbear(node: &Node, args: &[&str]) -> (bool, String, String) {
@@ -50,36 +41,32 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	let raw = node.rpc().await.unwrap();
-	let api = chain::connect(&node.ws_url()).await.unwrap();
 	let client = Client::connect(&node.ws_url()).await.unwrap();
 
-	// An explorer subscribes to group 0's certificates before anything happens.
-	let mut subscription = raw
-		.subscribe::<serde_json::Value, _>(
-			"inference_subscribeCertificates",
-			rpc_params![0],
-			"inference_unsubscribeCertificates",
-		)
-		.await
-		.unwrap();
+	// An explorer subscribes to group 0's certificates (from best blocks)
+	// before anything happens.
+	let mut subscription = client.subscribe_certificates(Some(0), false).await.unwrap();
 
 	// Ferdie orders three inputs through the client library.
-	let ferdie = dev::ferdie();
+	let ferdie = dev_key("Ferdie");
 	let ids = client.request_batch(&ferdie, 0, &[[1; 32], [2; 32], [3; 32]], PRICE).await.unwrap();
 	assert_eq!(ids.len(), 3);
 	let pending = client.certificate(ids[0]).await.unwrap().unwrap();
 	assert_eq!(pending.outcome, Outcome::Pending);
 	let batch = pending.batch;
-	let batches: Vec<u64> = client.call("inference_pendingBatches", rpc_params![0]).await.unwrap();
+	let batches =
+		InferenceApiClient::<AccountId, Balance>::pending_batches(client.inference(), 0, None)
+			.await
+			.unwrap();
 	assert!(batches.contains(&batch), "{batches:?}");
 
 	// Three members agree on the first two inputs and split on the third.
 	let (alice_worker, bob_worker, charlie_worker) =
-		(worker("Alice"), worker("Bob"), worker("Charlie"));
+		(worker_key("Alice"), worker_key("Bob"), worker_key("Charlie"));
 	tokio::join!(
-		vote(&api, &alice_worker, batch, &[1, 2, 3]),
-		vote(&api, &bob_worker, batch, &[1, 2, 4]),
-		vote(&api, &charlie_worker, batch, &[1, 2, 5]),
+		vote(&client.chain, &alice_worker, batch, &[1, 2, 3]),
+		vote(&client.chain, &bob_worker, batch, &[1, 2, 4]),
+		vote(&client.chain, &charlie_worker, batch, &[1, 2, 5]),
 	);
 	let first = client.wait_certificate(ids[0], Duration::from_secs(30)).await.unwrap();
 	assert_eq!(first.outcome, Outcome::Certified(Output::Label(1)));
@@ -93,7 +80,7 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	while streamed.len() < 3 {
 		let next = tokio::time::timeout(Duration::from_secs(30), subscription.next()).await;
 		let cert = next.expect("a certificate within 30 s").unwrap().unwrap();
-		streamed.push(cert["request"].as_u64().unwrap());
+		streamed.push(cert.request);
 	}
 	streamed.sort();
 	assert_eq!(streamed, ids);
@@ -127,10 +114,10 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 		.await
 		.unwrap();
 	assert_eq!(rest.certificates.iter().map(|c| c.request).collect::<Vec<_>>(), vec![ids[2]]);
-	let alice = dropbear_client::AccountId::from(dev::alice().public_key().0);
+	let alice = account(&dev_key("Alice"));
 	let by_owner = client.certificates(&query(&|q| q.owner = Some(alice.clone()))).await.unwrap();
 	assert_eq!(by_owner.certificates.len(), 3);
-	let ferdie_id = dropbear_client::AccountId::from(ferdie.public_key().0);
+	let ferdie_id = account(&ferdie);
 	assert!(client
 		.certificates(&query(&|q| q.owner = Some(ferdie_id.clone())))
 		.await
@@ -168,10 +155,9 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 		assert!(err.contains(expect), "{err}");
 	}
 
-	// A member's record.
-	let record: serde_json::Value =
-		client.call("inference_memberRecord", rpc_params![0, 0]).await.unwrap();
-	assert!(record.get("agreed").is_some(), "{record}");
+	// A member's record: it decodes, `agreed` and every other field there.
+	let record = client.member_record(0, 0).await.unwrap();
+	let _agreed: u64 = record.agreed;
 
 	// A proof of the first certificate verifies against a checkpoint taken now.
 	let checkpoint = client.checkpoint().await.unwrap();
@@ -297,7 +283,7 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 		&["owner", "publish-version", "--model", "4", "--file", weights.to_str().unwrap()],
 	);
 	assert!(ok && out.contains("VersionPublished"), "{out}{err}");
-	let eve_worker = dropbear_client::AccountId::from(dev::eve().public_key().0).to_string();
+	let eve_worker = account(&dev_key("Eve")).to_string();
 	let (ok, out, err) =
 		dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", &eve_worker]);
 	assert!(ok && out.contains("WorkerAuthorized"), "{out}{err}");

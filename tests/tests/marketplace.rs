@@ -2,10 +2,12 @@
 //! worker keys, group 0), a version update ordered across blocks, and a refused
 //! call answered with the pallet's named error.
 
-use dropbear_e2e::{chain, node_binary, wait_for, Node, NodeSpec};
+use dropbear_api::{
+	runtime::{self, models::events::VersionPublished},
+	Chain, Digest, Included, Keypair, Static, WeightsFormat,
+};
+use dropbear_e2e::{chain::refused, dev_key, node_binary, wait_for, Node, NodeSpec};
 use std::{process::Command, time::Duration};
-use subxt::dynamic::{At, Value};
-use subxt_signer::sr25519::dev;
 
 fn ss58_of(suri: &str) -> String {
 	let out = Command::new(node_binary()).args(["key", "inspect", suri]).output().unwrap();
@@ -39,19 +41,12 @@ fn demo_models_are_served_by_the_named_worker_keys() {
 	assert_eq!(groups[0][7], serde_json::json!([0, 1, 2, 3]), "members");
 }
 
-/// `models.publish_version(0, digest, TorchScript)` signed by `signer`.
-async fn publish(
-	api: &chain::Api,
-	signer: &subxt_signer::sr25519::Keypair,
-	digest: [u8; 32],
-) -> anyhow::Result<chain::Events> {
-	let format = Value::unnamed_variant("TorchScript", []);
-	let args = vec![Value::u128(0), Value::from_bytes(digest), format];
-	chain::submit(api, signer, "Models", "publish_version", args).await
-}
-
-fn number(v: &Value, field: &str) -> u128 {
-	v.at(field).and_then(|f| f.as_u128()).unwrap_or_else(|| panic!("no number {field} in {v}"))
+/// `models.publish_version(0, digest, TorchScript)` signed by `signer`,
+/// waiting for finality.
+async fn publish(chain: &Chain, signer: &Keypair, digest: Digest) -> anyhow::Result<Included> {
+	let call =
+		runtime::tx().models().publish_version(0, digest, Static(WeightsFormat::TorchScript));
+	chain.submit_finalized(signer, &call).await
 }
 
 #[tokio::test]
@@ -59,32 +54,31 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	node.rpc().await.unwrap();
-	let api = chain::connect(&node.ws_url()).await.unwrap();
+	let chain = node.chain().await.unwrap();
 
 	// Group 0 from genesis takes requests: four members, quorum three.
-	let group =
-		chain::storage(&api, "Models", "Groups", vec![Value::u128(0)]).await.unwrap().unwrap();
-	assert_eq!(group.at("active").and_then(|v| v.as_bool()), Some(true), "group 0: {group}");
-	assert_eq!(number(&group, "quorum"), 3);
+	let group = chain.group(None, 0).await.unwrap().expect("group 0");
+	assert!(group.active, "group 0: {group:?}");
+	assert_eq!(group.quorum, 3);
 
 	// Alice publishes version 2 of her model 0.
-	let events = publish(&api, &dev::alice(), [9u8; 32]).await.unwrap();
-	let (_, _, published) = events
-		.iter()
-		.find(|(p, e, _)| p == "Models" && e == "VersionPublished")
-		.expect("a VersionPublished event");
-	assert_eq!(number(published, "version"), 2);
-	let active_from = number(published, "active_from") as u32;
+	let included = publish(&chain, &dev_key("Alice"), [9u8; 32]).await.unwrap();
+	let published = included
+		.events
+		.find_first::<VersionPublished>()
+		.expect("a VersionPublished event")
+		.unwrap();
+	assert_eq!(published.version, 2);
+	let active_from = published.active_from;
 
 	// Until its block, version 1 serves; from it, version 2.
-	let model =
-		chain::storage(&api, "Models", "Models", vec![Value::u128(0)]).await.unwrap().unwrap();
-	assert_eq!(number(&model, "current"), 1);
+	let model = chain.model(None, 0).await.unwrap().unwrap();
+	assert_eq!(model.current, 1);
 	let current = wait_for("model 0 to switch to version 2", Duration::from_secs(60), || async {
-		let client = api.at_current_block().await?;
-		let model = chain::storage(&api, "Models", "Models", vec![Value::u128(0)]).await?.unwrap();
-		let current = number(&model, "current");
-		Ok((current == 2).then_some((client.block_number(), current)))
+		let at = chain.at(None).await?;
+		let model = chain.model(Some(at.block_hash()), 0).await?.unwrap();
+		let current = model.current;
+		Ok((current == 2).then_some((at.block_number(), current)))
 	})
 	.await
 	.unwrap();
@@ -95,7 +89,9 @@ async fn a_new_version_serves_from_its_activation_block_and_errors_are_named() {
 	);
 
 	// Bob may not publish Alice's model: the chain says why, by name.
-	let refused =
-		publish(&api, &dev::bob(), [7u8; 32]).await.expect_err("bob cannot publish alice's model");
-	assert!(format!("{refused:#}").contains("NotModelOwner"), "unexpected error: {refused:#}");
+	let err = refused(
+		publish(&chain, &dev_key("Bob"), [7u8; 32]).await,
+		"bob cannot publish alice's model",
+	);
+	assert!(err.contains("NotModelOwner"), "unexpected error: {err}");
 }

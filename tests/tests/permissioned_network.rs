@@ -1,13 +1,23 @@
 //! Four permissioned validators on loopback: finality, a crash and a restart,
 //! an intruder, and root adding a fifth validator.
 
+use dropbear_api::{
+	account,
+	runtime::{
+		self,
+		runtime_types::{
+			dropbear_runtime::opaque::SessionKeys, sp_consensus_babe, sp_consensus_grandpa,
+			sp_core::OpaquePeerId,
+		},
+	},
+	subxt::utils::MultiAddress,
+	Hash,
+};
 use dropbear_e2e::{
-	chain::{self, babe_author_index},
-	dev_node_key, wait_finalized, wait_for, Network, NodeSpec, Rpc,
+	chain::babe_author_index, dev_key, dev_node_key, wait_finalized, wait_for, Network, NodeSpec,
+	Rpc,
 };
 use std::time::Duration;
-use subxt::dynamic::Value;
-use subxt_signer::sr25519::dev;
 
 const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 
@@ -82,25 +92,19 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 	};
 	net.add(eve_node).unwrap();
 
-	let api = chain::connect(&net.node("alice").ws_url()).await.unwrap();
-	let root = dev::alice();
-	let eve = dev::eve();
-	let eve_account: [u8; 32] = eve.public_key().0;
+	let chain = net.node("alice").chain().await.unwrap();
+	let root = dev_key("Alice");
+	let eve = dev_key("Eve");
+	let eve_account = account(&eve);
 
 	// 1. Root allow-lists Eve's node, owned by Eve; her node then syncs.
 	let (_, eve_peer) = dev_node_key("eve");
 	let peer_bytes = bs58::decode(&eve_peer).into_vec().unwrap();
-	chain::sudo(
-		&api,
-		&root,
-		chain::call(
-			"NodeAuthorization",
-			"add_well_known_node",
-			vec![Value::from_bytes(&peer_bytes), chain::address(eve_account)],
-		),
-	)
-	.await
-	.unwrap();
+	let allow = runtime::node_authorization::Call::add_well_known_node {
+		node: OpaquePeerId(peer_bytes),
+		owner: MultiAddress::Id(eve_account.clone()),
+	};
+	chain.sudo(&root, runtime::Call::NodeAuthorization(allow)).await.unwrap();
 	let (allowed_at, _) = Rpc(&net.node("alice").rpc().await.unwrap()).finalized().await.unwrap();
 	wait_finalized(net.node("eve"), allowed_at, Duration::from_secs(90))
 		.await
@@ -112,7 +116,7 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 	let generated: serde_json::Value = jsonrpsee::core::client::ClientT::request(
 		&eve_rpc,
 		"author_rotateKeysWithOwner",
-		jsonrpsee::rpc_params![format!("0x{}", hex::encode(eve_account))],
+		jsonrpsee::rpc_params![format!("0x{}", hex::encode(eve_account.0))],
 	)
 	.await
 	.unwrap();
@@ -120,36 +124,31 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 	let proof = hex::decode(generated["proof"].as_str().unwrap().trim_start_matches("0x")).unwrap();
 	assert_eq!(keys.len(), 64, "session keys are a BABE and a GRANDPA key");
 	let (babe_key, grandpa_key) = keys.split_at(32);
-	let session_keys = Value::named_composite([
-		("babe", Value::from_bytes(babe_key)),
-		("grandpa", Value::from_bytes(grandpa_key)),
-	]);
-	chain::submit(&api, &eve, "Session", "set_keys", vec![session_keys, Value::from_bytes(&proof)])
-		.await
-		.unwrap();
+	let babe_key: [u8; 32] = babe_key.try_into().unwrap();
+	let grandpa_key: [u8; 32] = grandpa_key.try_into().unwrap();
+	let session_keys = SessionKeys {
+		babe: sp_consensus_babe::app::Public(babe_key),
+		grandpa: sp_consensus_grandpa::app::Public(grandpa_key),
+	};
+	let set_keys = runtime::tx().session().set_keys(session_keys, proof);
+	chain.submit_finalized(&eve, &set_keys).await.unwrap();
 
 	// 3. Root adds Eve to the validator set.
-	chain::sudo(
-		&api,
-		&root,
-		chain::call("ValidatorSet", "add_validator", vec![Value::from_bytes(eve_account)]),
-	)
-	.await
-	.unwrap();
+	let add = runtime::validator_set::Call::add_validator { who: eve_account.clone() };
+	chain.sudo(&root, runtime::Call::ValidatorSet(add)).await.unwrap();
 
 	// 4. Two session changes later Eve is a session validator and authors blocks.
 	wait_for("eve among the session validators", Duration::from_secs(120), || async {
-		Ok(chain::session_validators(&api, None).await?.contains(&eve_account).then_some(()))
+		Ok(chain.session_validators(None).await?.contains(&eve_account).then_some(()))
 	})
 	.await
 	.unwrap();
 
 	let alice = net.node("alice").rpc().await.unwrap();
-	let babe_key: [u8; 32] = babe_key.try_into().unwrap();
 	// Blocks already looked at, so that each poll reads only the new ones.
 	let checked = std::cell::Cell::new(0u32);
 	let authored = wait_for("a block authored by eve", Duration::from_secs(120), || {
-		let (alice, api, checked) = (&alice, &api, &checked);
+		let (alice, chain, checked) = (&alice, &chain, &checked);
 		async move {
 			let best = Rpc(alice).best_number().await?;
 			let mut found = None;
@@ -158,8 +157,8 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 				let Some(hash) = Rpc(alice).block_hash(checked.get()).await? else { continue };
 				let header = Rpc(alice).header(Some(&hash)).await?;
 				let Some(index) = babe_author_index(&header.digest.logs) else { continue };
-				let h: subxt::utils::H256 = hash.parse()?;
-				let authorities = chain::babe_authorities(api, h).await?;
+				let h: Hash = hash.parse()?;
+				let authorities = chain.babe_authorities(Some(h)).await?;
 				if authorities.get(index as usize) == Some(&babe_key) {
 					found = Some(header.number);
 					break;

@@ -1,15 +1,24 @@
 //! Real workers against a real node: the TorchScript digit models, input
 //! gossip between four worker processes, votes on chain and certificates.
 
+use dropbear_api::{
+	account,
+	chain::requested_ids,
+	records,
+	runtime::{self, models::events::VersionPublished},
+	worker_rpc::{InputBytes, WorkerApiClient},
+	Certificate, Chain, Digest, RequestId, Static, WeightsFormat,
+};
 use dropbear_client::{Client, Outcome, Output};
-use dropbear_e2e::{chain, dev_node_key, free_port, node_binary, wait_for, Node, NodeSpec};
+use dropbear_e2e::{
+	chain::{check_ledger, ledger_now},
+	dev_key, dev_node_key, free_port, node_binary, wait_for, Node, NodeSpec,
+};
 use std::{
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
 	time::Duration,
 };
-use subxt::dynamic::{At, Value};
-use subxt_signer::sr25519::dev;
 
 const PRICE: u128 = 10_000_000_000;
 const NAMES: [&str; 4] = ["Alice", "Bob", "Charlie", "Dave"];
@@ -179,7 +188,7 @@ const FILES: [&str; 4] =
 
 /// A one-validator chain committing to the real model digests, and the four
 /// demo members' workers (`faults[i]` picks the harness for member i).
-async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, chain::Api, Vec<Worker>) {
+async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, Chain, Vec<Worker>) {
 	network_with(dir, faults, &[]).await
 }
 
@@ -188,7 +197,7 @@ async fn network_with(
 	dir: &Path,
 	faults: [Option<&str>; 4],
 	alice_extra: &[&str],
-) -> (Node, chain::Api, Vec<Worker>) {
+) -> (Node, Chain, Vec<Worker>) {
 	let spec = spec_with_real_digests(dir);
 	let node_spec = NodeSpec {
 		name: "alice".into(),
@@ -200,7 +209,7 @@ async fn network_with(
 	};
 	let node = Node::start(node_spec, dir).unwrap();
 	node.rpc().await.unwrap();
-	let api = chain::connect(&node.ws_url()).await.unwrap();
+	let chain = node.chain().await.unwrap();
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
 		let peers: Vec<String> = p2p_addrs(&workers);
@@ -211,62 +220,35 @@ async fn network_with(
 		workers.push(Worker::start_with(dir, &node, name, &files, &peers, fault));
 	}
 	all_ready(&workers).await;
-	(node, api, workers)
+	(node, chain, workers)
 }
 
 /// The first `n` held-out digits, submitted to `worker` only, then ordered
 /// by Ferdie in one call: the first request id, and the labels.
-async fn order_digits(api: &chain::Api, worker: &Worker, n: usize) -> (u128, Vec<u8>) {
-	use jsonrpsee::core::client::ClientT;
+async fn order_digits(chain: &Chain, worker: &Worker, n: usize) -> (RequestId, Vec<u8>) {
 	let client =
 		jsonrpsee::http_client::HttpClientBuilder::default().build(worker.rpc_url()).unwrap();
 	let inputs = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
 	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
-	let mut hashes = Vec::new();
+	let mut hashes: Vec<Digest> = Vec::new();
 	for image in inputs.chunks(256).take(n) {
-		let hash: String = client
-			.request(
-				"worker_submitInput",
-				jsonrpsee::rpc_params![0, format!("0x{}", hex::encode(image))],
-			)
-			.await
-			.unwrap();
-		hashes.push(hex::decode(&hash[2..]).unwrap());
+		let hash = client.submit_input(0, InputBytes(image.to_vec())).await.unwrap();
+		hashes.push(hash.0);
 	}
-	let events = chain::submit(
-		api,
-		&dev::ferdie(),
-		"Inference",
-		"request_batch",
-		vec![
-			Value::u128(0),
-			Value::unnamed_composite(hashes.iter().map(|h| Value::from_bytes(h))),
-			Value::u128(PRICE),
-		],
-	)
-	.await
-	.unwrap();
-	let first = events
-		.iter()
-		.find(|(p, e, _)| p == "Inference" && e == "Requested")
-		.and_then(|(_, _, v)| v.at("request").and_then(|r| r.as_u128()))
-		.unwrap();
+	let call = runtime::tx().inference().request_batch(0, hashes, PRICE);
+	let included = chain.submit_finalized(&dev_key("Ferdie"), &call).await.unwrap();
+	let first = requested_ids(&included).unwrap()[0];
 	(first, labels[..n].to_vec())
 }
 
-/// Each request's certificate once decided.
-async fn decided(api: &chain::Api, first: u128, n: usize) -> Vec<Value> {
+/// Each request's certificate once decided in a finalized block (read
+/// through the runtime API).
+async fn decided(chain: &Chain, first: RequestId, n: usize) -> Vec<Certificate> {
 	let mut out = Vec::new();
-	for i in 0..n as u128 {
+	for request in first..first + n as u64 {
 		let cert = wait_for("a decision", Duration::from_secs(60), || async {
-			let c = chain::runtime_call(
-				api,
-				"InferenceApi",
-				"certificate",
-				vec![Value::u128(first + i)],
-			)
-			.await?;
-			Ok((!c.to_string().contains("Pending")).then_some(c))
+			let c = chain.certificate(None, request).await?;
+			Ok(c.filter(|c| !c.outcome.is_pending()))
 		})
 		.await
 		.unwrap();
@@ -275,29 +257,24 @@ async fn decided(api: &chain::Api, first: u128, n: usize) -> Vec<Value> {
 	out
 }
 
-fn field(cert: &Value, name: &str) -> String {
-	cert.at(0).and_then(|c| c.at(name)).map(|v| v.to_string()).unwrap_or_default()
-}
-
 #[tokio::test]
 async fn four_workers_certify_real_digits_with_their_models() {
 	let dir = tempfile::tempdir().unwrap();
-	let (node, api, workers) = network(dir.path(), [None; 4]).await;
-	let start = chain::ledger_now(&api).await.unwrap();
+	let (node, chain, workers) = network(dir.path(), [None; 4]).await;
+	let start = ledger_now(&chain).await.unwrap();
 	let n = 24;
-	let (first, labels) = order_digits(&api, &workers[0], n).await;
-	let certs = decided(&api, first, n).await;
+	let (first, labels) = order_digits(&chain, &workers[0], n).await;
+	let certs = decided(&chain, first, n).await;
 	let mut certified = 0;
 	let mut correct = 0;
 	for (cert, label) in certs.iter().zip(&labels) {
-		let outcome = field(cert, "outcome");
-		if outcome.contains("Certified") {
+		if let Outcome::Certified(answer) = &cert.outcome {
 			certified += 1;
-			if outcome.contains(&format!("Label ({label})")) {
+			if *answer == Output::Label(u32::from(*label)) {
 				correct += 1;
 			}
-			let agreed = field(cert, "agreed");
-			assert!(agreed.matches(',').count() >= 2, "at least three members agreed: {agreed}");
+			let agreed = &cert.agreed;
+			assert!(agreed.len() >= 3, "at least three members agreed: {agreed:?}");
 		}
 	}
 	// Four models of 96-99% accuracy agree on nearly every digit.
@@ -374,7 +351,7 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success() && stderr.contains("refused the input"), "{stderr}");
 
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 
 	// SIGTERM stops a worker cleanly.
 	for mut w in workers {
@@ -397,30 +374,26 @@ async fn four_workers_certify_real_digits_with_their_models() {
 async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_slashed() {
 	let dir = tempfile::tempdir().unwrap();
 	// Charlie's worker lies on every request; Dave's equivocates on every batch.
-	let (node, api, workers) =
+	let (node, chain, workers) =
 		network(dir.path(), [None, None, Some("lie"), Some("equivocate")]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
-	let start = chain::ledger_now(&api).await.unwrap();
-	let dave = dev::dave().public_key().0;
-	let bond = |owner: Option<Value>| owner.and_then(|o| o.at("bonded").and_then(|b| b.as_u128()));
-	let bond_before = bond(
-		chain::storage(&api, "Models", "Owners", vec![Value::from_bytes(dave)]).await.unwrap(),
-	)
-	.unwrap();
+	let start = ledger_now(&chain).await.unwrap();
+	let dave = account(&dev_key("Dave"));
+	let bond = |owner: Option<records::Owner>| owner.map(|o| o.bonded);
+	let bond_before = bond(chain.owner(None, &dave).await.unwrap()).unwrap();
 
 	let n = 12;
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let certs = decided(&api, first, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let certs = decided(&chain, first, n).await;
 	for cert in &certs {
-		let outcome = field(cert, "outcome");
-		let agreed = field(cert, "agreed");
+		let (outcome, agreed) = (&cert.outcome, &cert.agreed);
 		// The liar's label is never the certified one: it never agrees.
-		assert!(!agreed.contains('2'), "the lying model 2 agreed: {agreed} ({outcome})");
+		assert!(!agreed.contains(&2), "the lying model 2 agreed: {agreed:?} ({outcome:?})");
 	}
-	let certified = certs.iter().filter(|c| field(c, "outcome").contains("Certified")).count();
+	let certified = certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count();
 	assert!(certified >= n - 2, "the three others certify: {certified} of {n}");
 	// Every certificate is the honest answer: that of Alice's and Bob's votes.
-	for cert in decided_typed(&client, first as u64, n).await {
+	for cert in decided_best(&client, first, n).await {
 		let Outcome::Certified(answer) = &cert.outcome else { continue };
 		let view = client.batch(cert.batch).await.unwrap().unwrap();
 		let honest: Vec<_> = [0, 1]
@@ -436,51 +409,36 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 
 	let slashed =
 		wait_for("Dave's equivocation to be slashed", Duration::from_secs(60), || async {
-			let now = bond(
-				chain::storage(&api, "Models", "Owners", vec![Value::from_bytes(dave)]).await?,
-			);
+			let now = bond(chain.owner(None, &dave).await?);
 			Ok(now.filter(|b| *b < bond_before))
 		})
 		.await
 		.unwrap();
 	assert_eq!(bond_before - slashed, bond_before / 10, "10% of Dave's bond");
-	let record = chain::runtime_call(
-		&api,
-		"InferenceApi",
-		"member_record",
-		vec![Value::u128(0), Value::u128(3)],
-	)
-	.await
-	.unwrap();
-	assert!(record.at("equivocated").and_then(|v| v.as_u128()) >= Some(1), "{record}");
+	let record = chain.member_record(None, 0, 3).await.unwrap();
+	assert!(record.equivocated >= 1, "{record:?}");
 	assert!(workers[3].log().contains("equivocated on batch"), "{}", workers[3].log());
 	// The slash left the issuance; everything else is where it should be.
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_block() {
 	let dir = tempfile::tempdir().unwrap();
 	// Alice's worker also holds the file of her next version (here: the MLP).
-	let (_node, api, workers) = network_with(dir.path(), [None; 4], &["digits-mlp.pt"]).await;
+	let (_node, chain, workers) = network_with(dir.path(), [None; 4], &["digits-mlp.pt"]).await;
 	// Requests ordered before the new version is even published...
-	let (before, _) = order_digits(&api, &workers[0], 4).await;
+	let (before, _) = order_digits(&chain, &workers[0], 4).await;
 	let manifest = manifest();
 	let mlp =
 		manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").unwrap();
 	let digest = hex::decode(mlp["blake2_256"].as_str().unwrap()).unwrap();
-	let events = chain::submit(
-		&api,
-		&dev::alice(),
-		"Models",
-		"publish_version",
-		vec![Value::u128(0), Value::from_bytes(&digest), Value::unnamed_variant("TorchScript", [])],
-	)
-	.await
-	.unwrap();
-	let published =
-		&events.iter().find(|(p, e, _)| p == "Models" && e == "VersionPublished").unwrap().2;
-	let active_from = published.at("active_from").and_then(|v| v.as_u128()).unwrap();
+	let digest = Digest::try_from(digest).expect("a 32-byte digest");
+	let call =
+		runtime::tx().models().publish_version(0, digest, Static(WeightsFormat::TorchScript));
+	let included = chain.submit_finalized(&dev_key("Alice"), &call).await.unwrap();
+	let published = included.events.find_first::<VersionPublished>().unwrap().unwrap();
+	let active_from = published.active_from;
 
 	// Loaded before its block, while version 1 still serves.
 	wait_for("Alice's worker to load version 2", Duration::from_secs(30), || async {
@@ -491,39 +449,31 @@ async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_bl
 
 	// ...and after its activation block.
 	wait_for("the activation block", Duration::from_secs(60), || async {
-		Ok((api.at_current_block().await?.block_number() as u128 > active_from).then_some(()))
+		Ok((chain.at(None).await?.block_number() > u64::from(active_from)).then_some(()))
 	})
 	.await
 	.unwrap();
-	let (after, _) = order_digits(&api, &workers[0], 4).await;
-	let earlier = decided(&api, before, 4).await;
-	let later = decided(&api, after, 4).await;
+	let (after, _) = order_digits(&chain, &workers[0], 4).await;
+	let earlier = decided(&chain, before, 4).await;
+	let later = decided(&chain, after, 4).await;
 	for (certs, version) in [(&earlier, 1), (&later, 2)] {
 		for cert in certs {
-			let ordered_at =
-				cert.at(0).and_then(|c| c.at("ordered_at")).and_then(|v| v.as_u128()).unwrap();
-			let versions = field(cert, "versions");
+			let ordered_at = cert.ordered_at;
+			let versions = &cert.versions;
 			let want = if ordered_at >= active_from { 2 } else { 1 };
 			assert_eq!(
 				want, version,
 				"request ordered at #{ordered_at}, activation #{active_from}"
 			);
-			assert!(versions.starts_with(&format!("((0, {want})")), "{versions}");
+			assert_eq!(versions.first(), Some(&(0, want)), "{versions:?}");
 		}
 		// Alice's vote for that exact version was accepted (the pallet refuses
 		// a vote naming another version).
-		let batch = certs[0].at(0).and_then(|c| c.at("batch")).and_then(|v| v.as_u128()).unwrap();
+		let batch = certs[0].batch;
 		let alice_voted =
 			wait_for("Alice's vote on the batch", Duration::from_secs(30), || async {
-				let view =
-					chain::runtime_call(&api, "InferenceApi", "batch", vec![Value::u128(batch)])
-						.await?;
-				let vote = view
-					.at(0)
-					.and_then(|b| b.at("votes"))
-					.and_then(|v| v.at(0))
-					.map(|v| v.to_string());
-				Ok(vote.filter(|v| v.starts_with("Some")))
+				let view = chain.batch(None, batch).await?;
+				Ok(view.and_then(|b| b.votes.into_iter().next()).flatten())
 			})
 			.await;
 		assert!(
@@ -535,8 +485,9 @@ async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_bl
 	assert!(workers[0].log().contains("version 2 serves new requests"), "{}", workers[0].log());
 }
 
-/// Certificates of requests `first..first + n` once decided, typed.
-async fn decided_typed(client: &Client, first: u64, n: usize) -> Vec<dropbear_client::Certificate> {
+/// Certificates of requests `first..first + n` once decided in a best block
+/// (read through the node's `inference_*` RPC).
+async fn decided_best(client: &Client, first: RequestId, n: usize) -> Vec<Certificate> {
 	let mut out = Vec::new();
 	for id in first..first + n as u64 {
 		out.push(client.wait_certificate(id, Duration::from_secs(90)).await.unwrap());
@@ -548,7 +499,7 @@ async fn decided_typed(client: &Client, first: u64, n: usize) -> Vec<dropbear_cl
 /// in id order, so the last one is enough) and the block that closed it is
 /// finalized: balances and the ledger are read at the finalized head, the
 /// batch view at the best block.
-async fn closed(node: &Node, client: &Client, certs: &[dropbear_client::Certificate]) {
+async fn closed(node: &Node, client: &Client, certs: &[Certificate]) {
 	let batch = certs.iter().map(|c| c.batch).max().expect("at least one certificate");
 	wait_for("the batches to close", Duration::from_secs(90), || async {
 		Ok(client.batch(batch).await?.filter(|b| b.closed).map(|_| ()))
@@ -564,16 +515,16 @@ async fn closed(node: &Node, client: &Client, certs: &[dropbear_client::Certific
 async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 	let dir = tempfile::tempdir().unwrap();
 	// Charlie's and Dave's workers both answer 7 to everything.
-	let (node, api, workers) =
+	let (node, chain, workers) =
 		network(dir.path(), [None, None, Some("constant:7"), Some("constant:7")]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
-	let start = chain::ledger_now(&api).await.unwrap();
-	let ferdie = dev::ferdie().public_key().0;
-	let (free_before, held_before) = chain::balance(&api, ferdie).await.unwrap();
+	let start = ledger_now(&chain).await.unwrap();
+	let ferdie = account(&dev_key("Ferdie"));
+	let (free_before, held_before) = chain.balance(None, &ferdie).await.unwrap();
 
 	let n = 12;
-	let (first, labels) = order_digits(&api, &workers[0], n).await;
-	let certs = decided_typed(&client, first as u64, n).await;
+	let (first, labels) = order_digits(&chain, &workers[0], n).await;
+	let certs = decided_best(&client, first, n).await;
 	for (cert, label) in certs.iter().zip(&labels) {
 		// Two honest and two colluding members: neither side reaches q = 3,
 		// so nothing is certified, least of all the liars' 7.
@@ -584,7 +535,7 @@ async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 	}
 	// Every fee comes back when the batch closes.
 	closed(&node, &client, &certs).await;
-	let (free_after, held_after) = chain::balance(&api, ferdie).await.unwrap();
+	let (free_after, held_after) = chain.balance(None, &ferdie).await.unwrap();
 	assert_eq!(held_after, held_before, "no fee stays held");
 	// Ferdie pays for what was certified (only true 7s can be) and the
 	// transaction fee; every other fee came back.
@@ -595,18 +546,18 @@ async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 		beyond.is_some_and(|b| b < PRICE),
 		"Ferdie paid {spent} for {certified} certified requests at {PRICE} each"
 	);
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
 	let dir = tempfile::tempdir().unwrap();
-	let (node, api, workers) = network(dir.path(), [None, None, None, Some("silent")]).await;
+	let (node, chain, workers) = network(dir.path(), [None, None, None, Some("silent")]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
-	let start = chain::ledger_now(&api).await.unwrap();
+	let start = ledger_now(&chain).await.unwrap();
 	let n = 12;
-	let (first, labels) = order_digits(&api, &workers[0], n).await;
-	let certs = decided_typed(&client, first as u64, n).await;
+	let (first, labels) = order_digits(&chain, &workers[0], n).await;
+	let certs = decided_best(&client, first, n).await;
 	let certified: Vec<_> =
 		certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).collect();
 	assert!(certified.len() >= n - 2, "the three others certify: {} of {n}", certified.len());
@@ -628,25 +579,25 @@ async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
 	let record = client.member_record(0, 3).await.unwrap();
 	assert!(record.missed >= n as u64, "the silent member's record: {record:?}");
 	assert_eq!(record.agreed, 0);
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	let dir = tempfile::tempdir().unwrap();
-	let (node, api, mut workers) = network(dir.path(), [None; 4]).await;
+	let (node, chain, mut workers) = network(dir.path(), [None; 4]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
-	let start = chain::ledger_now(&api).await.unwrap();
+	let start = ledger_now(&chain).await.unwrap();
 	let n = 8;
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let before = decided_typed(&client, first as u64, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let before = decided_best(&client, first, n).await;
 
 	// Dave's worker dies without warning; the others keep certifying.
 	let mut dave = workers.pop().unwrap();
 	dave.child.kill().unwrap();
 	dave.child.wait().unwrap();
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let during = decided_typed(&client, first as u64, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let during = decided_best(&client, first, n).await;
 	assert!(during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count() >= n - 2);
 	assert!(during.iter().all(|c| !c.agreed.contains(&3)));
 
@@ -654,8 +605,8 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	// the batches still open that lack its vote, and serves new requests.
 	let peers: Vec<String> = p2p_addrs(&workers);
 	let restarted = Worker::start(dir.path(), &node, "Dave", "digits-cnn-wide.pt", &peers);
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let after = decided_typed(&client, first as u64, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let after = decided_best(&client, first, n).await;
 	let batch = after[0].batch;
 	member_voted(&client, batch, 3, Duration::from_secs(60))
 		.await
@@ -668,7 +619,7 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	assert!(!log.contains("refused the vote") && !log.contains("DuplicateVote"), "{log}");
 	assert!(before.iter().all(|c| c.outcome != Outcome::Pending));
 	drop(dave);
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 }
 
 /// Waits until the member at `position` of batch `batch` has a vote in it.
@@ -691,10 +642,8 @@ async fn all_ready(workers: &[Worker]) {
 		let client =
 			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
 		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
-			use jsonrpsee::core::client::ClientT;
-			let health: Result<serde_json::Value, _> =
-				client.request("worker_health", jsonrpsee::rpc_params![]).await;
-			Ok(health.ok().filter(|h| h["ready"] == true && h["peers"].as_u64() >= Some(3)))
+			let health = client.health().await;
+			Ok(health.ok().filter(|h| h.ready && h.peers >= 3))
 		})
 		.await
 		.unwrap_or_else(|e| panic!("{e}: {}", w.log()));
@@ -723,20 +672,20 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 		workers.push(Worker::start(dir.path(), node, name, file, &peers));
 	}
 	all_ready(&workers).await;
-	let api = chain::connect(&nodes[0].ws_url()).await.unwrap();
+	let chain = nodes[0].chain().await.unwrap();
 	let client = Client::connect(&nodes[0].ws_url()).await.unwrap();
-	let start = chain::ledger_now(&api).await.unwrap();
+	let start = ledger_now(&chain).await.unwrap();
 	let n = 8;
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let before = decided_typed(&client, first as u64, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let before = decided_best(&client, first, n).await;
 	let dave_voted = |batch: u64| member_voted(&client, batch, 3, Duration::from_secs(30));
 	dave_voted(before[0].batch).await.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
 
 	// Dave's validator dies. Three validators of four still author and
 	// finalize; three workers still make the quorum.
 	nodes[3].kill();
-	let (first, _) = order_digits(&api, &workers[0], n).await;
-	let during = decided_typed(&client, first as u64, n).await;
+	let (first, _) = order_digits(&chain, &workers[0], n).await;
+	let during = decided_best(&client, first, n).await;
 	let certified = during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count();
 	assert!(certified >= n - 2, "the other three certify: {certified} of {n}");
 	assert!(
@@ -774,8 +723,8 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 			all_ready(&workers).await;
 			restarted = true;
 		}
-		let (first, _) = order_digits(&api, &workers[0], 4).await;
-		let after = decided_typed(&client, first as u64, 4).await;
+		let (first, _) = order_digits(&chain, &workers[0], 4).await;
+		let after = decided_best(&client, first, 4).await;
 		let batch = after[0].batch;
 		// Dave may vote after the others decided: wait a little for the vote
 		// before ordering again.
@@ -805,5 +754,5 @@ async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
 		record.missed >= 1,
 		"Dave's member missed the batches of its node's downtime: {record:?} (last batch {batch})"
 	);
-	chain::check_ledger(&api, start).await.unwrap();
+	check_ledger(&chain, start).await.unwrap();
 }

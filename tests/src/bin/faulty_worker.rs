@@ -12,7 +12,7 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use dropbear_primitives::Output;
+use dropbear_api::Output;
 use dropbear_worker::service;
 use std::collections::HashSet;
 
@@ -60,20 +60,20 @@ async fn main() -> Result<()> {
 	service::init_tracing();
 	let cli = Cli::parse();
 	let worker = service::start(&cli.options).await?;
-	let chain = worker.chain.clone();
+	let voter = worker.voter.clone();
 	let classes = worker.core.terms.classes;
 	tracing::warn!(target: "faulty", "fault injection: {:?}", cli.fault);
 	let mut done: HashSet<u64> = HashSet::new();
-	let mut blocks = chain.api.stream_best_blocks().await?;
+	let mut blocks = voter.chain.api().stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let Ok(block) = block else { continue };
 		let (hash, number) = (block.hash(), block.number() as u32);
-		chain.note_best(hash, block.header().parent_hash);
-		chain.sync_versions(hash, number).await?;
+		voter.note_best(hash, block.header().parent_hash);
+		voter.versions.sync(hash, number).await?;
 		if matches!(cli.fault, Fault::Silent) {
 			continue;
 		}
-		for (batch, position) in chain.unvoted_batches(hash).await? {
+		for (batch, position) in voter.unvoted_batches(hash).await? {
 			if done.contains(&batch.id) {
 				continue;
 			}
@@ -83,7 +83,7 @@ async fn main() -> Result<()> {
 				}
 			}
 			done.insert(batch.id);
-			let (version, honest) = chain.honest_outputs(&batch, position).await?;
+			let (version, honest) = voter.honest_outputs(&batch, position).await?;
 			let (first, second) = match cli.fault {
 				Fault::Lie => (lie(&honest, classes), None),
 				Fault::Constant(l) => (vec![Output::Label(l); honest.len()], None),
@@ -91,13 +91,13 @@ async fn main() -> Result<()> {
 				Fault::Equivocate => (honest.clone(), Some(lie(&honest, classes))),
 				Fault::Silent => bail!("silent workers do not vote"),
 			};
-			let chain = chain.clone();
+			let voter = voter.clone();
 			tokio::spawn(async move {
-				if let Err(e) = chain.submit_vote(batch.id, version, first).await {
+				if let Err(e) = voter.submit_vote(batch.id, version, first).await {
 					tracing::warn!(target: "faulty", "batch {}: {e:#}", batch.id);
 				}
 				if let Some(second) = second {
-					match chain.submit_vote(batch.id, version, second).await {
+					match voter.submit_vote(batch.id, version, second).await {
 						Ok(()) => {
 							tracing::warn!(target: "faulty", "equivocated on batch {}", batch.id)
 						}
