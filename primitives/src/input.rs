@@ -63,3 +63,30 @@ pub fn describe(spec: &InputSpec) -> String {
 	let dims: Vec<String> = spec.shape.iter().map(|d| format!("{d}")).collect();
 	format!("{:?}[{}]", spec.dtype, dims.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+	#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+	use super::*;
+	use alloc::{string::ToString, vec};
+
+	fn digits() -> InputSpec {
+		InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().unwrap() }
+	}
+
+	#[test]
+	fn inputs_of_the_wrong_size_or_with_nan_are_refused() {
+		let good = vec![0u8; 256];
+		assert_eq!(check(&digits(), &good), Ok(input_hash(&good)));
+		let err = check(&digits(), &[0u8; 255]).unwrap_err();
+		assert_eq!(
+			err.to_string(),
+			"input has 255 bytes; the group's input spec (F32[1, 8, 8]) needs 256"
+		);
+		let mut nan = good.clone();
+		nan[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
+		assert_eq!(check(&digits(), &nan), Err(InputError::NotFinite(2)));
+		let bytes_spec = InputSpec { dtype: DType::U8, shape: vec![3, 2].try_into().unwrap() };
+		assert!(check(&bytes_spec, &[255u8; 6]).is_ok());
+	}
+}

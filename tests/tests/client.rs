@@ -141,7 +141,7 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	for (bad, expect) in [
 		(query(&|q| q.limit = Some(0)), "limit must be"),
 		(query(&|q| q.limit = Some(100_000)), "limit must be"),
-		(query(&|q| q.from_block = Some(block + 1)), "is after to_block"),
+		(query(&|q| q.from_block = Some(block + 1)), "is after toBlock"),
 		(
 			CertificateQuery {
 				from_block: Some(0),
