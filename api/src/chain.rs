@@ -266,28 +266,12 @@ impl Chain {
 
 	/// Every group, by id.
 	pub async fn groups(&self, at: Option<Hash>) -> Result<Vec<(GroupId, records::Group)>> {
-		let at = self.at(at).await?;
-		let mut iter = at.storage().iter(runtime::storage().models().groups(), ()).await?;
-		let mut out = Vec::new();
-		while let Some(entry) = iter.next().await {
-			let entry = entry?;
-			let (id,) = entry.key()?.decode()?;
-			out.push((id, entry.value().decode()?));
-		}
-		Ok(out)
+		entries(&self.at(at).await?, runtime::storage().models().groups()).await
 	}
 
 	/// Every model, by id.
 	pub async fn models(&self, at: Option<Hash>) -> Result<Vec<(ModelId, records::Model)>> {
-		let at = self.at(at).await?;
-		let mut iter = at.storage().iter(runtime::storage().models().models(), ()).await?;
-		let mut out = Vec::new();
-		while let Some(entry) = iter.next().await {
-			let entry = entry?;
-			let (id,) = entry.key()?.decode()?;
-			out.push((id, entry.value().decode()?));
-		}
-		Ok(out)
+		entries(&self.at(at).await?, runtime::storage().models().models()).await
 	}
 
 	// --- Inference (pallet-inference's runtime API) ---
@@ -359,16 +343,11 @@ impl Chain {
 
 	/// Every account with its free and held balance at block `at`.
 	pub async fn balances(&self, at: Option<Hash>) -> Result<Vec<(AccountId, (Balance, Balance))>> {
-		let at = self.at(at).await?;
-		let mut iter = at.storage().iter(runtime::storage().system().account(), ()).await?;
-		let mut out = Vec::new();
-		while let Some(entry) = iter.next().await {
-			let entry = entry?;
-			let (account,) = entry.key()?.decode()?;
-			let info = entry.value().decode()?;
-			out.push((account, (info.data.free, info.data.reserved)));
-		}
-		Ok(out)
+		let accounts = entries(&self.at(at).await?, runtime::storage().system().account()).await?;
+		Ok(accounts
+			.into_iter()
+			.map(|(a, info)| (a, (info.data.free, info.data.reserved)))
+			.collect())
 	}
 }
 
@@ -382,6 +361,23 @@ async fn fetch<Addr: subxt::storage::Address>(
 		Some(value) => Ok(Some(value.decode()?)),
 		None => Ok(None),
 	}
+}
+
+/// Every entry of a storage map with one key: (key, value).
+async fn entries<K, Addr>(at: &AtBlock, addr: Addr) -> Result<Vec<(K, Addr::Value)>>
+where
+	Addr: subxt::storage::Address<KeyParts = (K,)>,
+	K: subxt::ext::scale_decode::IntoVisitor,
+	(): subxt::storage::PrefixOf<(K,)>,
+{
+	let mut iter = at.storage().iter(addr, ()).await?;
+	let mut out = Vec::new();
+	while let Some(entry) = iter.next().await {
+		let entry = entry?;
+		let (key,) = entry.key()?.decode()?;
+		out.push((key, entry.value().decode()?));
+	}
+	Ok(out)
 }
 
 fn call_name<Call: Payload>(call: &Call) -> String {

@@ -150,12 +150,17 @@ impl Voter {
 	/// versions nothing needs unloaded.
 	async fn on_best_block(self: &Arc<Self>, hash: Hash, parent: Hash, number: u32) -> Result<()> {
 		self.note_best(hash, parent);
-		let mut keep: HashSet<VersionNumber> =
-			self.versions.sync(hash, number).await?.into_iter().collect();
+		// A failed sync leaves the loaded versions as they are; voting goes on.
+		let named = self.versions.sync(hash, number).await.map_err(|e| {
+			tracing::warn!(target: "worker::voter", "at #{number}: versions: {e:#}");
+		});
 		let unvoted = self.unvoted_batches(hash).await?;
-		keep.extend(unvoted.iter().filter_map(|(b, p)| b.members.get(*p).map(|m| m.version)));
+		let needed: Vec<VersionNumber> =
+			unvoted.iter().filter_map(|(b, p)| b.members.get(*p).map(|m| m.version)).collect();
 		self.vote_on(hash, unvoted).await?;
-		self.versions.retain(&keep);
+		if let Ok(named) = named {
+			self.versions.retain(&named.into_iter().chain(needed).collect());
+		}
 		Ok(())
 	}
 

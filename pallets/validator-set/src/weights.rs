@@ -2,15 +2,9 @@
 //! Weights for `pallet_validator_set`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, not yet run. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-02. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
-//! Machine `none`, CPU `none`.
-
-// PLACEHOLDER, MUST BE REGENERATED: no benchmark has run yet. This file has the
-// shape `scripts/frame-weight-template.hbs` produces, with conservative figures
-// (about twice the expected cost, storage counted from the code) in place of
-// measurements. Run `PALLETS=validator_set scripts/benchmark-weights.sh` (or the
-// script with its default list) to overwrite it with measured weights.
+//! Machine `vm`, CPU `Intel(R) Xeon(R) Processor`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, clippy::unnecessary_cast)]
@@ -34,8 +28,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ValidatorSet::ChangePlanned` (r:0 w:1)
 	/// Proof: `ValidatorSet::ChangePlanned` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn add_validator() -> Weight {
-		// Minimum execution time: not measured (placeholder).
-		Weight::from_parts(40_000_000, 8000)
+		// Minimum execution time: 15_692_000 picoseconds.
+		Weight::from_parts(17_566_000, 6908)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -44,8 +38,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ValidatorSet::ChangePlanned` (r:0 w:1)
 	/// Proof: `ValidatorSet::ChangePlanned` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn remove_validator() -> Weight {
-		// Minimum execution time: not measured (placeholder).
-		Weight::from_parts(35_000_000, 5000)
+		// Minimum execution time: 10_016_000 picoseconds.
+		Weight::from_parts(11_299_000, 4687)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -54,12 +48,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn add_validator() -> Weight {
-		Weight::from_parts(40_000_000, 8000)
+		Weight::from_parts(17_566_000, 6908)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn remove_validator() -> Weight {
-		Weight::from_parts(35_000_000, 5000)
+		Weight::from_parts(11_299_000, 4687)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}

@@ -65,6 +65,32 @@ fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
 	error(jsonrpsee::types::error::INVALID_PARAMS_CODE, message)
 }
 
+/// What the methods need of the node's client: runtime API calls, headers,
+/// bodies and justifications, storage proofs, and block notifications.
+pub trait InferenceClient<Block: BlockT>:
+	ProvideRuntimeApi<Block>
+	+ HeaderBackend<Block>
+	+ BlockBackend<Block>
+	+ ProofProvider<Block>
+	+ BlockchainEvents<Block>
+	+ Send
+	+ Sync
+	+ 'static
+{
+}
+
+impl<Block: BlockT, C> InferenceClient<Block> for C where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockBackend<Block>
+		+ ProofProvider<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static
+{
+}
+
 /// The newest GRANDPA justification this node has seen.
 #[derive(Clone)]
 struct Justified {
@@ -86,14 +112,7 @@ impl<C, Block, AccountId, Balance> Inference<C, Block, AccountId, Balance>
 where
 	Block: BlockT<Hash = H256>,
 	Block::Header: HeaderT<Number = BlockNumber>,
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ BlockBackend<Block>
-		+ ProofProvider<Block>
-		+ BlockchainEvents<Block>
-		+ Send
-		+ Sync
-		+ 'static,
+	C: InferenceClient<Block>,
 	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	AccountId: codec::Codec,
 	Balance: codec::Codec,
@@ -235,14 +254,7 @@ impl<C, Block, AccountId, Balance> InferenceApiServer<AccountId, Balance>
 where
 	Block: BlockT<Hash = H256>,
 	Block::Header: HeaderT<Number = BlockNumber>,
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ BlockBackend<Block>
-		+ ProofProvider<Block>
-		+ BlockchainEvents<Block>
-		+ Send
-		+ Sync
-		+ 'static,
+	C: InferenceClient<Block>,
 	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	AccountId: codec::Codec
 		+ Clone
