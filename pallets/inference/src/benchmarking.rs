@@ -105,7 +105,7 @@ mod benchmarks {
 		for w in workers.iter().take(q as usize - 1) {
 			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
 		}
-		let last = workers[q as usize - 1].clone();
+		let last = workers.get(q as usize - 1).unwrap().clone();
 
 		#[extrinsic_call]
 		vote(RawOrigin::Signed(last), batch, 1, labels(b, 1));

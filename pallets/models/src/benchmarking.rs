@@ -283,7 +283,7 @@ mod benchmarks {
 	#[benchmark]
 	fn leave_group(m: Linear<1, { T::MaxMembers::get() }>) {
 		let group = group_with::<T>(m, T::Currency::minimum_balance(), 1000);
-		let leaving = Groups::<T>::get(group).unwrap().members[0].clone();
+		let leaving = Groups::<T>::get(group).unwrap().members.first().unwrap().clone();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(leaving.owner), group, leaving.model);
 		assert_eq!(Groups::<T>::get(group).unwrap().members.len() as u32, m - 1);
