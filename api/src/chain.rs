@@ -117,7 +117,7 @@ impl Chain {
 	}
 
 	/// The nonce a new transaction of `account` gets.
-	async fn next_nonce(&self, account: &AccountId) -> Result<u64> {
+	pub async fn next_nonce(&self, account: &AccountId) -> Result<u64> {
 		let pool = self.pool_nonce(account).await?;
 		let known = self.nonces().get(&account.0).copied();
 		Ok(pool.max(known.unwrap_or(0)))
@@ -154,7 +154,9 @@ impl Chain {
 			.sign_and_submit_then_watch(call, signer, params)
 			.await
 			.with_context(|| format!("submitting {what}"))?;
-		self.nonces().insert(account.0, nonce + 1);
+		let mut nonces = self.nonces();
+		let next = nonces.entry(account.0).or_insert(0);
+		*next = (*next).max(nonce + 1);
 		Ok(Pending { progress, what, account, nonce })
 	}
 
@@ -449,10 +451,9 @@ impl Pending {
 						Err(e) => Err(fail(false, anyhow!("{what} failed: {}", describe(&e)))),
 					};
 				}
-				TransactionStatus::Error { message } => {
-					return Err(fail(false, anyhow!("{what} was not included: {message}")))
-				}
-				TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } => {
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => {
 					return Err(fail(true, anyhow!("{what} was not included: {message}")))
 				}
 				_ => {}

@@ -92,6 +92,14 @@ impl Versions {
 		Ok(wanted)
 	}
 
+	/// Load `version` (named by block `at`) unless it is loaded.
+	pub async fn ensure(&self, at: Hash, version: VersionNumber) -> Result<()> {
+		if self.core.has_version(version) {
+			return Ok(());
+		}
+		self.load(at, version).await
+	}
+
 	/// Load `version` from the file with its digest, if there is one.
 	async fn load(&self, at: Hash, version: VersionNumber) -> Result<()> {
 		let record =

@@ -13,13 +13,15 @@
 //!
 //! - at start it reads the pool's next nonce; until a block's state reaches
 //!   it, everything sent before the start may still land, and the voter
-//!   sends nothing on that block;
-//! - each vote sent is remembered with its nonce; while a block's state
-//!   nonce is not past it, the vote is in flight or in a later block, and
-//!   the batch is not voted again on that block. A vote whose nonce was
-//!   used but which is missing from the state failed on chain and may be
-//!   sent again; a vote the pool drops is sent again with its own nonce,
-//!   so that it and its copy can never both be included.
+//!   sends nothing on that block (unless the pool no longer holds them:
+//!   then they cannot land, and it goes on);
+//! - each vote is remembered with the nonce it was signed with, until the
+//!   finalized chain passes that nonce. On a block whose state lacks the
+//!   vote: if the state nonce is past it, the vote failed on chain and a new
+//!   one may go; if the pool holds it, or a later block does, the voter
+//!   waits; if neither, the vote was lost and is sent again with the same
+//!   nonce. Every resend uses the vote's own nonce, so no two copies of a
+//!   vote can ever both be included.
 //!
 //! It also remembers the batches whose state holds its vote, while the best
 //! chain grows block by block: a best block whose parent is not the previous
@@ -53,8 +55,9 @@ pub struct Voter {
 	in_flight: Mutex<HashSet<BatchId>>,
 	/// The nonce each vote sent by this process was signed with.
 	sent: Mutex<HashMap<BatchId, u64>>,
-	/// The pool's next nonce for this key when the voter started.
-	start_nonce: u64,
+	/// The pool's next nonce for this key when the voter started, lowered
+	/// when earlier transactions turn out to have left the pool unincluded.
+	start_nonce: Mutex<u64>,
 	/// Batches whose state holds this member's vote on the best chain as last
 	/// followed, and that chain's head.
 	voted: Mutex<(Option<Hash>, HashSet<BatchId>)>,
@@ -82,7 +85,7 @@ impl Voter {
 			sending: AsyncMutex::new(()),
 			in_flight: Mutex::new(HashSet::new()),
 			sent: Mutex::new(HashMap::new()),
-			start_nonce,
+			start_nonce: Mutex::new(start_nonce),
 			voted: Mutex::new((None, HashSet::new())),
 		}))
 	}
@@ -154,9 +157,14 @@ impl Voter {
 		let named = self.versions.sync(hash, number).await.map_err(|e| {
 			tracing::warn!(target: "worker::voter", "at #{number}: versions: {e:#}");
 		});
+		self.forget_final_votes().await?;
 		let unvoted = self.unvoted_batches(hash).await?;
 		let needed: Vec<VersionNumber> =
 			unvoted.iter().filter_map(|(b, p)| b.members.get(*p).map(|m| m.version)).collect();
+		// A reorg can bring back a batch of a version unloaded since.
+		for &version in &needed {
+			self.versions.ensure(hash, version).await?;
+		}
 		self.vote_on(hash, unvoted).await?;
 		if let Ok(named) = named {
 			self.versions.retain(&named.into_iter().chain(needed).collect());
@@ -183,7 +191,6 @@ impl Voter {
 			// Closed batches take no votes: forget them.
 			let open_now: HashSet<BatchId> = open.iter().copied().collect();
 			voted.1.retain(|id| open_now.contains(id));
-			lock(&self.sent).retain(|id, _| open_now.contains(id));
 			voted.1.clone()
 		};
 		let mut out = Vec::new();
@@ -208,16 +215,19 @@ impl Voter {
 		Ok(out)
 	}
 
-	/// Whether this member may vote on `batch` on the strength of the state
-	/// of a block whose account nonce for this key is `state_nonce` (see the
-	/// module docs).
-	fn may_vote(&self, batch: BatchId, state_nonce: u64) -> bool {
-		if state_nonce < self.start_nonce {
-			return false;
-		}
+	/// What to do about `batch`, which lacks this member's vote in the state
+	/// of a block whose account nonce for this key is `state_nonce`, when the
+	/// pool's next nonce is `pool_nonce` (see the module docs).
+	fn action(&self, batch: BatchId, state_nonce: u64, pool_nonce: u64) -> Action {
 		match lock(&self.sent).get(&batch) {
-			Some(&nonce) => nonce < state_nonce,
-			None => true,
+			None => Action::Vote(None),
+			// Its nonce was used and the vote is not there: it failed on chain.
+			Some(&nonce) if nonce < state_nonce => Action::Vote(None),
+			// Neither in this state nor in the pool: lost; send it again with
+			// the same nonce, so that at most one copy can land.
+			Some(&nonce) if pool_nonce <= nonce => Action::Vote(Some(nonce)),
+			// In the pool, or in a block after this one.
+			Some(_) => Action::Wait,
 		}
 	}
 
@@ -226,25 +236,33 @@ impl Voter {
 			return Ok(());
 		}
 		let state_nonce = self.chain.nonce_at(at, &self.account).await?;
-		if state_nonce < self.start_nonce {
-			tracing::info!(
-				target: "worker::voter",
-				"waiting for {} earlier transactions of this key to reach the best chain",
-				self.start_nonce - state_nonce
-			);
-			return Ok(());
+		let pool_nonce = self.chain.pool_nonce(&self.account).await?;
+		{
+			let mut start = lock(&self.start_nonce);
+			if state_nonce < *start {
+				if pool_nonce > state_nonce {
+					tracing::info!(
+						target: "worker::voter",
+						"waiting for {} earlier transactions of this key to reach the best chain",
+						*start - state_nonce
+					);
+					return Ok(());
+				}
+				// They left the pool without landing: nothing of them can come.
+				*start = state_nonce;
+			}
 		}
 		for (batch, position) in unvoted {
-			if !self.may_vote(batch.id, state_nonce) {
+			let Action::Vote(nonce) = self.action(batch.id, state_nonce, pool_nonce) else {
 				continue;
-			}
+			};
 			if !lock(&self.in_flight).insert(batch.id) {
 				continue;
 			}
 			self.core.metrics.batches_seen.inc();
 			let voter = self.clone();
 			tokio::spawn(async move {
-				if let Err(e) = voter.vote(&batch, position).await {
+				if let Err(e) = voter.vote(&batch, position, nonce).await {
 					tracing::warn!(target: "worker::voter", "batch {}: {e:#}", batch.id);
 				}
 				lock(&voter.in_flight).remove(&batch.id);
@@ -268,53 +286,71 @@ impl Voter {
 		Ok((version, self.core.outputs(version, &hashes).await?))
 	}
 
-	async fn vote(&self, batch: &BatchView, position: usize) -> Result<()> {
+	async fn vote(&self, batch: &BatchView, position: usize, nonce: Option<u64>) -> Result<()> {
 		let (version, outputs) = self.honest_outputs(batch, position).await?;
-		self.submit_vote(batch.id, version, outputs).await
+		self.submit_vote_with(batch.id, version, outputs, nonce).await
 	}
 
-	/// Submit a vote and wait until it is in a best block. Votes are handed
-	/// to the pool one at a time, so that concurrent votes never share a
-	/// nonce; each is remembered with its nonce until its batch closes. A
-	/// vote the pool drops is sent again with the same nonce, so that it and
-	/// its copy can never both be included.
+	/// Forget the votes whose nonce the finalized chain has passed: their
+	/// fate (included, or failed) is final.
+	async fn forget_final_votes(&self) -> Result<()> {
+		if lock(&self.sent).is_empty() {
+			return Ok(());
+		}
+		let finalized = self.chain.at(None).await?.block_hash();
+		let final_nonce = self.chain.nonce_at(finalized, &self.account).await?;
+		lock(&self.sent).retain(|_, nonce| *nonce >= final_nonce);
+		Ok(())
+	}
+
+	/// Submit a vote and wait until it is in a best block (the fault
+	/// harness sends its lies through this too).
 	pub async fn submit_vote(
 		&self,
 		batch: BatchId,
 		version: VersionNumber,
 		outputs: Vec<Output>,
 	) -> Result<()> {
+		self.submit_vote_with(batch, version, outputs, None).await
+	}
+
+	/// Submit a vote with `nonce` (or the key's next one) and wait until it
+	/// is in a best block. Nonces are taken and votes handed to the pool one
+	/// at a time, so that concurrent votes never share a nonce; the vote is
+	/// remembered with its nonce until the finalized chain passes it, and
+	/// every attempt uses that one nonce, so that no two copies can land.
+	async fn submit_vote_with(
+		&self,
+		batch: BatchId,
+		version: VersionNumber,
+		outputs: Vec<Output>,
+		nonce: Option<u64>,
+	) -> Result<()> {
 		let call = runtime::tx().inference().vote(
 			batch,
 			version,
 			outputs.into_iter().map(Static).collect(),
 		);
-		let mut nonce = None;
+		let mut nonce = nonce;
 		for attempt in 1..=3 {
 			let sent = {
 				let _one_at_a_time = self.sending.lock().await;
-				match nonce {
-					None => self.chain.send(&self.signer, &call).await,
-					Some(n) => self.chain.send_with_nonce(&self.signer, &call, n).await,
-				}
+				let n = match nonce {
+					Some(n) => n,
+					None => self.chain.next_nonce(&self.account).await?,
+				};
+				nonce = Some(n);
+				lock(&self.sent).insert(batch, n);
+				self.chain.send_with_nonce(&self.signer, &call, n).await
 			};
 			let pending = match sent {
 				Ok(p) => p,
-				// Nothing of this vote is in the pool yet: try again.
-				Err(e) if nonce.is_none() => {
+				Err(e) => {
 					tracing::warn!(target: "worker::voter", "vote on batch {batch} not accepted (attempt {attempt}): {e:#}");
 					tokio::time::sleep(Duration::from_millis(500)).await;
 					continue;
 				}
-				// Its nonce is taken (by this vote, included after all, or by
-				// another): the state of a later block says which.
-				Err(e) => {
-					self.core.metrics.votes_refused.inc();
-					return Err(e.context(format!("sending the vote on batch {batch} again")));
-				}
 			};
-			nonce = Some(pending.nonce());
-			lock(&self.sent).insert(batch, pending.nonce());
 			match pending.included().await {
 				Ok(_) => {
 					self.core.metrics.votes_sent.inc();
@@ -323,7 +359,6 @@ impl Voter {
 				}
 				Err(e) if e.dropped => {
 					tracing::warn!(target: "worker::voter", "vote on batch {batch} dropped (attempt {attempt}): {:#}", e.error);
-					let _ = self.chain.settle(Err(e));
 				}
 				Err(e) => {
 					self.core.metrics.votes_refused.inc();
@@ -334,4 +369,12 @@ impl Voter {
 		self.core.metrics.votes_refused.inc();
 		bail!("vote on batch {batch} not included after 3 attempts")
 	}
+}
+
+/// What the voter does about a batch that lacks its vote.
+enum Action {
+	/// Vote, with a fresh nonce or again with the one it was sent with.
+	Vote(Option<u64>),
+	/// The vote is in the pool or in a later block.
+	Wait,
 }
