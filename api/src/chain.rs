@@ -285,13 +285,13 @@ impl Chain {
 		request: RequestId,
 	) -> Result<Option<Certificate>> {
 		let call = runtime::runtime_apis().inference_api().certificate(request);
-		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(crate::unwrap))
+		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(|c| c.0))
 	}
 
 	/// A batch with its members, requests, votes and decisions.
 	pub async fn batch(&self, at: Option<Hash>, batch: BatchId) -> Result<Option<BatchView>> {
 		let call = runtime::runtime_apis().inference_api().batch(batch);
-		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(crate::unwrap))
+		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(|c| c.0))
 	}
 
 	/// A group's batches that still take votes, oldest first.

@@ -124,8 +124,3 @@ pub mod records {
 pub fn account(keypair: &Keypair) -> AccountId {
 	AccountId::from(keypair.public_key().0)
 }
-
-/// A wrapped SCALE value's inner value.
-pub fn unwrap<T>(value: Static<T>) -> T {
-	value.0
-}
