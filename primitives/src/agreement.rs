@@ -37,6 +37,11 @@ pub enum Output {
 	Labels(BoundedVec<u32, ConstU32<MAX_TOP_K>>),
 	/// `Exact`: blake2-256 of the output tensor's little-endian bytes.
 	Digest(#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))] Digest),
+	/// Under every policy: the member could not get the request's input
+	/// bytes (from the client or any other member) in time. Equal to no
+	/// class, so it never joins a class's count; `q` of them decide the
+	/// request as input-unavailable.
+	Unavailable,
 }
 
 /// Why an output does not fit a group's policy.
@@ -55,6 +60,7 @@ impl AgreementPolicy {
 	/// with `classes` classes.
 	pub fn check(&self, output: &Output, classes: u32) -> Result<(), OutputError> {
 		match (self, output) {
+			(_, Output::Unavailable) => Ok(()),
 			(AgreementPolicy::Top1, Output::Label(l)) => {
 				if *l < classes {
 					Ok(())

@@ -45,9 +45,25 @@ impl Get<u32> for Unbounded {
 pub struct BatchMember<AccountId> {
 	pub model: ModelId,
 	pub owner: AccountId,
-	/// The key whose vote counts for this member (none: the member cannot vote).
-	pub worker: Option<AccountId>,
 	pub version: VersionNumber,
+	/// blake2-256 of the version's weights file: what the member committed
+	/// to serve (no two members of a group share one).
+	#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))]
+	pub digest: Digest,
+}
+
+/// A member's model version in a certificate: the version number and the
+/// weights digest it commits to.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct MemberVersion {
+	pub model: ModelId,
+	pub version: VersionNumber,
+	#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))]
+	pub digest: Digest,
 }
 
 /// A batch: the requests for one group ordered in one block.
@@ -62,6 +78,11 @@ pub struct BatchInfo<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>> {
 	/// Votes are taken in blocks before this one; in this block the batch
 	/// closes and requests still undecided expire.
 	pub deadline: BlockNumber,
+	/// The last block that takes commitments. Reveals are taken once every
+	/// member has committed, or after this block.
+	pub commit_until: BlockNumber,
+	/// Members that have committed.
+	pub committed: u32,
 	pub policy: AgreementPolicy,
 	pub quorum: u32,
 	/// Labels in votes must be below this.
@@ -108,6 +129,10 @@ pub enum Outcome {
 	NoAgreement,
 	/// The batch reached its deadline before the request was decided.
 	Expired,
+	/// At least a quorum of members reported that they could not get the
+	/// input's bytes: the client ordered an input it never gave them. The fee
+	/// goes to the members that reported it.
+	InputUnavailable,
 }
 
 impl Outcome {
@@ -128,7 +153,8 @@ pub struct Decision<BlockNumber> {
 	pub index: u32,
 	pub request: RequestId,
 	pub outcome: Outcome,
-	/// Members whose output is the certified one.
+	/// Members whose output is the decided one (the certified output, or
+	/// `Unavailable` for an input-unavailable request).
 	pub agreed: u32,
 	/// Members that had voted.
 	pub voted: u32,
@@ -136,8 +162,8 @@ pub struct Decision<BlockNumber> {
 }
 
 /// A member's record in one group, for explorers and governance. Counted per
-/// request when a batch closes, from the votes it holds then (late votes
-/// included).
+/// request when a batch closes, from the revealed votes it holds then: a
+/// commitment never revealed counts as missed.
 #[derive(
 	Encode,
 	Decode,
@@ -157,13 +183,15 @@ pub struct MemberRecord {
 	pub batches: u64,
 	/// Certified requests where the member's output was the certified one.
 	pub agreed: u64,
-	/// Certified requests where the member voted another output.
+	/// Certified requests where the member voted another class.
 	pub dissented: u64,
-	/// Requests (certified or not) the member never voted on.
+	/// Requests (certified or not) the member did not reveal a vote on.
 	pub missed: u64,
-	/// Uncertified requests (no agreement, expired) the member voted on.
+	/// Requests the member reported as `Unavailable` (input bytes not found).
+	pub unavailable: u64,
+	/// Uncertified requests (no agreement, expired) the member voted a class on.
 	pub unresolved: u64,
-	/// Batches for which the member's worker sent two different votes.
+	/// Batches for which the member's worker sent two different commitments.
 	pub equivocated: u64,
 }
 
@@ -181,8 +209,9 @@ pub struct Certificate<AccountId, Balance, BlockNumber> {
 	pub input_hash: Digest,
 	pub fee: Balance,
 	pub outcome: Outcome,
-	/// Every member of the batch with the version that served the request.
-	pub versions: Vec<(ModelId, VersionNumber)>,
+	/// Every member of the batch with the version that served the request
+	/// and that version's weights digest.
+	pub versions: Vec<MemberVersion>,
 	/// The owner of every member of the batch (paid when its member agreed).
 	pub owners: Vec<(ModelId, AccountId)>,
 	pub agreed: Vec<ModelId>,
@@ -203,13 +232,19 @@ pub struct BatchView<AccountId, Balance, BlockNumber> {
 	pub group: GroupId,
 	pub created: BlockNumber,
 	pub deadline: BlockNumber,
+	/// The last block that takes commitments (reveals open after it, or once
+	/// every member has committed).
+	pub commit_until: BlockNumber,
 	pub policy: AgreementPolicy,
 	pub quorum: u32,
 	pub price: Balance,
 	pub closed: bool,
 	pub members: Vec<BatchMember<AccountId>>,
 	pub requests: Vec<RequestEntry<AccountId>>,
-	/// Each member's outputs (in member order), `None` where it has not voted.
+	/// Whether each member (in member order) has committed.
+	pub committed: Vec<bool>,
+	/// Each member's revealed outputs (in member order), `None` where it has
+	/// not revealed.
 	pub votes: Vec<Option<Vec<Output>>>,
 	/// Each request's decision so far (`Pending` entries have empty masks).
 	pub decisions: Vec<Decision<BlockNumber>>,
@@ -274,7 +309,11 @@ where
 		client: entry.client.clone(),
 		input_hash: entry.input_hash,
 		fee: batch.price.clone(),
-		versions: batch.members.iter().map(|m| (m.model, m.version)).collect(),
+		versions: batch
+			.members
+			.iter()
+			.map(|m| MemberVersion { model: m.model, version: m.version, digest: m.digest })
+			.collect(),
 		owners: batch.members.iter().map(|m| (m.model, m.owner.clone())).collect(),
 		agreed: pick(&|p| is(agreed, p)),
 		dissented: pick(&|p| is(voted, p) && !is(agreed, p)),
@@ -283,6 +322,33 @@ where
 		ordered_at: batch.created.clone(),
 		decided_at,
 	})
+}
+
+impl<AccountId, Balance, BlockNumber> BatchView<AccountId, Balance, BlockNumber> {
+	/// Whether the batch takes reveals in a block built on this view's
+	/// block: every member has committed, or the commit window ended.
+	pub fn reveals_open_after(&self, at: BlockNumber) -> bool
+	where
+		BlockNumber: PartialOrd,
+	{
+		self.committed.iter().all(|c| *c) || at >= self.commit_until
+	}
+}
+
+/// A member's commitment to its outputs for a batch: blake2-256 of the SCALE
+/// encoding of `(b"dropbear/commit", batch, model, version, outputs, salt)`.
+/// The salt is 32 random bytes the member keeps until it reveals: without it
+/// a commitment to one of a few labels could be guessed.
+pub fn commitment(
+	batch: BatchId,
+	model: ModelId,
+	version: VersionNumber,
+	outputs: &[Output],
+	salt: &Digest,
+) -> Digest {
+	let mut bytes = Vec::new();
+	(b"dropbear/commit", batch, model, version, outputs, salt).encode_to(&mut bytes);
+	sp_crypto_hashing::blake2_256(&bytes)
 }
 
 /// The storage items a certificate is assembled from, in the order

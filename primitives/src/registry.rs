@@ -27,8 +27,6 @@ pub struct GroupTerms<Balance> {
 pub struct ServingMember<AccountId> {
 	pub model: ModelId,
 	pub owner: AccountId,
-	/// The key that votes for this model, if one is authorized.
-	pub worker: Option<AccountId>,
 	pub version: VersionNumber,
 	pub digest: Digest,
 }
@@ -45,8 +43,15 @@ pub trait ModelRegistry<AccountId, Balance, BlockNumber> {
 	/// for an unknown group.
 	fn serving_members(group: GroupId, at: BlockNumber) -> Vec<ServingMember<AccountId>>;
 
-	/// The model a worker key votes for.
+	/// The model a worker key votes for now (a revoked or replaced key
+	/// votes for none).
 	fn model_of_worker(worker: &AccountId) -> Option<ModelId>;
+
+	/// Whether `model` is suspended from `group`: its owner's bonded stake
+	/// is below the group's minimum member bond (after a slash). A suspended
+	/// member's votes do not count and it earns nothing until its owner
+	/// bonds again. `false` for a model that is not a member.
+	fn is_suspended(group: GroupId, model: ModelId) -> bool;
 
 	/// Slash `fraction` of an owner's bond (bonded and unbonding stake) to the
 	/// configured destination; returns the amount slashed.

@@ -38,6 +38,12 @@ fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
 	alloc::vec![b'm'; T::MaxNameLen::get() as usize].try_into().unwrap()
 }
 
+/// Weights digest of the `index`-th benchmark model: members of a group
+/// must serve different weights.
+fn digest(index: u32) -> Digest {
+	sp_io::hashing::blake2_256(&(b"bench-weights", index).encode())
+}
+
 /// A model of `owner` with an authorized worker.
 fn ready_model<T: Config>(owner: &T::AccountId, index: u32) -> ModelId {
 	let model = Pallet::<T>::do_register(
@@ -45,7 +51,7 @@ fn ready_model<T: Config>(owner: &T::AccountId, index: u32) -> ModelId {
 		name::<T>(),
 		task(),
 		input(),
-		[1; 32],
+		digest(index),
 		WeightsFormat::TorchScript,
 	)
 	.unwrap();
@@ -179,11 +185,18 @@ mod benchmarks {
 	}
 
 	// Worst case: a pending version is replaced, so two activation queues change,
-	// and the old one is full.
+	// and the old one is full; the model is in `MaxGroupsPerModel` full groups,
+	// whose every member's digests are compared with the new one.
 	#[benchmark]
 	fn publish_version() {
 		let who = owner::<T>(0);
+		Pallet::<T>::do_bond(&who, stake::<T>().saturating_mul(100u32.into())).unwrap();
 		let model = ready_model::<T>(&who, 0);
+		let members = T::MaxMembers::get().saturating_sub(1);
+		for i in 0..T::MaxGroupsPerModel::get() {
+			let group = group_with::<T>(members, T::Currency::minimum_balance(), 1000 + i * 100);
+			Pallet::<T>::do_join(&who, group, model).unwrap();
+		}
 		let first_block = frame_system::Pallet::<T>::block_number() + T::ActivationDelay::get();
 		let filler = owner::<T>(1);
 		for i in 1..T::MaxActivationsPerBlock::get() {
@@ -206,7 +219,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(first_block - 1u32.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), model, [4; 32], WeightsFormat::TorchScript);
-		assert_eq!(Versions::<T>::get(model, 2).unwrap().digest, [4; 32]);
+		assert_eq!(Versions::<T>::get(model, 3).unwrap().digest, [4; 32]);
 	}
 
 	#[benchmark]
@@ -287,6 +300,49 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(leaving.owner), group, leaving.model);
 		assert_eq!(Groups::<T>::get(group).unwrap().members.len() as u32, m - 1);
+	}
+
+	#[benchmark]
+	fn remove_member(m: Linear<1, { T::MaxMembers::get() }>) -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdmitOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let group = group_with::<T>(m, T::Currency::minimum_balance(), 1000);
+		let removed = Groups::<T>::get(group).unwrap().members.last().unwrap().clone();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, group, removed.model);
+		assert_eq!(Groups::<T>::get(group).unwrap().members.len() as u32, m - 1);
+		Ok(())
+	}
+
+	// `m` models with workers and pending versions, and unbonding chunks;
+	// the cost of each model leaving its groups is charged on top with the
+	// `retire_model` weight.
+	#[benchmark]
+	fn remove_owner(m: Linear<0, { T::MaxModelsPerOwner::get() }>) -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdmitOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who = owner::<T>(0);
+		let one = T::Currency::minimum_balance();
+		for _ in 0..T::MaxUnbondingChunks::get() {
+			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), one).unwrap();
+		}
+		for i in 0..m {
+			let model = ready_model::<T>(&who, i);
+			// Spread over blocks: one activation queue holds a bounded number.
+			frame_system::Pallet::<T>::set_block_number((i + 1).into());
+			Pallet::<T>::publish_version(
+				RawOrigin::Signed(who.clone()).into(),
+				model,
+				digest(10_000 + i),
+				WeightsFormat::TorchScript,
+			)
+			.unwrap();
+		}
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+		assert!(!Owners::<T>::contains_key(&who));
+		assert!(Pallet::<T>::held_bond(&who).is_zero());
+		Ok(())
 	}
 
 	#[benchmark]

@@ -29,9 +29,30 @@
 //! `pallet-inference` records that answer in each batch when the batch is
 //! created (the registry keeps no history of memberships, so it cannot answer
 //! for past blocks). Workers know ahead of time which version to load, and a
-//! certificate names exact versions. Publishing again
-//! before activation replaces the pending version (same number, new digest,
-//! new activation block).
+//! certificate names exact versions and their weights digests. Publishing
+//! again before activation replaces the pending version with a new one: a
+//! new number, so that a version number always names one file (the replaced
+//! version keeps its record, and never serves).
+//!
+//! ## Heterogeneity
+//!
+//! A certificate promises that `q` different owners' models agreed. Different
+//! owners are enforced by membership (one model per owner per group);
+//! different models by weights: a model whose current or pending weights
+//! digest equals another member's cannot join, and a version whose digest
+//! equals a fellow member's current or pending one cannot be published.
+//!
+//! ## Suspension and removal
+//!
+//! A member whose owner's bonded stake falls below the group's minimum member
+//! bond (a slash can do that) is *suspended* from the group
+//! ([`ModelRegistry::is_suspended`]): `pallet-inference` counts none of its
+//! votes and pays it nothing until the owner bonds again. Root can remove a
+//! member from a group ([`Pallet::remove_member`]) and an owner from the
+//! marketplace ([`Pallet::remove_owner`]): the owner's models are retired and
+//! its whole bond, unbonding chunks included, is released to it at once.
+//! Removal is not a punishment (slashes are applied when the offence is
+//! reported, never later), so nothing is held back.
 //!
 //! ## Why a strict majority
 //!
@@ -172,6 +193,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxActivationsPerBlock: Get<u32>;
 
+		/// Most models one owner may register (retired ones included).
+		#[pallet::constant]
+		type MaxModelsPerOwner: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -207,6 +232,16 @@ pub mod pallet {
 		Twox64Concat,
 		BlockNumberFor<T>,
 		BoundedVec<ModelId, T::MaxActivationsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The models each owner registered, in registration order.
+	#[pallet::storage]
+	pub type OwnerModels<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ModelId, T::MaxModelsPerOwner>,
 		ValueQuery,
 	>;
 
@@ -323,7 +358,8 @@ pub mod pallet {
 			digest: Digest,
 			active_from: BlockNumberFor<T>,
 		},
-		/// A pending version was replaced before it became active.
+		/// A pending version was replaced, before it became active, by a new
+		/// version `version`; the replaced one will never serve.
 		PendingVersionReplaced {
 			model: ModelId,
 			version: VersionNumber,
@@ -348,6 +384,12 @@ pub mod pallet {
 		GroupActivated { group: GroupId },
 		/// A group fell below its quorum and takes no requests until members return.
 		GroupDeactivated { group: GroupId },
+		/// Root removed a model from a group.
+		MemberRemoved { group: GroupId, model: ModelId, owner: T::AccountId },
+		/// Root removed an owner from the marketplace; its models were retired
+		/// and `released` (its whole bond, unbonding stake included) went back
+		/// to it.
+		OwnerRemoved { owner: T::AccountId, released: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -404,6 +446,11 @@ pub mod pallet {
 		NotMember,
 		/// The model is in `MaxGroupsPerModel` groups already.
 		TooManyGroups,
+		/// Another member of the group serves (or will serve) weights with this
+		/// digest: members must run different models. Use other weights.
+		DuplicateWeights,
+		/// The owner has registered `MaxModelsPerOwner` models.
+		TooManyModels,
 		/// An id counter is exhausted.
 		Overflow,
 	}
@@ -552,13 +599,15 @@ pub mod pallet {
 
 		/// Publish a new version of a model's weights, serving from block
 		/// `now + ActivationDelay`. A version published earlier and not yet active
-		/// is replaced.
+		/// is replaced by this one, which gets a new number all the same.
 		///
 		/// - Origin: Signed by the model's owner.
 		/// - `model`: a model that is not retired.
-		/// - `digest`, `format`: the new weights' blake2-256 and format.
+		/// - `digest`, `format`: the new weights' blake2-256 and format; the
+		///   digest must differ from every fellow member's current and pending
+		///   ones, in every group of the model.
 		///
-		/// Complexity: O(MaxActivationsPerBlock) (the activation queue).
+		/// Complexity: O(MaxActivationsPerBlock + MaxGroupsPerModel x MaxMembers).
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::publish_version())]
 		pub fn publish_version(
@@ -571,11 +620,17 @@ pub mod pallet {
 			let mut info = Self::owned_model(&owner, model)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let active_from = now.saturating_add(T::ActivationDelay::get());
+			for group in ModelGroups::<T>::get(model) {
+				if let Some(g) = Groups::<T>::get(group) {
+					ensure!(!Self::clashes(&g, model, &digest), Error::<T>::DuplicateWeights);
+				}
+			}
 
+			// A replacement gets the next number too: a number names one file.
 			let (version, replaced) = match info.pending.take() {
 				Some(old) => {
 					Self::unschedule(model, &old);
-					(old.version, true)
+					(old.version.checked_add(1).ok_or(Error::<T>::Overflow)?, true)
 				}
 				None => (info.current.checked_add(1).ok_or(Error::<T>::Overflow)?, false),
 			};
@@ -617,23 +672,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::retire_model(T::MaxGroupsPerModel::get()))]
 		pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			let mut info = Self::owned_model(&owner, model)?;
-			let groups = ModelGroups::<T>::get(model);
-			let left = groups.len() as u32;
-			for group in groups {
-				Self::do_leave(&owner, group, model)?;
-			}
-			if let Some(pending) = info.pending.take() {
-				Self::unschedule(model, &pending);
-				Versions::<T>::remove(model, pending.version);
-			}
-			if let Some(worker) = info.worker.take() {
-				Workers::<T>::remove(&worker);
-				Self::deposit_event(Event::WorkerRevoked { model, worker });
-			}
-			info.retired = true;
-			Models::<T>::insert(model, info);
-			Self::deposit_event(Event::ModelRetired { model });
+			let info = Self::owned_model(&owner, model)?;
+			let left = Self::do_retire(&owner, model, info)?;
 			Ok(Some(T::WeightInfo::retire_model(left)).into())
 		}
 
@@ -739,6 +779,69 @@ pub mod pallet {
 			Self::owned_model(&owner, model)?;
 			Self::do_leave(&owner, group, model)
 		}
+
+		/// Remove `model` from `group`, as if its owner had left: the group's
+		/// minimum member bond stops backing the membership (nothing is
+		/// slashed or released).
+		///
+		/// - Origin: [`Config::AdmitOrigin`] (root).
+		///
+		/// Complexity: O(MaxMembers).
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::remove_member(T::MaxMembers::get()))]
+		pub fn remove_member(
+			origin: OriginFor<T>,
+			group: GroupId,
+			model: ModelId,
+		) -> DispatchResult {
+			T::AdmitOrigin::ensure_origin(origin)?;
+			let g = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
+			let owner = g
+				.members
+				.iter()
+				.find(|m| m.model == model)
+				.map(|m| m.owner.clone())
+				.ok_or(Error::<T>::NotMember)?;
+			Self::do_leave(&owner, group, model)?;
+			Self::deposit_event(Event::MemberRemoved { group, model, owner });
+			Ok(())
+		}
+
+		/// Remove `owner` from the marketplace: every model of it is retired
+		/// (it leaves its groups, its worker key is revoked, a pending version
+		/// is cancelled) and its whole bond, bonded and unbonding, is released
+		/// to it now. Its models stay on record. Root may admit it again later.
+		///
+		/// - Origin: [`Config::AdmitOrigin`] (root).
+		///
+		/// Complexity: O(MaxModelsPerOwner x MaxGroupsPerModel x MaxMembers).
+		#[pallet::call_index(13)]
+		#[pallet::weight(Pallet::<T>::remove_owner_weight(T::MaxModelsPerOwner::get()))]
+		pub fn remove_owner(
+			origin: OriginFor<T>,
+			owner: T::AccountId,
+		) -> DispatchResultWithPostInfo {
+			T::AdmitOrigin::ensure_origin(origin)?;
+			ensure!(Owners::<T>::contains_key(&owner), Error::<T>::NotOwner);
+			let models = OwnerModels::<T>::get(&owner);
+			let mut retired = 0u32;
+			for model in models.iter().copied() {
+				let Some(info) = Models::<T>::get(model) else { continue };
+				if info.retired {
+					continue;
+				}
+				Self::do_retire(&owner, model, info)?;
+				retired.saturating_inc();
+			}
+			let released = T::Currency::release_all(
+				&HoldReason::Bond.into(),
+				&owner,
+				Precision::BestEffort,
+			)?;
+			Owners::<T>::remove(&owner);
+			Self::deposit_event(Event::OwnerRemoved { owner, released });
+			Ok(Some(Self::remove_owner_weight(retired)).into())
+		}
 	}
 }
 
@@ -751,6 +854,57 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::deposit_event(Event::OwnerAdmitted { owner });
 		Ok(())
+	}
+
+	/// Weight of removing an owner with `models` models to retire: the
+	/// removal itself plus each model's retirement at its worst case (in
+	/// `MaxGroupsPerModel` groups).
+	fn remove_owner_weight(models: u32) -> Weight {
+		T::WeightInfo::remove_owner(models).saturating_add(
+			T::WeightInfo::retire_model(T::MaxGroupsPerModel::get()).saturating_mul(models.into()),
+		)
+	}
+
+	/// Retire `model` (owned by `owner`, not retired); returns how many
+	/// groups it left.
+	fn do_retire(
+		owner: &T::AccountId,
+		model: ModelId,
+		mut info: ModelOf<T>,
+	) -> Result<u32, DispatchError> {
+		let groups = ModelGroups::<T>::get(model);
+		let left = groups.len() as u32;
+		for group in groups {
+			Self::do_leave(owner, group, model)?;
+		}
+		if let Some(pending) = info.pending.take() {
+			Self::unschedule(model, &pending);
+			Versions::<T>::remove(model, pending.version);
+		}
+		if let Some(worker) = info.worker.take() {
+			Workers::<T>::remove(&worker);
+			Self::deposit_event(Event::WorkerRevoked { model, worker });
+		}
+		info.retired = true;
+		Models::<T>::insert(model, info);
+		Self::deposit_event(Event::ModelRetired { model });
+		Ok(left)
+	}
+
+	/// The weights digests `model` serves now and will serve (its current
+	/// version's and its pending version's).
+	fn digests(model: ModelId, info: &ModelOf<T>) -> Vec<Digest> {
+		let mut versions = alloc::vec![info.current];
+		versions.extend(info.pending.as_ref().map(|p| p.version));
+		versions.into_iter().filter_map(|v| Versions::<T>::get(model, v)).map(|r| r.digest).collect()
+	}
+
+	/// Whether a member of `group` other than `model` serves or will serve
+	/// weights with `digest`.
+	fn clashes(group: &GroupOf<T>, model: ModelId, digest: &Digest) -> bool {
+		group.members.iter().filter(|m| m.model != model).any(|m| {
+			Models::<T>::get(m.model).is_some_and(|info| Self::digests(m.model, &info).contains(digest))
+		})
 	}
 
 	fn do_bond(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
@@ -781,6 +935,8 @@ impl<T: Config> Pallet<T> {
 
 		let model = NextModelId::<T>::get();
 		NextModelId::<T>::put(model.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		OwnerModels::<T>::try_mutate(owner, |models| models.try_push(model))
+			.map_err(|_| Error::<T>::TooManyModels)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let version: VersionNumber = 1;
 		Versions::<T>::insert(
@@ -879,6 +1035,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(g.input == info.input, Error::<T>::InputMismatch);
 		ensure!(!g.members.iter().any(|m| m.owner == *owner), Error::<T>::OwnerAlreadyMember);
 		ensure!((g.members.len() as u32) < g.capacity(), Error::<T>::GroupFull);
+		for digest in Self::digests(model, &info) {
+			ensure!(!Self::clashes(&g, model, &digest), Error::<T>::DuplicateWeights);
+		}
 
 		Owners::<T>::try_mutate(owner, |o| -> DispatchResult {
 			let o = o.as_mut().ok_or(Error::<T>::NotOwner)?;
@@ -988,7 +1147,15 @@ impl<T: Config> Pallet<T> {
 			ensure!(g.active == g.can_certify(), "group activity disagrees with its members");
 			ensure!((g.members.len() as u32) <= g.capacity(), "group above 2q - 1 members");
 			let mut owners = Vec::new();
+			let mut digests: Vec<Digest> = Vec::new();
 			for m in g.members.iter() {
+				let info = Models::<T>::get(m.model).ok_or("member model missing")?;
+				let mut mine = Self::digests(m.model, &info);
+				mine.dedup();
+				for d in mine {
+					ensure!(!digests.contains(&d), "two members of a group share a weights digest");
+					digests.push(d);
+				}
 				let model = Models::<T>::get(m.model).ok_or("member model missing")?;
 				ensure!(model.owner == m.owner, "member model belongs to another owner");
 				ensure!(!model.retired, "retired model in a group");
@@ -1023,6 +1190,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(info.worker.as_ref() == Some(&worker), "worker and model disagree");
 		}
 		for (model, info) in Models::<T>::iter() {
+			ensure!(
+				OwnerModels::<T>::get(&info.owner).contains(&model),
+				"a model is missing from its owner's list"
+			);
 			if let Some(w) = &info.worker {
 				ensure!(Workers::<T>::get(w) == Some(model), "model's worker is not registered");
 			}
@@ -1070,7 +1241,6 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 				Some(ServingMember {
 					model: m.model,
 					owner: m.owner.clone(),
-					worker: info.worker.clone(),
 					version,
 					digest: record.digest,
 				})
@@ -1080,6 +1250,13 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 
 	fn model_of_worker(worker: &T::AccountId) -> Option<ModelId> {
 		Workers::<T>::get(worker)
+	}
+
+	fn is_suspended(group: GroupId, model: ModelId) -> bool {
+		let Some(g) = Groups::<T>::get(group) else { return false };
+		let Some(member) = g.members.iter().find(|m| m.model == model) else { return false };
+		// An owner removed from the marketplace has no bond at all.
+		Owners::<T>::get(&member.owner).is_none_or(|o| o.bonded < g.min_member_bond)
 	}
 
 	fn slash_owner(owner: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {

@@ -49,6 +49,7 @@ impl pallet_models::Config for Test {
 	type MaxBatchSize = ConstU32<64>;
 	type MaxUnbondingChunks = ConstU32<2>;
 	type MaxActivationsPerBlock = ConstU32<2>;
+	type MaxModelsPerOwner = ConstU32<8>;
 	type WeightInfo = ();
 }
 

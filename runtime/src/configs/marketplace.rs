@@ -29,6 +29,8 @@ impl pallet_models::Config for Runtime {
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type MaxUnbondingChunks = ConstU32<16>;
 	type MaxActivationsPerBlock = ConstU32<64>;
+	// The benchmarks fill an activation queue with one owner's models.
+	type MaxModelsPerOwner = ConstU32<64>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 }
 

@@ -9,6 +9,7 @@
 )]
 
 mod groups;
+mod integrity;
 mod models;
 mod owners;
 mod registry;

@@ -91,7 +91,7 @@ fn a_published_version_activates_at_its_block_not_before() {
 }
 
 #[test]
-fn publishing_again_before_activation_replaces_the_pending_version() {
+fn publishing_again_before_activation_replaces_the_pending_version_with_a_new_number() {
 	ExtBuilder::build_and_execute(|| {
 		let model = ready_model(1);
 		assert_ok!(Models::publish_version(
@@ -107,24 +107,27 @@ fn publishing_again_before_activation_replaces_the_pending_version() {
 			digest(43),
 			WeightsFormat::TorchScript
 		));
+		// A version number names one file: the replacement is version 3, and
+		// version 2 keeps its record (it never serves).
 		assert_eq!(
 			last_event(),
-			Event::PendingVersionReplaced { model, version: 2, digest: digest(43), active_from: 5 }
+			Event::PendingVersionReplaced { model, version: 3, digest: digest(43), active_from: 5 }
 		);
+		assert_eq!(Versions::<Test>::get(model, 2).unwrap().digest, digest(42));
 		assert!(Activations::<Test>::get(4).is_empty(), "the old activation is unscheduled");
 		run_to_block(4);
 		assert_eq!(ModelsStore::<Test>::get(model).unwrap().current, 1, "nothing activates at 4");
 		run_to_block(5);
-		assert_eq!(ModelsStore::<Test>::get(model).unwrap().current, 2);
-		assert_eq!(Versions::<Test>::get(model, 2).unwrap().digest, digest(43));
-		// After activation a new publish is version 3.
+		assert_eq!(ModelsStore::<Test>::get(model).unwrap().current, 3);
+		assert_eq!(Versions::<Test>::get(model, 3).unwrap().digest, digest(43));
+		// After activation a new publish is version 4.
 		assert_ok!(Models::publish_version(
 			RuntimeOrigin::signed(1),
 			model,
 			digest(44),
 			WeightsFormat::TorchScript
 		));
-		assert_eq!(ModelsStore::<Test>::get(model).unwrap().pending.unwrap().version, 3);
+		assert_eq!(ModelsStore::<Test>::get(model).unwrap().pending.unwrap().version, 4);
 	});
 }
 

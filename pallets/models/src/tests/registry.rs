@@ -35,7 +35,6 @@ fn group_terms_and_serving_members_follow_version_activation() {
 		let b4 = at4.iter().find(|m| m.model == b).unwrap();
 		assert_eq!((b3.version, b3.digest), (1, digest(2)));
 		assert_eq!((b4.version, b4.digest), (2, digest(50)));
-		assert_eq!(b4.worker, Some(worker_of(2)));
 		assert_eq!(b4.owner, 2);
 		assert!(Models::serving_members(77, 4).is_empty());
 	});
