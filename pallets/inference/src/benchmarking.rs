@@ -51,6 +51,24 @@ fn labels(b: u32, label: u32) -> Vec<Output> {
 	(0..b).map(|_| Output::Label(label)).collect()
 }
 
+const SALT: Digest = [7; 32];
+
+/// `worker` commits to `outputs` for `batch` (version 1).
+fn commit_for<T: Config>(worker: &T::AccountId, batch: BatchId, outputs: &[Output]) {
+	let model = T::Registry::model_of_worker(worker).unwrap();
+	let digest = certificate::commitment(batch, model, 1, outputs, &SALT);
+	Pallet::<T>::do_commit(worker, batch, digest).unwrap();
+}
+
+/// Every member commits at block 2; the chain moves past the commit window.
+fn all_commit<T: Config>(batch: BatchId, workers: &[T::AccountId], outputs: &[Output]) {
+	for w in workers {
+		commit_for::<T>(w, batch, outputs);
+	}
+	let after = Batches::<T>::get(batch).unwrap().commit_until + One::one();
+	frame_system::Pallet::<T>::set_block_number(after);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -97,18 +115,34 @@ mod benchmarks {
 		assert_eq!(NextBatchId::<T>::get(), 1);
 	}
 
-	/// The vote that brings a batch of `b` requests from `b` clients to quorum:
-	/// it reads every other vote, certifies every request and pays out.
+	/// The heavier of a commitment's two paths: a second, different
+	/// commitment, which slashes the owner and updates its record.
 	#[benchmark]
-	fn vote(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
+	fn commit() {
+		let (batch, workers, _) = batch_of::<T>(1);
+		let worker = workers.first().unwrap().clone();
+		commit_for::<T>(&worker, batch, &labels(1, 1));
+
+		#[extrinsic_call]
+		commit(RawOrigin::Signed(worker), batch, [9; 32]);
+
+		assert!(Commitments::<T>::get(batch, 0).unwrap().equivocated);
+	}
+
+	/// The reveal that brings a batch of `b` requests from `b` clients to
+	/// quorum: it checks its commitment, reads every other vote and
+	/// certifies every request.
+	#[benchmark]
+	fn reveal(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
 		let (batch, workers, q) = batch_of::<T>(b);
+		all_commit::<T>(batch, &workers, &labels(b, 1));
 		for w in workers.iter().take(q as usize - 1) {
-			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+			Pallet::<T>::do_reveal(w, batch, 1, labels(b, 1), SALT).unwrap();
 		}
 		let last = workers.get(q as usize - 1).unwrap().clone();
 
 		#[extrinsic_call]
-		vote(RawOrigin::Signed(last), batch, 1, labels(b, 1));
+		reveal(RawOrigin::Signed(last), batch, 1, labels(b, 1), SALT);
 
 		assert_eq!(Batches::<T>::get(batch).unwrap().undecided, 0);
 	}
@@ -118,8 +152,9 @@ mod benchmarks {
 	#[benchmark]
 	fn close_batch(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
 		let (batch, workers, q) = batch_of::<T>(b);
+		all_commit::<T>(batch, &workers, &labels(b, 1));
 		for w in workers.iter().take(q as usize - 1) {
-			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+			Pallet::<T>::do_reveal(w, batch, 1, labels(b, 1), SALT).unwrap();
 		}
 		let deadline = Batches::<T>::get(batch).unwrap().deadline;
 		frame_system::Pallet::<T>::set_block_number(deadline);
@@ -136,8 +171,9 @@ mod benchmarks {
 	#[benchmark]
 	fn prune_batch(b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>) {
 		let (batch, workers, _) = batch_of::<T>(b);
+		all_commit::<T>(batch, &workers, &labels(b, 1));
 		for w in workers.iter() {
-			Pallet::<T>::do_vote(w, batch, 1, labels(b, 1)).unwrap();
+			Pallet::<T>::do_reveal(w, batch, 1, labels(b, 1), SALT).unwrap();
 		}
 		let deadline = Batches::<T>::get(batch).unwrap().deadline;
 		Pallet::<T>::close_due(deadline);

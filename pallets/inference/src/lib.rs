@@ -15,10 +15,28 @@
 //!   (from [`ModelRegistry::serving_members`]) and a deadline
 //!   `created + VoteTimeout`. Every worker reads the same batch from the block.
 //! - **Vote**: one member's canonical outputs for every request of a batch, in
-//!   batch order, signed by the member's worker key. Valid votes pay no fee.
-//! - **Decision**: per request, [`dropbear_primitives::decide`]: *certified*
-//!   once `q` members gave equal outputs; *no agreement* as soon as no output
-//!   can reach `q`; *expired* if the batch reaches its deadline undecided.
+//!   batch order, given in two steps by the key authorized for the member's
+//!   model *now* (a revoked or replaced key votes for nobody):
+//!   - **commit**: a digest binding the member to its outputs,
+//!     [`certificate::commitment`]`(batch, model, version, outputs, salt)`,
+//!     taken until the batch's `commit_until` block
+//!     (`created + CommitWindow`);
+//!   - **reveal**: the outputs and the salt, taken once every member has
+//!     committed or the commit window has passed, until the deadline. Only
+//!     revealed votes that match their commitment count.
+//!
+//!   Nobody can copy an answer it has not seen, and nobody sees one before
+//!   the commit phase ends: a member that waits for others' reveals has
+//!   missed its chance to commit. Valid commitments and reveals pay no fee.
+//!   An output may be [`Output::Unavailable`]: the member could not get the
+//!   request's input bytes.
+//! - **Decision**: per request, [`dropbear_primitives::decide`] over the
+//!   revealed votes: *certified* once `q` members gave equal outputs;
+//!   *input-unavailable* once `q` members reported `Unavailable` (the client
+//!   never gave the input to the group: its fee goes to those members); *no
+//!   agreement* as soon as no output can reach `q`; *expired* if the batch
+//!   reaches its deadline undecided. One request's missing input never
+//!   touches its batch-mates.
 //!   pallet-models keeps `q` above half of the members, so two outputs can
 //!   never both be certified.
 //! - **Certificate**: the decision with the request, group, input hash, the
@@ -42,7 +60,7 @@
 //!
 //! ## Cost of a vote
 //!
-//! A vote writes one storage item (its outputs) and, while the batch has
+//! A commitment writes one item. A reveal writes one storage item (its outputs) and, while the batch has
 //! undecided requests, reads the other members' votes (at most
 //! `MaxMembers - 1` items) and writes the batch's decisions: O(1) storage
 //! operations in the batch length, whatever the number of clients. The CPU
@@ -50,13 +68,20 @@
 //!
 //! ## Faults
 //!
-//! A second, different vote from the same worker for the same batch is
-//! equivocation: it is not counted, the owner is slashed
-//! [`Config::EquivocationSlash`] of its bond and the member's record notes it;
-//! the call succeeds (so the slash stands) and pays its fee. Sending the same
-//! vote again is refused as a duplicate, without a slash. Late votes (after the
-//! batch was decided, before its deadline) change no decision but count in the
-//! member's record.
+//! A second, different commitment from a member for the same batch is
+//! equivocation: it is not stored (the first stands), the member's record
+//! notes it, and the owner is slashed [`Config::EquivocationSlash`] of its
+//! bond, **at most once per [`Config::OffenceWindow`]** (a window is the
+//! blocks `k x OffenceWindow .. (k + 1) x OffenceWindow`), so that a stolen
+//! hot key cannot burn a bond by equivocating on every batch. The call
+//! succeeds (so the slash stands) and pays its fee. The same commitment sent
+//! again is refused as a duplicate, without a slash. A member whose owner's
+//! bond falls below the group's minimum is suspended
+//! ([`ModelRegistry::is_suspended`]): its commitments and reveals are refused,
+//! so it counts for nothing and earns nothing until its owner bonds again.
+//! Reveals after a batch was decided (before its deadline) change no decision
+//! but count in the member's record; a commitment never revealed counts as
+//! missed.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -94,7 +119,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
-	traits::{AccountIdConversion, Saturating, Zero},
+	traits::{AccountIdConversion, One, Saturating, Zero},
 	Perbill,
 };
 
@@ -110,8 +135,10 @@ pub type BatchOf<T> = BatchInfo<
 	BlockNumberFor<T>,
 	<T as Config>::MaxMembers,
 >;
-/// A stored vote.
+/// A stored (revealed) vote.
 pub type VoteOf<T> = Vote<BlockNumberFor<T>, <T as Config>::MaxBatchSize>;
+/// A stored commitment.
+pub type CommitmentOf<T> = Commitment<BlockNumberFor<T>>;
 /// A batch's request list.
 pub type RequestsOf<T> =
 	BoundedVec<RequestEntry<<T as frame_system::Config>::AccountId>, <T as Config>::MaxBatchSize>;
@@ -167,6 +194,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type VoteTimeout: Get<BlockNumberFor<Self>>;
 
+		/// Blocks after its creation a batch takes commitments for; reveals
+		/// open when every member has committed or this window has passed.
+		/// Less than `VoteTimeout`.
+		#[pallet::constant]
+		type CommitWindow: Get<BlockNumberFor<Self>>;
+
+		/// An owner is slashed for equivocation at most once per window of
+		/// this many blocks.
+		#[pallet::constant]
+		type OffenceWindow: Get<BlockNumberFor<Self>>;
+
 		/// Blocks a closed batch's certificates stay in storage.
 		#[pallet::constant]
 		type CertificateRetention: Get<BlockNumberFor<Self>>;
@@ -185,7 +223,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRequestsPerCall: Get<u32>;
 
-		/// Share of an equivocating owner's bond that is slashed.
+		/// Share of an equivocating owner's bond that is slashed (once per
+		/// offence window).
 		#[pallet::constant]
 		type EquivocationSlash: Get<Perbill>;
 
@@ -238,10 +277,27 @@ pub mod pallet {
 	pub type Decisions<T: Config> =
 		StorageMap<_, Twox64Concat, BatchId, DecisionsOf<T>, OptionQuery>;
 
-	/// Votes by batch and member position.
+	/// Commitments by batch and member position.
+	#[pallet::storage]
+	pub type Commitments<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BatchId,
+		Twox64Concat,
+		u32,
+		CommitmentOf<T>,
+		OptionQuery,
+	>;
+
+	/// Revealed votes by batch and member position.
 	#[pallet::storage]
 	pub type Votes<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, VoteOf<T>, OptionQuery>;
+
+	/// The offence window in which an owner was last slashed for equivocation.
+	#[pallet::storage]
+	pub type LastSlashWindow<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
 
 	/// Where a request sits: its batch and position.
 	#[pallet::storage]
@@ -294,8 +350,11 @@ pub mod pallet {
 			input_hash: Digest,
 			fee: BalanceOf<T>,
 		},
-		/// A member voted on a batch.
-		Voted { batch: BatchId, model: ModelId, late: bool },
+		/// A member committed to its outputs for a batch.
+		Committed { batch: BatchId, model: ModelId },
+		/// A member revealed its outputs for a batch; `late` when every request
+		/// was already decided.
+		Revealed { batch: BatchId, model: ModelId, late: bool },
 		/// Requests of `batch` were decided: the certificates.
 		Decided {
 			batch: BatchId,
@@ -306,7 +365,9 @@ pub mod pallet {
 		FeesPaid { batch: BatchId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// Held fees went back to a client (uncertified requests, rounding).
 		FeesReleased { batch: BatchId, client: T::AccountId, amount: BalanceOf<T> },
-		/// A worker sent a second, different vote for a batch; its owner was slashed.
+		/// A member sent a second, different commitment for a batch; its owner
+		/// was slashed `slashed` (zero when already slashed in this offence
+		/// window).
 		Equivocated { batch: BatchId, model: ModelId, owner: T::AccountId, slashed: BalanceOf<T> },
 		/// A batch reached its deadline; `expired` requests were still undecided.
 		BatchClosed { batch: BatchId, expired: u32 },
@@ -332,8 +393,26 @@ pub mod pallet {
 		BatchStillFilling,
 		/// The batch reached its deadline and takes no more votes.
 		BatchClosed,
-		/// The signer is not the worker of any member of this batch.
+		/// The signer is not the key authorized now for any member of this batch.
 		NotMember,
+		/// The member's owner has bonded less than the group's minimum: bond
+		/// more before voting again.
+		MemberSuspended,
+		/// The batch's commit window has passed: no more commitments.
+		CommitWindowClosed,
+		/// This exact commitment is already recorded.
+		AlreadyCommitted,
+		/// The member already equivocated on this batch; no further commitments count.
+		AlreadyEquivocated,
+		/// Reveals wait until every member has committed or the commit window
+		/// has passed: reveal in a later block.
+		CommitPhaseOpen,
+		/// The member has no commitment for this batch to reveal.
+		NoCommitment,
+		/// The member already revealed its vote on this batch.
+		AlreadyRevealed,
+		/// The revealed outputs and salt do not hash to the member's commitment.
+		RevealMismatch,
 		/// The vote names another model version than the one serving this batch.
 		WrongVersion,
 		/// The vote needs exactly one output per request of the batch.
@@ -341,10 +420,6 @@ pub mod pallet {
 		/// An output does not fit the group's agreement policy (kind, label
 		/// range, or top-k labels not distinct and ascending).
 		MalformedOutput,
-		/// This exact vote is already recorded.
-		DuplicateVote,
-		/// The member already equivocated on this batch; no further votes count.
-		AlreadyEquivocated,
 		/// Too many requests or batches for the counters (never in practice).
 		Overflow,
 		/// A fee transfer failed; nothing was changed.
@@ -370,6 +445,12 @@ pub mod pallet {
 			assert!(T::MaxRequestsPerCall::get() >= 1, "batch requests need room");
 			assert!(T::MaxClosesPerBlock::get() >= 1, "batches must close");
 			assert!(!T::VoteTimeout::get().is_zero(), "batches need blocks to take votes");
+			assert!(!T::CommitWindow::get().is_zero(), "batches need blocks to take commitments");
+			assert!(
+				T::CommitWindow::get() < T::VoteTimeout::get(),
+				"reveals need blocks after the commit window"
+			);
+			assert!(!T::OffenceWindow::get().is_zero(), "offence windows need blocks");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -434,29 +515,52 @@ pub mod pallet {
 			Ok(Some(Self::request_weight(input_hashes.len() as u32, opened)).into())
 		}
 
-		/// Vote the outputs of a member's model for every request of a batch.
+		/// Commit to the outputs of a member's model for a batch.
 		///
-		/// - Origin: Signed by the worker key of a member of the batch.
-		/// - `batch`: a batch created in an earlier block, before its deadline.
+		/// - Origin: Signed by the worker key authorized now for a member of the batch.
+		/// - `batch`: a batch created in an earlier block, before its `commit_until` block.
+		/// - `commitment`: [`certificate::commitment`]`(batch, model, version,
+		///   outputs, salt)` of the outputs the member will reveal.
+		///
+		/// A valid commitment pays no fee. A second, different commitment for the
+		/// same batch is equivocation (see the module docs). Complexity: O(1).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::commit())]
+		pub fn commit(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			commitment: Digest,
+		) -> DispatchResultWithPostInfo {
+			let worker = ensure_signed(origin)?;
+			Self::do_commit(&worker, batch, commitment)
+		}
+
+		/// Reveal the outputs a member committed to for a batch.
+		///
+		/// - Origin: Signed by the worker key authorized now for a member of the batch.
+		/// - `batch`: a batch whose commit phase has ended (every member
+		///   committed, or `commit_until` passed), before its deadline.
 		/// - `version`: the member's model version recorded in the batch.
-		/// - `outputs`: one canonical output per request, in batch order.
+		/// - `outputs`: one canonical output per request, in batch order
+		///   ([`Output::Unavailable`] for an input the member could not get).
+		/// - `salt`: the salt of the commitment.
 		///
-		/// A valid vote pays no fee. Decides every request that it makes
-		/// decidable (fees move when the batch closes). A different second vote for the
-		/// same batch is equivocation (see the module docs). Complexity: O(1)
+		/// A valid reveal pays no fee. Decides every request that it makes
+		/// decidable (fees move when the batch closes). Complexity: O(1)
 		/// storage items in the batch length, O(members x len) comparisons.
-		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::vote(
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::reveal(
 			(outputs.len() as u32).min(T::MaxBatchSize::get())
 		))]
-		pub fn vote(
+		pub fn reveal(
 			origin: OriginFor<T>,
 			batch: BatchId,
 			version: VersionNumber,
 			outputs: Vec<Output>,
+			salt: Digest,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			Self::do_vote(&worker, batch, version, outputs)
+			Self::do_reveal(&worker, batch, version, outputs, salt)
 		}
 	}
 }
@@ -561,8 +665,8 @@ impl<T: Config> Pallet<T> {
 				.map(|m| BatchMember {
 					model: m.model,
 					owner: m.owner,
-					worker: m.worker,
 					version: m.version,
+					digest: m.digest,
 				})
 				.collect::<Vec<_>>()
 				.try_into()
@@ -575,6 +679,8 @@ impl<T: Config> Pallet<T> {
 			group,
 			created: now,
 			deadline,
+			commit_until: now.saturating_add(T::CommitWindow::get()),
+			committed: 0,
 			policy: terms.policy,
 			quorum: terms.quorum,
 			classes: terms.classes,
@@ -602,43 +708,46 @@ impl<T: Config> Pallet<T> {
 		Ok((id, batch))
 	}
 
-	pub(crate) fn do_vote(
+	/// The batch, and the position and record of the member whose model
+	/// `worker` is authorized for now, if the batch still takes votes and the
+	/// member is not suspended.
+	fn voting_member(
 		worker: &T::AccountId,
 		batch_id: BatchId,
-		version: VersionNumber,
-		outputs: Vec<Output>,
-	) -> DispatchResultWithPostInfo {
-		let mut batch = Batches::<T>::get(batch_id).ok_or(Error::<T>::UnknownBatch)?;
-		let now = frame_system::Pallet::<T>::block_number();
+		now: BlockNumberFor<T>,
+	) -> Result<(BatchOf<T>, u32, BatchMember<T::AccountId>), DispatchError> {
+		let batch = Batches::<T>::get(batch_id).ok_or(Error::<T>::UnknownBatch)?;
 		ensure!(now > batch.created, Error::<T>::BatchStillFilling);
 		ensure!(now < batch.deadline && !batch.closed, Error::<T>::BatchClosed);
-		let position = batch
-			.members
-			.iter()
-			.position(|m| m.worker.as_ref() == Some(worker))
-			.ok_or(Error::<T>::NotMember)?;
+		let model = T::Registry::model_of_worker(worker).ok_or(Error::<T>::NotMember)?;
+		let position =
+			batch.members.iter().position(|m| m.model == model).ok_or(Error::<T>::NotMember)?;
 		let member = batch.members.get(position).ok_or(Error::<T>::NotMember)?.clone();
-		let position = position as u32;
-		ensure!(member.version == version, Error::<T>::WrongVersion);
-		ensure!(outputs.len() == batch.len as usize, Error::<T>::WrongLength);
-		for output in &outputs {
-			batch.policy.check(output, batch.classes).map_err(|_| Error::<T>::MalformedOutput)?;
-		}
-		let outputs: BoundedVec<Output, T::MaxBatchSize> =
-			outputs.try_into().map_err(|_| Error::<T>::WrongLength)?;
+		ensure!(!T::Registry::is_suspended(batch.group, model), Error::<T>::MemberSuspended);
+		Ok((batch, position as u32, member))
+	}
 
-		if let Some(mut earlier) = Votes::<T>::get(batch_id, position) {
-			ensure!(earlier.outputs != outputs, Error::<T>::DuplicateVote);
+	pub(crate) fn do_commit(
+		worker: &T::AccountId,
+		batch_id: BatchId,
+		commitment: Digest,
+	) -> DispatchResultWithPostInfo {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (mut batch, position, member) = Self::voting_member(worker, batch_id, now)?;
+		ensure!(now <= batch.commit_until, Error::<T>::CommitWindowClosed);
+
+		if let Some(mut earlier) = Commitments::<T>::get(batch_id, position) {
+			ensure!(earlier.digest != commitment, Error::<T>::AlreadyCommitted);
 			ensure!(!earlier.equivocated, Error::<T>::AlreadyEquivocated);
 			earlier.equivocated = true;
-			Votes::<T>::insert(batch_id, position, earlier);
-			let slashed = T::Registry::slash_owner(&member.owner, T::EquivocationSlash::get());
+			Commitments::<T>::insert(batch_id, position, earlier);
+			let slashed = Self::slash_once_per_window(&member.owner, now);
 			MemberRecords::<T>::mutate(batch.group, member.model, |r| {
 				r.equivocated = r.equivocated.saturating_add(1)
 			});
 			log::warn!(
 				target: LOG_TARGET,
-				"model {} equivocated on batch {batch_id}; owner slashed",
+				"model {} equivocated on batch {batch_id}; owner slashed {slashed:?}",
 				member.model
 			);
 			Self::deposit_event(Event::Equivocated {
@@ -651,9 +760,60 @@ impl<T: Config> Pallet<T> {
 			return Ok(Pays::Yes.into());
 		}
 
+		Commitments::<T>::insert(
+			batch_id,
+			position,
+			Commitment { digest: commitment, at: now, equivocated: false },
+		);
+		batch.committed = batch.committed.saturating_add(1);
+		Batches::<T>::insert(batch_id, batch);
+		Self::deposit_event(Event::Committed { batch: batch_id, model: member.model });
+		Ok(Pays::No.into())
+	}
+
+	/// Slash `owner` for equivocation unless it was slashed already in the
+	/// offence window of block `now`; returns the amount slashed.
+	fn slash_once_per_window(owner: &T::AccountId, now: BlockNumberFor<T>) -> BalanceOf<T> {
+		// `OffenceWindow` is non-zero (checked by `integrity_test`).
+		let window = now / T::OffenceWindow::get().max(One::one());
+		if LastSlashWindow::<T>::get(owner) == Some(window) {
+			return Zero::zero();
+		}
+		LastSlashWindow::<T>::insert(owner, window);
+		T::Registry::slash_owner(owner, T::EquivocationSlash::get())
+	}
+
+	pub(crate) fn do_reveal(
+		worker: &T::AccountId,
+		batch_id: BatchId,
+		version: VersionNumber,
+		outputs: Vec<Output>,
+		salt: Digest,
+	) -> DispatchResultWithPostInfo {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (mut batch, position, member) = Self::voting_member(worker, batch_id, now)?;
+		let commitment = Commitments::<T>::get(batch_id, position).ok_or(Error::<T>::NoCommitment)?;
+		ensure!(
+			batch.committed as usize >= batch.members.len() || now > batch.commit_until,
+			Error::<T>::CommitPhaseOpen
+		);
+		ensure!(!Votes::<T>::contains_key(batch_id, position), Error::<T>::AlreadyRevealed);
+		ensure!(member.version == version, Error::<T>::WrongVersion);
+		ensure!(outputs.len() == batch.len as usize, Error::<T>::WrongLength);
+		for output in &outputs {
+			batch.policy.check(output, batch.classes).map_err(|_| Error::<T>::MalformedOutput)?;
+		}
+		ensure!(
+			certificate::commitment(batch_id, member.model, version, &outputs, &salt) ==
+				commitment.digest,
+			Error::<T>::RevealMismatch
+		);
+		let outputs: BoundedVec<Output, T::MaxBatchSize> =
+			outputs.try_into().map_err(|_| Error::<T>::WrongLength)?;
+
 		let late = batch.undecided == 0;
-		Votes::<T>::insert(batch_id, position, Vote { outputs, at: now, equivocated: false });
-		Self::deposit_event(Event::Voted { batch: batch_id, model: member.model, late });
+		Votes::<T>::insert(batch_id, position, Vote { outputs, at: now });
+		Self::deposit_event(Event::Revealed { batch: batch_id, model: member.model, late });
 		if !late {
 			Self::decide_batch(batch_id, &mut batch, now, false)?;
 			Batches::<T>::insert(batch_id, batch);
@@ -688,7 +848,10 @@ impl<T: Config> Pallet<T> {
 			let outcome = match dropbear_primitives::decide(&column, batch.quorum) {
 				dropbear_primitives::Verdict::Certified { output, agreed } => {
 					decision.agreed = agreed.iter().fold(0u32, |m, p| m | bit(*p));
-					Outcome::Certified(output)
+					match output {
+						Output::Unavailable => Outcome::InputUnavailable,
+						output => Outcome::Certified(output),
+					}
 				}
 				dropbear_primitives::Verdict::NoAgreement => Outcome::NoAgreement,
 				dropbear_primitives::Verdict::Pending if expire => Outcome::Expired,
@@ -775,8 +938,11 @@ impl<T: Config> Pallet<T> {
 				let given = vote.as_ref().and_then(|v| v.outputs.get(i));
 				match (&decision.outcome, given) {
 					(_, None) => tally.missed.saturating_inc(),
+					(_, Some(Output::Unavailable)) => tally.unavailable.saturating_inc(),
 					(Outcome::Certified(o), Some(g)) if o == g => tally.agreed.saturating_inc(),
-					(Outcome::Certified(_), Some(_)) => tally.dissented.saturating_inc(),
+					(Outcome::Certified(_) | Outcome::InputUnavailable, Some(_)) => {
+						tally.dissented.saturating_inc()
+					}
 					(_, Some(_)) => tally.unresolved.saturating_inc(),
 				}
 			}
@@ -789,6 +955,7 @@ impl<T: Config> Pallet<T> {
 				r.agreed.saturating_accrue(tally.agreed);
 				r.dissented.saturating_accrue(tally.dissented);
 				r.missed.saturating_accrue(tally.missed);
+				r.unavailable.saturating_accrue(tally.unavailable);
 				r.unresolved.saturating_accrue(tally.unresolved);
 			});
 		}
@@ -824,6 +991,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Decisions::<T>::remove(next);
 			let _ = Votes::<T>::clear_prefix(next, batch.members.len() as u32, None);
+			let _ = Commitments::<T>::clear_prefix(next, batch.members.len() as u32, None);
 			Batches::<T>::remove(next);
 			next = next.saturating_add(1);
 		}
@@ -891,11 +1059,16 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.map(|v| v.map(|v| v.outputs.into_inner()))
 			.collect();
+		let committed = (0..batch.members.len() as u32)
+			.map(|p| Commitments::<T>::contains_key(batch_id, p))
+			.collect();
 		Some(BatchView {
 			id: batch_id,
 			group: batch.group,
 			created: batch.created,
 			deadline: batch.deadline,
+			commit_until: batch.commit_until,
+			committed,
 			policy: batch.policy,
 			quorum: batch.quorum,
 			price: batch.price,
@@ -941,6 +1114,17 @@ impl<T: Config> Pallet<T> {
 			};
 			ensure!(undecided == batch.undecided, "undecided count is wrong");
 			ensure!(!batch.closed || undecided == 0, "a closed batch has undecided requests");
+			let members = batch.members.len() as u32;
+			let commitments = Commitments::<T>::iter_prefix(id).count() as u32;
+			ensure!(commitments == batch.committed, "committed count differs from commitments");
+			ensure!(batch.committed <= members, "more commitments than members");
+			for (position, vote) in Votes::<T>::iter_prefix(id) {
+				ensure!(position < members, "a vote of no member");
+				let commitment =
+					Commitments::<T>::get(id, position).ok_or("a revealed vote without commitment")?;
+				ensure!(commitment.at <= vote.at, "a vote revealed before its commitment");
+				ensure!(vote.outputs.len() as u32 == batch.len, "a vote of the wrong length");
+			}
 			for (i, request) in requests.iter().enumerate() {
 				ensure!(
 					Requests::<T>::get(request.id) == Some((id, i as u32)),

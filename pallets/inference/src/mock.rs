@@ -42,6 +42,8 @@ parameter_types! {
 	pub const UnbondingPeriod: u64 = 50;
 	pub const ActivationDelay: u64 = 3;
 	pub const VoteTimeout: u64 = 5;
+	pub const CommitWindow: u64 = 2;
+	pub const OffenceWindow: u64 = 10;
 	pub const CertificateRetention: u64 = 10;
 	pub const InferencePalletId: PalletId = PalletId(*b"dbr/infr");
 	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
@@ -61,6 +63,7 @@ impl pallet_models::Config for Test {
 	type MaxBatchSize = ConstU32<64>;
 	type MaxUnbondingChunks = ConstU32<2>;
 	type MaxActivationsPerBlock = ConstU32<8>;
+	type MaxModelsPerOwner = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -70,6 +73,8 @@ impl pallet_inference::Config for Test {
 	type Registry = Models;
 	type PalletId = InferencePalletId;
 	type VoteTimeout = VoteTimeout;
+	type CommitWindow = CommitWindow;
+	type OffenceWindow = OffenceWindow;
 	type CertificateRetention = CertificateRetention;
 	type MaxBatchSize = ConstU32<64>;
 	type MaxMembers = ConstU32<7>;
@@ -90,7 +95,10 @@ impl crate::WeightInfo for TestWeights {
 	fn request_batch_filling(n: u32) -> Weight {
 		Weight::from_parts(100 + 200 * u64::from(n), 0)
 	}
-	fn vote(b: u32) -> Weight {
+	fn commit() -> Weight {
+		Weight::from_parts(900, 0)
+	}
+	fn reveal(b: u32) -> Weight {
 		Weight::from_parts(1_000 + 10 * u64::from(b), 0)
 	}
 	fn close_batch(b: u32) -> Weight {
@@ -210,8 +218,8 @@ impl ExtBuilder {
 			let slashed: Balance = System::events()
 				.into_iter()
 				.filter_map(|r| match r.event {
-					RuntimeEvent::Inference(crate::Event::Equivocated { slashed, .. }) => {
-						Some(slashed)
+					RuntimeEvent::Models(pallet_models::Event::OwnerSlashed { amount, .. }) => {
+						Some(amount)
 					}
 					_ => None,
 				})

@@ -1,8 +1,10 @@
 //! Fees: who pays what when a batch closes.
 //!
 //! A certified request's fee is split equally among the owners of the members
-//! that agreed; `price mod agreed` goes back to the client. Uncertified
-//! requests are refunded in full. Amounts are summed per client and per owner
+//! that agreed; `price mod agreed` goes back to the client. An
+//! input-unavailable request's fee is split the same way among the members
+//! that reported it. Other requests (no agreement, expired) are refunded in
+//! full. Amounts are summed per client and per owner
 //! first, so a settlement costs one hold transfer and one release per client
 //! and one transfer per owner.
 
@@ -70,7 +72,10 @@ impl<T: Config> Pallet<T> {
 		let owners: Vec<T::AccountId> = batch.members.iter().map(|m| m.owner.clone()).collect();
 		let decided = newly.iter().filter_map(|d| {
 			let client = requests.get(d.index as usize)?.client.clone();
-			let agreed = matches!(d.outcome, Outcome::Certified(_)).then_some(d.agreed);
+			// Input-unavailable requests pay the members that reported them:
+			// withholding an input costs the client, not the members.
+			let agreed = matches!(d.outcome, Outcome::Certified(_) | Outcome::InputUnavailable)
+				.then_some(d.agreed);
 			Some((client, agreed))
 		});
 		let split = split::<T::AccountId, BalanceOf<T>>(batch.price, &owners, decided);

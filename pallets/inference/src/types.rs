@@ -4,7 +4,7 @@
 //! what never leaves the runtime is defined in this file.
 
 use codec::{Decode, Encode, MaxEncodedLen};
-use dropbear_primitives::Output;
+use dropbear_primitives::{Digest, Output};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -15,7 +15,7 @@ pub use dropbear_primitives::inference::{
 	Outcome, RequestEntry, RequestId,
 };
 
-/// One member's vote on a batch.
+/// One member's revealed vote on a batch.
 #[derive(
 	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
 )]
@@ -27,9 +27,19 @@ where
 {
 	/// One canonical output per request, in batch order.
 	pub outputs: BoundedVec<Output, MaxBatch>,
-	/// Block the vote was included in.
+	/// Block the reveal was included in.
 	pub at: BlockNumber,
-	/// The worker later sent a different vote for this batch (and its owner
-	/// was slashed); this first vote still stands.
+}
+
+/// One member's commitment to its outputs for a batch.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct Commitment<BlockNumber> {
+	/// [`dropbear_primitives::inference::commitment`] of the outputs to reveal.
+	pub digest: Digest,
+	/// Block the commitment was included in.
+	pub at: BlockNumber,
+	/// The member later sent a different commitment for this batch (and its
+	/// owner was slashed, at most once per offence window); this first one
+	/// still stands.
 	pub equivocated: bool,
 }

@@ -39,6 +39,13 @@ parameter_types! {
 	/// Ten blocks (20 s) to vote: workers compute speculatively before the
 	/// request is ordered, so an honest vote lands in the next block or two.
 	pub const VoteTimeout: BlockNumber = 10;
+	/// Three blocks (6 s) to commit: an honest worker commits in the block
+	/// after its batch, and reveals in the next (once every member has
+	/// committed). A member that does not commit holds reveals back by this
+	/// much.
+	pub const CommitWindow: BlockNumber = 3;
+	/// Equivocation is slashed at most once per owner per hour.
+	pub const OffenceWindow: BlockNumber = HOURS;
 	/// Certificates stay in state for a day; events keep them on archive nodes.
 	pub const CertificateRetention: BlockNumber = DAYS;
 	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
@@ -51,6 +58,8 @@ impl pallet_inference::Config for Runtime {
 	type Registry = Models;
 	type PalletId = InferencePalletId;
 	type VoteTimeout = VoteTimeout;
+	type CommitWindow = CommitWindow;
+	type OffenceWindow = OffenceWindow;
 	type CertificateRetention = CertificateRetention;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type MaxMembers = ConstU32<MAX_MEMBERS>;

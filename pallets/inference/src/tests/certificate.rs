@@ -21,10 +21,7 @@ fn a_certificate_is_rebuilt_from_its_raw_storage_values() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 3);
 		run_to_block(2);
-		vote_labels(1, 0, &[4, 5, 6]);
-		vote_labels(2, 0, &[4, 5, 6]);
-		vote_labels(3, 0, &[4, 5, 6]);
-		vote_labels(4, 0, &[4, 9, 6]);
+		vote_all(0, &[(1, &[4, 5, 6]), (2, &[4, 5, 6]), (3, &[4, 5, 6]), (4, &[4, 9, 6])]);
 		let from_api = Inference::certificate(1).unwrap();
 		assert_eq!(from_api.outcome, Outcome::Certified(Output::Label(5)));
 		assert_eq!(from_api.agreed, vec![0, 1, 2]);

@@ -11,6 +11,7 @@
 
 mod certificate;
 mod equivocation;
+mod integrity;
 mod money;
 mod pruning;
 mod requests;
@@ -40,14 +41,58 @@ pub fn request_n(client: AccountId, n: u8) {
 	}
 }
 
-/// The worker of owner `o` votes `labels` on `batch` for version 1.
-pub fn vote_labels(owner: AccountId, batch: BatchId, labels: &[u32]) {
-	assert_ok!(Inference::vote(
+/// The salt owner `o`'s worker commits with.
+pub fn salt(owner: AccountId) -> [u8; 32] {
+	[owner as u8 + 200; 32]
+}
+
+pub fn labels(labels: &[u32]) -> Vec<Output> {
+	labels.iter().map(|l| Output::Label(*l)).collect()
+}
+
+/// Owner `o`'s worker commits to `outputs` for `batch` (model `o - 1`, version 1).
+pub fn commit_outputs(owner: AccountId, batch: BatchId, outputs: &[Output]) {
+	let digest = crate::certificate::commitment(batch, owner as u32 - 1, 1, outputs, &salt(owner));
+	assert_ok!(Inference::commit(RuntimeOrigin::signed(worker_of(owner)), batch, digest));
+}
+
+/// Owner `o`'s worker reveals `outputs` for `batch`, committed with [`commit_outputs`].
+pub fn reveal_outputs(owner: AccountId, batch: BatchId, outputs: &[Output]) {
+	assert_ok!(Inference::reveal(
 		RuntimeOrigin::signed(worker_of(owner)),
 		batch,
 		1,
-		labels.iter().map(|l| Output::Label(*l)).collect()
+		outputs.to_vec(),
+		salt(owner)
 	));
+}
+
+pub fn commit_labels(owner: AccountId, batch: BatchId, l: &[u32]) {
+	commit_outputs(owner, batch, &labels(l));
+}
+
+pub fn reveal_labels(owner: AccountId, batch: BatchId, l: &[u32]) {
+	reveal_outputs(owner, batch, &labels(l));
+}
+
+/// Every listed member commits in this block, then the chain moves past the
+/// commit window unless every member of the batch committed.
+pub fn commit_all(batch: BatchId, votes: &[(AccountId, &[u32])]) {
+	for (owner, l) in votes {
+		commit_labels(*owner, batch, l);
+	}
+	let info = crate::Batches::<Test>::get(batch).unwrap();
+	if (info.committed as usize) < info.members.len() {
+		run_to_block(info.commit_until + 1);
+	}
+}
+
+/// [`commit_all`], then every listed member reveals, in order.
+pub fn vote_all(batch: BatchId, votes: &[(AccountId, &[u32])]) {
+	commit_all(batch, votes);
+	for (owner, l) in votes {
+		reveal_labels(*owner, batch, l);
+	}
 }
 
 pub fn fee_held(who: AccountId) -> Balance {

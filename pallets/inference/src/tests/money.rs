@@ -13,9 +13,7 @@ fn a_certified_fee_is_split_among_agreeing_owners_with_the_dust_refunded() {
 		run_to_block(2);
 		let owner_free = |o| free(o);
 		let before: Vec<_> = [1, 2, 3, 4].iter().map(|o| owner_free(*o)).collect();
-		vote_labels(1, 0, &[4]);
-		vote_labels(2, 0, &[4]);
-		vote_labels(3, 0, &[4]);
+		vote_all(0, &[(1, &[4]), (2, &[4]), (3, &[4])]);
 		assert_eq!(fee_held(ALICE), PRICE, "the fee stays held until the batch closes");
 		run_to_block(6);
 		let after: Vec<_> = [1, 2, 3, 4].iter().map(|o| owner_free(*o)).collect();
@@ -33,10 +31,8 @@ fn four_agreeing_owners_share_a_fee_that_divides_evenly() {
 	ExtBuilder::default().price(12).build_and_execute(|| {
 		assert_ok!(Inference::request(RuntimeOrigin::signed(ALICE), 0, hash(1), 12));
 		run_to_block(2);
-		// The third vote certifies with three agreeing; the fourth is late.
-		for owner in 1..=3 {
-			vote_labels(owner, 0, &[2]);
-		}
+		// Three agree; the fourth never votes.
+		vote_all(0, &[(1, &[2]), (2, &[2]), (3, &[2])]);
 		run_to_block(6);
 		assert_eq!(free(ALICE), START_FREE - 12);
 		assert_eq!(free(1), START_FREE - START_BOND + 4);
@@ -49,9 +45,7 @@ fn uncertified_and_expired_requests_are_refunded_in_full() {
 		request_n(ALICE, 2);
 		request_n(BOB, 1);
 		run_to_block(2);
-		vote_labels(1, 0, &[1, 1, 1]);
-		vote_labels(2, 0, &[2, 1, 2]);
-		vote_labels(3, 0, &[3, 2, 3]);
+		vote_all(0, &[(1, &[1, 1, 1]), (2, &[2, 1, 2]), (3, &[3, 2, 3])]);
 		// Request 0 and 2: no agreement; request 1 pending (1,1,2 + one missing).
 		assert_eq!(fee_held(ALICE), 2 * PRICE, "held until the batch closes");
 		run_to_block(6);
@@ -67,9 +61,7 @@ fn a_zero_price_group_moves_no_money() {
 	ExtBuilder::default().price(0).build_and_execute(|| {
 		assert_ok!(Inference::request(RuntimeOrigin::signed(PAUPER), 0, hash(1), 0));
 		run_to_block(2);
-		for owner in 1..=3 {
-			vote_labels(owner, 0, &[2]);
-		}
+		vote_all(0, &[(1, &[2]), (2, &[2]), (3, &[2])]);
 		assert_eq!(free(PAUPER), 0);
 		assert!(matches!(
 			Inference::certificate(0).unwrap().outcome,
@@ -134,12 +126,13 @@ fn random_votes_keep_the_ledger_and_the_quorum() {
 				request_n(ALICE, n);
 				request_n(BOB, 1);
 				run_to_block(2);
-				for (owner, (labels, here)) in (1..=4).zip(votes.iter().zip(&present)) {
-					if *here {
-						let batch_len = (n + 1).min(MAX_BATCH as u8) as usize;
-						vote_labels(owner, 0, &labels[..batch_len]);
-					}
-				}
+				let batch_len = (n + 1).min(MAX_BATCH as u8) as usize;
+				let voting: Vec<(AccountId, &[u32])> = (1..=4)
+					.zip(votes.iter().zip(&present))
+					.filter(|(_, (_, here))| **here)
+					.map(|(owner, (labels, _))| (owner, &labels[..batch_len]))
+					.collect();
+				vote_all(0, &voting);
 				run_to_block(8);
 				let view = Inference::batch_view(0).unwrap();
 				for d in &view.decisions {

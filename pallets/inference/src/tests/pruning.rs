@@ -10,9 +10,7 @@ fn certificates_stay_for_the_retention_then_go() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 2);
 		run_to_block(2);
-		for owner in 1..=3 {
-			vote_labels(owner, 0, &[1, 2]);
-		}
+		vote_all(0, &[(1, &[1, 2]), (2, &[1, 2]), (3, &[1, 2])]);
 		// Deadline 6, retention 10: in storage through block 15.
 		run_to_block(16);
 		assert!(Inference::certificate(1).is_some());

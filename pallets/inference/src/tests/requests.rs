@@ -75,7 +75,9 @@ fn a_batch_records_the_versions_serving_its_block() {
 		assert_eq!(version_of_model_0(0), 1);
 		assert_eq!(version_of_model_0(1), 1, "the last block before activation");
 		assert_eq!(version_of_model_0(2), 2, "the activation block");
-		assert_eq!(Inference::certificate(2).unwrap().versions[0], (0, 2));
+		let named = &Inference::certificate(2).unwrap().versions[0];
+		assert_eq!((named.model, named.version), (0, 2));
+		assert_eq!(named.digest, pallet_models::Versions::<Test>::get(0, 2).unwrap().digest);
 	});
 }
 

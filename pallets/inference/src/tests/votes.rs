@@ -1,8 +1,9 @@
-//! Votes and decisions: certification at the quorum, early no-agreement,
-//! expiry at the deadline, late votes, member records, and refused votes.
+//! Votes and decisions: commit then reveal, certification at the quorum,
+//! early no-agreement, expiry at the deadline, late reveals, member records,
+//! and refused commitments and reveals.
 
 use super::*;
-use crate::{Batches, Decisions, Error, MemberRecords, Outcome, Votes};
+use crate::{Batches, Commitments, Decisions, Error, MemberRecords, Outcome, Votes};
 use frame_support::{assert_noop, dispatch::Pays};
 
 fn decided_outcomes(batch: BatchId) -> Vec<Outcome> {
@@ -14,10 +15,12 @@ fn a_quorum_of_equal_outputs_certifies_each_request() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 3);
 		run_to_block(2);
-		vote_labels(1, 0, &[7, 1, 2]);
-		vote_labels(2, 0, &[7, 1, 3]);
+		// Every member commits in the first block: reveals open at once.
+		commit_all(0, &[(1, &[7, 1, 2]), (2, &[7, 1, 3]), (3, &[7, 4, 2]), (4, &[7, 1, 9])]);
+		reveal_labels(1, 0, &[7, 1, 2]);
+		reveal_labels(2, 0, &[7, 1, 3]);
 		assert!(Decisions::<Test>::get(0).is_none(), "two votes decide nothing at q = 3");
-		vote_labels(3, 0, &[7, 4, 2]);
+		reveal_labels(3, 0, &[7, 4, 2]);
 		// Request 0: 3 x 7; request 1: 1,1,4 still reachable; request 2: 2,3,2 reachable.
 		assert_eq!(
 			decided_outcomes(0),
@@ -25,7 +28,7 @@ fn a_quorum_of_equal_outputs_certifies_each_request() {
 		);
 		assert_eq!(Batches::<Test>::get(0).unwrap().undecided, 2);
 		run_to_block(3);
-		vote_labels(4, 0, &[7, 1, 9]);
+		reveal_labels(4, 0, &[7, 1, 9]);
 		assert_eq!(
 			decided_outcomes(0),
 			vec![
@@ -41,9 +44,14 @@ fn a_quorum_of_equal_outputs_certifies_each_request() {
 		assert_eq!(cert.dissented, vec![2]);
 		assert!(cert.not_voted.is_empty());
 		assert_eq!((cert.ordered_at, cert.decided_at), (1, Some(3)));
-		assert_eq!(cert.versions, vec![(0, 1), (1, 1), (2, 1), (3, 1)]);
+		let versions: Vec<_> = cert.versions.iter().map(|v| (v.model, v.version, v.digest)).collect();
+		assert_eq!(
+			versions,
+			vec![(0, 1, [1; 32]), (1, 1, [2; 32]), (2, 1, [3; 32]), (3, 1, [4; 32])],
+			"each member's version and weights digest"
+		);
 
-		// Request 0 was certified by the third vote, before model 3 voted.
+		// Request 0 was certified by the third reveal, before model 3 revealed.
 		let first = Inference::certificate(0).unwrap();
 		assert_eq!(first.agreed, vec![0, 1, 2]);
 		assert_eq!(first.not_voted, vec![3]);
@@ -63,14 +71,64 @@ fn a_quorum_of_equal_outputs_certifies_each_request() {
 }
 
 #[test]
+fn reveals_wait_for_every_commitment_or_the_end_of_the_window() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_n(ALICE, 1);
+		run_to_block(2);
+		for owner in 1..=3 {
+			commit_labels(owner, 0, &[5]);
+		}
+		// Model 3 has not committed and the window (through block 3) is open:
+		// nobody may reveal, so nobody has seen an answer before committing.
+		let reveal = |owner| {
+			Inference::reveal(RuntimeOrigin::signed(worker_of(owner)), 0, 1, labels(&[5]), salt(owner))
+		};
+		assert_noop!(reveal(1), Error::<Test>::CommitPhaseOpen);
+		run_to_block(3);
+		assert_noop!(reveal(1), Error::<Test>::CommitPhaseOpen);
+		commit_labels(4, 0, &[5]);
+		// Every member committed: reveals open in the same block.
+		assert_ok!(reveal(1));
+		assert_eq!(Batches::<Test>::get(0).unwrap().committed, 4);
+	});
+}
+
+#[test]
+fn a_commitment_after_the_window_is_refused_and_the_others_reveal_after_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_n(ALICE, 1);
+		run_to_block(2);
+		for owner in 1..=3 {
+			commit_labels(owner, 0, &[5]);
+		}
+		run_to_block(4);
+		let late = crate::certificate::commitment(0, 3, 1, &labels(&[5]), &salt(4));
+		assert_noop!(
+			Inference::commit(RuntimeOrigin::signed(worker_of(4)), 0, late),
+			Error::<Test>::CommitWindowClosed
+		);
+		for owner in 1..=3 {
+			reveal_labels(owner, 0, &[5]);
+		}
+		assert_eq!(decided_outcomes(0), vec![Outcome::Certified(Output::Label(5))]);
+		// Without a commitment there is nothing to reveal.
+		assert_noop!(
+			Inference::reveal(RuntimeOrigin::signed(worker_of(4)), 0, 1, labels(&[5]), salt(4)),
+			Error::<Test>::NoCommitment
+		);
+	});
+}
+
+#[test]
 fn no_agreement_is_decided_as_soon_as_the_quorum_is_out_of_reach() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 1);
 		run_to_block(2);
-		vote_labels(1, 0, &[1]);
-		vote_labels(2, 0, &[2]);
+		commit_all(0, &[(1, &[1]), (2, &[2]), (3, &[3])]);
+		reveal_labels(1, 0, &[1]);
+		reveal_labels(2, 0, &[2]);
 		assert!(Decisions::<Test>::get(0).is_none(), "1 + 2 missing votes can still reach 3");
-		vote_labels(3, 0, &[3]);
+		reveal_labels(3, 0, &[3]);
 		assert_eq!(decided_outcomes(0), vec![Outcome::NoAgreement]);
 		let cert = Inference::certificate(0).unwrap();
 		assert!(cert.agreed.is_empty());
@@ -80,13 +138,15 @@ fn no_agreement_is_decided_as_soon_as_the_quorum_is_out_of_reach() {
 }
 
 #[test]
-fn undecided_requests_expire_at_the_deadline_and_late_votes_count_in_records() {
+fn undecided_requests_expire_at_the_deadline_and_unrevealed_commitments_are_missed() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 2);
 		run_to_block(2);
-		vote_labels(1, 0, &[5, 6]);
-		vote_labels(2, 0, &[5, 8]);
-		vote_labels(3, 0, &[5, 6]);
+		// Model 3 commits but never reveals.
+		commit_all(0, &[(1, &[5, 6]), (2, &[5, 8]), (3, &[5, 6]), (4, &[5, 6])]);
+		reveal_labels(1, 0, &[5, 6]);
+		reveal_labels(2, 0, &[5, 8]);
+		reveal_labels(3, 0, &[5, 6]);
 		// Request 0 certified; request 1 waits for model 3.
 		assert_eq!(Batches::<Test>::get(0).unwrap().undecided, 1);
 		run_to_block(6);
@@ -98,11 +158,12 @@ fn undecided_requests_expire_at_the_deadline_and_late_votes_count_in_records() {
 		);
 		assert!(events().contains(&Event::BatchClosed { batch: 0, expired: 1 }));
 		assert_noop!(
-			Inference::vote(
+			Inference::reveal(
 				RuntimeOrigin::signed(worker_of(4)),
 				0,
 				1,
-				vec![Output::Label(5), Output::Label(6)]
+				labels(&[5, 6]),
+				salt(4)
 			),
 			Error::<Test>::BatchClosed
 		);
@@ -111,21 +172,17 @@ fn undecided_requests_expire_at_the_deadline_and_late_votes_count_in_records() {
 		let record = |model| MemberRecords::<Test>::get(0, model);
 		assert_eq!((record(0).agreed, record(0).unresolved, record(0).missed), (1, 1, 0));
 		assert_eq!((record(1).agreed, record(1).unresolved), (1, 1));
-		assert_eq!((record(3).missed, record(3).batches), (2, 1), "model 3 never voted");
+		assert_eq!((record(3).missed, record(3).batches), (2, 1), "committed, never revealed");
 	});
 }
 
 #[test]
-fn a_late_vote_changes_no_decision_but_counts_in_the_record() {
+fn a_late_reveal_changes_no_decision_but_counts_in_the_record() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 2);
 		run_to_block(2);
-		vote_labels(1, 0, &[5, 6]);
-		vote_labels(2, 0, &[5, 6]);
-		vote_labels(3, 0, &[5, 6]);
-		assert_eq!(Batches::<Test>::get(0).unwrap().undecided, 0);
-		vote_labels(4, 0, &[5, 0]);
-		assert!(events().contains(&Event::Voted { batch: 0, model: 3, late: true }));
+		vote_all(0, &[(1, &[5, 6]), (2, &[5, 6]), (3, &[5, 6]), (4, &[5, 0])]);
+		assert!(events().contains(&Event::Revealed { batch: 0, model: 3, late: true }));
 		assert_eq!(Inference::certificate(1).unwrap().not_voted, vec![3]);
 		run_to_block(6);
 		let late = MemberRecords::<Test>::get(0, 3);
@@ -134,43 +191,61 @@ fn a_late_vote_changes_no_decision_but_counts_in_the_record() {
 }
 
 #[test]
-fn a_valid_vote_is_free() {
+fn valid_commitments_and_reveals_are_free() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 1);
 		run_to_block(2);
+		let digest = crate::certificate::commitment(0, 0, 1, &labels(&[3]), &salt(1));
+		let info = Inference::commit(RuntimeOrigin::signed(worker_of(1)), 0, digest).unwrap();
+		assert_eq!(info.pays_fee, Pays::No);
+		run_to_block(4);
 		let info =
-			Inference::vote(RuntimeOrigin::signed(worker_of(1)), 0, 1, vec![Output::Label(3)])
+			Inference::reveal(RuntimeOrigin::signed(worker_of(1)), 0, 1, labels(&[3]), salt(1))
 				.unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
 	});
 }
 
 #[test]
-fn bad_votes_are_refused_with_named_errors_and_change_nothing() {
+fn bad_commitments_and_reveals_are_refused_with_named_errors_and_change_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_n(ALICE, 2);
-		let vote = |who: AccountId, batch: BatchId, version: u32, outputs: Vec<Output>| {
-			Inference::vote(RuntimeOrigin::signed(who), batch, version, outputs)
+		let good = || labels(&[1, 2]);
+		let digest = crate::certificate::commitment(0, 0, 1, &good(), &salt(1));
+		let commit = |who: AccountId, batch: BatchId, digest| {
+			Inference::commit(RuntimeOrigin::signed(who), batch, digest)
 		};
-		let good = || vec![Output::Label(1), Output::Label(2)];
-		assert_noop!(vote(worker_of(1), 0, 1, good()), Error::<Test>::BatchStillFilling);
+		let reveal = |who: AccountId, version: u32, outputs: Vec<Output>, salt| {
+			Inference::reveal(RuntimeOrigin::signed(who), 0, version, outputs, salt)
+		};
+		assert_noop!(commit(worker_of(1), 0, digest), Error::<Test>::BatchStillFilling);
 		run_to_block(2);
-		assert_noop!(vote(worker_of(1), 9, 1, good()), Error::<Test>::UnknownBatch);
-		assert_noop!(vote(worker_of(5), 0, 1, good()), Error::<Test>::NotMember);
-		assert_noop!(vote(ALICE, 0, 1, good()), Error::<Test>::NotMember);
-		assert_noop!(vote(worker_of(1), 0, 2, good()), Error::<Test>::WrongVersion);
-		assert_noop!(vote(worker_of(1), 0, 1, vec![Output::Label(1)]), Error::<Test>::WrongLength);
+		assert_noop!(commit(worker_of(1), 9, digest), Error::<Test>::UnknownBatch);
+		assert_noop!(commit(worker_of(5), 0, digest), Error::<Test>::NotMember);
+		assert_noop!(commit(ALICE, 0, digest), Error::<Test>::NotMember);
+		assert_noop!(reveal(worker_of(1), 1, good(), salt(1)), Error::<Test>::NoCommitment);
+		assert_ok!(commit(worker_of(1), 0, digest));
+		assert_noop!(commit(worker_of(1), 0, digest), Error::<Test>::AlreadyCommitted);
+		for owner in 2..=4 {
+			commit_labels(owner, 0, &[1, 2]);
+		}
+		assert_noop!(reveal(worker_of(1), 2, good(), salt(1)), Error::<Test>::WrongVersion);
+		assert_noop!(reveal(worker_of(1), 1, labels(&[1]), salt(1)), Error::<Test>::WrongLength);
 		assert_noop!(
-			vote(worker_of(1), 0, 1, vec![Output::Label(1), Output::Label(10)]),
+			reveal(worker_of(1), 1, labels(&[1, 10]), salt(1)),
 			Error::<Test>::MalformedOutput
 		);
 		assert_noop!(
-			vote(worker_of(1), 0, 1, vec![Output::Label(1), Output::Digest([0; 32])]),
+			reveal(worker_of(1), 1, vec![Output::Label(1), Output::Digest([0; 32])], salt(1)),
 			Error::<Test>::MalformedOutput
 		);
-		assert_ok!(vote(worker_of(1), 0, 1, good()));
-		assert_noop!(vote(worker_of(1), 0, 1, good()), Error::<Test>::DuplicateVote);
+		// Other outputs, or the right ones with another salt, are not what was committed.
+		assert_noop!(reveal(worker_of(1), 1, labels(&[1, 3]), salt(1)), Error::<Test>::RevealMismatch);
+		assert_noop!(reveal(worker_of(1), 1, good(), salt(2)), Error::<Test>::RevealMismatch);
+		assert_ok!(reveal(worker_of(1), 1, good(), salt(1)));
+		assert_noop!(reveal(worker_of(1), 1, good(), salt(1)), Error::<Test>::AlreadyRevealed);
 		assert_eq!(Votes::<Test>::iter_prefix(0).count(), 1);
+		assert_eq!(Commitments::<Test>::iter_prefix(0).count(), 4);
 	});
 }
 
@@ -179,21 +254,22 @@ fn top_k_votes_must_be_sorted_distinct_labels() {
 	ExtBuilder::default().policy(crate::AgreementPolicy::TopK(2)).build_and_execute(|| {
 		request_n(ALICE, 1);
 		run_to_block(2);
-		let labels = |v: Vec<u32>| Output::Labels(v.try_into().unwrap());
-		let vote = |owner, out: Output| {
-			Inference::vote(RuntimeOrigin::signed(worker_of(owner)), 0, 1, vec![out])
-		};
-		assert_noop!(vote(1, labels(vec![3, 1])), Error::<Test>::MalformedOutput);
-		assert_noop!(vote(1, labels(vec![1, 1])), Error::<Test>::MalformedOutput);
-		assert_noop!(vote(1, labels(vec![1, 2, 3])), Error::<Test>::MalformedOutput);
-		assert_noop!(vote(1, Output::Label(1)), Error::<Test>::MalformedOutput);
+		let top = |v: Vec<u32>| Output::Labels(v.try_into().unwrap());
 		for owner in 1..=3 {
-			assert_ok!(vote(owner, labels(vec![1, 3])));
+			commit_outputs(owner, 0, &[top(vec![1, 3])]);
 		}
-		assert_eq!(
-			Inference::certificate(0).unwrap().outcome,
-			Outcome::Certified(labels(vec![1, 3]))
-		);
+		run_to_block(4);
+		let reveal = |owner, out: Output| {
+			Inference::reveal(RuntimeOrigin::signed(worker_of(owner)), 0, 1, vec![out], salt(owner))
+		};
+		assert_noop!(reveal(1, top(vec![3, 1])), Error::<Test>::MalformedOutput);
+		assert_noop!(reveal(1, top(vec![1, 1])), Error::<Test>::MalformedOutput);
+		assert_noop!(reveal(1, top(vec![1, 2, 3])), Error::<Test>::MalformedOutput);
+		assert_noop!(reveal(1, Output::Label(1)), Error::<Test>::MalformedOutput);
+		for owner in 1..=3 {
+			assert_ok!(reveal(owner, top(vec![1, 3])));
+		}
+		assert_eq!(Inference::certificate(0).unwrap().outcome, Outcome::Certified(top(vec![1, 3])));
 	});
 }
 
@@ -202,13 +278,13 @@ fn exact_policy_certifies_equal_digests() {
 	ExtBuilder::default().policy(crate::AgreementPolicy::Exact).build_and_execute(|| {
 		request_n(ALICE, 1);
 		run_to_block(2);
+		let out = [Output::Digest([9; 32])];
 		for owner in 1..=3 {
-			assert_ok!(Inference::vote(
-				RuntimeOrigin::signed(worker_of(owner)),
-				0,
-				1,
-				vec![Output::Digest([9; 32])]
-			));
+			commit_outputs(owner, 0, &out);
+		}
+		run_to_block(4);
+		for owner in 1..=3 {
+			reveal_outputs(owner, 0, &out);
 		}
 		assert_eq!(
 			Inference::certificate(0).unwrap().outcome,
