@@ -1,9 +1,16 @@
 //! The worker's shared state: its group's terms, the inputs it holds, the
-//! model versions it has loaded (one model thread each), and the outputs it
-//! has already computed, by (input hash, version).
+//! models it has loaded (one model thread each, keyed by the blake2-256
+//! digest of their weights file, with the version numbers on chain that name
+//! those weights), and the outputs it has already computed, by (input hash,
+//! weights digest).
 //!
 //! Inference starts as soon as an input arrives (speculation): by the time
 //! the client's request is ordered in a block, its output is usually ready.
+//!
+//! An input this worker never received is fetched from every connected
+//! member at once, again and again until [`INPUT_PATIENCE`] has passed; an
+//! input still missing then gets the output [`Output::Unavailable`], so that
+//! one withheld input never holds back its batch-mates.
 
 use crate::{
 	backend::BackendError,
@@ -15,12 +22,15 @@ use crate::{
 use anyhow::{anyhow, Result};
 use dropbear_primitives::{AgreementPolicy, Digest, GroupId, InputSpec, Output, VersionNumber};
 use std::{
-	collections::{BTreeMap, HashMap, VecDeque},
-	sync::{
-		atomic::{AtomicU32, Ordering},
-		Arc, Mutex, OnceLock,
-	},
+	collections::{BTreeSet, HashMap, VecDeque},
+	sync::{Arc, Mutex, OnceLock},
+	time::{Duration, Instant},
 };
+
+/// How long a worker looks for an input it lacks before it votes
+/// [`Output::Unavailable`] for it: a block and a half. Commitments are taken
+/// for four blocks after a batch, so the vote still makes its window.
+pub const INPUT_PATIENCE: Duration = Duration::from_secs(3);
 
 /// What a group asks of its members' outputs.
 #[derive(Clone, Debug)]
@@ -48,16 +58,24 @@ pub struct Core {
 	pub terms: GroupTerms,
 	pub store: InputStore,
 	pub metrics: Metrics,
-	models: Mutex<BTreeMap<VersionNumber, Batcher>>,
-	/// The version serving the best block now: speculation runs on it.
-	current: AtomicU32,
+	models: Mutex<HashMap<Digest, Loaded>>,
+	/// The version serving the best block now and its weights digest:
+	/// speculation runs on it (version 0: none yet).
+	current: Mutex<(VersionNumber, Digest)>,
 	results: Mutex<ResultCache>,
 	p2p: OnceLock<P2p>,
 }
 
+/// A loaded model: its thread, and the versions on chain that name its weights.
+struct Loaded {
+	batcher: Batcher,
+	versions: BTreeSet<VersionNumber>,
+}
+
+/// Computed outputs by (input hash, weights digest).
 struct ResultCache {
-	by_key: HashMap<(Digest, VersionNumber), Output>,
-	order: VecDeque<(Digest, VersionNumber)>,
+	by_key: HashMap<(Digest, Digest), Output>,
+	order: VecDeque<(Digest, Digest)>,
 	capacity: usize,
 }
 
@@ -67,8 +85,8 @@ impl Core {
 			terms,
 			store: InputStore::new(capacity),
 			metrics,
-			models: Mutex::new(BTreeMap::new()),
-			current: AtomicU32::new(0),
+			models: Mutex::new(HashMap::new()),
+			current: Mutex::new((0, [0; 32])),
 			results: Mutex::new(ResultCache {
 				by_key: HashMap::new(),
 				order: VecDeque::new(),
@@ -86,47 +104,83 @@ impl Core {
 		self.p2p.get()
 	}
 
-	/// Serve `version` with a started model thread.
-	pub fn add_version(&self, version: VersionNumber, batcher: Batcher) {
-		self.lock_models().insert(version, batcher);
+	/// Serve the weights `digest` with a started model thread, as `version`.
+	pub fn add_model(&self, digest: Digest, version: VersionNumber, batcher: Batcher) {
+		let versions = BTreeSet::from([version]);
+		self.lock_models().insert(digest, Loaded { batcher, versions });
 	}
 
-	/// Stop serving `version` (its model thread ends when its last batch is done).
-	pub fn remove_version(&self, version: VersionNumber) {
-		self.lock_models().remove(&version);
-	}
-
-	/// Each loaded version with its model's last known health.
-	pub fn health(&self) -> Vec<(VersionNumber, Result<(), BackendError>)> {
-		self.lock_models().iter().map(|(v, b)| (*v, b.health())).collect()
-	}
-
-	pub fn has_version(&self, version: VersionNumber) -> bool {
-		self.lock_models().contains_key(&version)
-	}
-
-	pub fn versions(&self) -> Vec<VersionNumber> {
-		self.lock_models().keys().copied().collect()
-	}
-
-	/// Switch speculation to `version` (the one serving the best block).
-	pub fn set_current(&self, version: VersionNumber) {
-		let before = self.current.swap(version, Ordering::SeqCst);
-		if before != version {
-			tracing::info!(target: "worker", "version {version} serves new requests (was {before})");
+	/// Whether the weights `digest` are loaded; if so, `version` names them too.
+	pub fn name_version(&self, digest: &Digest, version: VersionNumber) -> bool {
+		match self.lock_models().get_mut(digest) {
+			Some(loaded) => {
+				loaded.versions.insert(version);
+				true
+			}
+			None => false,
 		}
 	}
 
-	pub fn current(&self) -> VersionNumber {
-		self.current.load(Ordering::SeqCst)
+	/// Stop serving the weights `digest` (their model thread ends when its
+	/// last batch is done).
+	pub fn remove_model(&self, digest: &Digest) {
+		self.lock_models().remove(digest);
 	}
 
-	fn lock_models(&self) -> std::sync::MutexGuard<'_, BTreeMap<VersionNumber, Batcher>> {
+	/// The weights digests loaded.
+	pub fn digests(&self) -> Vec<Digest> {
+		self.lock_models().keys().copied().collect()
+	}
+
+	pub fn has_digest(&self, digest: &Digest) -> bool {
+		self.lock_models().contains_key(digest)
+	}
+
+	/// Each version the loaded models serve with its model's last known health.
+	pub fn health(&self) -> Vec<(VersionNumber, Result<(), BackendError>)> {
+		let mut out: Vec<_> = self
+			.lock_models()
+			.values()
+			.flat_map(|l| {
+				let health = l.batcher.health();
+				l.versions.iter().map(move |v| (*v, health.clone()))
+			})
+			.collect();
+		out.sort_by_key(|(v, _)| *v);
+		out
+	}
+
+	/// The versions the loaded models serve.
+	pub fn versions(&self) -> Vec<VersionNumber> {
+		let versions: BTreeSet<VersionNumber> =
+			self.lock_models().values().flat_map(|l| l.versions.iter().copied()).collect();
+		versions.into_iter().collect()
+	}
+
+	/// Switch speculation to `version`, whose weights are `digest` (the one
+	/// serving the best block).
+	pub fn set_current(&self, version: VersionNumber, digest: Digest) {
+		let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+		if current.0 != version {
+			tracing::info!(target: "worker", "version {version} serves new requests (was {})", current.0);
+		}
+		*current = (version, digest);
+	}
+
+	pub fn current(&self) -> VersionNumber {
+		self.current.lock().unwrap_or_else(|p| p.into_inner()).0
+	}
+
+	pub fn current_digest(&self) -> Digest {
+		self.current.lock().unwrap_or_else(|p| p.into_inner()).1
+	}
+
+	fn lock_models(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, Loaded>> {
 		self.models.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
-	fn batcher(&self, version: VersionNumber) -> Option<Batcher> {
-		self.lock_models().get(&version).cloned()
+	fn batcher(&self, digest: &Digest) -> Option<Batcher> {
+		self.lock_models().get(digest).map(|l| l.batcher.clone())
 	}
 
 	/// Take an input from a client (gossip it) or a peer (do not): check it,
@@ -153,8 +207,8 @@ impl Core {
 			return Ok(hash);
 		}
 		self.metrics.inputs_received.inc();
-		let version = self.current();
-		let batcher = self.batcher(version).ok_or(AcceptError::NotReady)?;
+		let weights = self.current_digest();
+		let batcher = self.batcher(&weights).ok_or(AcceptError::NotReady)?;
 		let scores = batcher.submit(bytes.clone())?;
 		if !from_peer {
 			if let Some(p2p) = self.p2p.get().cloned() {
@@ -166,17 +220,17 @@ impl Core {
 		tokio::spawn(async move {
 			if let Ok(Ok(scores)) = scores.await {
 				if let Some(output) = core.terms.policy.output_of_scores(&scores) {
-					core.remember(hash, version, output);
+					core.remember(hash, weights, output);
 				}
 			}
 		});
 		Ok(hash)
 	}
 
-	fn remember(&self, hash: Digest, version: VersionNumber, output: Output) {
+	fn remember(&self, hash: Digest, weights: Digest, output: Output) {
 		let mut cache = self.results.lock().unwrap_or_else(|p| p.into_inner());
-		if cache.by_key.insert((hash, version), output).is_none() {
-			cache.order.push_back((hash, version));
+		if cache.by_key.insert((hash, weights), output).is_none() {
+			cache.order.push_back((hash, weights));
 			while cache.order.len() > cache.capacity {
 				if let Some(old) = cache.order.pop_front() {
 					cache.by_key.remove(&old);
@@ -185,63 +239,88 @@ impl Core {
 		}
 	}
 
-	fn recall(&self, hash: &Digest, version: VersionNumber) -> Option<Output> {
+	fn recall(&self, hash: &Digest, weights: &Digest) -> Option<Output> {
 		self.results
 			.lock()
 			.unwrap_or_else(|p| p.into_inner())
 			.by_key
-			.get(&(*hash, version))
+			.get(&(*hash, *weights))
 			.cloned()
 	}
 
-	/// The canonical outputs of `version` for the inputs `hashes`, in order:
-	/// from speculation where ready, computed now otherwise (inputs this
-	/// worker lacks are fetched from peers).
-	pub async fn outputs(&self, version: VersionNumber, hashes: &[Digest]) -> Result<Vec<Output>> {
-		let batcher = self.batcher(version).ok_or_else(|| {
-			anyhow!("version {version} is not loaded (no model file with its digest?)")
+	/// The canonical outputs of the weights `weights` for the inputs
+	/// `hashes`, in order: from speculation where ready, computed now
+	/// otherwise. Inputs this worker lacks are fetched from the other members
+	/// (all at once); one still missing after [`INPUT_PATIENCE`] gets
+	/// [`Output::Unavailable`].
+	pub async fn outputs(&self, weights: &Digest, hashes: &[Digest]) -> Result<Vec<Output>> {
+		let batcher = self.batcher(weights).ok_or_else(|| {
+			anyhow!("weights 0x{} are not loaded (no model file with this digest?)", hex::encode(weights))
 		})?;
 		let mut outputs: Vec<Option<Output>> =
-			hashes.iter().map(|h| self.recall(h, version)).collect();
+			hashes.iter().map(|h| self.recall(h, weights)).collect();
 		let hits = outputs.iter().filter(|o| o.is_some()).count();
 		self.metrics.speculative_hits.inc_by(hits as u64);
 		let missing: Vec<usize> = (0..hashes.len()).filter(|i| outputs[*i].is_none()).collect();
-		if !missing.is_empty() {
-			let mut inputs = Vec::with_capacity(missing.len());
-			for &i in &missing {
-				inputs.push(self.input(&hashes[i]).await?);
+		if missing.is_empty() {
+			return outputs.into_iter().map(|o| o.ok_or_else(|| anyhow!("an output is missing"))).collect();
+		}
+		let until = Instant::now() + INPUT_PATIENCE;
+		let found = futures::future::join_all(missing.iter().map(|&i| self.input(&hashes[i], until))).await;
+		let mut computed = Vec::new();
+		let mut inputs = Vec::new();
+		for (&i, bytes) in missing.iter().zip(found) {
+			match bytes {
+				Some(bytes) => {
+					computed.push(i);
+					inputs.push(bytes);
+				}
+				None => {
+					tracing::warn!(
+						target: "worker",
+						"input 0x{} not found in {INPUT_PATIENCE:?}: voting it unavailable",
+						hex::encode(hashes[i])
+					);
+					self.metrics.inputs_unavailable.inc();
+					outputs[i] = Some(Output::Unavailable);
+				}
 			}
+		}
+		if !inputs.is_empty() {
 			let scores = batcher.infer_all(inputs).await?;
-			for (&i, s) in missing.iter().zip(scores) {
+			for (&i, s) in computed.iter().zip(scores) {
 				let output = self.terms.policy.output_of_scores(&s).ok_or_else(|| {
 					anyhow!("the model gave {} scores, fewer than the policy needs", s.len())
 				})?;
-				self.remember(hashes[i], version, output.clone());
+				self.remember(hashes[i], *weights, output.clone());
 				outputs[i] = Some(output);
 			}
 		}
 		outputs.into_iter().map(|o| o.ok_or_else(|| anyhow!("an output is missing"))).collect()
 	}
 
-	/// An input by hash: held here, or fetched (and checked) from a peer.
-	async fn input(&self, hash: &Digest) -> Result<Arc<Vec<u8>>> {
-		if let Some(bytes) = self.store.get(hash) {
-			return Ok(bytes);
-		}
-		let p2p = self.p2p.get().ok_or_else(|| {
-			anyhow!("input {} is unknown here and there is no network", hex::encode(hash))
-		})?;
-		for attempt in 0..10u64 {
-			if let Some(bytes) = p2p.fetch(*hash).await {
-				if inputs::check(&self.terms.input, &bytes).ok() == Some(*hash) {
-					let bytes = Arc::new(bytes);
-					self.store.insert(*hash, bytes.clone());
-					return Ok(bytes);
+	/// An input by hash: held here, or fetched (and checked) from the other
+	/// members, asking again until `until`; `None` if nobody gave it by then.
+	async fn input(&self, hash: &Digest, until: Instant) -> Option<Arc<Vec<u8>>> {
+		loop {
+			// It may arrive by gossip while this waits.
+			if let Some(bytes) = self.store.get(hash) {
+				return Some(bytes);
+			}
+			let left = until.saturating_duration_since(Instant::now());
+			if left.is_zero() {
+				return None;
+			}
+			if let Some(p2p) = self.p2p.get() {
+				if let Ok(Some(bytes)) = tokio::time::timeout(left, p2p.fetch(*hash)).await {
+					if inputs::check(&self.terms.input, &bytes).ok() == Some(*hash) {
+						let bytes = Arc::new(bytes);
+						self.store.insert(*hash, bytes.clone());
+						return Some(bytes);
+					}
 				}
 			}
-			// The input may still be on its way to every peer.
-			tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+			tokio::time::sleep(Duration::from_millis(250).min(until.saturating_duration_since(Instant::now()))).await;
 		}
-		Err(anyhow!("no peer has input 0x{}", hex::encode(hash)))
 	}
 }

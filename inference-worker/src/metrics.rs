@@ -13,6 +13,7 @@ pub struct Metrics {
 	pub overloaded: Counter<U64>,
 	pub inputs_received: Counter<U64>,
 	pub inputs_refused: Counter<U64>,
+	pub inputs_unavailable: Counter<U64>,
 	pub votes_sent: Counter<U64>,
 	pub votes_refused: Counter<U64>,
 	pub batches_seen: Counter<U64>,
@@ -55,10 +56,17 @@ impl Metrics {
 				"dropbear_worker_inputs_refused_total",
 				"Inputs refused by the spec check",
 			)?,
-			votes_sent: counter("dropbear_worker_votes_total", "Votes included on chain")?,
+			inputs_unavailable: counter(
+				"dropbear_worker_inputs_unavailable_total",
+				"Requests voted Unavailable: no member gave the input in time",
+			)?,
+			votes_sent: counter(
+				"dropbear_worker_votes_total",
+				"Commitments and reveals included on chain",
+			)?,
 			votes_refused: counter(
 				"dropbear_worker_votes_refused_total",
-				"Votes the chain refused",
+				"Commitments and reveals the chain refused",
 			)?,
 			batches_seen: counter(
 				"dropbear_worker_batches_total",

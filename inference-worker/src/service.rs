@@ -51,6 +51,11 @@ pub struct Options {
 	/// whose blake2-256 digest it commits to.
 	#[arg(long = "model", env = "DROPBEAR_MODEL", value_delimiter = ',')]
 	pub models: Vec<PathBuf>,
+	/// A directory of TorchScript files (`*.pt`), looked at again whenever the
+	/// chain names weights no known file has: new versions' files dropped
+	/// here are served without a restart.
+	#[arg(long, env = "DROPBEAR_MODEL_DIR")]
+	pub model_dir: Option<PathBuf>,
 	/// `cpu`, `cuda`, `cuda:N`, or `auto` (CUDA when available).
 	#[arg(long, env = "DROPBEAR_DEVICE", default_value = "auto")]
 	pub device: String,
@@ -89,12 +94,12 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let Some(key) = &args.worker_key else {
 		bail!("--worker-key is required (e.g. //Alice-worker)")
 	};
-	if args.models.is_empty() {
-		bail!("at least one --model file is required");
+	if args.models.is_empty() && args.model_dir.is_none() {
+		bail!("at least one --model file or a --model-dir is required");
 	}
 	let signer = keys::signer(key).context("--worker-key")?;
 	let device = parse_device(&args.device)?;
-	let files = ModelFiles::read(&args.models)?;
+	let files = ModelFiles::new(&args.models, args.model_dir.as_deref())?;
 	tracing::info!(target: "worker", "{}; device {device:?}", torch_info());
 
 	let chain = Arc::new(Chain::connect(&args.node_url, Duration::from_secs(60)).await?);
@@ -137,7 +142,7 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let at = chain.at(None).await?;
 	versions.sync(at.block_hash(), at.block_number() as u32).await?;
 	let voter = Voter::new(chain, signer, core.clone(), versions).await?;
-	if !core.has_version(core.current()) || core.current() == 0 {
+	if core.current() == 0 || !core.has_digest(&core.current_digest()) {
 		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
 	}
 

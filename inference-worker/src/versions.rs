@@ -1,11 +1,19 @@
 //! The model versions this member serves: which files it has (by the
-//! blake2-256 digest of their bytes), loading the version serving the best
-//! block and any pending one (before its activation block) through the
-//! backend's [`Loader`], pointing speculation at the version that serves
-//! now, and unloading versions nothing needs any more.
+//! blake2-256 digest of their bytes), loading the weights of the version
+//! serving the best block and of any pending one (before its activation
+//! block) through the backend's [`Loader`], pointing speculation at the
+//! version that serves now, and unloading weights nothing needs any more.
 //!
-//! A version is served only from a file whose digest is the one on chain: a
-//! version without such a file is refused (logged once) and never voted on.
+//! Loaded models are keyed by their weights digest, never by version
+//! number: a version is served only from a file whose digest is the one on
+//! chain, and two versions with the same digest share one model. A version
+//! without such a file is refused (logged once) and never voted on.
+//!
+//! New files are picked up without a restart: when the chain names a digest
+//! no known file has, the worker looks again at its `--model` files and its
+//! `--model-dir` (hashing only files that are new or changed since it last
+//! looked), so an owner drops the new weights in the directory, publishes
+//! the version, and the worker loads it before its activation block.
 
 use crate::{
 	backend::Loader,
@@ -16,26 +24,100 @@ use anyhow::{anyhow, Context, Result};
 use dropbear_api::{BlockNumber, Chain, Digest, Hash, ModelId, VersionNumber};
 use std::{
 	collections::{HashMap, HashSet},
-	path::PathBuf,
+	path::{Path, PathBuf},
 	sync::{Arc, Mutex},
+	time::SystemTime,
 };
 
-/// Model files by the blake2-256 digest of their bytes.
-pub struct ModelFiles(HashMap<Digest, PathBuf>);
+/// Model files by the blake2-256 digest of their bytes: the files given by
+/// name and the `.pt` files of a directory, looked at again on demand.
+pub struct ModelFiles {
+	files: Vec<PathBuf>,
+	dir: Option<PathBuf>,
+	/// What each file held when last hashed: (length, modified, digest).
+	seen: HashMap<PathBuf, (u64, Option<SystemTime>, Digest)>,
+	by_digest: HashMap<Digest, PathBuf>,
+}
 
 impl ModelFiles {
+	/// The files `paths` (each must be readable).
 	pub fn read(paths: &[PathBuf]) -> Result<Self> {
-		let mut map = HashMap::new();
+		Self::new(paths, None)
+	}
+
+	/// The files `paths` (each must be readable) and the `.pt` files of `dir`.
+	pub fn new(paths: &[PathBuf], dir: Option<&Path>) -> Result<Self> {
+		let mut files = Self {
+			files: paths.to_vec(),
+			dir: dir.map(Path::to_path_buf),
+			seen: HashMap::new(),
+			by_digest: HashMap::new(),
+		};
 		for path in paths {
-			let bytes = std::fs::read(path)
-				.with_context(|| format!("reading model file {}", path.display()))?;
-			map.insert(dropbear_api::input_hash(&bytes), path.clone());
+			files.look_at(path).with_context(|| format!("reading model file {}", path.display()))?;
 		}
-		Ok(Self(map))
+		if let Some(dir) = dir {
+			std::fs::read_dir(dir).with_context(|| format!("reading --model-dir {}", dir.display()))?;
+		}
+		files.rescan();
+		Ok(files)
 	}
 
 	pub fn path(&self, digest: &Digest) -> Option<&PathBuf> {
-		self.0.get(digest)
+		self.by_digest.get(digest)
+	}
+
+	/// The file with `digest`, looking at the files and the directory again
+	/// when none is known.
+	pub fn find(&mut self, digest: &Digest) -> Option<PathBuf> {
+		let known = self.by_digest.get(digest).is_some_and(|p| self.unchanged(p));
+		if !known {
+			self.rescan();
+		}
+		self.by_digest.get(digest).cloned()
+	}
+
+	/// Whether the file is as it was when last hashed.
+	fn unchanged(&self, path: &Path) -> bool {
+		let Ok(meta) = std::fs::metadata(path) else { return false };
+		self.seen
+			.get(path)
+			.is_some_and(|(len, modified, _)| (*len, *modified) == (meta.len(), meta.modified().ok()))
+	}
+
+	/// Hash every file that is new or changed since it was last hashed.
+	fn rescan(&mut self) {
+		let mut paths = self.files.clone();
+		if let Some(dir) = &self.dir {
+			match std::fs::read_dir(dir) {
+				Ok(entries) => paths.extend(
+					entries
+						.filter_map(|e| e.ok().map(|e| e.path()))
+						.filter(|p| p.extension().is_some_and(|x| x == "pt")),
+				),
+				Err(e) => tracing::warn!(target: "worker::versions", "cannot list {}: {e}", dir.display()),
+			}
+		}
+		for path in paths {
+			if let Err(e) = self.look_at(&path) {
+				tracing::warn!(target: "worker::versions", "{}: {e:#}", path.display());
+			}
+		}
+	}
+
+	fn look_at(&mut self, path: &Path) -> Result<()> {
+		if self.unchanged(path) {
+			return Ok(());
+		}
+		let meta = std::fs::metadata(path)?;
+		let stamp = (meta.len(), meta.modified().ok());
+		let bytes = std::fs::read(path)?;
+		let digest = dropbear_api::input_hash(&bytes);
+		self.seen.insert(path.to_path_buf(), (stamp.0, stamp.1, digest));
+		// A file rewritten in place no longer holds its old digest.
+		self.by_digest.retain(|_, p| p.as_path() != path);
+		self.by_digest.insert(digest, path.to_path_buf());
+		Ok(())
 	}
 }
 
@@ -44,11 +126,11 @@ pub struct Versions {
 	chain: Arc<Chain>,
 	pub model: ModelId,
 	core: Arc<Core>,
-	files: ModelFiles,
+	files: Mutex<ModelFiles>,
 	loader: Arc<dyn Loader>,
 	batching: BatchConfig,
-	/// Versions whose digest has no file here (logged once).
-	missing: Mutex<HashSet<VersionNumber>>,
+	/// Digests with no file here (logged once).
+	missing: Mutex<HashSet<Digest>>,
 }
 
 impl Versions {
@@ -60,13 +142,21 @@ impl Versions {
 		loader: Arc<dyn Loader>,
 		batching: BatchConfig,
 	) -> Self {
-		Self { chain, model, core, files, loader, batching, missing: Mutex::new(HashSet::new()) }
+		Self {
+			chain,
+			model,
+			core,
+			files: Mutex::new(files),
+			loader,
+			batching,
+			missing: Mutex::new(HashSet::new()),
+		}
 	}
 
-	/// Load the version serving block `at` (number `number`) and any pending
-	/// one, and point speculation at the one serving `at`. Returns the
-	/// versions the chain names now (current and pending).
-	pub async fn sync(&self, at: Hash, number: BlockNumber) -> Result<Vec<VersionNumber>> {
+	/// Load the weights of the version serving block `at` (number `number`)
+	/// and of any pending one, and point speculation at the one serving `at`.
+	/// Returns the weights digests the chain names now (current and pending).
+	pub async fn sync(&self, at: Hash, number: BlockNumber) -> Result<Vec<Digest>> {
 		let info = self
 			.chain
 			.model(Some(at), self.model)
@@ -76,39 +166,40 @@ impl Versions {
 		if let Some(p) = &info.pending {
 			wanted.push(p.version);
 		}
+		let mut digests = Vec::new();
 		for &version in &wanted {
-			if !self.core.has_version(version) {
-				self.load(at, version).await?;
-			}
+			let digest = self.digest_of(at, version).await?;
+			self.ensure(version, digest).await?;
+			digests.push(digest);
 		}
 		// The version serving this block (a pending one from its activation block).
-		let serving = match &info.pending {
-			Some(p) if p.active_from <= number => p.version,
-			_ => info.current,
+		let (serving, digest) = match (&info.pending, digests.as_slice()) {
+			(Some(p), [_, pending]) if p.active_from <= number => (p.version, *pending),
+			(_, [current, ..]) => (info.current, *current),
+			_ => return Ok(digests),
 		};
-		if self.core.has_version(serving) {
-			self.core.set_current(serving);
+		if self.core.has_digest(&digest) {
+			self.core.set_current(serving, digest);
 		}
-		Ok(wanted)
+		Ok(digests)
 	}
 
-	/// Load `version` (named by block `at`) unless it is loaded.
-	pub async fn ensure(&self, at: Hash, version: VersionNumber) -> Result<()> {
-		if self.core.has_version(version) {
+	async fn digest_of(&self, at: Hash, version: VersionNumber) -> Result<Digest> {
+		let record = self.chain.version(Some(at), self.model, version).await?.ok_or_else(|| {
+			anyhow!("version {version} of model {} has no record", self.model)
+		})?;
+		Ok(record.digest)
+	}
+
+	/// Serve `version`, whose weights are `digest`: from the loaded model with
+	/// that digest, or from the file with it, if there is one.
+	pub async fn ensure(&self, version: VersionNumber, digest: Digest) -> Result<()> {
+		if self.core.name_version(&digest, version) {
 			return Ok(());
 		}
-		self.load(at, version).await
-	}
-
-	/// Load `version` from the file with its digest, if there is one.
-	async fn load(&self, at: Hash, version: VersionNumber) -> Result<()> {
-		let record =
-			self.chain.version(Some(at), self.model, version).await?.ok_or_else(|| {
-				anyhow!("version {version} of model {} has no record", self.model)
-			})?;
-		let digest = record.digest;
-		let Some(path) = self.files.path(&digest).cloned() else {
-			if self.missing.lock().unwrap_or_else(|p| p.into_inner()).insert(version) {
+		let found = self.files.lock().unwrap_or_else(|p| p.into_inner()).find(&digest);
+		let Some(path) = found else {
+			if self.missing.lock().unwrap_or_else(|p| p.into_inner()).insert(digest) {
 				tracing::error!(
 					target: "worker::versions",
 					"refusing to serve version {version} of model {}: no model file has its digest 0x{}",
@@ -121,28 +212,38 @@ impl Versions {
 		let spec = self.core.terms.input.clone();
 		let classes = self.core.terms.classes;
 		let loader = self.loader.clone();
+		let file = path.clone();
 		let backend =
-			tokio::task::spawn_blocking(move || loader.load(&path, &spec, classes)).await??;
-		self.core.add_version(
+			tokio::task::spawn_blocking(move || loader.load(&file, &spec, classes)).await??;
+		self.core.add_model(
+			digest,
 			version,
 			Batcher::start(backend, self.batching, self.core.metrics.clone()),
 		);
 		tracing::info!(
 			target: "worker::versions",
-			"loaded version {version} of model {} (digest 0x{})",
+			"loaded version {version} of model {} from {} (digest 0x{})",
 			self.model,
+			path.display(),
 			hex::encode(digest)
 		);
 		Ok(())
 	}
 
-	/// Unload every loaded version not in `keep` (its model thread ends
-	/// once the batches it is running finish).
-	pub fn retain(&self, keep: &HashSet<VersionNumber>) {
-		for version in self.core.versions() {
-			if !keep.contains(&version) && version != self.core.current() {
-				self.core.remove_version(version);
-				tracing::info!(target: "worker::versions", "unloaded version {version} of model {}", self.model);
+	/// Unload every loaded model whose weights are not in `keep` (its model
+	/// thread ends once the batches it is running finish); the weights
+	/// serving now stay.
+	pub fn retain(&self, keep: &HashSet<Digest>) {
+		let current = self.core.current_digest();
+		for digest in self.core.digests() {
+			if !keep.contains(&digest) && digest != current {
+				self.core.remove_model(&digest);
+				tracing::info!(
+					target: "worker::versions",
+					"unloaded weights 0x{} of model {}",
+					hex::encode(digest),
+					self.model
+				);
 			}
 		}
 	}

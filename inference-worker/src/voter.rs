@@ -1,39 +1,51 @@
 //! The voter: follows best blocks, keeps the served versions in step
-//! ([`Versions`]), and votes once on every open batch of the group that
-//! lacks this member's vote.
+//! ([`Versions`]), and votes on every open batch of the group in two steps:
 //!
-//! ## Never a vote the chain already holds
+//! 1. **commit**, as soon as the batch is in a best block and before its
+//!    `commit_until` block: the outputs (usually ready from speculation) are
+//!    sealed with a fresh random salt into
+//!    `commitment(batch, model, version, outputs, salt)`, which goes on chain;
+//!    the outputs and salt (the *ballot*) stay in this process;
+//! 2. **reveal**, on the first best block after which the batch takes
+//!    reveals (every member committed, or the commit window passed): the
+//!    ballot goes on chain and is checked against the commitment.
 //!
-//! A vote is read as missing from the state of the block being looked at,
+//! A ballot lives only in memory: a worker restarted between its commitment
+//! and its reveal cannot reveal that batch (it counts as missed). Outputs
+//! are never re-sealed with another salt, since a second, different
+//! commitment is equivocation.
+//!
+//! ## Never a transaction the chain already holds
+//!
+//! A step is read as missing from the state of the block being looked at,
 //! and that state can be behind what this key has already sent: a best-block
-//! notification can arrive after the vote it precedes was included, a vote
-//! can wait in the pool, and a restarted worker does not know what its
-//! previous process sent. The voter closes each of these with the key's
-//! account nonce, which only this worker's own votes advance:
+//! notification can arrive after the transaction it precedes was included, a
+//! transaction can wait in the pool, and a restarted worker does not know
+//! what its previous process sent. The voter closes each of these with the
+//! key's account nonce, which only this worker's own transactions advance:
 //!
 //! - at start it reads the pool's next nonce; until a block's state reaches
 //!   it, everything sent before the start may still land, and the voter
 //!   sends nothing on that block (unless the pool no longer holds them:
 //!   then they cannot land, and it goes on);
-//! - each vote is remembered with the nonce it was signed with, until the
-//!   finalized chain passes that nonce. On a block whose state lacks the
-//!   vote: if the state nonce is past it, the vote failed on chain and a new
-//!   one may go; if the pool holds it, or a later block does, the voter
-//!   waits; if neither, the vote was lost and is sent again with the same
-//!   nonce. Every resend uses the vote's own nonce, so no two copies of a
-//!   vote can ever both be included.
+//! - each step sent is remembered with the nonce it was signed with, until
+//!   the finalized chain passes that nonce. On a block whose state lacks the
+//!   step: if the state nonce is past it, the step failed on chain and may be
+//!   sent again; if the pool holds it, or a later block does, the voter waits;
+//!   if neither, it was lost and is sent again with the same nonce (and the
+//!   same ballot). Every resend uses its own nonce, so no two copies can ever
+//!   both be included.
 //!
-//! It also remembers the batches whose state holds its vote, while the best
-//! chain grows block by block: a best block whose parent is not the previous
-//! best (a reorg, or skipped notifications) makes it forget them and read
-//! every open batch again. (Reading every open batch at every block cost one
-//! runtime call per open batch: at 200 requests/s, about 80 a block.)
+//! It also remembers the batches whose state holds its reveal, while the
+//! best chain grows block by block: a best block whose parent is not the
+//! previous best (a reorg, or skipped notifications) makes it forget them and
+//! read every open batch again.
 
 use crate::{core::Core, versions::Versions};
 use anyhow::{anyhow, bail, Result};
 use dropbear_api::{
-	account, runtime, AccountId, BatchId, BatchView, BlockNumber, Chain, Digest, Hash, Keypair,
-	Output, Static, VersionNumber,
+	account, primitives::commitment, runtime, AccountId, BatchId, BatchView, BlockNumber, Chain,
+	Digest, Hash, Keypair, Output, Static, VersionNumber,
 };
 use std::{
 	collections::{HashMap, HashSet},
@@ -42,6 +54,21 @@ use std::{
 };
 use tokio::sync::Mutex as AsyncMutex;
 
+/// The two transactions of a vote.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Step {
+	Commit,
+	Reveal,
+}
+
+/// What a member committed to for one batch, kept until it reveals.
+#[derive(Clone, Debug)]
+pub struct Ballot {
+	pub version: VersionNumber,
+	pub outputs: Vec<Output>,
+	pub salt: Digest,
+}
+
 /// Everything the voter needs.
 pub struct Voter {
 	pub chain: Arc<Chain>,
@@ -49,17 +76,21 @@ pub struct Voter {
 	pub account: AccountId,
 	pub core: Arc<Core>,
 	pub versions: Versions,
-	/// Votes are signed and handed to the pool one at a time (nonces in order).
+	/// Transactions are signed and handed to the pool one at a time (nonces in order).
 	sending: AsyncMutex<()>,
-	/// Batches with a vote being sent now.
-	in_flight: Mutex<HashSet<BatchId>>,
-	/// The nonce each vote sent by this process was signed with.
-	sent: Mutex<HashMap<BatchId, u64>>,
+	/// Steps being sent now.
+	in_flight: Mutex<HashSet<(BatchId, Step)>>,
+	/// The nonce each step sent by this process was signed with.
+	sent: Mutex<HashMap<(BatchId, Step), u64>>,
+	/// What this process committed to, by batch.
+	ballots: Mutex<HashMap<BatchId, Ballot>>,
+	/// Batches this process can no longer vote on (logged once).
+	given_up: Mutex<HashSet<BatchId>>,
 	/// The pool's next nonce for this key when the voter started, lowered
 	/// when earlier transactions turn out to have left the pool unincluded.
 	start_nonce: Mutex<u64>,
-	/// Batches whose state holds this member's vote on the best chain as last
-	/// followed, and that chain's head.
+	/// Batches whose state holds this member's reveal on the best chain as
+	/// last followed, and that chain's head.
 	voted: Mutex<(Option<Hash>, HashSet<BatchId>)>,
 }
 
@@ -85,6 +116,8 @@ impl Voter {
 			sending: AsyncMutex::new(()),
 			in_flight: Mutex::new(HashSet::new()),
 			sent: Mutex::new(HashMap::new()),
+			ballots: Mutex::new(HashMap::new()),
+			given_up: Mutex::new(HashSet::new()),
 			start_nonce: Mutex::new(start_nonce),
 			voted: Mutex::new((None, HashSet::new())),
 		}))
@@ -139,7 +172,7 @@ impl Voter {
 					last_progress = std::time::Instant::now();
 					tracing::info!(
 						target: "worker::voter",
-						"best #{number}: {} votes sent, {} refused, {} inputs held",
+						"best #{number}: {} commitments and reveals sent, {} refused, {} inputs held",
 						self.core.metrics.votes_sent.get(),
 						self.core.metrics.votes_refused.get(),
 						self.core.store.len()
@@ -149,31 +182,36 @@ impl Voter {
 		}
 	}
 
-	/// One new best block: versions in step, votes on what lacks one, and
-	/// versions nothing needs unloaded.
+	/// One new best block: versions in step, the steps due sent, and
+	/// weights nothing needs unloaded.
 	async fn on_best_block(self: &Arc<Self>, hash: Hash, parent: Hash, number: u32) -> Result<()> {
 		self.note_best(hash, parent);
 		// A failed sync leaves the loaded versions as they are; voting goes on.
 		let named = self.versions.sync(hash, number).await.map_err(|e| {
 			tracing::warn!(target: "worker::voter", "at #{number}: versions: {e:#}");
 		});
-		self.forget_final_votes().await?;
-		let unvoted = self.unvoted_batches(hash).await?;
-		let needed: Vec<VersionNumber> =
-			unvoted.iter().filter_map(|(b, p)| b.members.get(*p).map(|m| m.version)).collect();
-		// A reorg can bring back a batch of a version unloaded since.
-		for &version in &needed {
-			self.versions.ensure(hash, version).await?;
+		self.forget_final().await?;
+		let due = self.due_steps(hash, number).await?;
+		// A reorg can bring back a batch of weights unloaded since.
+		let mut needed = HashSet::new();
+		for (batch, position, step) in &due {
+			if *step == Step::Commit {
+				if let Some(m) = batch.members.get(*position) {
+					self.versions.ensure(m.version, m.digest).await?;
+					needed.insert(m.digest);
+				}
+			}
 		}
-		self.vote_on(hash, unvoted).await?;
+		self.send_steps(hash, due).await?;
 		if let Ok(named) = named {
-			self.versions.retain(&named.into_iter().chain(needed).collect());
+			needed.extend(named);
+			self.versions.retain(&needed);
 		}
 		Ok(())
 	}
 
 	/// A new best block: unless it extends the previous one, forget which
-	/// batches hold this member's vote (they are read again from state).
+	/// batches hold this member's reveal (they are read again from state).
 	pub fn note_best(&self, hash: Hash, parent: Hash) {
 		let mut voted = lock(&self.voted);
 		if voted.0 != Some(parent) {
@@ -182,15 +220,17 @@ impl Voter {
 		voted.0 = Some(hash);
 	}
 
-	/// The group's open batches at block `at` that lack this member's vote,
+	/// The group's open batches at block `at` that lack this member's reveal,
 	/// with this member's position in each.
-	pub async fn unvoted_batches(&self, at: Hash) -> Result<Vec<(BatchView, usize)>> {
+	pub async fn open_batches(&self, at: Hash) -> Result<Vec<(BatchView, usize)>> {
 		let open = self.chain.pending_batches(Some(at), self.core.terms.group).await?;
 		let known: HashSet<BatchId> = {
 			let mut voted = lock(&self.voted);
 			// Closed batches take no votes: forget them.
 			let open_now: HashSet<BatchId> = open.iter().copied().collect();
 			voted.1.retain(|id| open_now.contains(id));
+			lock(&self.ballots).retain(|id, _| open_now.contains(id));
+			lock(&self.given_up).retain(|id| open_now.contains(id));
 			voted.1.clone()
 		};
 		let mut out = Vec::new();
@@ -199,8 +239,7 @@ impl Voter {
 				continue;
 			}
 			let Some(batch) = self.chain.batch(Some(at), id).await? else { continue };
-			let Some(position) =
-				batch.members.iter().position(|m| m.worker.as_ref() == Some(&self.account))
+			let Some(position) = batch.members.iter().position(|m| m.model == self.versions.model)
 			else {
 				continue;
 			};
@@ -215,24 +254,56 @@ impl Voter {
 		Ok(out)
 	}
 
-	/// What to do about `batch`, which lacks this member's vote in the state
-	/// of a block whose account nonce for this key is `state_nonce`, when the
-	/// pool's next nonce is `pool_nonce` (see the module docs).
-	fn action(&self, batch: BatchId, state_nonce: u64, pool_nonce: u64) -> Action {
-		match lock(&self.sent).get(&batch) {
-			None => Action::Vote(None),
-			// Its nonce was used and the vote is not there: it failed on chain.
-			Some(&nonce) if nonce < state_nonce => Action::Vote(None),
+	/// The steps due on the open batches at block `at` (number `number`):
+	/// a commitment while the window is open, a reveal once reveals are open.
+	async fn due_steps(&self, at: Hash, number: u32) -> Result<Vec<(BatchView, usize, Step)>> {
+		let mut due = Vec::new();
+		for (batch, position) in self.open_batches(at).await? {
+			let committed = batch.committed.get(position).copied().unwrap_or(false);
+			// A transaction sent now lands in block `number + 1` at the earliest.
+			if !committed && number < batch.commit_until {
+				due.push((batch, position, Step::Commit));
+			} else if committed && batch.reveals_open_after(number) {
+				if lock(&self.ballots).contains_key(&batch.id) {
+					due.push((batch, position, Step::Reveal));
+				} else {
+					self.give_up(batch.id, "its ballot is not in this process (committed before a restart)");
+				}
+			} else if !committed {
+				self.give_up(batch.id, "its commit window has passed");
+			}
+		}
+		Ok(due)
+	}
+
+	fn give_up(&self, batch: BatchId, why: &str) {
+		if lock(&self.given_up).insert(batch) {
+			tracing::warn!(target: "worker::voter", "not voting on batch {batch}: {why}");
+		}
+	}
+
+	/// What to do about `step` on `batch`, which the state of a block whose
+	/// account nonce for this key is `state_nonce` lacks, when the pool's next
+	/// nonce is `pool_nonce` (see the module docs).
+	fn action(&self, key: (BatchId, Step), state_nonce: u64, pool_nonce: u64) -> Action {
+		match lock(&self.sent).get(&key) {
+			None => Action::Send(None),
+			// Its nonce was used and the step is not there: it failed on chain.
+			Some(&nonce) if nonce < state_nonce => Action::Send(None),
 			// Neither in this state nor in the pool: lost; send it again with
 			// the same nonce, so that at most one copy can land.
-			Some(&nonce) if pool_nonce <= nonce => Action::Vote(Some(nonce)),
+			Some(&nonce) if pool_nonce <= nonce => Action::Send(Some(nonce)),
 			// In the pool, or in a block after this one.
 			Some(_) => Action::Wait,
 		}
 	}
 
-	async fn vote_on(self: &Arc<Self>, at: Hash, unvoted: Vec<(BatchView, usize)>) -> Result<()> {
-		if unvoted.is_empty() {
+	async fn send_steps(
+		self: &Arc<Self>,
+		at: Hash,
+		due: Vec<(BatchView, usize, Step)>,
+	) -> Result<()> {
+		if due.is_empty() {
 			return Ok(());
 		}
 		let state_nonce = self.chain.nonce_at(at, &self.account).await?;
@@ -252,48 +323,118 @@ impl Voter {
 				*start = state_nonce;
 			}
 		}
-		for (batch, position) in unvoted {
-			let Action::Vote(nonce) = self.action(batch.id, state_nonce, pool_nonce) else {
+		for (batch, position, step) in due {
+			let key = (batch.id, step);
+			let Action::Send(nonce) = self.action(key, state_nonce, pool_nonce) else {
 				continue;
 			};
-			if !lock(&self.in_flight).insert(batch.id) {
+			if !lock(&self.in_flight).insert(key) {
 				continue;
 			}
-			self.core.metrics.batches_seen.inc();
+			if step == Step::Commit {
+				self.core.metrics.batches_seen.inc();
+			}
 			let voter = self.clone();
 			tokio::spawn(async move {
-				if let Err(e) = voter.vote(&batch, position, nonce).await {
-					tracing::warn!(target: "worker::voter", "batch {}: {e:#}", batch.id);
+				let sent = match step {
+					Step::Commit => voter.commit_honestly(&batch, position, nonce).await,
+					Step::Reveal => voter.reveal_with(batch.id, nonce).await,
+				};
+				if let Err(e) = sent {
+					tracing::warn!(target: "worker::voter", "batch {} ({step:?}): {e:#}", batch.id);
 				}
-				lock(&voter.in_flight).remove(&batch.id);
+				lock(&voter.in_flight).remove(&key);
 			});
 		}
 		Ok(())
 	}
 
-	/// This member's honest outputs for a batch.
+	/// This member's honest outputs for a batch: of the weights the batch
+	/// records for it.
 	pub async fn honest_outputs(
 		&self,
 		batch: &BatchView,
 		position: usize,
 	) -> Result<(VersionNumber, Vec<Output>)> {
-		let version = batch
+		let member = batch
 			.members
 			.get(position)
-			.ok_or_else(|| anyhow!("no member at position {position} of batch {}", batch.id))?
-			.version;
+			.ok_or_else(|| anyhow!("no member at position {position} of batch {}", batch.id))?;
 		let hashes: Vec<Digest> = batch.requests.iter().map(|r| r.input_hash).collect();
-		Ok((version, self.core.outputs(version, &hashes).await?))
+		Ok((member.version, self.core.outputs(&member.digest, &hashes).await?))
 	}
 
-	async fn vote(&self, batch: &BatchView, position: usize, nonce: Option<u64>) -> Result<()> {
-		let (version, outputs) = self.honest_outputs(batch, position).await?;
-		self.submit_vote_with(batch.id, version, outputs, nonce).await
+	async fn commit_honestly(&self, batch: &BatchView, position: usize, nonce: Option<u64>) -> Result<()> {
+		// A resend seals the same ballot: a different one would equivocate.
+		let ballot = lock(&self.ballots).get(&batch.id).cloned();
+		let (version, outputs) = match ballot {
+			Some(b) => (b.version, b.outputs),
+			None => self.honest_outputs(batch, position).await?,
+		};
+		self.commit_with(batch.id, version, outputs, nonce).await
 	}
 
-	/// Forget the votes whose nonce the finalized chain has passed: their
+	/// Seal `outputs` with a fresh salt (or the one already kept for this
+	/// batch), keep the ballot and send the commitment; wait until it is in a
+	/// best block. The fault harness commits its lies through this too.
+	pub async fn commit(&self, batch: BatchId, version: VersionNumber, outputs: Vec<Output>) -> Result<()> {
+		self.commit_with(batch, version, outputs, None).await
+	}
+
+	async fn commit_with(
+		&self,
+		batch: BatchId,
+		version: VersionNumber,
+		outputs: Vec<Output>,
+		nonce: Option<u64>,
+	) -> Result<()> {
+		let ballot = {
+			let mut ballots = lock(&self.ballots);
+			let salt = match ballots.get(&batch) {
+				Some(b) if b.version == version && b.outputs == outputs => b.salt,
+				_ => rand::random(),
+			};
+			let ballot = Ballot { version, outputs, salt };
+			ballots.insert(batch, ballot.clone());
+			ballot
+		};
+		let digest = commitment(batch, self.versions.model, version, &ballot.outputs, &ballot.salt);
+		self.commit_digest(batch, digest, nonce).await
+	}
+
+	/// Send a commitment as it is (the fault harness sends made-up ones).
+	pub async fn commit_digest(&self, batch: BatchId, digest: Digest, nonce: Option<u64>) -> Result<()> {
+		let call = runtime::tx().inference().commit(batch, digest);
+		self.send_step((batch, Step::Commit), &call, nonce).await
+	}
+
+	/// Reveal the ballot kept for `batch`; wait until it is in a best block.
+	pub async fn reveal(&self, batch: BatchId) -> Result<()> {
+		self.reveal_with(batch, None).await
+	}
+
+	async fn reveal_with(&self, batch: BatchId, nonce: Option<u64>) -> Result<()> {
+		let ballot = lock(&self.ballots)
+			.get(&batch)
+			.cloned()
+			.ok_or_else(|| anyhow!("no ballot for batch {batch}"))?;
+		self.reveal_ballot(batch, ballot, nonce).await
+	}
+
+	/// Send a reveal as it is (the fault harness reveals what it copied).
+	pub async fn reveal_ballot(&self, batch: BatchId, ballot: Ballot, nonce: Option<u64>) -> Result<()> {
+		let call = runtime::tx().inference().reveal(
+			batch,
+			ballot.version,
+			ballot.outputs.into_iter().map(Static).collect(),
+			ballot.salt,
+		);
+		self.send_step((batch, Step::Reveal), &call, nonce).await
+	}
+
+	/// Forget the steps whose nonce the finalized chain has passed: their
 	/// fate (included, or failed) is final.
-	async fn forget_final_votes(&self) -> Result<()> {
+	async fn forget_final(&self) -> Result<()> {
 		if lock(&self.sent).is_empty() {
 			return Ok(());
 		}
@@ -303,34 +444,18 @@ impl Voter {
 		Ok(())
 	}
 
-	/// Submit a vote and wait until it is in a best block (the fault
-	/// harness sends its lies through this too).
-	pub async fn submit_vote(
+	/// Submit one step with `nonce` (or the key's next one) and wait until it
+	/// is in a best block. Nonces are taken and transactions handed to the
+	/// pool one at a time, so that concurrent steps never share a nonce; the
+	/// step is remembered with its nonce until the finalized chain passes it,
+	/// and every attempt uses that one nonce, so that no two copies can land.
+	async fn send_step<Call: dropbear_api::subxt::transactions::Payload>(
 		&self,
-		batch: BatchId,
-		version: VersionNumber,
-		outputs: Vec<Output>,
-	) -> Result<()> {
-		self.submit_vote_with(batch, version, outputs, None).await
-	}
-
-	/// Submit a vote with `nonce` (or the key's next one) and wait until it
-	/// is in a best block. Nonces are taken and votes handed to the pool one
-	/// at a time, so that concurrent votes never share a nonce; the vote is
-	/// remembered with its nonce until the finalized chain passes it, and
-	/// every attempt uses that one nonce, so that no two copies can land.
-	async fn submit_vote_with(
-		&self,
-		batch: BatchId,
-		version: VersionNumber,
-		outputs: Vec<Output>,
+		key: (BatchId, Step),
+		call: &Call,
 		nonce: Option<u64>,
 	) -> Result<()> {
-		let call = runtime::tx().inference().vote(
-			batch,
-			version,
-			outputs.into_iter().map(Static).collect(),
-		);
+		let (batch, step) = key;
 		let mut nonce = nonce;
 		for attempt in 1..=3 {
 			let sent = {
@@ -340,13 +465,13 @@ impl Voter {
 					None => self.chain.next_nonce(&self.account).await?,
 				};
 				nonce = Some(n);
-				lock(&self.sent).insert(batch, n);
-				self.chain.send_with_nonce(&self.signer, &call, n).await
+				lock(&self.sent).insert(key, n);
+				self.chain.send_with_nonce(&self.signer, call, n).await
 			};
 			let pending = match sent {
 				Ok(p) => p,
 				Err(e) => {
-					tracing::warn!(target: "worker::voter", "vote on batch {batch} not accepted (attempt {attempt}): {e:#}");
+					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} not accepted (attempt {attempt}): {e:#}");
 					tokio::time::sleep(Duration::from_millis(500)).await;
 					continue;
 				}
@@ -354,27 +479,27 @@ impl Voter {
 			match pending.included().await {
 				Ok(_) => {
 					self.core.metrics.votes_sent.inc();
-					tracing::debug!(target: "worker::voter", "voted on batch {batch}");
+					tracing::debug!(target: "worker::voter", "{step:?} on batch {batch} included");
 					return Ok(());
 				}
 				Err(e) if e.dropped => {
-					tracing::warn!(target: "worker::voter", "vote on batch {batch} dropped (attempt {attempt}): {:#}", e.error);
+					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped (attempt {attempt}): {:#}", e.error);
 				}
 				Err(e) => {
 					self.core.metrics.votes_refused.inc();
-					return Err(e.error.context(format!("the vote on batch {batch}")));
+					return Err(e.error.context(format!("the {step:?} on batch {batch}")));
 				}
 			}
 		}
 		self.core.metrics.votes_refused.inc();
-		bail!("vote on batch {batch} not included after 3 attempts")
+		bail!("{step:?} on batch {batch} not included after 3 attempts")
 	}
 }
 
-/// What the voter does about a batch that lacks its vote.
+/// What the voter does about a step a batch lacks.
 enum Action {
-	/// Vote, with a fresh nonce or again with the one it was sent with.
-	Vote(Option<u64>),
-	/// The vote is in the pool or in a later block.
+	/// Send it, with a fresh nonce or again with the one it was sent with.
+	Send(Option<u64>),
+	/// It is in the pool or in a later block.
 	Wait,
 }

@@ -97,6 +97,25 @@ fn model_files_are_found_by_the_digest_the_chain_commits_to() {
 }
 
 #[test]
+fn files_dropped_into_the_model_dir_are_found_without_a_restart() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut files = ModelFiles::new(&[], Some(dir.path())).unwrap();
+	let (a, b) = (b"weights a".to_vec(), b"weights b".to_vec());
+	let (da, db) = (dropbear_worker::inputs::input_hash(&a), dropbear_worker::inputs::input_hash(&b));
+	assert!(files.find(&da).is_none(), "an empty directory");
+	std::fs::write(dir.path().join("next.pt"), &a).unwrap();
+	std::fs::write(dir.path().join("notes.txt"), &b).unwrap();
+	assert_eq!(files.find(&da), Some(dir.path().join("next.pt")));
+	assert!(files.find(&db).is_none(), "only .pt files are weights");
+	// The same file rewritten with other weights answers for them only.
+	std::fs::write(dir.path().join("next.pt"), b"other weights, longer").unwrap();
+	let other = dropbear_worker::inputs::input_hash(b"other weights, longer");
+	assert_eq!(files.find(&other), Some(dir.path().join("next.pt")));
+	assert!(files.find(&da).is_none(), "the old digest no longer has a file");
+	assert!(ModelFiles::new(&[], Some(&dir.path().join("missing"))).is_err());
+}
+
+#[test]
 fn info_reports_cuda_availability() {
 	let info = dropbear_worker::tch_backend::torch_info();
 	assert!(info.contains("cuda available: "), "{info}");

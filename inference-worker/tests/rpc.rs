@@ -33,6 +33,9 @@ impl Backend for FirstByte {
 	}
 }
 
+/// The digest the test model's weights go by.
+const WEIGHTS: [u8; 32] = [0xab; 32];
+
 async fn worker(
 	work: Duration,
 	queue: usize,
@@ -45,8 +48,8 @@ async fn worker(
 	};
 	let core = Core::new(terms, 64, Metrics::unregistered());
 	let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue };
-	core.add_version(1, Batcher::start(FirstByte(work), config, core.metrics.clone()));
-	core.set_current(1);
+	core.add_model(WEIGHTS, 1, Batcher::start(FirstByte(work), config, core.metrics.clone()));
+	core.set_current(1, WEIGHTS);
 	let facts = rpc::Facts { model: 7, device: "test".into(), torch: "none".into() };
 	let (addr, handle) =
 		rpc::start("127.0.0.1:0".parse().unwrap(), core.clone(), facts).await.unwrap();
@@ -62,7 +65,7 @@ async fn inputs_are_checked_named_by_hash_and_scored_at_once() {
 	assert_eq!(hash.0, input_hash(&[3, 0, 0, 0]));
 	// Scored speculatively: ready for the batch that orders it.
 	let digest = hash.0;
-	let outputs = tokio::time::timeout(Duration::from_secs(5), core.outputs(1, &[digest]))
+	let outputs = tokio::time::timeout(Duration::from_secs(5), core.outputs(&WEIGHTS, &[digest]))
 		.await
 		.unwrap()
 		.unwrap();
@@ -104,4 +107,19 @@ async fn a_full_queue_answers_overloaded() {
 		}
 	}
 	assert!(overloaded, "five inputs into a one-slot queue of a slow model");
+}
+
+#[tokio::test]
+async fn an_input_nobody_has_is_voted_unavailable_and_its_batch_mates_are_answered() {
+	let (core, url, _server) = worker(Duration::ZERO, 16).await;
+	let client = HttpClientBuilder::default().build(&url).unwrap();
+	let known = client.submit_input(0, InputBytes(vec![6, 0, 0, 0])).await.unwrap().0;
+	let unknown = input_hash(&[9, 9, 9, 9]);
+	let started = std::time::Instant::now();
+	let outputs = core.outputs(&WEIGHTS, &[known, unknown]).await.unwrap();
+	assert_eq!(outputs, vec![Output::Label(6), Output::Unavailable]);
+	// It looked for the input as long as it promises, and no longer.
+	let waited = started.elapsed();
+	assert!(waited >= dropbear_worker::core::INPUT_PATIENCE, "{waited:?}");
+	assert_eq!(core.metrics.inputs_unavailable.get(), 1);
 }

@@ -1,9 +1,44 @@
 //! What the tests read off the chain beyond `dropbear-api`'s [`Chain`]: who
 //! authored a block (from its BABE pre-runtime digest), the money ledger
-//! every test ends with, and a refused call's error.
+//! every test ends with, a refused call's error, and a vote cast by hand
+//! (commit, then reveal) with a member's worker key.
 
-use anyhow::{bail, Result};
-use dropbear_api::{BlockNumber, Chain, Included};
+use anyhow::{anyhow, bail, Result};
+use dropbear_api::{
+	account, primitives::commitment, runtime, BatchId, BlockNumber, Chain, Digest, Included,
+	Keypair, Output, Static, VersionNumber,
+};
+use std::time::Duration;
+
+/// The worker key `who` votes `outputs` of `version` on `batch` as a worker
+/// does: it commits (with a fresh salt), waits until the batch takes
+/// reveals, and reveals; the reveal's result is returned once finalized.
+/// Votes of several members go in concurrently (`tokio::join!`), or the
+/// commit window passes.
+pub async fn vote(
+	chain: &Chain,
+	who: &Keypair,
+	batch: BatchId,
+	version: VersionNumber,
+	outputs: Vec<Output>,
+) -> Result<Included> {
+	// A key that votes for no model commits for model 0 (and is refused).
+	let model = chain.worker_model(None, &account(who)).await?.unwrap_or(0);
+	let salt: Digest = rand::random();
+	let digest = commitment(batch, model, version, &outputs, &salt);
+	chain.submit(who, &runtime::tx().inference().commit(batch, digest)).await?;
+	crate::wait_for("the batch to take reveals", Duration::from_secs(60), || async {
+		let finalized = chain.at(None).await?;
+		let view = chain
+			.batch(Some(finalized.block_hash()), batch)
+			.await?
+			.ok_or_else(|| anyhow!("batch {batch} is gone"))?;
+		Ok(view.reveals_open_after(finalized.block_number() as BlockNumber).then_some(()))
+	})
+	.await?;
+	let outputs = outputs.into_iter().map(Static).collect();
+	chain.submit_finalized(who, &runtime::tx().inference().reveal(batch, version, outputs, salt)).await
+}
 
 /// The error of a call the chain must refuse, as text with its context;
 /// panics with `what` when the chain took the call.

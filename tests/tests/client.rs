@@ -12,11 +12,11 @@ use std::{process::Command, time::Duration};
 
 const PRICE: u128 = 10_000_000_000;
 
-/// A member's worker votes version 1's labels on a batch, waiting for finality.
+/// A member's worker votes version 1's labels on a batch (commit, then
+/// reveal), waiting for finality.
 async fn vote(chain: &Chain, who: &Keypair, batch: BatchId, outputs: &[u32]) {
-	let outputs = outputs.iter().map(|l| Static(Output::Label(*l))).collect();
-	let call = runtime::tx().inference().vote(batch, 1, outputs);
-	chain.submit_finalized(who, &call).await.unwrap();
+	let outputs = outputs.iter().map(|l| Output::Label(*l)).collect();
+	dropbear_e2e::chain::vote(chain, who, batch, 1, outputs).await.unwrap();
 }
 
 fn dropbear(node: &Node, args: &[&str]) -> (bool, String, String) {

@@ -9,7 +9,7 @@ use dropbear_api::{
 		self,
 		inference::events::{Decided, Requested},
 	},
-	BatchId, Chain, Digest, GroupId, Included, Keypair, Outcome, Output, Static,
+	BatchId, Chain, Digest, GroupId, Included, Keypair, Outcome, Output,
 };
 use dropbear_e2e::{
 	chain::{check_ledger, ledger_now, refused},
@@ -19,15 +19,16 @@ use std::time::Duration;
 
 const PRICE: u128 = 10_000_000_000; // 10 milli-units: the demo group's price
 
-/// A vote of version 1's labels on a batch, waiting for finality.
+/// A vote of version 1's labels on a batch (commit, then reveal), waiting
+/// for finality.
 async fn vote(
 	chain: &Chain,
 	who: &Keypair,
 	batch: BatchId,
 	outputs: &[u32],
 ) -> anyhow::Result<Included> {
-	let outputs = outputs.iter().map(|l| Static(Output::Label(*l))).collect();
-	chain.submit_finalized(who, &runtime::tx().inference().vote(batch, 1, outputs)).await
+	let outputs = outputs.iter().map(|l| Output::Label(*l)).collect();
+	dropbear_e2e::chain::vote(chain, who, batch, 1, outputs).await
 }
 
 #[tokio::test]
@@ -62,10 +63,10 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	let (bob, dave) = (account(&dev_key("Bob")), account(&dev_key("Dave")));
 	let (bob_free_before, _) = chain.balance(None, &bob).await.unwrap();
 	let (dave_free_before, _) = chain.balance(None, &dave).await.unwrap();
-	// The votes go in together, as workers send them: one waiting for
-	// finality after another would miss the batch's ten-block deadline. With
-	// them, two bad votes: Dave's worker sends the wrong length, and Ferdie,
-	// no member, votes too.
+	// The votes go in together, as workers send them: each commits, and
+	// all reveal once the commit phase is over. With them, two bad votes:
+	// Dave's worker reveals the wrong length, and Ferdie, no member, votes
+	// too.
 	let (alice_worker, bob_worker, charlie_worker, dave_worker) =
 		(worker_key("Alice"), worker_key("Bob"), worker_key("Charlie"), worker_key("Dave"));
 	let (a, b, c, wrong_length, not_member) = tokio::join!(
@@ -86,7 +87,7 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 			decided.push(event.unwrap());
 		}
 	}
-	assert_eq!(decided.len(), 1, "one vote (the third) decides all three requests");
+	assert_eq!(decided.len(), 1, "one reveal (the third) decides all three requests");
 	let outcomes: Vec<&Outcome> = decided[0].decisions.0.iter().map(|d| &d.outcome).collect();
 	assert!(outcomes.iter().any(|o| matches!(o, Outcome::Certified(_))), "decided: {outcomes:?}");
 	assert!(
@@ -111,7 +112,7 @@ async fn votes_of_a_quorum_certify_pay_the_agreeing_owners_and_refund_the_rest()
 	})
 	.await
 	.unwrap();
-	assert_eq!(record.missed, 3, "Dave's model missed all three: {record:?}");
+	assert_eq!(record.missed, 3, "Dave's model revealed nothing that counts: {record:?}");
 
 	// At the close, two certified fees are shared by the 3 agreeing owners and
 	// the third fee and the rounding remainders go back to the client.

@@ -5,7 +5,10 @@ use dropbear_api::{
 	account,
 	chain::requested_ids,
 	records,
-	runtime::{self, models::events::VersionPublished},
+	runtime::{
+		self,
+		models::events::{PendingVersionReplaced, VersionPublished},
+	},
 	worker_rpc::{InputBytes, WorkerApiClient},
 	Certificate, Chain, Digest, RequestId, Static, WeightsFormat,
 };
@@ -82,16 +85,18 @@ struct Worker {
 
 impl Worker {
 	fn start(dir: &Path, node: &Node, name: &str, model_file: &str, peers: &[String]) -> Worker {
-		Self::start_with(dir, node, name, &[model_file], peers, None)
+		Self::start_with(dir, node, name, &[model_file], None, peers, None)
 	}
 
-	/// A worker; with `fault`, the fault-injection harness instead of the
-	/// production binary.
+	/// A worker; with `model_dir`, also serving the files that appear there;
+	/// with `fault`, the fault-injection harness instead of the production
+	/// binary.
 	fn start_with(
 		dir: &Path,
 		node: &Node,
 		name: &str,
 		model_files: &[&str],
+		model_dir: Option<&Path>,
 		peers: &[String],
 		fault: Option<&str>,
 	) -> Worker {
@@ -122,6 +127,7 @@ impl Worker {
 			.args(model_files.iter().flat_map(|f| {
 				["--model".to_string(), models_dir().join(f).to_string_lossy().into_owned()]
 			}))
+			.args(model_dir.iter().flat_map(|d| ["--model-dir".into(), d.to_string_lossy().into_owned()]))
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")]);
 		for p in peers {
@@ -189,14 +195,14 @@ const FILES: [&str; 4] =
 /// A one-validator chain committing to the real model digests, and the four
 /// demo members' workers (`faults[i]` picks the harness for member i).
 async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, Chain, Vec<Worker>) {
-	network_with(dir, faults, &[]).await
+	network_with(dir, faults, None).await
 }
 
-/// As [`network`], with more model files for Alice's worker.
+/// As [`network`], with a model directory for Alice's worker.
 async fn network_with(
 	dir: &Path,
 	faults: [Option<&str>; 4],
-	alice_extra: &[&str],
+	alice_model_dir: Option<&Path>,
 ) -> (Node, Chain, Vec<Worker>) {
 	let spec = spec_with_real_digests(dir);
 	let node_spec = NodeSpec {
@@ -213,11 +219,8 @@ async fn network_with(
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
 		let peers: Vec<String> = p2p_addrs(&workers);
-		let mut files = vec![file];
-		if *name == "Alice" {
-			files.extend_from_slice(alice_extra);
-		}
-		workers.push(Worker::start_with(dir, &node, name, &files, &peers, fault));
+		let model_dir = if *name == "Alice" { alice_model_dir } else { None };
+		workers.push(Worker::start_with(dir, &node, name, &[file], model_dir, &peers, fault));
 	}
 	all_ready(&workers).await;
 	(node, chain, workers)
@@ -407,45 +410,75 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 		);
 	}
 
-	let slashed =
-		wait_for("Dave's equivocation to be slashed", Duration::from_secs(60), || async {
-			let now = bond(chain.owner(None, &dave).await?);
-			Ok(now.filter(|b| *b < bond_before))
-		})
-		.await
-		.unwrap();
-	assert_eq!(bond_before - slashed, bond_before / 10, "10% of Dave's bond");
-	let record = chain.member_record(None, 0, 3).await.unwrap();
-	assert!(record.equivocated >= 1, "{record:?}");
+	// A second batch: Dave's worker equivocates on it too, in the same
+	// offence window.
+	let (second, _) = order_digits(&chain, &workers[0], 4).await;
+	let more = decided_best(&client, second, 4).await;
+	assert_ne!(more[0].batch, certs[0].batch);
+	let record = wait_for("both equivocations recorded", Duration::from_secs(60), || async {
+		let r = chain.member_record(None, 0, 3).await?;
+		Ok((r.equivocated >= 2).then_some(r))
+	})
+	.await
+	.unwrap();
+	// One slash per offence window, however many offences: a stolen hot
+	// key cannot burn the bond batch by batch.
+	let slashed = bond(chain.owner(None, &dave).await.unwrap()).unwrap();
+	assert_eq!(bond_before - slashed, bond_before / 10, "10% of Dave's bond, once: {record:?}");
 	assert!(workers[3].log().contains("equivocated on batch"), "{}", workers[3].log());
 	// The slash left the issuance; everything else is where it should be.
 	check_ledger(&chain, start).await.unwrap();
 }
 
+/// The blake2-256 digest of a model file named in the models' manifest.
+fn manifest_digest(name: &str) -> Digest {
+	let manifest = manifest();
+	let model =
+		manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap();
+	let digest = hex::decode(model["blake2_256"].as_str().unwrap()).unwrap();
+	Digest::try_from(digest).expect("a 32-byte digest")
+}
+
 #[tokio::test]
-async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_block() {
+async fn a_replaced_version_is_picked_up_without_a_restart_and_serves_from_its_activation_block() {
 	let dir = tempfile::tempdir().unwrap();
-	// Alice's worker also holds the file of her next version (here: the MLP).
-	let (_node, chain, workers) = network_with(dir.path(), [None; 4], &["digits-mlp.pt"]).await;
+	// Alice's worker watches a model directory, empty for now.
+	let alice_models = dir.path().join("alice-models");
+	std::fs::create_dir(&alice_models).unwrap();
+	let (_node, chain, workers) = network_with(dir.path(), [None; 4], Some(&alice_models)).await;
 	// Requests ordered before the new version is even published...
 	let (before, _) = order_digits(&chain, &workers[0], 4).await;
-	let manifest = manifest();
-	let mlp =
-		manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").unwrap();
-	let digest = hex::decode(mlp["blake2_256"].as_str().unwrap()).unwrap();
-	let digest = Digest::try_from(digest).expect("a 32-byte digest");
-	let call =
-		runtime::tx().models().publish_version(0, digest, Static(WeightsFormat::TorchScript));
-	let included = chain.submit_finalized(&dev_key("Alice"), &call).await.unwrap();
-	let published = included.events.find_first::<VersionPublished>().unwrap().unwrap();
-	let active_from = published.active_from;
+	let publish = |digest: Digest| {
+		let call =
+			runtime::tx().models().publish_version(0, digest, Static(WeightsFormat::TorchScript));
+		let chain = &chain;
+		async move { chain.submit_finalized(&dev_key("Alice"), &call).await }
+	};
+	// Charlie's weights are not Alice's to serve: members run different models.
+	let err = dropbear_e2e::chain::refused(
+		publish(manifest_digest("digits-cnn-small")).await,
+		"a fellow member's weights",
+	);
+	assert!(err.contains("DuplicateWeights"), "{err}");
+	// Alice publishes weights she has not built yet, then replaces them
+	// before activation with the MLP she drops into the directory.
+	let included = publish([0x5e; 32]).await.unwrap();
+	let first = included.events.find_first::<VersionPublished>().unwrap().unwrap();
+	assert_eq!(first.version, 2);
+	std::fs::copy(models_dir().join("digits-mlp.pt"), alice_models.join("next.pt")).unwrap();
+	let mlp = manifest_digest("digits-mlp");
+	let included = publish(mlp).await.unwrap();
+	let replaced = included.events.find_first::<PendingVersionReplaced>().unwrap().unwrap();
+	assert_eq!(replaced.version, 3, "a replacement gets a new number");
+	let active_from = replaced.active_from;
 
-	// Loaded before its block, while version 1 still serves.
-	wait_for("Alice's worker to load version 2", Duration::from_secs(30), || async {
-		Ok(workers[0].log().contains("loaded version 2").then_some(()))
+	// Loaded from the new file before its block, while version 1 still serves.
+	wait_for("Alice's worker to load version 3", Duration::from_secs(30), || async {
+		Ok(workers[0].log().contains("loaded version 3").then_some(()))
 	})
 	.await
-	.unwrap();
+	.unwrap_or_else(|e| panic!("{e}: {}", workers[0].log()));
+	assert!(workers[0].log().contains("refusing to serve version 2"), "{}", workers[0].log());
 
 	// ...and after its activation block.
 	wait_for("the activation block", Duration::from_secs(60), || async {
@@ -456,19 +489,20 @@ async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_bl
 	let (after, _) = order_digits(&chain, &workers[0], 4).await;
 	let earlier = decided(&chain, before, 4).await;
 	let later = decided(&chain, after, 4).await;
-	for (certs, version) in [(&earlier, 1), (&later, 2)] {
+	let logreg = manifest_digest("digits-logreg");
+	for (certs, version, digest) in [(&earlier, 1, logreg), (&later, 3, mlp)] {
 		for cert in certs {
 			let ordered_at = cert.ordered_at;
-			let versions = &cert.versions;
-			let want = if ordered_at >= active_from { 2 } else { 1 };
+			let alice = &cert.versions[0];
+			let want = if ordered_at >= active_from { 3 } else { 1 };
 			assert_eq!(
 				want, version,
 				"request ordered at #{ordered_at}, activation #{active_from}"
 			);
-			assert_eq!(versions.first(), Some(&(0, want)), "{versions:?}");
+			assert_eq!((alice.model, alice.version, alice.digest), (0, want, digest), "{cert:?}");
 		}
-		// Alice's vote for that exact version was accepted (the pallet refuses
-		// a vote naming another version).
+		// Alice's reveal for that exact version was accepted (the pallet refuses
+		// a reveal naming another version).
 		let batch = certs[0].batch;
 		let alice_voted =
 			wait_for("Alice's vote on the batch", Duration::from_secs(30), || async {
@@ -482,7 +516,13 @@ async fn a_new_version_is_loaded_ahead_and_serves_exactly_from_its_activation_bl
 			workers[0].log()
 		);
 	}
-	assert!(workers[0].log().contains("version 2 serves new requests"), "{}", workers[0].log());
+	assert!(workers[0].log().contains("version 3 serves new requests"), "{}", workers[0].log());
+	// Version 1's weights are neither current nor pending any more: unloaded.
+	wait_for("version 1's weights to be unloaded", Duration::from_secs(30), || async {
+		Ok(workers[0].log().contains("unloaded weights").then_some(()))
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}: {}", workers[0].log()));
 }
 
 /// Certificates of requests `first..first + n` once decided in a best block
@@ -550,35 +590,77 @@ async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 }
 
 #[tokio::test]
-async fn a_silent_member_does_not_stop_certification_and_its_record_shows_it() {
+async fn a_copying_member_is_never_counted_and_a_withheld_input_voids_only_itself() {
 	let dir = tempfile::tempdir().unwrap();
-	let (node, chain, workers) = network(dir.path(), [None, None, None, Some("silent")]).await;
+	// Dave's worker runs no model: it commits to nothing in particular and
+	// reveals whatever the others revealed.
+	let (node, chain, workers) = network(dir.path(), [None, None, None, Some("copy")]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
 	let start = ledger_now(&chain).await.unwrap();
-	let n = 12;
-	let (first, labels) = order_digits(&chain, &workers[0], n).await;
-	let certs = decided_best(&client, first, n).await;
-	let certified: Vec<_> =
-		certs.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).collect();
-	assert!(certified.len() >= n - 2, "the three others certify: {} of {n}", certified.len());
-	for c in &certs {
-		assert!(c.not_voted.contains(&3) || c.outcome == Outcome::NoAgreement, "{c:?}");
-		assert!(!c.agreed.contains(&3));
+	let dave = account(&dev_key("Dave"));
+	let ferdie = account(&dev_key("Ferdie"));
+	let (dave_before, _) = chain.balance(None, &dave).await.unwrap();
+	let (ferdie_before, _) = chain.balance(None, &ferdie).await.unwrap();
+
+	// Ferdie sends 8 digits to a worker and orders them together with one
+	// input he never sent anybody, in one call.
+	let rpc = jsonrpsee::http_client::HttpClientBuilder::default().build(workers[0].rpc_url()).unwrap();
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
+	let n = 8;
+	let mut hashes: Vec<Digest> = Vec::new();
+	for image in images.chunks(256).take(n) {
+		hashes.push(rpc.submit_input(0, InputBytes(image.to_vec())).await.unwrap().0);
 	}
-	let right = certs
-		.iter()
-		.zip(&labels)
-		.filter(|(c, l)| c.outcome == Outcome::Certified(Output::Label(u32::from(**l))))
-		.count();
+	let withheld = dropbear_api::input_hash(b"never sent to any worker");
+	hashes.insert(3, withheld);
+	let call = runtime::tx().inference().request_batch(0, hashes, PRICE);
+	let included = chain.submit_finalized(&dev_key("Ferdie"), &call).await.unwrap();
+	let ids = requested_ids(&included).unwrap();
+	assert_eq!(ids.len(), n + 1);
+	let certs = decided_best(&client, ids[0], n + 1).await;
+
+	let mut certified = 0;
+	for (i, cert) in certs.iter().enumerate() {
+		assert!(!cert.agreed.contains(&3), "the copier is never counted: {cert:?}");
+		if i == 3 {
+			assert_eq!(cert.outcome, Outcome::InputUnavailable, "{cert:?}");
+			assert_eq!(cert.agreed, vec![0, 1, 2], "the three that looked for it");
+			continue;
+		}
+		let label = labels[if i < 3 { i } else { i - 1 }];
+		if cert.outcome == Outcome::Certified(Output::Label(u32::from(label))) {
+			certified += 1;
+		}
+	}
+	assert!(certified >= n - 1, "the real inputs are certified: {certified} of {n}");
 	assert!(
-		right + 2 >= certified.len(),
-		"{right} of {} certified answers are right",
-		certified.len()
+		workers[3].log().contains("copied reveal on batch") &&
+			workers[3].log().contains("RevealMismatch"),
+		"{}",
+		workers[3].log()
 	);
+	assert!(workers[0].log().contains("voting it unavailable"), "{}", workers[0].log());
+
+	// Fees settle when the batch closes: every fee, the withheld input's
+	// included, goes to the three honest members; none to Dave.
 	closed(&node, &client, &certs).await;
+	let (dave_after, _) = chain.balance(None, &dave).await.unwrap();
+	assert_eq!(dave_after, dave_before, "the copier earned nothing");
+	let decided_fees = certs.iter().filter(|c| !c.agreed.is_empty()).count() as u128;
+	let (ferdie_after, ferdie_held) = chain.balance(None, &ferdie).await.unwrap();
+	assert_eq!(ferdie_held, 0);
+	let spent = ferdie_before - ferdie_after;
+	let beyond = spent.checked_sub(decided_fees * (PRICE / 3) * 3);
+	assert!(
+		beyond.is_some_and(|b| b < PRICE),
+		"Ferdie paid {spent} for {decided_fees} decided requests"
+	);
 	let record = client.member_record(0, 3).await.unwrap();
-	assert!(record.missed >= n as u64, "the silent member's record: {record:?}");
-	assert_eq!(record.agreed, 0);
+	assert_eq!(record.agreed, 0, "{record:?}");
+	assert!(record.missed >= (n + 1) as u64, "the copier's record: {record:?}");
+	let alice = client.member_record(0, 0).await.unwrap();
+	assert_eq!(alice.unavailable, 1, "{alice:?}");
 	check_ledger(&chain, start).await.unwrap();
 }
 
@@ -612,11 +694,12 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 		.await
 		.unwrap_or_else(|e| panic!("{e}: {}", restarted.log()));
 
-	// One vote per batch: nothing refused as a duplicate, nothing equivocated.
+	// One commitment and one reveal per batch: nothing refused as a
+	// duplicate, nothing equivocated.
 	let record = client.member_record(0, 3).await.unwrap();
 	assert_eq!(record.equivocated, 0, "{record:?}");
 	let log = restarted.log();
-	assert!(!log.contains("refused the vote") && !log.contains("DuplicateVote"), "{log}");
+	assert!(!log.contains("AlreadyCommitted") && !log.contains("AlreadyRevealed"), "{log}");
 	assert!(before.iter().all(|c| c.outcome != Outcome::Pending));
 	drop(dave);
 	check_ledger(&chain, start).await.unwrap();

@@ -1,7 +1,9 @@
 //! The chain's vote path, from the runtime's own benchmarked weights and block
 //! limits: how many requests the votes in one block can cover, against the
 //! target (10,000) and against what one block can order (`request_batch`
-//! into open batches). Prints a table and writes a JSON report.
+//! into open batches). A vote is two extrinsics, a `commit` and a `reveal`,
+//! both counted here as if they shared the block. Prints a table and writes
+//! a JSON report.
 //!
 //! Every figure comes from `pallet_inference::weights::SubstrateWeight<Runtime>`
 //! (FRAME benchmarks run against this runtime, worst case: 16-member batches,
@@ -39,6 +41,9 @@ fn main() -> anyhow::Result<()> {
 		base.ref_time() as f64 / 1e6,
 	);
 	let fits = |w: Weight| budget.ref_time() / w.saturating_add(base).ref_time().max(1);
+	let commit_len =
+		RuntimeCall::Inference(pallet_inference::Call::commit { batch: 0, commitment: [0; 32] })
+			.encoded_size() + ENVELOPE;
 
 	// Ordering: request_batch of 1,024 into a batch already open this block.
 	let order_call = W::request_batch_filling(1024);
@@ -56,14 +61,16 @@ fn main() -> anyhow::Result<()> {
 	let mut rows = Vec::new();
 	for members in [4u32, 16] {
 		for batch in [1u32, 16, 64, 256, 1024] {
-			let vote = W::vote(batch);
+			// Both steps, each with its own extrinsic base weight.
+			let vote = W::commit().saturating_add(base).saturating_add(W::reveal(batch));
 			let outputs: Vec<Output> = (0..batch).map(Output::Label).collect();
-			let call = RuntimeCall::Inference(pallet_inference::Call::vote {
+			let call = RuntimeCall::Inference(pallet_inference::Call::reveal {
 				batch: 0,
 				version: 1,
 				outputs,
+				salt: [0; 32],
 			});
-			let vote_len = call.encoded_size() + ENVELOPE;
+			let vote_len = call.encoded_size() + ENVELOPE + commit_len;
 			let by_weight = fits(vote);
 			let by_length = (max_len / vote_len) as u64;
 			let votes = by_weight.min(by_length);
@@ -89,7 +96,8 @@ fn main() -> anyhow::Result<()> {
 			json!({"n": n,
 				"request_batch_us": W::request_batch(*n).ref_time() as f64 / 1e6,
 				"request_batch_filling_us": W::request_batch_filling(*n).ref_time() as f64 / 1e6,
-				"vote_us": W::vote(*n).ref_time() as f64 / 1e6,
+				"commit_us": W::commit().ref_time() as f64 / 1e6,
+				"reveal_us": W::reveal(*n).ref_time() as f64 / 1e6,
 				"close_batch_us": W::close_batch(*n).ref_time() as f64 / 1e6,
 				"prune_batch_us": W::prune_batch(*n).ref_time() as f64 / 1e6})
 		})

@@ -39,11 +39,11 @@ parameter_types! {
 	/// Ten blocks (20 s) to vote: workers compute speculatively before the
 	/// request is ordered, so an honest vote lands in the next block or two.
 	pub const VoteTimeout: BlockNumber = 10;
-	/// Three blocks (6 s) to commit: an honest worker commits in the block
-	/// after its batch, and reveals in the next (once every member has
-	/// committed). A member that does not commit holds reveals back by this
-	/// much.
-	pub const CommitWindow: BlockNumber = 3;
+	/// Four blocks (8 s) to commit: an honest worker commits in the block
+	/// after its batch and reveals in the next, once every member has
+	/// committed; one missing an input looks for it for 3 s first. A member
+	/// that does not commit holds reveals back by this much.
+	pub const CommitWindow: BlockNumber = 4;
 	/// Equivocation is slashed at most once per owner per hour.
 	pub const OffenceWindow: BlockNumber = HOURS;
 	/// Certificates stay in state for a day; events keep them on archive nodes.

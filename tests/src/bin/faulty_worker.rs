@@ -4,25 +4,30 @@
 //! it votes. The production binary has no such switch.
 //!
 //! Faults (`--fault`):
-//! - `lie`: votes `(honest label + 1) mod classes` for every request;
-//! - `constant:L`: votes label `L` for every request (two of these collude);
+//! - `lie`: commits to and reveals `(honest label + 1) mod classes` for every request;
+//! - `constant:L`: commits to and reveals label `L` for every request (two of these collude);
 //! - `silent`: never votes;
-//! - `late:N`: votes honestly, `N` blocks after the batch was created;
-//! - `equivocate`: votes honestly, then a lie for the same batch.
+//! - `late:N`: votes honestly, starting `N` blocks after the batch was created;
+//! - `equivocate`: commits honestly, then commits again to a lie for the same
+//!   batch, then reveals the honest outputs;
+//! - `copy`: never runs its model: it commits to a made-up digest (so that
+//!   the others' reveals are not held back), waits for the others' reveals
+//!   and reveals the most common answer among them.
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use dropbear_api::Output;
-use dropbear_worker::service;
+use dropbear_api::{primitives::commitment, Output};
+use dropbear_worker::{service, voter::Ballot};
 use std::collections::HashSet;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Fault {
 	Lie,
 	Constant(u32),
 	Silent,
 	Late(u32),
 	Equivocate,
+	Copy,
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
@@ -30,9 +35,10 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
 		None if s == "lie" => Ok(Fault::Lie),
 		None if s == "silent" => Ok(Fault::Silent),
 		None if s == "equivocate" => Ok(Fault::Equivocate),
+		None if s == "copy" => Ok(Fault::Copy),
 		Some(("constant", l)) => l.parse().map(Fault::Constant).map_err(|e| e.to_string()),
 		Some(("late", n)) => n.parse().map(Fault::Late).map_err(|e| e.to_string()),
-		_ => Err(format!("unknown fault {s:?}: lie, constant:L, silent, late:N, equivocate")),
+		_ => Err(format!("unknown fault {s:?}: lie, constant:L, silent, late:N, equivocate, copy")),
 	}
 }
 
@@ -55,6 +61,15 @@ fn lie(outputs: &[Output], classes: u32) -> Vec<Output> {
 		.collect()
 }
 
+/// The answer most of the revealed votes give (the first such, on a tie).
+fn most_common(votes: &[Option<Vec<Output>>]) -> Option<Vec<Output>> {
+	let revealed: Vec<&Vec<Output>> = votes.iter().flatten().collect();
+	revealed
+		.iter()
+		.max_by_key(|v| revealed.iter().filter(|w| w == v).count())
+		.map(|v| (*v).clone())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
 	service::init_tracing();
@@ -62,51 +77,83 @@ async fn main() -> Result<()> {
 	let worker = service::start(&cli.options).await?;
 	let voter = worker.voter.clone();
 	let classes = worker.core.terms.classes;
+	let model = voter.versions.model;
 	tracing::warn!(target: "faulty", "fault injection: {:?}", cli.fault);
-	let mut done: HashSet<u64> = HashSet::new();
+	let mut committed: HashSet<u64> = HashSet::new();
+	let mut revealed: HashSet<u64> = HashSet::new();
 	let mut blocks = voter.chain.api().stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let Ok(block) = block else { continue };
 		let (hash, number) = (block.hash(), block.number() as u32);
 		voter.note_best(hash, block.header().parent_hash);
 		voter.versions.sync(hash, number).await?;
-		if matches!(cli.fault, Fault::Silent) {
+		if cli.fault == Fault::Silent {
 			continue;
 		}
-		for (batch, position) in voter.unvoted_batches(hash).await? {
-			if done.contains(&batch.id) {
-				continue;
-			}
+		for (batch, position) in voter.open_batches(hash).await? {
 			if let Fault::Late(n) = cli.fault {
 				if number < batch.created + n {
 					continue;
 				}
 			}
-			done.insert(batch.id);
-			let (version, honest) = voter.honest_outputs(&batch, position).await?;
-			let (first, second) = match cli.fault {
-				Fault::Lie => (lie(&honest, classes), None),
-				Fault::Constant(l) => (vec![Output::Label(l); honest.len()], None),
-				Fault::Late(_) => (honest, None),
-				Fault::Equivocate => (honest.clone(), Some(lie(&honest, classes))),
-				Fault::Silent => bail!("silent workers do not vote"),
-			};
-			let voter = voter.clone();
-			tokio::spawn(async move {
-				if let Err(e) = voter.submit_vote(batch.id, version, first).await {
-					tracing::warn!(target: "faulty", "batch {}: {e:#}", batch.id);
-				}
-				if let Some(second) = second {
-					match voter.submit_vote(batch.id, version, second).await {
-						Ok(()) => {
-							tracing::warn!(target: "faulty", "equivocated on batch {}", batch.id)
+			let has_committed = batch.committed.get(position).copied().unwrap_or(false);
+			let id = batch.id;
+			if !has_committed && committed.insert(id) {
+				let voter = voter.clone();
+				let fault = cli.fault.clone();
+				tokio::spawn(async move {
+					let result = async {
+						if fault == Fault::Copy {
+							// Nothing computed: a digest of nothing in particular.
+							return voter.commit_digest(id, rand::random(), None).await;
 						}
-						Err(e) => {
-							tracing::warn!(target: "faulty", "second vote on batch {}: {e:#}", batch.id)
+						let (version, honest) = voter.honest_outputs(&batch, position).await?;
+						let first = match fault {
+							Fault::Lie => lie(&honest, classes),
+							Fault::Constant(l) => vec![Output::Label(l); honest.len()],
+							_ => honest.clone(),
+						};
+						voter.commit(id, version, first).await?;
+						if fault == Fault::Equivocate {
+							let lie = lie(&honest, classes);
+							let second = commitment(id, model, version, &lie, &rand::random());
+							voter.commit_digest(id, second, None).await?;
+							tracing::warn!(target: "faulty", "equivocated on batch {id}");
 						}
+						Ok(())
 					}
+					.await;
+					if let Err(e) = result {
+						tracing::warn!(target: "faulty", "commitment on batch {id}: {e:#}");
+					}
+				});
+				continue;
+			}
+			if !has_committed || !batch.reveals_open_after(number) {
+				continue;
+			}
+			if cli.fault == Fault::Copy {
+				let Some(copied) = most_common(&batch.votes) else { continue };
+				if !revealed.insert(id) {
+					continue;
 				}
-			});
+				let version = batch.members.get(position).map(|m| m.version).unwrap_or(0);
+				let voter = voter.clone();
+				tokio::spawn(async move {
+					let ballot = Ballot { version, outputs: copied, salt: rand::random() };
+					match voter.reveal_ballot(id, ballot, None).await {
+						Ok(()) => tracing::error!(target: "faulty", "a copied reveal on batch {id} was taken"),
+						Err(e) => tracing::warn!(target: "faulty", "copied reveal on batch {id} refused: {e:#}"),
+					}
+				});
+			} else if revealed.insert(id) {
+				let voter = voter.clone();
+				tokio::spawn(async move {
+					if let Err(e) = voter.reveal(id).await {
+						tracing::warn!(target: "faulty", "reveal on batch {id}: {e:#}");
+					}
+				});
+			}
 		}
 	}
 	bail!("the node closed the block stream")

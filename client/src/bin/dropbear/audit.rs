@@ -47,7 +47,8 @@ impl Tally {
 pub fn tally(certs: &[Certificate]) -> BTreeMap<(u32, u32), Tally> {
 	let mut out: BTreeMap<(u32, u32), Tally> = BTreeMap::new();
 	for c in certs.iter().filter(|c| !matches!(c.outcome, Outcome::Pending)) {
-		for (model, _) in &c.versions {
+		for v in &c.versions {
+			let model = &v.model;
 			let t = out.entry((c.group, *model)).or_default();
 			t.batches_seen += 1;
 			if c.agreed.contains(model) {

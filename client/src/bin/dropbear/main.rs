@@ -87,6 +87,14 @@ enum Command {
 		#[arg(long, value_enum, default_value = "table")]
 		format: Format,
 	},
+	/// A member's record in a group: batches, agreed, dissented, missed,
+	/// unavailable, unresolved and equivocated, as the chain counts them.
+	Member {
+		group: u32,
+		model: u32,
+		#[arg(long, value_enum, default_value = "table")]
+		format: Format,
+	},
 }
 
 #[tokio::main]
@@ -131,6 +139,7 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
 		Command::Groups { format } => show::groups(&client, format).await,
 		Command::Models { format } => show::models(&client, format).await,
+		Command::Member { group, model, format } => show::member(&client, group, model, format).await,
 		Command::Verify { .. } => unreachable!("handled above"),
 	}
 }

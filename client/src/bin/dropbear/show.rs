@@ -10,6 +10,7 @@ pub fn outcome(o: &Outcome) -> String {
 		Outcome::Certified(out) => format!("certified {}", output(out)),
 		Outcome::NoAgreement => "no agreement".into(),
 		Outcome::Expired => "expired".into(),
+		Outcome::InputUnavailable => "input unavailable".into(),
 		Outcome::Pending => "pending".into(),
 	}
 }
@@ -53,7 +54,11 @@ pub fn cert_row(c: &Certificate) -> Vec<String> {
 		ids(&c.agreed),
 		ids(&c.dissented),
 		ids(&c.not_voted),
-		c.versions.iter().map(|(m, v)| format!("{m}:v{v}")).collect::<Vec<_>>().join(" "),
+		c.versions
+			.iter()
+			.map(|v| format!("{}:v{}:0x{}", v.model, v.version, hex::encode(&v.digest[..4])))
+			.collect::<Vec<_>>()
+			.join(" "),
 	]
 }
 
@@ -159,4 +164,31 @@ pub fn print_rows(header: &[&str], rows: Vec<Vec<String>>, format: Format) -> Re
 		}
 	}
 	Ok(())
+}
+
+/// A member's record in a group, as the chain counts it.
+pub async fn member(client: &Client, group: u32, model: u32, format: Format) -> Result<()> {
+	let r = client.member_record(group, model).await?;
+	let header = [
+		"group", "model", "batches", "agreed", "dissented", "missed", "unavailable", "unresolved",
+		"equivocated",
+	];
+	let row = vec![
+		group.to_string(),
+		model.to_string(),
+		r.batches.to_string(),
+		r.agreed.to_string(),
+		r.dissented.to_string(),
+		r.missed.to_string(),
+		r.unavailable.to_string(),
+		r.unresolved.to_string(),
+		r.equivocated.to_string(),
+	];
+	match format {
+		Format::Json => {
+			println!("{}", serde_json::json!({ "group": group, "model": model, "record": r }));
+			Ok(())
+		}
+		_ => print_rows(&header, vec![row], format),
+	}
 }
