@@ -4,7 +4,7 @@
 //! runs them. The demo members' worker keys vote directly here; the CLI's
 //! `infer` against real workers is in `worker.rs`.
 
-use dropbear_api::{account, runtime, AccountId, Balance, Chain, InferenceApiClient, Static};
+use dropbear_api::{account, AccountId, Balance, Chain, InferenceApiClient};
 use dropbear_client::{verify, BatchId, CertificateQuery, Client, Keypair, Outcome, Output};
 use dropbear_e2e::{dev_key, node_binary, worker_key, Node, NodeSpec};
 use jsonrpsee::{core::client::ClientT, rpc_params};

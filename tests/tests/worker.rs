@@ -634,12 +634,12 @@ async fn a_copying_member_is_never_counted_and_a_withheld_input_voids_only_itsel
 		}
 	}
 	assert!(certified >= n - 1, "the real inputs are certified: {certified} of {n}");
-	assert!(
-		workers[3].log().contains("copied reveal on batch") &&
-			workers[3].log().contains("RevealMismatch"),
-		"{}",
-		workers[3].log()
-	);
+	wait_for("the copier's reveal to be refused", Duration::from_secs(30), || async {
+		let log = workers[3].log();
+		Ok((log.contains("copied reveal on batch") && log.contains("RevealMismatch")).then_some(()))
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
 	assert!(workers[0].log().contains("voting it unavailable"), "{}", workers[0].log());
 
 	// Fees settle when the batch closes: every fee, the withheld input's
