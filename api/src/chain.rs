@@ -8,7 +8,7 @@
 //! - [`Chain::send`] signs a generated call with the next nonce of its key
 //!   and returns once the pool took it; [`Pending::included`] and
 //!   [`Pending::finalized`] wait for it and return its events, or the chain's
-//!   error by name (`Inference::DuplicateVote`). The nonce is the pool's
+//!   error by name (`Inference::RevealMismatch`). The nonce is the pool's
 //!   (`system_accountNextIndex`) or, when higher, the one after this
 //!   connection's last send with the key: the pool's count can lag a
 //!   transaction submitted just before a new best block, and two sends would

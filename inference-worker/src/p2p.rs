@@ -1,6 +1,7 @@
 //! Input gossip between the members of a group over libp2p: a gossipsub topic
 //! per group carries every input a member receives, and a request-response
-//! protocol fetches an input by hash from a peer when a member missed it.
+//! protocol fetches an input by hash when a member missed it, asking every
+//! connected peer at once (the first answer whose hash matches wins).
 
 use crate::inputs::InputStore;
 use anyhow::{Context, Result};
@@ -130,7 +131,8 @@ impl P2p {
 		let _ = self.commands.send(Command::Publish { group, bytes }).await;
 	}
 
-	/// Ask connected peers for an input by hash.
+	/// Ask every connected peer at once for an input by hash; `None` when
+	/// none has it (or none is connected).
 	pub async fn fetch(&self, hash: Digest) -> Option<Vec<u8>> {
 		let (reply, rx) = oneshot::channel();
 		self.commands.send(Command::Fetch { hash, reply }).await.ok()?;
@@ -147,11 +149,64 @@ impl P2p {
 	}
 }
 
-/// An outstanding fetch: the peers still to ask, and who waits.
+/// An outstanding fetch: the requests still unanswered, and who waits.
 struct Fetching {
 	hash: Digest,
-	remaining: Vec<PeerId>,
+	outstanding: usize,
 	reply: oneshot::Sender<Option<Vec<u8>>>,
+}
+
+/// Fetches by id, and the fetch each request belongs to.
+#[derive(Default)]
+struct Fetches {
+	next: u64,
+	by_id: HashMap<u64, Fetching>,
+	requests: HashMap<request_response::OutboundRequestId, u64>,
+}
+
+impl Fetches {
+	/// Ask every peer in `peers` for `hash` at once.
+	fn start(
+		&mut self,
+		swarm: &mut Swarm<Behaviour>,
+		hash: Digest,
+		peers: Vec<PeerId>,
+		reply: oneshot::Sender<Option<Vec<u8>>>,
+	) {
+		if peers.is_empty() {
+			let _ = reply.send(None);
+			return;
+		}
+		let id = self.next;
+		self.next = self.next.wrapping_add(1);
+		for peer in &peers {
+			let request = swarm.behaviour_mut().fetch.send_request(peer, FetchRequest(hash));
+			self.requests.insert(request, id);
+		}
+		self.by_id.insert(id, Fetching { hash, outstanding: peers.len(), reply });
+	}
+
+	/// One request's answer (`None`: failed): the fetch ends with the first
+	/// bytes of the right hash, or with nothing once every peer has answered.
+	fn answered(&mut self, request: request_response::OutboundRequestId, bytes: Option<Vec<u8>>) {
+		let Some(id) = self.requests.remove(&request) else { return };
+		let Some(f) = self.by_id.get_mut(&id) else { return };
+		match bytes {
+			Some(bytes) if crate::inputs::input_hash(&bytes) == f.hash => {
+				if let Some(f) = self.by_id.remove(&id) {
+					let _ = f.reply.send(Some(bytes));
+				}
+			}
+			_ => {
+				f.outstanding = f.outstanding.saturating_sub(1);
+				if f.outstanding == 0 {
+					if let Some(f) = self.by_id.remove(&id) {
+						let _ = f.reply.send(None);
+					}
+				}
+			}
+		}
+	}
 }
 
 async fn run(
@@ -162,7 +217,7 @@ async fn run(
 	received: mpsc::Sender<Received>,
 	addr_tx: oneshot::Sender<Multiaddr>,
 ) {
-	let mut fetching: HashMap<request_response::OutboundRequestId, Fetching> = HashMap::new();
+	let mut fetches = Fetches::default();
 	let mut addr_tx = Some(addr_tx);
 	// Configured peers are dialled until connected, and again when the
 	// connection drops: a peer that starts later is still reached.
@@ -191,7 +246,7 @@ async fn run(
 					},
 					Command::Fetch { hash, reply } => {
 						let peers: Vec<PeerId> = swarm.connected_peers().copied().collect();
-						ask_next(&mut swarm, &mut fetching, Fetching { hash, remaining: peers, reply });
+						fetches.start(&mut swarm, hash, peers, reply);
 					},
 					Command::Peers { reply } => {
 						let _ = reply.send(swarm.connected_peers().count());
@@ -227,22 +282,13 @@ async fn run(
 							tracing::trace!(target: "worker::p2p", "answered a fetch from {peer}");
 						},
 						request_response::Message::Response { request_id, response } => {
-							if let Some(f) = fetching.remove(&request_id) {
-								match response.0 {
-									Some(bytes) if crate::inputs::input_hash(&bytes) == f.hash => {
-										let _ = f.reply.send(Some(bytes));
-									},
-									_ => ask_next(&mut swarm, &mut fetching, f),
-								}
-							}
+							fetches.answered(request_id, response.0);
 						},
 					}
 				},
 				SwarmEvent::Behaviour(BehaviourEvent::Fetch(request_response::Event::OutboundFailure { request_id, error, .. })) => {
 					tracing::debug!(target: "worker::p2p", "fetch failed: {error}");
-					if let Some(f) = fetching.remove(&request_id) {
-						ask_next(&mut swarm, &mut fetching, f);
-					}
+					fetches.answered(request_id, None);
 				},
 				SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
 					if let libp2p::core::ConnectedPoint::Dialer { address, .. } = &endpoint {
@@ -266,22 +312,6 @@ async fn run(
 /// An address without its `/p2p/<id>` suffix, as peers are configured.
 fn strip_peer(address: &Multiaddr) -> Multiaddr {
 	address.iter().filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_))).collect()
-}
-
-fn ask_next(
-	swarm: &mut Swarm<Behaviour>,
-	fetching: &mut HashMap<request_response::OutboundRequestId, Fetching>,
-	mut f: Fetching,
-) {
-	match f.remaining.pop() {
-		Some(peer) => {
-			let id = swarm.behaviour_mut().fetch.send_request(&peer, FetchRequest(f.hash));
-			fetching.insert(id, f);
-		}
-		None => {
-			let _ = f.reply.send(None);
-		}
-	}
 }
 
 /// A node key from a 32-byte ed25519 secret (hex), or a fresh one.

@@ -295,4 +295,19 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	let (ok, _, err) =
 		dropbear(&node, &["owner", "authorize-worker", "--model", "4", "--worker", "nonsense"]);
 	assert!(!ok && err.contains("not an SS58 address"), "{err}");
+
+	// Members' records once the batch has closed: Alice's model gave the
+	// certified answer twice and voted on the request without agreement;
+	// Dave's revealed nothing.
+	dropbear_e2e::wait_for("the batch to close", Duration::from_secs(60), || async {
+		Ok((client.member_record(0, 3).await?.batches == 1).then_some(()))
+	})
+	.await
+	.unwrap();
+	let (ok, out, err) = dropbear(&node, &["member", "0", "0", "--format", "csv"]);
+	assert!(ok, "{err}");
+	assert!(out.starts_with("group,model,batches,agreed,dissented,missed,unavailable"), "{out}");
+	assert!(out.contains("\n0,0,1,2,0,0,0,1,0"), "{out}");
+	let (ok, out, err) = dropbear(&node, &["member", "0", "3", "--format", "csv"]);
+	assert!(ok && out.contains("\n0,3,1,0,0,3,0,0,0"), "{out}{err}");
 }

@@ -461,13 +461,15 @@ async fn a_replaced_version_is_picked_up_without_a_restart_and_serves_from_its_a
 	);
 	assert!(err.contains("DuplicateWeights"), "{err}");
 	// Alice publishes weights she has not built yet, then replaces them
-	// before activation with the MLP she drops into the directory.
+	// before activation with a model she drops into the directory (the
+	// near-free benchmark model: no other member serves it).
 	let included = publish([0x5e; 32]).await.unwrap();
 	let first = included.events.find_first::<VersionPublished>().unwrap().unwrap();
 	assert_eq!(first.version, 2);
-	std::fs::copy(models_dir().join("digits-mlp.pt"), alice_models.join("next.pt")).unwrap();
-	let mlp = manifest_digest("digits-mlp");
-	let included = publish(mlp).await.unwrap();
+	let next = std::fs::read(models_dir().join("digits-free.pt")).unwrap();
+	std::fs::write(alice_models.join("next.pt"), &next).unwrap();
+	let next = dropbear_api::input_hash(&next);
+	let included = publish(next).await.unwrap();
 	let replaced = included.events.find_first::<PendingVersionReplaced>().unwrap().unwrap();
 	assert_eq!(replaced.version, 3, "a replacement gets a new number");
 	let active_from = replaced.active_from;
@@ -490,7 +492,7 @@ async fn a_replaced_version_is_picked_up_without_a_restart_and_serves_from_its_a
 	let earlier = decided(&chain, before, 4).await;
 	let later = decided(&chain, after, 4).await;
 	let logreg = manifest_digest("digits-logreg");
-	for (certs, version, digest) in [(&earlier, 1, logreg), (&later, 3, mlp)] {
+	for (certs, version, digest) in [(&earlier, 1, logreg), (&later, 3, next)] {
 		for cert in certs {
 			let ordered_at = cert.ordered_at;
 			let alice = &cert.versions[0];
