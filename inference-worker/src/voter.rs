@@ -182,15 +182,11 @@ impl Voter {
 		}
 	}
 
-	/// One new best block: versions in step, the steps due sent, and
-	/// weights nothing needs unloaded.
+	/// One new best block: the steps due sent first (every round trip
+	/// before them can push a step into a later block), then versions in
+	/// step and weights nothing needs unloaded.
 	async fn on_best_block(self: &Arc<Self>, hash: Hash, parent: Hash, number: u32) -> Result<()> {
 		self.note_best(hash, parent);
-		// A failed sync leaves the loaded versions as they are; voting goes on.
-		let named = self.versions.sync(hash, number).await.map_err(|e| {
-			tracing::warn!(target: "worker::voter", "at #{number}: versions: {e:#}");
-		});
-		self.forget_final().await?;
 		let due = self.due_steps(hash, number).await?;
 		// A reorg can bring back a batch of weights unloaded since.
 		let mut needed = HashSet::new();
@@ -203,9 +199,14 @@ impl Voter {
 			}
 		}
 		self.send_steps(hash, due).await?;
-		if let Ok(named) = named {
-			needed.extend(named);
-			self.versions.retain(&needed);
+		self.forget_final().await?;
+		// A failed sync leaves the loaded versions as they are; voting goes on.
+		match self.versions.sync(hash, number).await {
+			Ok(named) => {
+				needed.extend(named);
+				self.versions.retain(&needed);
+			}
+			Err(e) => tracing::warn!(target: "worker::voter", "at #{number}: versions: {e:#}"),
 		}
 		Ok(())
 	}
@@ -233,12 +234,13 @@ impl Voter {
 			lock(&self.given_up).retain(|id| open_now.contains(id));
 			voted.1.clone()
 		};
+		// Read the batches at once: this is on the path from a block to the
+		// steps it makes due.
+		let unknown: Vec<BatchId> = open.into_iter().filter(|id| !known.contains(id)).collect();
+		let views = futures::future::join_all(unknown.iter().map(|id| self.chain.batch(Some(at), *id))).await;
 		let mut out = Vec::new();
-		for id in open {
-			if known.contains(&id) {
-				continue;
-			}
-			let Some(batch) = self.chain.batch(Some(at), id).await? else { continue };
+		for (id, view) in unknown.into_iter().zip(views) {
+			let Some(batch) = view? else { continue };
 			let Some(position) = batch.members.iter().position(|m| m.model == self.versions.model)
 			else {
 				continue;
@@ -306,8 +308,10 @@ impl Voter {
 		if due.is_empty() {
 			return Ok(());
 		}
-		let state_nonce = self.chain.nonce_at(at, &self.account).await?;
-		let pool_nonce = self.chain.pool_nonce(&self.account).await?;
+		let (state_nonce, pool_nonce) = tokio::try_join!(
+			self.chain.nonce_at(at, &self.account),
+			self.chain.pool_nonce(&self.account)
+		)?;
 		{
 			let mut start = lock(&self.start_nonce);
 			if state_nonce < *start {
