@@ -69,6 +69,13 @@ pub struct Ballot {
 	pub salt: Digest,
 }
 
+/// A digest of a batch's requests: after a reorg the same batch id can name
+/// other requests, and a ballot made for those must not be reused.
+pub fn requests_digest(batch: &BatchView) -> Digest {
+	let hashes: Vec<Digest> = batch.requests.iter().map(|r| r.input_hash).collect();
+	dropbear_api::input_hash(&hashes.concat())
+}
+
 /// Everything the voter needs.
 pub struct Voter {
 	pub chain: Arc<Chain>,
@@ -82,8 +89,9 @@ pub struct Voter {
 	in_flight: Mutex<HashSet<(BatchId, Step)>>,
 	/// The nonce each step sent by this process was signed with.
 	sent: Mutex<HashMap<(BatchId, Step), u64>>,
-	/// What this process committed to, by batch.
-	ballots: Mutex<HashMap<BatchId, Ballot>>,
+	/// What this process committed to, by batch, with the digest of the
+	/// batch's requests it was made for.
+	ballots: Mutex<HashMap<BatchId, (Digest, Ballot)>>,
 	/// Batches this process can no longer vote on (logged once).
 	given_up: Mutex<HashSet<BatchId>>,
 	/// The pool's next nonce for this key when the voter started, lowered
@@ -193,7 +201,10 @@ impl Voter {
 		for (batch, position, step) in &due {
 			if *step == Step::Commit {
 				if let Some(m) = batch.members.get(*position) {
-					self.versions.ensure(m.version, m.digest).await?;
+					// A file that fails to load costs this batch, not the others.
+					if let Err(e) = self.versions.ensure(m.version, m.digest).await {
+						tracing::warn!(target: "worker::voter", "batch {}: version {}: {e:#}", batch.id, m.version);
+					}
 					needed.insert(m.digest);
 				}
 			}
@@ -261,6 +272,9 @@ impl Voter {
 	async fn due_steps(&self, at: Hash, number: u32) -> Result<Vec<(BatchView, usize, Step)>> {
 		let mut due = Vec::new();
 		for (batch, position) in self.open_batches(at).await? {
+			if lock(&self.given_up).contains(&batch.id) {
+				continue;
+			}
 			let committed = batch.committed.get(position).copied().unwrap_or(false);
 			// A transaction sent now lands in block `number + 1` at the earliest.
 			if !committed && number < batch.commit_until {
@@ -369,25 +383,33 @@ impl Voter {
 	}
 
 	async fn commit_honestly(&self, batch: &BatchView, position: usize, nonce: Option<u64>) -> Result<()> {
-		// A resend seals the same ballot: a different one would equivocate.
-		let ballot = lock(&self.ballots).get(&batch.id).cloned();
-		let (version, outputs) = match ballot {
-			Some(b) => (b.version, b.outputs),
-			None => self.honest_outputs(batch, position).await?,
+		// A resend seals the same ballot (a different one would equivocate),
+		// unless a reorg gave the batch id other requests.
+		let requests = requests_digest(batch);
+		let kept = lock(&self.ballots).get(&batch.id).cloned();
+		let (version, outputs) = match kept {
+			Some((made_for, b)) if made_for == requests => (b.version, b.outputs),
+			_ => self.honest_outputs(batch, position).await?,
 		};
-		self.commit_with(batch.id, version, outputs, nonce).await
+		self.commit_with(batch.id, requests, version, outputs, nonce).await
 	}
 
 	/// Seal `outputs` with a fresh salt (or the one already kept for this
 	/// batch), keep the ballot and send the commitment; wait until it is in a
 	/// best block. The fault harness commits its lies through this too.
-	pub async fn commit(&self, batch: BatchId, version: VersionNumber, outputs: Vec<Output>) -> Result<()> {
-		self.commit_with(batch, version, outputs, None).await
+	pub async fn commit(
+		&self,
+		batch: &BatchView,
+		version: VersionNumber,
+		outputs: Vec<Output>,
+	) -> Result<()> {
+		self.commit_with(batch.id, requests_digest(batch), version, outputs, None).await
 	}
 
 	async fn commit_with(
 		&self,
 		batch: BatchId,
+		requests: Digest,
 		version: VersionNumber,
 		outputs: Vec<Output>,
 		nonce: Option<u64>,
@@ -395,11 +417,13 @@ impl Voter {
 		let ballot = {
 			let mut ballots = lock(&self.ballots);
 			let salt = match ballots.get(&batch) {
-				Some(b) if b.version == version && b.outputs == outputs => b.salt,
+				Some((r, b)) if *r == requests && b.version == version && b.outputs == outputs => {
+					b.salt
+				}
 				_ => rand::random(),
 			};
 			let ballot = Ballot { version, outputs, salt };
-			ballots.insert(batch, ballot.clone());
+			ballots.insert(batch, (requests, ballot.clone()));
 			ballot
 		};
 		let digest = commitment(batch, self.versions.model, version, &ballot.outputs, &ballot.salt);
@@ -418,7 +442,7 @@ impl Voter {
 	}
 
 	async fn reveal_with(&self, batch: BatchId, nonce: Option<u64>) -> Result<()> {
-		let ballot = lock(&self.ballots)
+		let (_, ballot) = lock(&self.ballots)
 			.get(&batch)
 			.cloned()
 			.ok_or_else(|| anyhow!("no ballot for batch {batch}"))?;
@@ -490,7 +514,10 @@ impl Voter {
 					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped (attempt {attempt}): {:#}", e.error);
 				}
 				Err(e) => {
+					// Refused on chain (suspended, removed, a mismatch...): sending
+					// it again would only pay another fee.
 					self.core.metrics.votes_refused.inc();
+					self.give_up(batch, &format!("the chain refused its {step:?}: {:#}", e.error));
 					return Err(e.error.context(format!("the {step:?} on batch {batch}")));
 				}
 			}

@@ -50,7 +50,8 @@ pub trait ModelRegistry<AccountId, Balance, BlockNumber> {
 	/// Whether `model` is suspended from `group`: its owner's bonded stake
 	/// is below the group's minimum member bond (after a slash). A suspended
 	/// member's votes do not count and it earns nothing until its owner
-	/// bonds again. `false` for a model that is not a member.
+	/// bonds again. `true` for a model that is not a member now (it left or
+	/// was removed): it counts on none of the group's open batches either.
 	fn is_suspended(group: GroupId, model: ModelId) -> bool;
 
 	/// Slash `fraction` of an owner's bond (bonded and unbonding stake) to the

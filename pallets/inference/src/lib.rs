@@ -395,8 +395,9 @@ pub mod pallet {
 		BatchClosed,
 		/// The signer is not the key authorized now for any member of this batch.
 		NotMember,
-		/// The member's owner has bonded less than the group's minimum: bond
-		/// more before voting again.
+		/// The member's owner has bonded less than the group's minimum (bond
+		/// more before voting again), or the model is no longer a member of
+		/// the group.
 		MemberSuspended,
 		/// The batch's commit window has passed: no more commitments.
 		CommitWindowClosed,
@@ -1115,6 +1116,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(undecided == batch.undecided, "undecided count is wrong");
 			ensure!(!batch.closed || undecided == 0, "a closed batch has undecided requests");
 			let members = batch.members.len() as u32;
+			ensure!(batch.commit_until < batch.deadline, "the commit window ends after the deadline");
+			ensure!(
+				Commitments::<T>::iter_key_prefix(id).all(|p| p < members),
+				"a commitment of no member"
+			);
 			let commitments = Commitments::<T>::iter_prefix(id).count() as u32;
 			ensure!(commitments == batch.committed, "committed count differs from commitments");
 			ensure!(batch.committed <= members, "more commitments than members");

@@ -2,9 +2,9 @@
 //! Weights for `pallet_inference`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-11-22. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-02. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
-//! Machine `vm`, CPU `AMD EPYC`.
+//! Machine `vm`, CPU `Intel(R) Xeon(R) Processor`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, clippy::unnecessary_cast)]
@@ -46,14 +46,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::OpenBatches` (r:0 w:1024)
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:0 w:1024)
-	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Requests` (r:0 w:1024)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1024]`.
 	fn request_batch(n: u32, ) -> Weight {
-		// Minimum execution time: 202_783_000 picoseconds.
-		Weight::from_parts(1_269_013_143, 43470)
-			.saturating_add(Weight::from_parts(116_155_057, 0).saturating_mul(n.into()))
+		// Minimum execution time: 185_935_000 picoseconds.
+		Weight::from_parts(189_336_000, 43470)
+			.saturating_add(Weight::from_parts(94_371_518, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -67,7 +67,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::FillingBatch` (r:1 w:0)
 	/// Proof: `Inference::FillingBatch` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:1 w:1)
-	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -78,57 +78,84 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1023]`.
 	fn request_batch_filling(n: u32, ) -> Weight {
-		// Minimum execution time: 84_797_000 picoseconds.
-		Weight::from_parts(90_715_000, 77211)
-			.saturating_add(Weight::from_parts(44_917_697, 0).saturating_mul(n.into()))
+		// Minimum execution time: 83_337_000 picoseconds.
+		Weight::from_parts(85_223_000, 77211)
+			.saturating_add(Weight::from_parts(36_941_903, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
+	/// Storage: `Inference::Batches` (r:1 w:0)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Workers` (r:1 w:0)
+	/// Proof: `Models::Workers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Groups` (r:1 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Owners` (r:1 w:1)
+	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Commitments` (r:1 w:1)
+	/// Proof: `Inference::Commitments` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::LastSlashWindow` (r:1 w:1)
+	/// Proof: `Inference::LastSlashWindow` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::MemberRecords` (r:1 w:1)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	fn commit() -> Weight {
+		// Minimum execution time: 81_735_000 picoseconds.
+		Weight::from_parts(92_712_000, 4693)
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(6))
+	}
 	/// Storage: `Inference::Batches` (r:1 w:1)
-	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Workers` (r:1 w:0)
+	/// Proof: `Models::Workers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Groups` (r:1 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Owners` (r:1 w:0)
+	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Commitments` (r:1 w:0)
+	/// Proof: `Inference::Commitments` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Votes` (r:16 w:1)
-	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::BatchRequests` (r:1 w:0)
-	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Decisions` (r:1 w:1)
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
-	// Provisional until scripts/benchmark-weights.sh runs: reveal's figures for one output.
-	fn commit() -> Weight {
-		Self::reveal(1)
-	}
-	// Provisional until scripts/benchmark-weights.sh runs: the old vote's figures.
 	fn reveal(b: u32, ) -> Weight {
-		// Minimum execution time: 71_576_000 picoseconds.
-		Weight::from_parts(72_443_491, 1122494)
-			.saturating_add(Weight::from_parts(795_154, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(19))
+		// Minimum execution time: 104_476_000 picoseconds.
+		Weight::from_parts(82_183_913, 1122478)
+			.saturating_add(Weight::from_parts(807_056, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Inference::NextToClose` (r:1 w:1)
 	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:2 w:1)
-	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::BatchRequests` (r:1 w:0)
-	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Decisions` (r:1 w:1)
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Votes` (r:16 w:0)
-	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1024 w:1024)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1024 w:1024)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::MemberRecords` (r:16 w:16)
-	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1)
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn close_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 191_205_000 picoseconds.
-		Weight::from_parts(192_167_000, 1122494)
-			.saturating_add(Weight::from_parts(44_481_474, 0).saturating_mul(b.into()))
+		// Minimum execution time: 184_730_000 picoseconds.
+		Weight::from_parts(187_193_000, 1122478)
+			.saturating_add(Weight::from_parts(35_754_016, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(37))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(20))
@@ -140,22 +167,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::NextToClose` (r:1 w:0)
 	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:1 w:1)
-	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BatchRequests` (r:1 w:1)
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Votes` (r:16 w:16)
-	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67619), added: 70094, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Commitments` (r:16 w:16)
+	/// Proof: `Inference::Commitments` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Decisions` (r:0 w:1)
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Requests` (r:0 w:1024)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn prune_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 38_107_000 picoseconds.
-		Weight::from_parts(23_343_810, 1122494)
-			.saturating_add(Weight::from_parts(1_454_166, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(20))
-			.saturating_add(T::DbWeight::get().writes(20))
+		// Minimum execution time: 54_798_000 picoseconds.
+		Weight::from_parts(40_651_234, 1122478)
+			.saturating_add(Weight::from_parts(1_132_407, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(36))
+			.saturating_add(T::DbWeight::get().writes(36))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
 	}
 }
@@ -163,8 +192,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn request_batch(n: u32, ) -> Weight {
-		Weight::from_parts(1_269_013_143, 43470)
-			.saturating_add(Weight::from_parts(116_155_057, 0).saturating_mul(n.into()))
+		Weight::from_parts(189_336_000, 43470)
+			.saturating_add(Weight::from_parts(94_371_518, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(38))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -172,26 +201,26 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	fn request_batch_filling(n: u32, ) -> Weight {
-		Weight::from_parts(90_715_000, 77211)
-			.saturating_add(Weight::from_parts(44_917_697, 0).saturating_mul(n.into()))
+		Weight::from_parts(85_223_000, 77211)
+			.saturating_add(Weight::from_parts(36_941_903, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
-	// Provisional until scripts/benchmark-weights.sh runs: reveal's figures for one output.
 	fn commit() -> Weight {
-		Self::reveal(1)
+		Weight::from_parts(92_712_000, 4693)
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
-	// Provisional until scripts/benchmark-weights.sh runs: the old vote's figures.
 	fn reveal(b: u32, ) -> Weight {
-		Weight::from_parts(72_443_491, 1122494)
-			.saturating_add(Weight::from_parts(795_154, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(19))
+		Weight::from_parts(82_183_913, 1122478)
+			.saturating_add(Weight::from_parts(807_056, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(23))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn close_batch(b: u32, ) -> Weight {
-		Weight::from_parts(192_167_000, 1122494)
-			.saturating_add(Weight::from_parts(44_481_474, 0).saturating_mul(b.into()))
+		Weight::from_parts(187_193_000, 1122478)
+			.saturating_add(Weight::from_parts(35_754_016, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(37))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(20))
@@ -199,10 +228,10 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	fn prune_batch(b: u32, ) -> Weight {
-		Weight::from_parts(23_343_810, 1122494)
-			.saturating_add(Weight::from_parts(1_454_166, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(20))
-			.saturating_add(ParityDbWeight::get().writes(20))
+		Weight::from_parts(40_651_234, 1122478)
+			.saturating_add(Weight::from_parts(1_132_407, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(36))
+			.saturating_add(ParityDbWeight::get().writes(36))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
 	}
 }

@@ -1253,9 +1253,10 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 	}
 
 	fn is_suspended(group: GroupId, model: ModelId) -> bool {
-		let Some(g) = Groups::<T>::get(group) else { return false };
-		let Some(member) = g.members.iter().find(|m| m.model == model) else { return false };
-		// An owner removed from the marketplace has no bond at all.
+		// A model that is no longer a member (it left, or root removed it)
+		// votes on none of the group's open batches either.
+		let Some(g) = Groups::<T>::get(group) else { return true };
+		let Some(member) = g.members.iter().find(|m| m.model == model) else { return true };
 		Owners::<T>::get(&member.owner).is_none_or(|o| o.bonded < g.min_member_bond)
 	}
 

@@ -2,9 +2,9 @@
 //! Weights for `pallet_models`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-11-22. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-02. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
-//! Machine `vm`, CPU `AMD EPYC`.
+//! Machine `vm`, CPU `Intel(R) Xeon(R) Processor`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, clippy::unnecessary_cast)]
@@ -26,9 +26,9 @@ pub trait WeightInfo {
 	fn create_group() -> Weight;
 	fn join_group(m: u32, ) -> Weight;
 	fn leave_group(m: u32, ) -> Weight;
-	fn on_initialize_activations(n: u32, ) -> Weight;
 	fn remove_member(m: u32, ) -> Weight;
 	fn remove_owner(m: u32, ) -> Weight;
+	fn on_initialize_activations(n: u32, ) -> Weight;
 }
 
 /// Weights for a runtime, charged with that runtime's database weights.
@@ -37,8 +37,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Owners` (r:1 w:1)
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn admit_owner() -> Weight {
-		// Minimum execution time: 10_726_000 picoseconds.
-		Weight::from_parts(11_928_000, 3866)
+		// Minimum execution time: 11_030_000 picoseconds.
+		Weight::from_parts(12_132_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -47,18 +47,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
-		// Minimum execution time: 52_148_000 picoseconds.
-		Weight::from_parts(57_426_000, 3866)
+		// Minimum execution time: 48_661_000 picoseconds.
+		Weight::from_parts(51_238_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Models::Owners` (r:1 w:1)
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 11_477_000 picoseconds.
-		Weight::from_parts(16_856_000, 3866)
+		// Minimum execution time: 12_192_000 picoseconds.
+		Weight::from_parts(13_237_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -67,10 +67,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 46_059_000 picoseconds.
-		Weight::from_parts(49_985_000, 3866)
+		// Minimum execution time: 44_131_000 picoseconds.
+		Weight::from_parts(46_242_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -78,26 +78,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Models::NextModelId` (r:1 w:1)
 	/// Proof: `Models::NextModelId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Models::OwnerModels` (r:1 w:1)
+	/// Proof: `Models::OwnerModels` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:0 w:1)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:0 w:1)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn register_model() -> Weight {
-		// Minimum execution time: 16_064_000 picoseconds.
-		Weight::from_parts(17_576_000, 3866)
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().writes(3))
+		// Minimum execution time: 20_298_000 picoseconds.
+		Weight::from_parts(21_760_000, 3866)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
-	/// Storage: `Models::Models` (r:1 w:1)
+	/// Storage: `Models::Models` (r:121 w:1)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Models::ModelGroups` (r:1 w:0)
+	/// Proof: `Models::ModelGroups` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Groups` (r:8 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Versions` (r:120 w:1)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Activations` (r:2 w:2)
 	/// Proof: `Models::Activations` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
-	/// Storage: `Models::Versions` (r:0 w:1)
-	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
-		// Minimum execution time: 25_558_000 picoseconds.
-		Weight::from_parts(32_498_000, 6480)
-			.saturating_add(T::DbWeight::get().reads(3))
+		// Minimum execution time: 941_374_000 picoseconds.
+		Weight::from_parts(963_604_000, 322245)
+			.saturating_add(T::DbWeight::get().reads(252))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Models::Models` (r:1 w:1)
@@ -116,9 +122,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Component `g` ranges over `[0, 8]`.
 	fn retire_model(g: u32, ) -> Weight {
-		// Minimum execution time: 23_265_000 picoseconds.
-		Weight::from_parts(35_664_693, 3866)
-			.saturating_add(Weight::from_parts(21_451_076, 0).saturating_mul(g.into()))
+		// Minimum execution time: 25_667_000 picoseconds.
+		Weight::from_parts(39_153_684, 3866)
+			.saturating_add(Weight::from_parts(16_931_665, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -130,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Workers` (r:1 w:2)
 	/// Proof: `Models::Workers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn authorize_worker() -> Weight {
-		// Minimum execution time: 17_476_000 picoseconds.
-		Weight::from_parts(19_109_000, 3645)
+		// Minimum execution time: 19_495_000 picoseconds.
+		Weight::from_parts(21_197_000, 3645)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -140,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Workers` (r:0 w:1)
 	/// Proof: `Models::Workers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn revoke_worker() -> Weight {
-		// Minimum execution time: 11_517_000 picoseconds.
-		Weight::from_parts(13_140_000, 3645)
+		// Minimum execution time: 13_508_000 picoseconds.
+		Weight::from_parts(14_756_000, 3645)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -152,26 +158,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Groups` (r:0 w:1)
 	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn create_group() -> Weight {
-		// Minimum execution time: 13_460_000 picoseconds.
-		Weight::from_parts(14_742_000, 3866)
+		// Minimum execution time: 14_798_000 picoseconds.
+		Weight::from_parts(15_913_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
-	/// Storage: `Models::Models` (r:1 w:0)
+	/// Storage: `Models::Models` (r:16 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Groups` (r:1 w:1)
 	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Versions` (r:16 w:0)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Owners` (r:1 w:1)
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelGroups` (r:1 w:1)
 	/// Proof: `Models::ModelGroups` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Component `m` ranges over `[0, 15]`.
 	fn join_group(m: u32, ) -> Weight {
-		// Minimum execution time: 23_345_000 picoseconds.
-		Weight::from_parts(27_156_544, 4153)
-			.saturating_add(Weight::from_parts(842_123, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Minimum execution time: 30_950_000 picoseconds.
+		Weight::from_parts(36_227_547, 4153)
+			.saturating_add(Weight::from_parts(7_322_626, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
@@ -183,11 +193,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Component `m` ranges over `[1, 16]`.
 	fn leave_group(m: u32, ) -> Weight {
-		// Minimum execution time: 24_066_000 picoseconds.
-		Weight::from_parts(27_119_498, 4153)
-			.saturating_add(Weight::from_parts(1_093_036, 0).saturating_mul(m.into()))
+		// Minimum execution time: 26_092_000 picoseconds.
+		Weight::from_parts(29_087_858, 4153)
+			.saturating_add(Weight::from_parts(934_575, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Models::Groups` (r:1 w:1)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::ModelGroups` (r:1 w:1)
+	/// Proof: `Models::ModelGroups` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Owners` (r:1 w:1)
+	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Component `m` ranges over `[1, 16]`.
+	fn remove_member(m: u32, ) -> Weight {
+		// Minimum execution time: 26_077_000 picoseconds.
+		Weight::from_parts(27_852_309, 4153)
+			.saturating_add(Weight::from_parts(860_235, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Models::Owners` (r:1 w:1)
+	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Models::OwnerModels` (r:1 w:0)
+	/// Proof: `Models::OwnerModels` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:64 w:64)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Models::ModelGroups` (r:64 w:0)
+	/// Proof: `Models::ModelGroups` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Activations` (r:64 w:64)
+	/// Proof: `Models::Activations` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Workers` (r:0 w:64)
+	/// Proof: `Models::Workers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Versions` (r:0 w:64)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Component `m` ranges over `[0, 64]`.
+	fn remove_owner(m: u32, ) -> Weight {
+		// Minimum execution time: 47_516_000 picoseconds.
+		Weight::from_parts(54_646_048, 3866)
+			.saturating_add(Weight::from_parts(17_120_871, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2745).saturating_mul(m.into()))
 	}
 	/// Storage: `Models::Activations` (r:1 w:1)
 	/// Proof: `Models::Activations` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
@@ -195,60 +248,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[0, 64]`.
 	fn on_initialize_activations(n: u32, ) -> Weight {
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(9_300_195, 3735)
-			.saturating_add(Weight::from_parts(7_338_711, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_059_000 picoseconds.
+		Weight::from_parts(9_847_058, 3735)
+			.saturating_add(Weight::from_parts(5_569_708, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(n.into()))
 	}
-	// Provisional until scripts/benchmark-weights.sh runs: leave_group's figures.
-	fn remove_member(m: u32, ) -> Weight {
-		Self::leave_group(m)
-	}
-	// Provisional until scripts/benchmark-weights.sh runs: revoke_worker's per model.
-	fn remove_owner(m: u32, ) -> Weight {
-		Self::revoke_worker().saturating_mul(m.into()).saturating_add(Self::withdraw_unbonded())
-	}
 }
 
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn admit_owner() -> Weight {
-		Weight::from_parts(11_928_000, 3866)
+		Weight::from_parts(12_132_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn bond() -> Weight {
-		Weight::from_parts(57_426_000, 3866)
+		Weight::from_parts(51_238_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(16_856_000, 3866)
+		Weight::from_parts(13_237_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(49_985_000, 3866)
+		Weight::from_parts(46_242_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn register_model() -> Weight {
-		Weight::from_parts(17_576_000, 3866)
-			.saturating_add(ParityDbWeight::get().reads(2))
-			.saturating_add(ParityDbWeight::get().writes(3))
-	}
-	fn publish_version() -> Weight {
-		Weight::from_parts(32_498_000, 6480)
+		Weight::from_parts(21_760_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
+	fn publish_version() -> Weight {
+		Weight::from_parts(963_604_000, 322245)
+			.saturating_add(ParityDbWeight::get().reads(252))
+			.saturating_add(ParityDbWeight::get().writes(4))
+	}
 	fn retire_model(g: u32, ) -> Weight {
-		Weight::from_parts(35_664_693, 3866)
-			.saturating_add(Weight::from_parts(21_451_076, 0).saturating_mul(g.into()))
+		Weight::from_parts(39_153_684, 3866)
+			.saturating_add(Weight::from_parts(16_931_665, 0).saturating_mul(g.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -256,47 +301,56 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(g.into()))
 	}
 	fn authorize_worker() -> Weight {
-		Weight::from_parts(19_109_000, 3645)
+		Weight::from_parts(21_197_000, 3645)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn revoke_worker() -> Weight {
-		Weight::from_parts(13_140_000, 3645)
+		Weight::from_parts(14_756_000, 3645)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn create_group() -> Weight {
-		Weight::from_parts(14_742_000, 3866)
+		Weight::from_parts(15_913_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn join_group(m: u32, ) -> Weight {
-		Weight::from_parts(27_156_544, 4153)
-			.saturating_add(Weight::from_parts(842_123, 0).saturating_mul(m.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
+		Weight::from_parts(36_227_547, 4153)
+			.saturating_add(Weight::from_parts(7_322_626, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
 	}
 	fn leave_group(m: u32, ) -> Weight {
-		Weight::from_parts(27_119_498, 4153)
-			.saturating_add(Weight::from_parts(1_093_036, 0).saturating_mul(m.into()))
+		Weight::from_parts(29_087_858, 4153)
+			.saturating_add(Weight::from_parts(934_575, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
+	fn remove_member(m: u32, ) -> Weight {
+		Weight::from_parts(27_852_309, 4153)
+			.saturating_add(Weight::from_parts(860_235, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(3))
+	}
+	fn remove_owner(m: u32, ) -> Weight {
+		Weight::from_parts(54_646_048, 3866)
+			.saturating_add(Weight::from_parts(17_120_871, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(m.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2745).saturating_mul(m.into()))
+	}
 	fn on_initialize_activations(n: u32, ) -> Weight {
-		Weight::from_parts(9_300_195, 3735)
-			.saturating_add(Weight::from_parts(7_338_711, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_847_058, 3735)
+			.saturating_add(Weight::from_parts(5_569_708, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(n.into()))
-	}
-	// Provisional until scripts/benchmark-weights.sh runs: leave_group's figures.
-	fn remove_member(m: u32, ) -> Weight {
-		Self::leave_group(m)
-	}
-	// Provisional until scripts/benchmark-weights.sh runs: revoke_worker's per model.
-	fn remove_owner(m: u32, ) -> Weight {
-		Self::revoke_worker().saturating_mul(m.into()).saturating_add(Self::withdraw_unbonded())
 	}
 }

@@ -28,8 +28,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ValidatorSet::ChangePlanned` (r:0 w:1)
 	/// Proof: `ValidatorSet::ChangePlanned` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn add_validator() -> Weight {
-		// Minimum execution time: 15_692_000 picoseconds.
-		Weight::from_parts(17_566_000, 6908)
+		// Minimum execution time: 15_283_000 picoseconds.
+		Weight::from_parts(16_735_000, 6908)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -38,8 +38,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ValidatorSet::ChangePlanned` (r:0 w:1)
 	/// Proof: `ValidatorSet::ChangePlanned` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn remove_validator() -> Weight {
-		// Minimum execution time: 10_016_000 picoseconds.
-		Weight::from_parts(11_299_000, 4687)
+		// Minimum execution time: 9_736_000 picoseconds.
+		Weight::from_parts(10_853_000, 4687)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -48,12 +48,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn add_validator() -> Weight {
-		Weight::from_parts(17_566_000, 6908)
+		Weight::from_parts(16_735_000, 6908)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn remove_validator() -> Weight {
-		Weight::from_parts(11_299_000, 4687)
+		Weight::from_parts(10_853_000, 4687)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}

@@ -113,7 +113,7 @@ async fn main() -> Result<()> {
 							Fault::Constant(l) => vec![Output::Label(l); honest.len()],
 							_ => honest.clone(),
 						};
-						voter.commit(id, version, first).await?;
+						voter.commit(&batch, version, first).await?;
 						if fault == Fault::Equivocate {
 							let lie = lie(&honest, classes);
 							let second = commitment(id, model, version, &lie, &rand::random());

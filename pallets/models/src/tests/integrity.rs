@@ -79,7 +79,7 @@ fn a_member_below_the_groups_minimum_bond_is_suspended_until_it_bonds_again() {
 		Models::slash_owner(&1, Perbill::from_percent(95));
 		assert!(Models::is_suspended(group, a));
 		assert!(!Models::is_suspended(group, b));
-		assert!(!Models::is_suspended(group, 99), "not a member: not suspended");
+		assert!(Models::is_suspended(group, 99), "not a member: counts for nothing");
 		assert_ok!(Models::bond(RuntimeOrigin::signed(1), 50));
 		assert!(!Models::is_suspended(group, a));
 	});
@@ -150,7 +150,7 @@ fn root_removes_an_owner_whose_whole_bond_goes_back_to_it() {
 		}
 		assert!(Workers::<Test>::get(worker_of(1)).is_none());
 		assert_eq!(Groups::<Test>::get(group).unwrap().members.len(), 1);
-		assert!(!Models::is_suspended(group, a), "no longer a member");
+		assert!(Models::is_suspended(group, a), "no longer a member: counts for nothing");
 		// Removed means removed: it cannot bond or register until admitted again.
 		assert_noop!(Models::bond(RuntimeOrigin::signed(1), 10), Error::<Test>::NotOwner);
 		assert_ok!(Models::admit_owner(RuntimeOrigin::root(), 1));
