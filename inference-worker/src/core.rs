@@ -255,7 +255,10 @@ impl Core {
 	/// [`Output::Unavailable`].
 	pub async fn outputs(&self, weights: &Digest, hashes: &[Digest]) -> Result<Vec<Output>> {
 		let batcher = self.batcher(weights).ok_or_else(|| {
-			anyhow!("weights 0x{} are not loaded (no model file with this digest?)", hex::encode(weights))
+			anyhow!(
+				"weights 0x{} are not loaded (no model file with this digest?)",
+				hex::encode(weights)
+			)
 		})?;
 		let mut outputs: Vec<Option<Output>> =
 			hashes.iter().map(|h| self.recall(h, weights)).collect();
@@ -263,10 +266,14 @@ impl Core {
 		self.metrics.speculative_hits.inc_by(hits as u64);
 		let missing: Vec<usize> = (0..hashes.len()).filter(|i| outputs[*i].is_none()).collect();
 		if missing.is_empty() {
-			return outputs.into_iter().map(|o| o.ok_or_else(|| anyhow!("an output is missing"))).collect();
+			return outputs
+				.into_iter()
+				.map(|o| o.ok_or_else(|| anyhow!("an output is missing")))
+				.collect();
 		}
 		let until = Instant::now() + INPUT_PATIENCE;
-		let found = futures::future::join_all(missing.iter().map(|&i| self.input(&hashes[i], until))).await;
+		let found =
+			futures::future::join_all(missing.iter().map(|&i| self.input(&hashes[i], until))).await;
 		let mut computed = Vec::new();
 		let mut inputs = Vec::new();
 		for (&i, bytes) in missing.iter().zip(found) {
@@ -320,7 +327,10 @@ impl Core {
 					}
 				}
 			}
-			tokio::time::sleep(Duration::from_millis(250).min(until.saturating_duration_since(Instant::now()))).await;
+			tokio::time::sleep(
+				Duration::from_millis(250).min(until.saturating_duration_since(Instant::now())),
+			)
+			.await;
 		}
 	}
 }

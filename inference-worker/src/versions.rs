@@ -54,10 +54,13 @@ impl ModelFiles {
 			by_digest: HashMap::new(),
 		};
 		for path in paths {
-			files.look_at(path).with_context(|| format!("reading model file {}", path.display()))?;
+			files
+				.look_at(path)
+				.with_context(|| format!("reading model file {}", path.display()))?;
 		}
 		if let Some(dir) = dir {
-			std::fs::read_dir(dir).with_context(|| format!("reading --model-dir {}", dir.display()))?;
+			std::fs::read_dir(dir)
+				.with_context(|| format!("reading --model-dir {}", dir.display()))?;
 		}
 		files.rescan();
 		Ok(files)
@@ -80,9 +83,9 @@ impl ModelFiles {
 	/// Whether the file is as it was when last hashed.
 	fn unchanged(&self, path: &Path) -> bool {
 		let Ok(meta) = std::fs::metadata(path) else { return false };
-		self.seen
-			.get(path)
-			.is_some_and(|(len, modified, _)| (*len, *modified) == (meta.len(), meta.modified().ok()))
+		self.seen.get(path).is_some_and(|(len, modified, _)| {
+			(*len, *modified) == (meta.len(), meta.modified().ok())
+		})
 	}
 
 	/// Hash every file that is new or changed since it was last hashed.
@@ -95,7 +98,9 @@ impl ModelFiles {
 						.filter_map(|e| e.ok().map(|e| e.path()))
 						.filter(|p| p.extension().is_some_and(|x| x == "pt")),
 				),
-				Err(e) => tracing::warn!(target: "worker::versions", "cannot list {}: {e}", dir.display()),
+				Err(e) => {
+					tracing::warn!(target: "worker::versions", "cannot list {}: {e}", dir.display())
+				}
 			}
 		}
 		for path in paths {
@@ -185,9 +190,10 @@ impl Versions {
 	}
 
 	async fn digest_of(&self, at: Hash, version: VersionNumber) -> Result<Digest> {
-		let record = self.chain.version(Some(at), self.model, version).await?.ok_or_else(|| {
-			anyhow!("version {version} of model {} has no record", self.model)
-		})?;
+		let record =
+			self.chain.version(Some(at), self.model, version).await?.ok_or_else(|| {
+				anyhow!("version {version} of model {} has no record", self.model)
+			})?;
 		Ok(record.digest)
 	}
 

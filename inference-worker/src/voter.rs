@@ -248,7 +248,9 @@ impl Voter {
 		// Read the batches at once: this is on the path from a block to the
 		// steps it makes due.
 		let unknown: Vec<BatchId> = open.into_iter().filter(|id| !known.contains(id)).collect();
-		let views = futures::future::join_all(unknown.iter().map(|id| self.chain.batch(Some(at), *id))).await;
+		let views =
+			futures::future::join_all(unknown.iter().map(|id| self.chain.batch(Some(at), *id)))
+				.await;
 		let mut out = Vec::new();
 		for (id, view) in unknown.into_iter().zip(views) {
 			let Some(batch) = view? else { continue };
@@ -283,7 +285,10 @@ impl Voter {
 				if lock(&self.ballots).contains_key(&batch.id) {
 					due.push((batch, position, Step::Reveal));
 				} else {
-					self.give_up(batch.id, "its ballot is not in this process (committed before a restart)");
+					self.give_up(
+						batch.id,
+						"its ballot is not in this process (committed before a restart)",
+					);
 				}
 			} else if !committed {
 				self.give_up(batch.id, "its commit window has passed");
@@ -382,7 +387,12 @@ impl Voter {
 		Ok((member.version, self.core.outputs(&member.digest, &hashes).await?))
 	}
 
-	async fn commit_honestly(&self, batch: &BatchView, position: usize, nonce: Option<u64>) -> Result<()> {
+	async fn commit_honestly(
+		&self,
+		batch: &BatchView,
+		position: usize,
+		nonce: Option<u64>,
+	) -> Result<()> {
 		// A resend seals the same ballot (a different one would equivocate),
 		// unless a reorg gave the batch id other requests.
 		let requests = requests_digest(batch);
@@ -431,7 +441,12 @@ impl Voter {
 	}
 
 	/// Send a commitment as it is (the fault harness sends made-up ones).
-	pub async fn commit_digest(&self, batch: BatchId, digest: Digest, nonce: Option<u64>) -> Result<()> {
+	pub async fn commit_digest(
+		&self,
+		batch: BatchId,
+		digest: Digest,
+		nonce: Option<u64>,
+	) -> Result<()> {
 		let call = runtime::tx().inference().commit(batch, digest);
 		self.send_step((batch, Step::Commit), &call, nonce).await
 	}
@@ -450,7 +465,12 @@ impl Voter {
 	}
 
 	/// Send a reveal as it is (the fault harness reveals what it copied).
-	pub async fn reveal_ballot(&self, batch: BatchId, ballot: Ballot, nonce: Option<u64>) -> Result<()> {
+	pub async fn reveal_ballot(
+		&self,
+		batch: BatchId,
+		ballot: Ballot,
+		nonce: Option<u64>,
+	) -> Result<()> {
 		let call = runtime::tx().inference().reveal(
 			batch,
 			ballot.version,

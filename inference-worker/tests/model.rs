@@ -101,7 +101,8 @@ fn files_dropped_into_the_model_dir_are_found_without_a_restart() {
 	let dir = tempfile::tempdir().unwrap();
 	let mut files = ModelFiles::new(&[], Some(dir.path())).unwrap();
 	let (a, b) = (b"weights a".to_vec(), b"weights b".to_vec());
-	let (da, db) = (dropbear_worker::inputs::input_hash(&a), dropbear_worker::inputs::input_hash(&b));
+	let (da, db) =
+		(dropbear_worker::inputs::input_hash(&a), dropbear_worker::inputs::input_hash(&b));
 	assert!(files.find(&da).is_none(), "an empty directory");
 	std::fs::write(dir.path().join("next.pt"), &a).unwrap();
 	std::fs::write(dir.path().join("notes.txt"), &b).unwrap();

@@ -37,7 +37,9 @@ pub async fn vote(
 	})
 	.await?;
 	let outputs = outputs.into_iter().map(Static).collect();
-	chain.submit_finalized(who, &runtime::tx().inference().reveal(batch, version, outputs, salt)).await
+	chain
+		.submit_finalized(who, &runtime::tx().inference().reveal(batch, version, outputs, salt))
+		.await
 }
 
 /// The error of a call the chain must refuse, as text with its context;

@@ -127,7 +127,11 @@ impl Worker {
 			.args(model_files.iter().flat_map(|f| {
 				["--model".to_string(), models_dir().join(f).to_string_lossy().into_owned()]
 			}))
-			.args(model_dir.iter().flat_map(|d| ["--model-dir".into(), d.to_string_lossy().into_owned()]))
+			.args(
+				model_dir
+					.iter()
+					.flat_map(|d| ["--model-dir".into(), d.to_string_lossy().into_owned()]),
+			)
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")]);
 		for p in peers {
@@ -433,8 +437,7 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 /// The blake2-256 digest of a model file named in the models' manifest.
 fn manifest_digest(name: &str) -> Digest {
 	let manifest = manifest();
-	let model =
-		manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap();
+	let model = manifest["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap();
 	let digest = hex::decode(model["blake2_256"].as_str().unwrap()).unwrap();
 	Digest::try_from(digest).expect("a 32-byte digest")
 }
@@ -606,7 +609,8 @@ async fn a_copying_member_is_never_counted_and_a_withheld_input_voids_only_itsel
 
 	// Ferdie sends 8 digits to a worker and orders them together with one
 	// input he never sent anybody, in one call.
-	let rpc = jsonrpsee::http_client::HttpClientBuilder::default().build(workers[0].rpc_url()).unwrap();
+	let rpc =
+		jsonrpsee::http_client::HttpClientBuilder::default().build(workers[0].rpc_url()).unwrap();
 	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
 	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
 	let n = 8;

@@ -43,7 +43,8 @@ fn main() -> anyhow::Result<()> {
 	let fits = |w: Weight| budget.ref_time() / w.saturating_add(base).ref_time().max(1);
 	let commit_len =
 		RuntimeCall::Inference(pallet_inference::Call::commit { batch: 0, commitment: [0; 32] })
-			.encoded_size() + ENVELOPE;
+			.encoded_size()
+			+ ENVELOPE;
 
 	// Ordering: request_batch of 1,024 into a batch already open this block.
 	let order_call = W::request_batch_filling(1024);

@@ -279,15 +279,8 @@ pub mod pallet {
 
 	/// Commitments by batch and member position.
 	#[pallet::storage]
-	pub type Commitments<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		BatchId,
-		Twox64Concat,
-		u32,
-		CommitmentOf<T>,
-		OptionQuery,
-	>;
+	pub type Commitments<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, CommitmentOf<T>, OptionQuery>;
 
 	/// Revealed votes by batch and member position.
 	#[pallet::storage]
@@ -793,7 +786,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResultWithPostInfo {
 		let now = frame_system::Pallet::<T>::block_number();
 		let (mut batch, position, member) = Self::voting_member(worker, batch_id, now)?;
-		let commitment = Commitments::<T>::get(batch_id, position).ok_or(Error::<T>::NoCommitment)?;
+		let commitment =
+			Commitments::<T>::get(batch_id, position).ok_or(Error::<T>::NoCommitment)?;
 		ensure!(
 			batch.committed as usize >= batch.members.len() || now > batch.commit_until,
 			Error::<T>::CommitPhaseOpen
@@ -805,8 +799,8 @@ impl<T: Config> Pallet<T> {
 			batch.policy.check(output, batch.classes).map_err(|_| Error::<T>::MalformedOutput)?;
 		}
 		ensure!(
-			certificate::commitment(batch_id, member.model, version, &outputs, &salt) ==
-				commitment.digest,
+			certificate::commitment(batch_id, member.model, version, &outputs, &salt)
+				== commitment.digest,
 			Error::<T>::RevealMismatch
 		);
 		let outputs: BoundedVec<Output, T::MaxBatchSize> =
@@ -1116,7 +1110,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(undecided == batch.undecided, "undecided count is wrong");
 			ensure!(!batch.closed || undecided == 0, "a closed batch has undecided requests");
 			let members = batch.members.len() as u32;
-			ensure!(batch.commit_until < batch.deadline, "the commit window ends after the deadline");
+			ensure!(
+				batch.commit_until < batch.deadline,
+				"the commit window ends after the deadline"
+			);
 			ensure!(
 				Commitments::<T>::iter_key_prefix(id).all(|p| p < members),
 				"a commitment of no member"
@@ -1126,8 +1123,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(batch.committed <= members, "more commitments than members");
 			for (position, vote) in Votes::<T>::iter_prefix(id) {
 				ensure!(position < members, "a vote of no member");
-				let commitment =
-					Commitments::<T>::get(id, position).ok_or("a revealed vote without commitment")?;
+				let commitment = Commitments::<T>::get(id, position)
+					.ok_or("a revealed vote without commitment")?;
 				ensure!(commitment.at <= vote.at, "a vote revealed before its commitment");
 				ensure!(vote.outputs.len() as u32 == batch.len, "a vote of the wrong length");
 			}

@@ -833,11 +833,8 @@ pub mod pallet {
 				Self::do_retire(&owner, model, info)?;
 				retired.saturating_inc();
 			}
-			let released = T::Currency::release_all(
-				&HoldReason::Bond.into(),
-				&owner,
-				Precision::BestEffort,
-			)?;
+			let released =
+				T::Currency::release_all(&HoldReason::Bond.into(), &owner, Precision::BestEffort)?;
 			Owners::<T>::remove(&owner);
 			Self::deposit_event(Event::OwnerRemoved { owner, released });
 			Ok(Some(Self::remove_owner_weight(retired)).into())
@@ -896,14 +893,19 @@ impl<T: Config> Pallet<T> {
 	fn digests(model: ModelId, info: &ModelOf<T>) -> Vec<Digest> {
 		let mut versions = alloc::vec![info.current];
 		versions.extend(info.pending.as_ref().map(|p| p.version));
-		versions.into_iter().filter_map(|v| Versions::<T>::get(model, v)).map(|r| r.digest).collect()
+		versions
+			.into_iter()
+			.filter_map(|v| Versions::<T>::get(model, v))
+			.map(|r| r.digest)
+			.collect()
 	}
 
 	/// Whether a member of `group` other than `model` serves or will serve
 	/// weights with `digest`.
 	fn clashes(group: &GroupOf<T>, model: ModelId, digest: &Digest) -> bool {
 		group.members.iter().filter(|m| m.model != model).any(|m| {
-			Models::<T>::get(m.model).is_some_and(|info| Self::digests(m.model, &info).contains(digest))
+			Models::<T>::get(m.model)
+				.is_some_and(|info| Self::digests(m.model, &info).contains(digest))
 		})
 	}
 

@@ -64,10 +64,7 @@ fn lie(outputs: &[Output], classes: u32) -> Vec<Output> {
 /// The answer most of the revealed votes give (the first such, on a tie).
 fn most_common(votes: &[Option<Vec<Output>>]) -> Option<Vec<Output>> {
 	let revealed: Vec<&Vec<Output>> = votes.iter().flatten().collect();
-	revealed
-		.iter()
-		.max_by_key(|v| revealed.iter().filter(|w| w == v).count())
-		.map(|v| (*v).clone())
+	revealed.iter().max_by_key(|v| revealed.iter().filter(|w| w == v).count()).map(|v| (*v).clone())
 }
 
 #[tokio::main]
@@ -142,8 +139,12 @@ async fn main() -> Result<()> {
 				tokio::spawn(async move {
 					let ballot = Ballot { version, outputs: copied, salt: rand::random() };
 					match voter.reveal_ballot(id, ballot, None).await {
-						Ok(()) => tracing::error!(target: "faulty", "a copied reveal on batch {id} was taken"),
-						Err(e) => tracing::warn!(target: "faulty", "copied reveal on batch {id} refused: {e:#}"),
+						Ok(()) => {
+							tracing::error!(target: "faulty", "a copied reveal on batch {id} was taken")
+						}
+						Err(e) => {
+							tracing::warn!(target: "faulty", "copied reveal on batch {id} refused: {e:#}")
+						}
 					}
 				});
 			} else if revealed.insert(id) {

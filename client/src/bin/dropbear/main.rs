@@ -139,7 +139,9 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
 		Command::Groups { format } => show::groups(&client, format).await,
 		Command::Models { format } => show::models(&client, format).await,
-		Command::Member { group, model, format } => show::member(&client, group, model, format).await,
+		Command::Member { group, model, format } => {
+			show::member(&client, group, model, format).await
+		}
 		Command::Verify { .. } => unreachable!("handled above"),
 	}
 }

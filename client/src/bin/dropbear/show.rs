@@ -170,7 +170,14 @@ pub fn print_rows(header: &[&str], rows: Vec<Vec<String>>, format: Format) -> Re
 pub async fn member(client: &Client, group: u32, model: u32, format: Format) -> Result<()> {
 	let r = client.member_record(group, model).await?;
 	let header = [
-		"group", "model", "batches", "agreed", "dissented", "missed", "unavailable", "unresolved",
+		"group",
+		"model",
+		"batches",
+		"agreed",
+		"dissented",
+		"missed",
+		"unavailable",
+		"unresolved",
 		"equivocated",
 	];
 	let row = vec![

@@ -6,7 +6,11 @@ use super::*;
 use crate::{Commitments, Error, MemberRecords};
 use frame_support::{assert_noop, dispatch::Pays};
 
-fn equivocate(owner: AccountId, batch: BatchId, l: &[u32]) -> frame_support::dispatch::DispatchResultWithPostInfo {
+fn equivocate(
+	owner: AccountId,
+	batch: BatchId,
+	l: &[u32],
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	let digest = crate::certificate::commitment(batch, owner as u32 - 1, 1, &labels(l), &[0; 32]);
 	Inference::commit(RuntimeOrigin::signed(worker_of(owner)), batch, digest)
 }

@@ -44,7 +44,8 @@ fn a_quorum_of_equal_outputs_certifies_each_request() {
 		assert_eq!(cert.dissented, vec![2]);
 		assert!(cert.not_voted.is_empty());
 		assert_eq!((cert.ordered_at, cert.decided_at), (1, Some(3)));
-		let versions: Vec<_> = cert.versions.iter().map(|v| (v.model, v.version, v.digest)).collect();
+		let versions: Vec<_> =
+			cert.versions.iter().map(|v| (v.model, v.version, v.digest)).collect();
 		assert_eq!(
 			versions,
 			vec![(0, 1, [1; 32]), (1, 1, [2; 32]), (2, 1, [3; 32]), (3, 1, [4; 32])],
@@ -81,7 +82,13 @@ fn reveals_wait_for_every_commitment_or_the_end_of_the_window() {
 		// Model 3 has not committed and the window (through block 3) is open:
 		// nobody may reveal, so nobody has seen an answer before committing.
 		let reveal = |owner| {
-			Inference::reveal(RuntimeOrigin::signed(worker_of(owner)), 0, 1, labels(&[5]), salt(owner))
+			Inference::reveal(
+				RuntimeOrigin::signed(worker_of(owner)),
+				0,
+				1,
+				labels(&[5]),
+				salt(owner),
+			)
 		};
 		assert_noop!(reveal(1), Error::<Test>::CommitPhaseOpen);
 		run_to_block(3);
@@ -158,13 +165,7 @@ fn undecided_requests_expire_at_the_deadline_and_unrevealed_commitments_are_miss
 		);
 		assert!(events().contains(&Event::BatchClosed { batch: 0, expired: 1 }));
 		assert_noop!(
-			Inference::reveal(
-				RuntimeOrigin::signed(worker_of(4)),
-				0,
-				1,
-				labels(&[5, 6]),
-				salt(4)
-			),
+			Inference::reveal(RuntimeOrigin::signed(worker_of(4)), 0, 1, labels(&[5, 6]), salt(4)),
 			Error::<Test>::BatchClosed
 		);
 		assert!(Inference::pending_batches(0).is_empty());
@@ -240,7 +241,10 @@ fn bad_commitments_and_reveals_are_refused_with_named_errors_and_change_nothing(
 			Error::<Test>::MalformedOutput
 		);
 		// Other outputs, or the right ones with another salt, are not what was committed.
-		assert_noop!(reveal(worker_of(1), 1, labels(&[1, 3]), salt(1)), Error::<Test>::RevealMismatch);
+		assert_noop!(
+			reveal(worker_of(1), 1, labels(&[1, 3]), salt(1)),
+			Error::<Test>::RevealMismatch
+		);
 		assert_noop!(reveal(worker_of(1), 1, good(), salt(2)), Error::<Test>::RevealMismatch);
 		assert_ok!(reveal(worker_of(1), 1, good(), salt(1)));
 		assert_noop!(reveal(worker_of(1), 1, good(), salt(1)), Error::<Test>::AlreadyRevealed);

@@ -3,12 +3,19 @@
 //! suspended, and root can remove members and owners without losing stake.
 
 use super::*;
-use crate::{Error, Groups, ModelGroups, ModelRegistry, Models as ModelsStore, OwnerModels, Owners, Workers};
+use crate::{
+	Error, Groups, ModelGroups, ModelRegistry, Models as ModelsStore, OwnerModels, Owners, Workers,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use sp_runtime::{DispatchError, Perbill};
 
 fn publish(owner: u64, model: ModelId, d: u8) -> frame_support::dispatch::DispatchResult {
-	Models::publish_version(RuntimeOrigin::signed(owner), model, digest(d), crate::WeightsFormat::TorchScript)
+	Models::publish_version(
+		RuntimeOrigin::signed(owner),
+		model,
+		digest(d),
+		crate::WeightsFormat::TorchScript,
+	)
 }
 
 #[test]
@@ -97,8 +104,14 @@ fn root_removes_a_member_from_a_group() {
 			Models::remove_member(RuntimeOrigin::signed(1), group, b),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Models::remove_member(RuntimeOrigin::root(), 9, b), Error::<Test>::UnknownGroup);
-		assert_noop!(Models::remove_member(RuntimeOrigin::root(), group, 9), Error::<Test>::NotMember);
+		assert_noop!(
+			Models::remove_member(RuntimeOrigin::root(), 9, b),
+			Error::<Test>::UnknownGroup
+		);
+		assert_noop!(
+			Models::remove_member(RuntimeOrigin::root(), group, 9),
+			Error::<Test>::NotMember
+		);
 		assert_ok!(Models::remove_member(RuntimeOrigin::root(), group, b));
 		assert_eq!(last_event(), Event::MemberRemoved { group, model: b, owner: 2 });
 		assert!(events().contains(&Event::GroupDeactivated { group }));
@@ -132,11 +145,11 @@ fn root_removes_an_owner_whose_whole_bond_goes_back_to_it() {
 		assert_eq!(OwnerModels::<Test>::get(1).to_vec(), vec![a, spare]);
 		let issuance = Balances::total_issuance();
 
+		assert_noop!(Models::remove_owner(RuntimeOrigin::signed(2), 1), DispatchError::BadOrigin);
 		assert_noop!(
-			Models::remove_owner(RuntimeOrigin::signed(2), 1),
-			DispatchError::BadOrigin
+			Models::remove_owner(RuntimeOrigin::root(), OUTSIDER),
+			Error::<Test>::NotOwner
 		);
-		assert_noop!(Models::remove_owner(RuntimeOrigin::root(), OUTSIDER), Error::<Test>::NotOwner);
 		assert_ok!(Models::remove_owner(RuntimeOrigin::root(), 1));
 		// Bonded 700 and unbonding 300: all of it released, nothing burned.
 		assert_eq!(last_event(), Event::OwnerRemoved { owner: 1, released: START_BOND });
