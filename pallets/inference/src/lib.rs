@@ -119,7 +119,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
-	traits::{AccountIdConversion, One, Saturating, Zero},
+	traits::{AccountIdConversion, CheckedDiv, Saturating, Zero},
 	Perbill,
 };
 
@@ -139,6 +139,8 @@ pub type BatchOf<T> = BatchInfo<
 pub type VoteOf<T> = Vote<BlockNumberFor<T>, <T as Config>::MaxBatchSize>;
 /// A stored commitment.
 pub type CommitmentOf<T> = Commitment<BlockNumberFor<T>>;
+/// A batch with the position and record of the member voting on it.
+pub type VotingMember<T> = (BatchOf<T>, u32, BatchMember<<T as frame_system::Config>::AccountId>);
 /// A batch's request list.
 pub type RequestsOf<T> =
 	BoundedVec<RequestEntry<<T as frame_system::Config>::AccountId>, <T as Config>::MaxBatchSize>;
@@ -709,7 +711,7 @@ impl<T: Config> Pallet<T> {
 		worker: &T::AccountId,
 		batch_id: BatchId,
 		now: BlockNumberFor<T>,
-	) -> Result<(BatchOf<T>, u32, BatchMember<T::AccountId>), DispatchError> {
+	) -> Result<VotingMember<T>, DispatchError> {
 		let batch = Batches::<T>::get(batch_id).ok_or(Error::<T>::UnknownBatch)?;
 		ensure!(now > batch.created, Error::<T>::BatchStillFilling);
 		ensure!(now < batch.deadline && !batch.closed, Error::<T>::BatchClosed);
@@ -769,7 +771,7 @@ impl<T: Config> Pallet<T> {
 	/// offence window of block `now`; returns the amount slashed.
 	fn slash_once_per_window(owner: &T::AccountId, now: BlockNumberFor<T>) -> BalanceOf<T> {
 		// `OffenceWindow` is non-zero (checked by `integrity_test`).
-		let window = now / T::OffenceWindow::get().max(One::one());
+		let window = now.checked_div(&T::OffenceWindow::get()).unwrap_or_else(Zero::zero);
 		if LastSlashWindow::<T>::get(owner) == Some(window) {
 			return Zero::zero();
 		}
