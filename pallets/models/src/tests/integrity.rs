@@ -9,6 +9,18 @@ use crate::{
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use sp_runtime::{DispatchError, Perbill};
 
+/// Owner `owner` registers a digits model with weights `digest(d)`.
+fn register(owner: u64, d: u8) -> frame_support::dispatch::DispatchResult {
+	Models::register_model(
+		RuntimeOrigin::signed(owner),
+		b"digits".to_vec().try_into().unwrap(),
+		digits_task(),
+		digits_input(),
+		digest(d),
+		crate::WeightsFormat::TorchScript,
+	)
+}
+
 fn publish(owner: u64, model: ModelId, d: u8) -> frame_support::dispatch::DispatchResult {
 	Models::publish_version(
 		RuntimeOrigin::signed(owner),
@@ -26,14 +38,7 @@ fn a_model_with_a_fellow_members_weights_cannot_join() {
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
 		// Owner 2 registers owner 1's weights under its own name.
 		let copy = crate::NextModelId::<Test>::get();
-		assert_ok!(Models::register_model(
-			RuntimeOrigin::signed(2),
-			b"copy".to_vec().try_into().unwrap(),
-			digits_task(),
-			digits_input(),
-			digest(1),
-			crate::WeightsFormat::TorchScript,
-		));
+		assert_ok!(register(2, 1));
 		assert_ok!(Models::authorize_worker(RuntimeOrigin::signed(2), copy, worker_of(2)));
 		assert_noop!(
 			Models::join_group(RuntimeOrigin::signed(2), group, copy),
@@ -130,14 +135,7 @@ fn root_removes_an_owner_whose_whole_bond_goes_back_to_it() {
 		let a = ready_model(1);
 		let b = ready_model(2);
 		let spare = crate::NextModelId::<Test>::get();
-		assert_ok!(Models::register_model(
-			RuntimeOrigin::signed(1),
-			b"spare".to_vec().try_into().unwrap(),
-			digits_task(),
-			digits_input(),
-			digest(11),
-			crate::WeightsFormat::TorchScript,
-		));
+		assert_ok!(register(1, 11));
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
 		assert_ok!(Models::join_group(RuntimeOrigin::signed(2), group, b));
 		assert_ok!(publish(1, a, 70));
@@ -173,29 +171,9 @@ fn root_removes_an_owner_whose_whole_bond_goes_back_to_it() {
 #[test]
 fn an_owner_registers_at_most_max_models() {
 	ExtBuilder::build_and_execute(|| {
-		let register = |d: u8| {
-			Models::register_model(
-				RuntimeOrigin::signed(1),
-				b"m".to_vec().try_into().unwrap(),
-				digits_task(),
-				digits_input(),
-				digest(d),
-				crate::WeightsFormat::TorchScript,
-			)
-		};
 		for d in 0..8 {
-			assert_ok!(register(d));
+			assert_ok!(register(1, d));
 		}
-		assert_noop!(
-			Models::register_model(
-				RuntimeOrigin::signed(1),
-				b"one-more".to_vec().try_into().unwrap(),
-				digits_task(),
-				digits_input(),
-				digest(9),
-				crate::WeightsFormat::TorchScript,
-			),
-			Error::<Test>::TooManyModels
-		);
+		assert_noop!(register(1, 9), Error::<Test>::TooManyModels);
 	});
 }
