@@ -136,6 +136,9 @@ pub struct Versions {
 	batching: BatchConfig,
 	/// Digests with no file here (logged once).
 	missing: Mutex<HashSet<Digest>>,
+	/// Each version's weights digest, as read from chain once: a version
+	/// number never names other weights (a replacement gets a new number).
+	digests: Mutex<HashMap<VersionNumber, Digest>>,
 }
 
 impl Versions {
@@ -155,6 +158,7 @@ impl Versions {
 			loader,
 			batching,
 			missing: Mutex::new(HashSet::new()),
+			digests: Mutex::new(HashMap::new()),
 		}
 	}
 
@@ -189,11 +193,17 @@ impl Versions {
 		Ok(digests)
 	}
 
+	/// A version's weights digest: read from chain the first time, then
+	/// remembered (this runs at every best block).
 	async fn digest_of(&self, at: Hash, version: VersionNumber) -> Result<Digest> {
+		if let Some(d) = self.digests.lock().unwrap_or_else(|p| p.into_inner()).get(&version) {
+			return Ok(*d);
+		}
 		let record =
 			self.chain.version(Some(at), self.model, version).await?.ok_or_else(|| {
 				anyhow!("version {version} of model {} has no record", self.model)
 			})?;
+		self.digests.lock().unwrap_or_else(|p| p.into_inner()).insert(version, record.digest);
 		Ok(record.digest)
 	}
 

@@ -21,6 +21,16 @@ fn register(owner: u64, d: u8) -> frame_support::dispatch::DispatchResult {
 	)
 }
 
+/// A quorum-2 group of owner 1's and owner 2's models: (group, a, b).
+fn group_of_two() -> (GroupId, ModelId, ModelId) {
+	let group = digits_group(2);
+	let a = ready_model(1);
+	let b = ready_model(2);
+	assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
+	assert_ok!(Models::join_group(RuntimeOrigin::signed(2), group, b));
+	(group, a, b)
+}
+
 fn publish(owner: u64, model: ModelId, d: u8) -> frame_support::dispatch::DispatchResult {
 	Models::publish_version(
 		RuntimeOrigin::signed(owner),
@@ -58,11 +68,7 @@ fn a_model_with_a_fellow_members_weights_cannot_join() {
 #[test]
 fn a_member_cannot_publish_a_fellow_members_weights() {
 	ExtBuilder::build_and_execute(|| {
-		let group = digits_group(2);
-		let a = ready_model(1);
-		let b = ready_model(2);
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(2), group, b));
+		let (_, a, b) = group_of_two();
 		// Owner 2's current weights...
 		assert_noop!(publish(1, a, 2), Error::<Test>::DuplicateWeights);
 		// ...and its pending ones.
@@ -81,11 +87,7 @@ fn a_member_cannot_publish_a_fellow_members_weights() {
 #[test]
 fn a_member_below_the_groups_minimum_bond_is_suspended_until_it_bonds_again() {
 	ExtBuilder::build_and_execute(|| {
-		let group = digits_group(2);
-		let a = ready_model(1);
-		let b = ready_model(2);
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(2), group, b));
+		let (group, a, b) = group_of_two();
 		assert!(!Models::is_suspended(group, a));
 		// 95% of 1_000 leaves 50, below the group's minimum of 100.
 		Models::slash_owner(&1, Perbill::from_percent(95));
@@ -100,11 +102,7 @@ fn a_member_below_the_groups_minimum_bond_is_suspended_until_it_bonds_again() {
 #[test]
 fn root_removes_a_member_from_a_group() {
 	ExtBuilder::build_and_execute(|| {
-		let group = digits_group(2);
-		let a = ready_model(1);
-		let b = ready_model(2);
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(1), group, a));
-		assert_ok!(Models::join_group(RuntimeOrigin::signed(2), group, b));
+		let (group, _, b) = group_of_two();
 		assert_noop!(
 			Models::remove_member(RuntimeOrigin::signed(1), group, b),
 			DispatchError::BadOrigin
