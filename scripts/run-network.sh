@@ -8,7 +8,11 @@
 #     talking to its owner's validator and gossiping inputs to the others;
 #   - a demo client (`dropbear demo`) that streams the held-out digits, prints
 #     each certified answer, then the agreement rate, the accuracy of certified
-#     answers against each model alone, throughput and latency percentiles.
+#     answers against each model alone, throughput and latency percentiles;
+#   - the web explorer (`dropbear explorer`) on http://127.0.0.1:8088, indexing
+#     Alice's node, which keeps the state of every finalized block for it
+#     (archive-canonical pruning). NO_EXPLORER=1 leaves it out;
+#     EXPLORER_PORT=... moves it.
 # Then it follows the nodes' heights. All logs go to one folder; Ctrl-C stops
 # every process cleanly.
 #
@@ -94,16 +98,19 @@ json.dump(spec, open(out, "w"))
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
-pids=() worker_pids=()
+EXPLORER_PORT="${EXPLORER_PORT:-8088}"
+pids=() worker_pids=() explorer_pids=()
 stop() {
-	trap - INT TERM EXIT
+	trap - EXIT
 	echo
-	echo "network: stopping ${#worker_pids[@]} workers and ${#pids[@]} nodes"
-	for pid in "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	echo "network: stopping ${#explorer_pids[@]} explorer, ${#worker_pids[@]} workers and ${#pids[@]} nodes"
+	for pid in "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	echo "network: stopped; logs in $LOGS"
 }
-trap stop INT TERM EXIT
+# Ctrl-C or SIGTERM exits, and leaving for any reason stops everything once.
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 boot="/ip4/127.0.0.1/tcp/$P2P_BASE/p2p/${peer[alice]}"
 for i in "${!names[@]}"; do
@@ -118,6 +125,8 @@ for i in "${!names[@]}"; do
 		--offchain-worker always
 	)
 	[ "$i" -gt 0 ] && args+=(--bootnodes "$boot")
+	# Alice is the explorer's archive node: it reads every finalized block's state.
+	[ "$i" -eq 0 ] && args+=(--state-pruning archive-canonical --blocks-pruning archive-canonical)
 	"$DROPBEAR_NODE" "${args[@]}" >"$LOGS/$name.log" 2>&1 &
 	pids+=($!)
 	printf 'network: %-8s rpc ws://127.0.0.1:%d  p2p %d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
@@ -153,6 +162,16 @@ for i in "${!names[@]}"; do
 done
 finalized_past() { [ "$(height $RPC_BASE finalized)" -ge "$1" ]; }
 wait_until "finality" 90 finalized_past 1
+
+if [ -z "${NO_EXPLORER:-}" ]; then
+	"$cli" --node "ws://127.0.0.1:$RPC_BASE" explorer --listen "127.0.0.1:$EXPLORER_PORT" \
+		--db "$NETWORK_DIR/explorer.sqlite" >"$LOGS/explorer.log" 2>&1 &
+	explorer_pids+=($!)
+	explorer_up() { curl -sf "http://127.0.0.1:$EXPLORER_PORT/api/status" >/dev/null; }
+	wait_until "the explorer" 30 explorer_up
+	printf 'network: explorer http://127.0.0.1:%d  (index %s, log %s)\n' \
+		"$EXPLORER_PORT" "$NETWORK_DIR/explorer.sqlite" "$LOGS/explorer.log"
+fi
 
 # The workers: owner i's model, talking to owner i's node.
 workers_ws=()
@@ -215,7 +234,7 @@ while sleep 6; do
 		line+="  ${names[$i]} #$best (final #$fin)"
 	done
 	echo "$line"
-	for pid in "${pids[@]}" "${worker_pids[@]}"; do
-		kill -0 "$pid" 2>/dev/null || { echo "network: a node or worker exited; see $LOGS"; exit 1; }
+	for pid in "${pids[@]}" "${worker_pids[@]}" "${explorer_pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || { echo "network: a node, worker or the explorer exited; see $LOGS"; exit 1; }
 	done
 done

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what a build needs, idempotently: Debian packages for the native
-# dependencies, the Wasm targets and rust-src for the runtime, then the Python
+# dependencies (and the headless Chromium the explorer's browser test
+# drives), the Wasm targets and rust-src for the runtime, then the Python
 # venv with PyTorch (scripts/setup-venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in protobuf-compiler clang libclang-dev; do
+for pkg in protobuf-compiler clang libclang-dev chromium-headless-shell; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -103,6 +103,13 @@ impl Chain {
 		Ok(self.api.at_block(number).await?)
 	}
 
+	/// The number of the node's best block.
+	pub async fn best_number(&self) -> Result<BlockNumber> {
+		let header =
+			self.legacy.chain_get_header(None).await?.context("the node has no best block")?;
+		Ok(header.number as BlockNumber)
+	}
+
 	// --- Transactions ---
 
 	/// The next nonce of `account` that the node's pool expects.
@@ -230,7 +237,7 @@ impl Chain {
 		worker: &AccountId,
 	) -> Result<Option<ModelId>> {
 		let addr = runtime::storage().models().workers();
-		fetch(&self.at(at).await?, addr, (worker.clone(),)).await
+		fetch(&self.at(at).await?, addr, (*worker,)).await
 	}
 
 	/// A group's record.
@@ -263,7 +270,7 @@ impl Chain {
 		owner: &AccountId,
 	) -> Result<Option<records::Owner>> {
 		let addr = runtime::storage().models().owners();
-		fetch(&self.at(at).await?, addr, (owner.clone(),)).await
+		fetch(&self.at(at).await?, addr, (*owner,)).await
 	}
 
 	/// Every group, by id.
@@ -286,6 +293,17 @@ impl Chain {
 	) -> Result<Option<Certificate>> {
 		let call = runtime::runtime_apis().inference_api().certificate(request);
 		Ok(self.at(at).await?.runtime_apis().call(call).await?.map(|c| c.0))
+	}
+
+	/// The certificates decided in block `at` (of `group`, or all), in
+	/// decision order. Needs the block's state: an archive node for old blocks.
+	pub async fn decided_in_block(
+		&self,
+		at: &AtBlock,
+		group: Option<GroupId>,
+	) -> Result<Vec<Certificate>> {
+		let call = runtime::runtime_apis().inference_api().decided_in_block(group);
+		Ok(at.runtime_apis().call(call).await?.into_iter().map(|c| c.0).collect())
 	}
 
 	/// A batch with its members, requests, votes and decisions.
@@ -316,7 +334,7 @@ impl Chain {
 	/// The free and held balance of an account.
 	pub async fn balance(&self, at: Option<Hash>, account: &AccountId) -> Result<(u128, u128)> {
 		let addr = runtime::storage().system().account();
-		let info = self.at(at).await?.storage().fetch(addr, (account.clone(),)).await?.decode()?;
+		let info = self.at(at).await?.storage().fetch(addr, (*account,)).await?.decode()?;
 		Ok((info.data.free, info.data.reserved))
 	}
 
@@ -431,7 +449,7 @@ impl Pending {
 		let what = self.what.clone();
 		let fail = |dropped: bool, error: anyhow::Error| NotIncluded {
 			dropped,
-			account: self.account.clone(),
+			account: self.account,
 			error,
 		};
 		while let Some(status) = self.progress.next().await {

@@ -18,6 +18,7 @@
 //! [`Client::wait_certificate`]; later [`Client::wait_proof`] and
 //! [`verify::verify`].
 
+pub mod explorer;
 pub mod verify;
 pub mod worker;
 

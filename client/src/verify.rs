@@ -101,6 +101,68 @@ pub fn verify(proof: &CertificateProof, checkpoint: &Checkpoint) -> Result<Verif
 	})
 }
 
+/// The checks [`verify`] makes, in order, as a skeptic names them.
+pub const CHECKS: [&str; 5] = [
+	"the proof is of the checkpoint's chain (genesis hash)",
+	"each authority-set change since the checkpoint is justified by the outgoing set",
+	"the block is finalized by a GRANDPA justification with 2/3 of the set's weight",
+	"the storage proof opens against the block's state root",
+	"the certificate equals the one assembled from the proven storage",
+];
+
+/// One check of a verification and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+	pub check: &'static str,
+	/// `Some(true)` passed, `Some(false)` failed, `None` not reached (an
+	/// earlier check failed).
+	pub passed: Option<bool>,
+	pub detail: String,
+}
+
+impl VerifyError {
+	/// The index in [`CHECKS`] of the check that failed.
+	pub fn check(&self) -> usize {
+		match self {
+			VerifyError::WrongChain { .. } => 0,
+			VerifyError::SetChange { .. } | VerifyError::WrongSet { .. } => 1,
+			VerifyError::Header(_) | VerifyError::Justification(_) => 2,
+			VerifyError::StorageProof(_) => 3,
+			VerifyError::CertificateMismatch(_) => 4,
+		}
+	}
+}
+
+/// [`verify`], reported check by check: those before a failure passed, the
+/// failing one says why, those after it were not reached.
+pub fn report(proof: &CertificateProof, checkpoint: &Checkpoint) -> Vec<CheckResult> {
+	let outcome = verify(proof, checkpoint);
+	CHECKS
+		.iter()
+		.enumerate()
+		.map(|(i, check)| {
+			let (passed, detail) = match &outcome {
+				Ok(v) => (Some(true), passed_detail(i, v, proof)),
+				Err(e) if i < e.check() => (Some(true), String::new()),
+				Err(e) if i == e.check() => (Some(false), e.to_string()),
+				Err(_) => (None, "not reached".into()),
+			};
+			CheckResult { check, passed, detail }
+		})
+		.collect()
+}
+
+fn passed_detail(check: usize, v: &Verified, proof: &CertificateProof) -> String {
+	match check {
+		0 => format!("genesis {:?}", proof.genesis_hash),
+		1 => format!("{} change(s), reaching set {}", proof.set_changes.len(), v.set_id),
+		2 => format!("block #{} ({:?}) by set {}", v.block_number, v.block_hash, v.set_id),
+		3 => format!("{} trie nodes", proof.state_proof.len()),
+		_ => format!("request {}", v.certificate.request),
+	}
+}
+
 fn authority_list(authorities: &[(H256, u64)]) -> Result<AuthorityList, String> {
 	if authorities.is_empty() {
 		return Err("the trusted authority set is empty".into());

@@ -90,6 +90,8 @@ pub struct NodeSpec {
 	pub node_key: Option<String>,
 	/// Multiaddrs of nodes to connect to first.
 	pub bootnodes: Vec<String>,
+	/// More command-line arguments (`--state-pruning archive-canonical`...).
+	pub extra: Vec<String>,
 }
 
 impl NodeSpec {
@@ -102,7 +104,18 @@ impl NodeSpec {
 			validator: false,
 			node_key: None,
 			bootnodes: vec![],
+			extra: vec![],
 		}
+	}
+
+	/// Keep the state and bodies of every finalized block (what an
+	/// explorer's indexer reads).
+	pub fn archive(mut self) -> Self {
+		self.extra.extend(
+			["--state-pruning", "archive-canonical", "--blocks-pruning", "archive-canonical"]
+				.map(String::from),
+		);
+		self
 	}
 
 	/// A validator of the local chain using a dev account's keys and node key.
@@ -114,6 +127,7 @@ impl NodeSpec {
 			validator: true,
 			node_key: Some(dev_node_key(name).0),
 			bootnodes: vec![],
+			extra: vec![],
 		}
 	}
 }
@@ -171,6 +185,7 @@ impl Node {
 		for boot in &self.spec.bootnodes {
 			cmd.args(["--bootnodes", boot]);
 		}
+		cmd.args(&self.spec.extra);
 		let log = fs::OpenOptions::new().create(true).append(true).open(&self.log_path)?;
 		cmd.stdout(Stdio::from(log.try_clone()?)).stderr(Stdio::from(log));
 		let child = cmd.spawn().with_context(|| format!("starting {:?}", node_binary()))?;

@@ -115,11 +115,11 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 		.unwrap();
 	assert_eq!(rest.certificates.iter().map(|c| c.request).collect::<Vec<_>>(), vec![ids[2]]);
 	let alice = account(&dev_key("Alice"));
-	let by_owner = client.certificates(&query(&|q| q.owner = Some(alice.clone()))).await.unwrap();
+	let by_owner = client.certificates(&query(&|q| q.owner = Some(alice))).await.unwrap();
 	assert_eq!(by_owner.certificates.len(), 3);
 	let ferdie_id = account(&ferdie);
 	assert!(client
-		.certificates(&query(&|q| q.owner = Some(ferdie_id.clone())))
+		.certificates(&query(&|q| q.owner = Some(ferdie_id)))
 		.await
 		.unwrap()
 		.certificates

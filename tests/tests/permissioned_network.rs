@@ -65,6 +65,7 @@ async fn a_node_off_the_allow_list_gets_no_blocks() {
 		validator: false,
 		node_key: Some(dev_node_key("eve").0),
 		bootnodes: net.bootnodes(),
+		extra: vec![],
 	};
 	net.add(intruder).unwrap();
 	let alice = net.node("alice").rpc().await.unwrap();
@@ -89,6 +90,7 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 		validator: true,
 		node_key: Some(dev_node_key("eve").0),
 		bootnodes: net.bootnodes(),
+		extra: vec![],
 	};
 	net.add(eve_node).unwrap();
 
@@ -102,7 +104,7 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 	let peer_bytes = bs58::decode(&eve_peer).into_vec().unwrap();
 	let allow = runtime::node_authorization::Call::add_well_known_node {
 		node: OpaquePeerId(peer_bytes),
-		owner: MultiAddress::Id(eve_account.clone()),
+		owner: MultiAddress::Id(eve_account),
 	};
 	chain.sudo(&root, runtime::Call::NodeAuthorization(allow)).await.unwrap();
 	let (allowed_at, _) = Rpc(&net.node("alice").rpc().await.unwrap()).finalized().await.unwrap();
@@ -134,7 +136,7 @@ async fn root_adds_a_validator_which_then_authors_blocks() {
 	chain.submit_finalized(&eve, &set_keys).await.unwrap();
 
 	// 3. Root adds Eve to the validator set.
-	let add = runtime::validator_set::Call::add_validator { who: eve_account.clone() };
+	let add = runtime::validator_set::Call::add_validator { who: eve_account };
 	chain.sudo(&root, runtime::Call::ValidatorSet(add)).await.unwrap();
 
 	// 4. Two session changes later Eve is a session validator and authors blocks.

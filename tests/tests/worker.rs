@@ -216,6 +216,7 @@ async fn network_with(
 		validator: true,
 		node_key: Some(dev_node_key("alice").0),
 		bootnodes: vec![],
+		extra: vec![],
 	};
 	let node = Node::start(node_spec, dir).unwrap();
 	node.rpc().await.unwrap();

@@ -382,9 +382,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	// The members' own answers, from their votes on chain.
 	let mut batches: BTreeMap<u64, dropbear_client::BatchView> = BTreeMap::new();
 	for (batch, _, _) in results.iter().flatten().map(|r| (r.3, r.4, ())) {
-		if !batches.contains_key(&batch) {
+		if let std::collections::btree_map::Entry::Vacant(e) = batches.entry(batch) {
 			if let Some(view) = client.batch(batch).await? {
-				batches.insert(batch, view);
+				e.insert(view);
 			}
 		}
 	}

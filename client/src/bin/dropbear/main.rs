@@ -3,7 +3,8 @@
 //! - a demo: `demo` streams the held-out digits and reports the figures;
 //! - dApp clients: `infer` (send inputs, request, print certificates, save
 //!   their proofs), `proof`, `checkpoint`, `verify` (offline);
-//! - auditors: `audit` (certificate history and members' agreement rates);
+//! - auditors: `audit` (certificate history and members' agreement rates),
+//!   `explorer` (the web explorer, with its own index of history);
 //! - model owners: `owner bond | unbond | register-model | publish-version |
 //!   authorize-worker | join-group`;
 //! - everyone: `groups`, `models`.
@@ -87,6 +88,21 @@ enum Command {
 		#[arg(long, value_enum, default_value = "table")]
 		format: Format,
 	},
+	/// Serve the web explorer: certificate history (indexed beyond the
+	/// chain's retention into a SQLite file), groups, members, search, exports.
+	Explorer {
+		/// Serve the pages here.
+		#[arg(long, default_value = "127.0.0.1:8088")]
+		listen: std::net::SocketAddr,
+		/// The index file (created if missing; a restart resumes from it).
+		#[arg(long, default_value = "dropbear-explorer.sqlite")]
+		db: PathBuf,
+		/// Check proofs against this trusted checkpoint (`dropbear
+		/// checkpoint`) instead of the set the node named when the index was
+		/// created.
+		#[arg(long, env = "DROPBEAR_CHECKPOINT")]
+		checkpoint: Option<PathBuf>,
+	},
 	/// A member's record in a group: batches, agreed, dissented, missed,
 	/// unavailable, unresolved and equivocated, as the chain counts them.
 	Member {
@@ -126,6 +142,22 @@ async fn run(cli: Cli) -> Result<()> {
 			Err(e) => Err(anyhow::anyhow!("verification failed: {e}")),
 		};
 	}
+	if let Command::Explorer { listen, db, checkpoint } = &cli.command {
+		tracing_subscriber::fmt()
+			.with_env_filter(
+				tracing_subscriber::EnvFilter::try_from_default_env()
+					.unwrap_or_else(|_| "dropbear=info".into()),
+			)
+			.init();
+		// Connects (and reconnects) on its own: it serves while the node is away.
+		return dropbear_client::explorer::run(dropbear_client::explorer::Options {
+			node: cli.node.clone(),
+			listen: *listen,
+			db: db.clone(),
+			checkpoint: checkpoint.clone(),
+		})
+		.await;
+	}
 	let client = Client::connect(&cli.node).await?;
 	match cli.command {
 		Command::Infer(args) => infer::run(&client, &cli.key, args).await,
@@ -142,7 +174,7 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Member { group, model, format } => {
 			show::member(&client, group, model, format).await
 		}
-		Command::Verify { .. } => unreachable!("handled above"),
+		Command::Verify { .. } | Command::Explorer { .. } => unreachable!("handled above"),
 	}
 }
 
