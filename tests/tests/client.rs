@@ -180,6 +180,13 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	node_bytes[last] ^= 0x55;
 	let err = verify::verify(&tampered, &checkpoint).unwrap_err();
 	assert!(matches!(err, verify::VerifyError::StorageProof(_)), "{err}");
+	// Reported check by check (as the explorer shows it): the first three
+	// pass, the storage proof fails with the reason, the last is not reached.
+	let report = verify::report(&tampered, &checkpoint);
+	let results: Vec<Option<bool>> = report.iter().map(|c| c.passed).collect();
+	assert_eq!(results, vec![Some(true), Some(true), Some(true), Some(false), None]);
+	assert_eq!(report[3].detail, err.to_string());
+	assert!(verify::report(&proof, &checkpoint).iter().all(|c| c.passed == Some(true)));
 	// A justification checked against the wrong authority set.
 	let mut wrong_set = checkpoint.clone();
 	wrong_set.authorities = vec![(sp_core::H256(sp_keyring::Ed25519Keyring::Bob.public().0), 1)];
