@@ -341,7 +341,8 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 }
 
 /// The top-level fields in which two certificates differ.
-fn differences(proven: &Certificate, claimed: &Certificate) -> String {
+/// The fields in which two certificates differ, with both values.
+pub fn differences(proven: &Certificate, claimed: &Certificate) -> String {
 	let (a, b) = (serde_json::to_value(proven), serde_json::to_value(claimed));
 	let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (a, b) else {
 		return "(not comparable)".into();

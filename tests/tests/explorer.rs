@@ -93,10 +93,12 @@ fn chromium() -> String {
 	std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium-headless-shell".into())
 }
 
-/// The page's DOM after its scripts ran, as headless Chromium renders it.
+/// The page's DOM after its scripts ran for 3 s of (virtual) time, as
+/// headless Chromium renders it. The home page must be opened with
+/// `?live=0`: its open event stream would keep the page loading forever.
 fn browser_dom(url: &str) -> String {
 	let out = Command::new(chromium())
-		.args(["--no-sandbox", "--disable-gpu", "--timeout=5000", "--dump-dom", url])
+		.args(["--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--dump-dom", url])
 		.output()
 		.unwrap_or_else(|e| panic!("running {} (scripts/setup.sh installs it): {e}", chromium()));
 	assert!(out.status.success(), "chromium on {url}: {}", String::from_utf8_lossy(&out.stderr));
@@ -109,7 +111,7 @@ fn screenshot(url: &str, name: &str) {
 	std::fs::create_dir_all(&dir).unwrap();
 	let out = Command::new(chromium())
 		.args(["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1000"])
-		.arg("--timeout=5000")
+		.arg("--virtual-time-budget=3000")
 		.arg(format!("--screenshot={dir}/{name}.png"))
 		.arg(url)
 		.output()
@@ -222,7 +224,8 @@ async fn the_explorer_shows_history_records_and_proofs_in_a_browser_and_rides_ou
 	}
 	assert!(c.not_voted.contains(&model_of_dave), "Dave's member voted: {c:?}");
 	let verification = &dom[dom.find(r#"id="verification""#).expect("a verification table")..];
-	assert_eq!(verification.matches(r#"class="passed">passed"#).count(), 5, "{verification}");
+	// Five checks of the proof, and that it proves this very certificate.
+	assert_eq!(verification.matches(r#"class="passed">passed"#).count(), 6, "{verification}");
 	assert!(dom.contains("Verified against authority set"), "{dom}");
 	screenshot(&format!("{base}/certificate/{}", c.request), "certificate");
 
@@ -279,15 +282,37 @@ async fn the_explorer_shows_history_records_and_proofs_in_a_browser_and_rides_ou
 	assert!(dom.contains(r#"<table id="versions">"#), "{dom}");
 	screenshot(&format!("{base}/member/0/{model_of_dave}"), "member");
 
-	// Search by input hash finds the split request; by account, Ferdie's.
+	// Search: an input hash (with or without 0x) finds the split request; a
+	// number that is a request and a block offers both; `#n` and a block
+	// hash find the block; an account its requests.
 	let split = &certificates[2];
-	let dom = browser_dom(&format!("{base}/search?q=0x{}", hex::encode(split.input_hash)));
+	for q in [format!("0x{}", hex::encode(split.input_hash)), hex::encode(split.input_hash)] {
+		let dom = browser_dom(&format!("{base}/search?q={q}"));
+		let link = format!(r#"<a href="/certificate/{0}">{0}</a>"#, split.request);
+		assert!(dom.contains(&link) && dom.contains("no agreement"), "{q}: {dom}");
+	}
+	let both = certificates[1].request;
+	let dom = browser_dom(&format!("{base}/search?q={both}"));
 	assert!(
-		dom.contains(&format!(r#"<a href="/certificate/{0}">{0}</a>"#, split.request)),
+		dom.contains(&format!(r#"<a href="/block/{both}">block #{both}</a>"#))
+			&& dom.contains(&format!(r#"<a href="/certificate/{both}">request {both}</a>"#)),
 		"{dom}"
 	);
-	assert!(dom.contains("no agreement"), "{dom}");
+	let decided_in = c.decided_at.unwrap();
+	let decided_hash = chain.at_number(decided_in).await.unwrap().block_hash();
+	for q in [format!("%23{decided_in}"), format!("{decided_hash:?}")] {
+		let dom = browser_dom(&format!("{base}/search?q={q}"));
+		assert!(dom.contains(&format!("<h1>Block #{decided_in}</h1>")), "{q}: {dom}");
+		assert!(
+			dom.contains(&format!(r#"<a href="/certificate/{0}">{0}</a>"#, c.request)),
+			"{dom}"
+		);
+	}
 	let ferdie_id = account(&ferdie).to_string();
+	let dom = browser_dom(&format!("{base}/search?q={ferdie_id}"));
+	assert!(dom.contains(&format!("<h1>Account {ferdie_id}</h1>")), "{dom}");
+	let listed = dom.matches(r#"<tr><td><a href="/certificate/"#).count();
+	assert_eq!(listed, ids.len(), "{dom}");
 	let (code, csv) = explorer.get(&format!("/list/certificates?account={ferdie_id}&format=csv"));
 	assert_eq!(code, 200);
 	assert_eq!(csv.lines().count(), 1 + ids.len(), "{csv}");
@@ -354,10 +379,18 @@ async fn the_explorer_shows_history_records_and_proofs_in_a_browser_and_rides_ou
 		.filter(|i: &serde_json::Value| i["certificate"]["request"] == fresh)
 		.collect();
 	let statuses: Vec<&str> = items.iter().map(|i| i["status"].as_str().unwrap()).collect();
-	assert_eq!(statuses.last(), Some(&"finalized"), "feed items for request {fresh}: {items:?}");
-	let dom = browser_dom(&format!("{base}/"));
-	assert!(dom.contains(&format!(r#"<tr data-request="{fresh}">"#)), "{dom}");
-	screenshot(&format!("{base}/"), "home");
+	// Finality trails the best block by blocks, so the best item comes first.
+	assert_eq!(statuses, vec!["best", "finalized"], "feed items for request {fresh}: {items:?}");
+	// In the browser, the page's script renders the feed's items again and
+	// refreshes the progress line.
+	let dom = browser_dom(&format!("{base}/?live=0"));
+	let row = format!(
+		r#"<tr data-request="{fresh}" data-rendered="js"><td><a href="/certificate/{fresh}">{fresh}</a></td><td class="finalized">finalized</td>"#
+	);
+	assert!(dom.contains(&row), "{dom}");
+	assert!(dom.contains("data-replayed="), "{dom}");
+	assert!(dom.contains("data-updated="), "the progress line was not refreshed: {dom}");
+	screenshot(&format!("{base}/?live=0"), "home");
 
 	// A restart resumes after the last block indexed.
 	let indexed = explorer.status()["indexed"].as_u64().unwrap();

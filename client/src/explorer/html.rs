@@ -80,6 +80,8 @@ pub struct List {
 	pub export: String,
 	/// Shown instead of an empty table.
 	pub empty: &'static str,
+	/// The next page of the list, when this one is full.
+	pub more: Option<String>,
 }
 
 impl List {
@@ -96,6 +98,11 @@ impl List {
 				write!(out, r#"<p class="empty" id="{}">{}</p>"#, esc(&self.id), esc(self.empty));
 			return out;
 		}
+		let more = self
+			.more
+			.as_ref()
+			.map(|href| format!(r#"<p class="more"><a href="{}">next page</a></p>"#, esc(href)))
+			.unwrap_or_default();
 		let _ = write!(out, r#"<table id="{}"><thead><tr>"#, esc(&self.id));
 		for c in &self.columns {
 			let _ = write!(out, "<th>{}</th>", esc(c));
@@ -121,6 +128,7 @@ impl List {
 			out.push_str("</tr>");
 		}
 		out.push_str("</tbody></table>");
+		out.push_str(&more);
 		out
 	}
 
@@ -157,6 +165,22 @@ impl List {
 			.collect::<Vec<serde_json::Value>>()
 			.into()
 	}
+}
+
+/// `key=value&...` with each part percent-encoded (RFC 3986 unreserved
+/// characters kept).
+pub fn url_query(pairs: &[(&str, &str)]) -> String {
+	let enc = |s: &str| {
+		s.bytes()
+			.map(|b| match b {
+				b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+					(b as char).to_string()
+				}
+				b => format!("%{b:02X}"),
+			})
+			.collect::<String>()
+	};
+	pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 /// A CSV download.
@@ -272,11 +296,14 @@ mod tests {
 			rows: vec![vec!["a,b".into(), Cell::link("say \"hi\"", "/x?a=1&b=2")]],
 			export: "/list/t?group=0".into(),
 			empty: "none",
+			more: Some("/list/t?group=0&offset=1".into()),
 		};
 		assert_eq!(list.csv(), "name,value\r\n\"a,b\",\"say \"\"hi\"\"\"\r\n");
 		let html = list.html();
 		assert!(html.contains(r#"<a href="/x?a=1&amp;b=2">say &quot;hi&quot;</a>"#), "{html}");
 		assert!(html.contains("/list/t?group=0&amp;format=csv"), "{html}");
+		assert!(html.contains(r#"<a href="/list/t?group=0&amp;offset=1">next page</a>"#), "{html}");
+		assert_eq!(url_query(&[("account", "a b&c"), ("x", "é")]), "account=a%20b%26c&x=%C3%A9");
 		assert_eq!(list.json(), serde_json::json!([{"name": "a,b", "value": "say \"hi\""}]));
 	}
 

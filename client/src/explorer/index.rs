@@ -69,6 +69,16 @@ async fn follow(shared: &Arc<Shared>, node: &str) -> Result<()> {
 		*shared.checkpoint.write().unwrap_or_else(|p| p.into_inner()) = Some(checkpoint);
 	}
 	let tip = shared.store().tip()?;
+	if let Some(tip) = &tip {
+		// Same genesis is not enough: a dev chain started afresh has it too.
+		let ours = hex0x(client.chain.at_number(tip.number).await?.block_hash().as_bytes());
+		if ours != tip.hash {
+			bail!(
+				"the node's block #{} is {ours}, the index holds {}: the node follows another chain with the same genesis (a restarted dev chain?); use another index file (--db)",
+				tip.number, tip.hash
+			);
+		}
+	}
 	shared.update_status(|s| {
 		s.connected = true;
 		s.error = None;
@@ -92,31 +102,56 @@ async fn follow(shared: &Arc<Shared>, node: &str) -> Result<()> {
 	result
 }
 
+/// Index until the node goes away. An error that is not the node's
+/// absence (state pruned, an event that does not decode, a block that does
+/// not extend the index) keeps the connection: it shows on the status line
+/// and indexing is retried after a pause.
 async fn index_forever(shared: &Arc<Shared>, client: &Client) -> Result<()> {
-	let mut progress = Instant::now();
 	loop {
-		let finalized = client.chain.at(None).await?.block_number() as u32;
-		let best = client.chain.best_number().await?;
-		shared.update_status(|s| {
-			s.finalized = Some(finalized);
-			s.best = Some(best);
-		});
-		let next = shared.store().tip()?.map(|t| t.number + 1).unwrap_or(1);
-		for number in next..=finalized {
-			let entries = block_entries(client, number).await?;
-			shared.store().append(&entries)?;
-			shared.update_status(|s| s.indexed = Some(number));
-			for certificate in entries.certificates {
-				shared.publish(FeedItem { status: "finalized", block: number, certificate });
-			}
-			// Progress lines while catching up, not for every new block.
-			if finalized - number > 10 && progress.elapsed() > Duration::from_secs(5) {
-				progress = Instant::now();
-				tracing::info!(target: "dropbear::explorer", "indexed #{number} of #{finalized}");
+		match index_available(shared, client).await {
+			Ok(()) => tokio::time::sleep(POLL).await,
+			Err(e) => {
+				if client.chain.best_number().await.is_err() {
+					return Err(e);
+				}
+				tracing::warn!(target: "dropbear::explorer", "indexing: {e:#}");
+				shared.update_status(|s| s.error = Some(format!("indexing: {e:#}")));
+				tokio::time::sleep(RECONNECT).await;
 			}
 		}
-		tokio::time::sleep(POLL).await;
 	}
+}
+
+/// Index every finalized block not in the index yet.
+async fn index_available(shared: &Arc<Shared>, client: &Client) -> Result<()> {
+	let mut progress = Instant::now();
+	let finalized = client.chain.at(None).await?.block_number() as u32;
+	let best = client.chain.best_number().await?;
+	shared.update_status(|s| {
+		s.finalized = Some(finalized);
+		s.best = Some(best);
+	});
+	let next = shared.store().tip()?.map(|t| t.number + 1).unwrap_or(1);
+	for number in next..=finalized {
+		let entries = block_entries(client, number).await?;
+		shared.store().append(&entries)?;
+		shared.update_status(|s| s.indexed = Some(number));
+		for certificate in entries.certificates {
+			shared.publish(FeedItem { status: "finalized", block: number, certificate });
+		}
+		// Progress lines while catching up, not for every new block.
+		if finalized - number > 10 && progress.elapsed() > Duration::from_secs(5) {
+			progress = Instant::now();
+			tracing::info!(target: "dropbear::explorer", "indexed #{number} of #{finalized}");
+		}
+	}
+	// Caught up: an earlier indexing error is over.
+	shared.update_status(|s| {
+		if s.error.as_deref().is_some_and(|e| e.starts_with("indexing: ")) {
+			s.error = None;
+		}
+	});
+	Ok(())
 }
 
 /// What finalized block `number` decided and paid.

@@ -30,6 +30,7 @@ use crate::{Certificate, Checkpoint, Client};
 use anyhow::{Context, Result};
 use std::{
 	collections::VecDeque,
+	future::IntoFuture,
 	net::SocketAddr,
 	path::PathBuf,
 	sync::{Arc, Mutex, RwLock},
@@ -38,6 +39,8 @@ use tokio::sync::broadcast;
 
 /// How many feed items the home page starts with.
 pub const RECENT: usize = 50;
+/// How long open connections may finish after a shutdown signal.
+const SHUTDOWN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// `dropbear explorer`'s options.
 #[derive(Debug, Clone)]
@@ -93,6 +96,9 @@ pub struct Shared {
 	pub checkpoint: RwLock<Option<Checkpoint>>,
 	pub feed: broadcast::Sender<FeedItem>,
 	pub recent: Mutex<VecDeque<FeedItem>>,
+	/// Set when the explorer shuts down: ends the open live feeds, which
+	/// would otherwise hold the server open.
+	pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -104,6 +110,7 @@ impl Shared {
 			checkpoint: RwLock::new(None),
 			feed: broadcast::channel(1024).0,
 			recent: Mutex::new(VecDeque::new()),
+			stopping: tokio::sync::watch::channel(false).0,
 		})
 	}
 
@@ -135,8 +142,17 @@ impl Shared {
 	pub fn publish(&self, item: FeedItem) {
 		{
 			let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+			let request = item.certificate.request;
+			// A best item that lost the race with the index is old news.
+			if item.status == "best"
+				&& recent
+					.iter()
+					.any(|r| r.certificate.request == request && r.status == "finalized")
+			{
+				return;
+			}
 			// A finalized item replaces the best one of the same request.
-			recent.retain(|r| r.certificate.request != item.certificate.request);
+			recent.retain(|r| r.certificate.request != request);
 			recent.push_front(item.clone());
 			recent.truncate(RECENT);
 		}
@@ -179,11 +195,34 @@ pub async fn run(options: Options) -> Result<()> {
 		options.node
 	);
 	let indexer = tokio::spawn(index::run(shared.clone(), options.node.clone()));
-	let app = web::router(shared);
-	axum::serve(listener, app)
-		.with_graceful_shutdown(shutdown())
-		.await
-		.context("serving the explorer")?;
+	let stopping = shared.stopping.clone();
+	let mut stopped = shared.stopping.subscribe();
+	let mut server = tokio::spawn(
+		axum::serve(listener, web::router(shared))
+			.with_graceful_shutdown(async move {
+				shutdown().await;
+				let _ = stopping.send(true);
+			})
+			.into_future(),
+	);
+	// Once shutdown begins, open connections get a little while to finish.
+	let served = tokio::select! {
+		result = &mut server => Some(result),
+		_ = async {
+			let _ = stopped.wait_for(|s| *s).await;
+			tokio::time::sleep(SHUTDOWN_PATIENCE).await;
+		} => None,
+	};
 	indexer.abort();
-	Ok(())
+	match served {
+		Some(result) => result.context("the explorer's server")?.context("serving the explorer"),
+		None => {
+			server.abort();
+			tracing::warn!(
+				target: "dropbear::explorer",
+				"connections still open {SHUTDOWN_PATIENCE:?} after shutdown began: closed"
+			);
+			Ok(())
+		}
+	}
 }

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS fees (
 	block INTEGER NOT NULL, batch INTEGER NOT NULL, grp INTEGER, owner TEXT NOT NULL, amount TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fees_group ON fees (grp);
+CREATE TABLE IF NOT EXISTS fee_totals (
+	grp INTEGER NOT NULL, owner TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (grp, owner)
+);
 CREATE INDEX IF NOT EXISTS fees_owner ON fees (owner);
 CREATE TABLE IF NOT EXISTS slashes (
 	block INTEGER NOT NULL, batch INTEGER NOT NULL, model INTEGER NOT NULL, owner TEXT NOT NULL, amount TEXT NOT NULL
@@ -244,11 +247,33 @@ impl Store {
 			}
 		}
 		for (batch, owner, amount) in &block.fees {
+			let owner = owner.to_string();
+			let group: Option<u32> = tx
+				.query_row("SELECT grp FROM batches WHERE batch = ?1", [*batch as i64], |r| {
+					r.get(0)
+				})
+				.optional()?;
 			tx.execute(
-				"INSERT INTO fees (block, batch, grp, owner, amount)
-				 VALUES (?1, ?2, (SELECT grp FROM batches WHERE batch = ?2), ?3, ?4)",
-				params![block.number, *batch as i64, owner.to_string(), amount.to_string()],
+				"INSERT INTO fees (block, batch, grp, owner, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
+				params![block.number, *batch as i64, group, owner, amount.to_string()],
 			)?;
+			// Running totals per group and owner, summed as u128 here (SQLite's
+			// integers are i64).
+			if let Some(group) = group {
+				let total: Option<String> = tx
+					.query_row(
+						"SELECT amount FROM fee_totals WHERE grp = ?1 AND owner = ?2",
+						params![group, owner],
+						|r| r.get(0),
+					)
+					.optional()?;
+				let total = total.map(parse_amount).unwrap_or(0).saturating_add(*amount);
+				tx.execute(
+					"INSERT INTO fee_totals (grp, owner, amount) VALUES (?1, ?2, ?3)
+					 ON CONFLICT (grp, owner) DO UPDATE SET amount = excluded.amount",
+					params![group, owner, total.to_string()],
+				)?;
+			}
 		}
 		for (batch, model, owner, amount) in &block.slashes {
 			tx.execute(
@@ -271,8 +296,14 @@ impl Store {
 		body.map(|b| decode(&b)).transpose()
 	}
 
-	/// Certificates matching `filter`, newest decided first, at most `limit`.
-	pub fn certificates(&self, filter: &Filter, limit: u32) -> Result<Vec<Certificate>> {
+	/// Certificates matching `filter`, newest decided first: at most `limit`,
+	/// after skipping `offset`.
+	pub fn certificates(
+		&self,
+		filter: &Filter,
+		limit: u32,
+		offset: u64,
+	) -> Result<Vec<Certificate>> {
 		// Anonymous `?` parameters take the arguments in order.
 		let mut sql = String::from("SELECT body FROM certificates c WHERE 1 = 1");
 		let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -299,8 +330,9 @@ impl Store {
 			args.push(account.clone().into());
 			args.push(account.clone().into());
 		}
-		sql.push_str(" ORDER BY c.decided_at DESC, c.request DESC LIMIT ?");
+		sql.push_str(" ORDER BY c.decided_at DESC, c.request DESC LIMIT ? OFFSET ?");
 		args.push(i64::from(limit).into());
+		args.push((offset.min(i64::MAX as u64) as i64).into());
 		let mut stmt = self.db.prepare(&sql)?;
 		let rows = stmt
 			.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
@@ -355,15 +387,33 @@ impl Store {
 		Ok(tally)
 	}
 
-	/// Fees paid (of a group's batches, or to an owner), newest first.
-	pub fn fees(&self, group: Option<u32>, owner: Option<&str>) -> Result<Vec<Payment>> {
+	/// Each owner's total fees from a group's batches.
+	pub fn fee_totals(&self, group: u32) -> Result<Vec<(String, u128)>> {
+		let mut stmt = self
+			.db
+			.prepare("SELECT owner, amount FROM fee_totals WHERE grp = ?1 ORDER BY owner")?;
+		let rows = stmt
+			.query_map([group], |r| Ok((r.get::<_, String>(0)?, parse_amount(r.get(1)?))))?
+			.collect::<Result<Vec<_>, _>>()?;
+		Ok(rows)
+	}
+
+	/// Fees paid (of a group's batches, or to an owner), newest first: at
+	/// most `limit` after skipping `offset`.
+	pub fn fees(
+		&self,
+		group: Option<u32>,
+		owner: Option<&str>,
+		limit: u32,
+		offset: u64,
+	) -> Result<Vec<Payment>> {
 		let mut stmt = self.db.prepare(
 			"SELECT block, batch, grp, owner, amount FROM fees
 			 WHERE (?1 IS NULL OR grp = ?1) AND (?2 IS NULL OR owner = ?2)
-			 ORDER BY block DESC, rowid DESC",
+			 ORDER BY block DESC, rowid DESC LIMIT ?3 OFFSET ?4",
 		)?;
 		let rows = stmt
-			.query_map(params![group, owner], |r| {
+			.query_map(params![group, owner, limit, offset.min(i64::MAX as u64) as i64], |r| {
 				Ok(Payment {
 					block: r.get(0)?,
 					batch: r.get::<_, i64>(1)? as u64,
@@ -377,16 +427,23 @@ impl Store {
 		Ok(rows)
 	}
 
-	/// Slashes for equivocation (of a model, or an owner), newest first.
-	pub fn slashes(&self, model: Option<u32>, owner: Option<&str>) -> Result<Vec<Payment>> {
+	/// Slashes for equivocation (of a model, or an owner), newest first: at
+	/// most `limit` after skipping `offset`.
+	pub fn slashes(
+		&self,
+		model: Option<u32>,
+		owner: Option<&str>,
+		limit: u32,
+		offset: u64,
+	) -> Result<Vec<Payment>> {
 		let mut stmt = self.db.prepare(
 			"SELECT s.block, s.batch, b.grp, s.model, s.owner, s.amount
 			 FROM slashes s LEFT JOIN batches b ON b.batch = s.batch
 			 WHERE (?1 IS NULL OR s.model = ?1) AND (?2 IS NULL OR s.owner = ?2)
-			 ORDER BY s.block DESC, s.rowid DESC",
+			 ORDER BY s.block DESC, s.rowid DESC LIMIT ?3 OFFSET ?4",
 		)?;
 		let rows = stmt
-			.query_map(params![model, owner], |r| {
+			.query_map(params![model, owner, limit, offset.min(i64::MAX as u64) as i64], |r| {
 				Ok(Payment {
 					block: r.get(0)?,
 					batch: r.get::<_, i64>(1)? as u64,
@@ -529,26 +586,29 @@ mod tests {
 		store.append(&second).unwrap();
 
 		assert_eq!(store.certificate(1).unwrap(), Some(b.clone()));
-		let all = store.certificates(&Filter::default(), 10).unwrap();
+		let all = store.certificates(&Filter::default(), 10, 0).unwrap();
 		assert_eq!(all.iter().map(|c| c.request).collect::<Vec<_>>(), vec![2, 1, 0]);
 		let group0 =
-			store.certificates(&Filter { group: Some(0), ..Default::default() }, 10).unwrap();
+			store.certificates(&Filter { group: Some(0), ..Default::default() }, 10, 0).unwrap();
 		assert_eq!(group0, vec![b.clone(), a.clone()]);
 		let by_input = Filter {
 			input: Some(hex0x(&c.input_hash).to_uppercase().replace("0X", "0x")),
 			..Default::default()
 		};
-		assert_eq!(store.certificates(&by_input, 10).unwrap(), vec![c.clone()]);
+		assert_eq!(store.certificates(&by_input, 10, 0).unwrap(), vec![c.clone()]);
 		let in_block =
-			store.certificates(&Filter { block: Some(2), ..Default::default() }, 10).unwrap();
+			store.certificates(&Filter { block: Some(2), ..Default::default() }, 10, 0).unwrap();
 		assert_eq!(in_block.len(), 2);
 		// Owner 1's model served every request; account 9 is every client.
 		let owner = Filter { account: Some(account(1).to_string()), ..Default::default() };
-		assert_eq!(store.certificates(&owner, 10).unwrap().len(), 3);
+		assert_eq!(store.certificates(&owner, 10, 0).unwrap().len(), 3);
 		let client =
 			Filter { account: Some(account(9).to_string()), group: Some(1), ..Default::default() };
-		assert_eq!(store.certificates(&client, 10).unwrap(), vec![c.clone()]);
-		assert_eq!(store.certificates(&Filter::default(), 1).unwrap().len(), 1);
+		assert_eq!(store.certificates(&client, 10, 0).unwrap(), vec![c.clone()]);
+		assert_eq!(store.certificates(&Filter::default(), 1, 0).unwrap().len(), 1);
+		// Paging: the second of three, then nothing past the end.
+		assert_eq!(store.certificates(&Filter::default(), 1, 1).unwrap(), vec![b.clone()]);
+		assert!(store.certificates(&Filter::default(), 5, 3).unwrap().is_empty());
 
 		assert_eq!(store.counts(None).unwrap(), (3, 2));
 		assert_eq!(store.counts(Some(0)).unwrap(), (2, 1));
@@ -561,10 +621,17 @@ mod tests {
 		);
 		assert_eq!(store.tally(0, 2).unwrap(), Tally { agreed: 0, dissented: 2, not_voted: 0 });
 		assert_eq!(store.tally(0, 0).unwrap(), Tally { agreed: 1, dissented: 1, not_voted: 0 });
-		let fees = store.fees(Some(0), None).unwrap();
+		let fees = store.fees(Some(0), None, 100, 0).unwrap();
 		assert_eq!(fees.iter().map(|f| f.amount).sum::<u128>(), 10);
-		assert_eq!(store.fees(None, Some(&account(1).to_string())).unwrap().len(), 2);
-		let slashes = store.slashes(Some(2), None).unwrap();
+		assert_eq!(store.fees(None, Some(&account(1).to_string()), 100, 0).unwrap().len(), 2);
+		assert_eq!(store.fees(None, None, 2, 1).unwrap().len(), 2);
+		assert_eq!(store.fee_totals(0).unwrap(), {
+			let mut t = vec![(account(0).to_string(), 5), (account(1).to_string(), 5)];
+			t.sort();
+			t
+		});
+		assert_eq!(store.fee_totals(1).unwrap(), vec![(account(1).to_string(), 7)]);
+		let slashes = store.slashes(Some(2), None, 100, 0).unwrap();
 		assert_eq!(slashes.len(), 1);
 		assert_eq!((slashes[0].group, slashes[0].amount), (Some(1), 100));
 		assert_eq!(store.block(2).unwrap(), Some((format!("0x{:064x}", 2), 2)));

@@ -10,7 +10,7 @@
 //! | `/account/{ss58}` | requests as client or owner, fees, slashes |
 //! | `/search?q=` | request id, `#block`, input or block hash, account |
 //! | `/list/{name}?...&format=csv\|json` | every list, exported |
-//! | `/api/status`, `/api/feed` (SSE), `/api/certificate/{request}` | for scripts |
+//! | `/api/status`, `/api/feed` (SSE), `/api/recent`, `/api/certificate/{request}` | for scripts and the page's script |
 
 use super::{
 	html::{self, a, esc, facts, page, Cell, List},
@@ -71,6 +71,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
 		.route("/list/{name}", get(list))
 		.route("/api/status", get(status))
 		.route("/api/feed", get(feed))
+		.route("/api/recent", get(recent))
 		.route("/api/certificate/{request}", get(certificate_json))
 		.route("/static/explorer.css", get(css))
 		.route("/static/explorer.js", get(js))
@@ -167,8 +168,30 @@ fn ids(v: &[u32]) -> String {
 	v.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" ")
 }
 
-fn certificate_list(id: &str, certificates: &[Certificate], export: String) -> List {
+/// Where a list starts and how long it is at most.
+#[derive(Clone, Copy)]
+struct Page {
+	offset: u64,
+	limit: u32,
+}
+
+impl Page {
+	const fn first(limit: u32) -> Self {
+		Self { offset: 0, limit }
+	}
+
+	/// The next page's URL, when this one came back full.
+	fn next(&self, export: &str, shown: usize) -> Option<String> {
+		(shown as u64 >= u64::from(self.limit)).then(|| {
+			let sep = if export.contains('?') { '&' } else { '?' };
+			format!("{export}{sep}offset={}", self.offset + u64::from(self.limit))
+		})
+	}
+}
+
+fn certificate_list(id: &str, certificates: &[Certificate], export: String, page: Page) -> List {
 	List {
+		more: page.next(&export, certificates.len()),
 		id: id.into(),
 		columns: vec![
 			"request",
@@ -210,8 +233,10 @@ fn payments_list(
 	payments: &[super::store::Payment],
 	export: String,
 	what: &'static str,
+	page: Page,
 ) -> List {
 	List {
+		more: page.next(&export, payments.len()),
 		id: id.into(),
 		columns: vec!["block", "batch", "group", "model", "account", "amount"],
 		rows: payments
@@ -342,6 +367,7 @@ async fn home(State(shared): AppState) -> PageResult {
 						.collect(),
 					export: "/list/groups".into(),
 					empty: "No groups on chain.",
+					more: None,
 				};
 				body += &list.html();
 			}
@@ -353,8 +379,9 @@ async fn home(State(shared): AppState) -> PageResult {
 	}
 
 	body += "<h2>Latest finalized certificates</h2>";
-	let latest = shared.store().certificates(&Filter::default(), 20).map_err(internal)?;
-	body += &certificate_list("latest", &latest, "/list/certificates".into()).html();
+	let latest = shared.store().certificates(&Filter::default(), 20, 0).map_err(internal)?;
+	body +=
+		&certificate_list("latest", &latest, "/list/certificates".into(), Page::first(20)).html();
 	ok(page("Certificates, groups and members", &body))
 }
 
@@ -389,10 +416,13 @@ async fn find_certificate(shared: &Shared, request: u64) -> Result<(Certificate,
 async fn certificate_page(State(shared): AppState, Path(request): Path<String>) -> PageResult {
 	let request: u64 = number(&request, "request id")?;
 	let (c, indexed) = find_certificate(&shared, request).await?;
+	let finalized = shared.status().finalized.unwrap_or(0);
 	let finality = if indexed {
 		"finalized (indexed)"
 	} else if c.outcome == Outcome::Pending {
 		"pending: not decided yet"
+	} else if c.decided_at.is_some_and(|b| b <= finalized) {
+		"finalized (not indexed yet)"
 	} else {
 		"decided in a best block, not final yet"
 	};
@@ -455,6 +485,7 @@ async fn certificate_page(State(shared): AppState, Path(request): Path<String>) 
 			.collect(),
 		export: format!("/list/members?request={request}"),
 		empty: "No members.",
+		more: None,
 	};
 	body += &members.html();
 	body += "<h2>Offline verification of its proof</h2>";
@@ -485,7 +516,18 @@ async fn verification(shared: &Shared, c: &Certificate) -> String {
 			)
 		}
 	};
-	let checks = verify::report(&proof, &checkpoint);
+	let mut checks = verify::report(&proof, &checkpoint);
+	// The proof is of the node's copy: it must be the one this page shows.
+	let same = proof.certificate == *c;
+	checks.push(verify::CheckResult {
+		check: "the proven certificate is the one shown on this page",
+		passed: Some(same),
+		detail: if same {
+			String::new()
+		} else {
+			format!("differs in: {}", verify::differences(&proof.certificate, c))
+		},
+	});
 	let all = checks.iter().all(|c| c.passed == Some(true));
 	let mut out = format!(
 		r#"<p id="verdict" class="{}">{}</p><table id="verification"><thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead><tbody>"#,
@@ -569,6 +611,7 @@ async fn group_page(State(shared): AppState, Path(group): Path<String>) -> PageR
 					rows,
 					export: format!("/list/members?group={group}"),
 					empty: "No members.",
+					more: None,
 				}
 				.html();
 			}
@@ -615,39 +658,38 @@ async fn group_page(State(shared): AppState, Path(group): Path<String>) -> PageR
 	);
 
 	body += "<h2>Fees paid</h2>";
-	let fees = shared.store().fees(Some(group), None).map_err(internal)?;
-	let mut totals: std::collections::BTreeMap<String, u128> = Default::default();
-	for f in &fees {
-		*totals.entry(f.account.clone()).or_default() += f.amount;
-	}
-	body += &List {
-		id: "fee-totals".into(),
-		columns: vec!["owner", "total fees"],
-		rows: totals
-			.iter()
-			.map(|(o, t)| {
-				vec![Cell::link(o.clone(), format!("/account/{o}")), t.to_string().into()]
-			})
-			.collect(),
-		export: format!("/list/fee-totals?group={group}"),
-		empty: "No fees paid yet.",
-	}
-	.html();
-	body += &payments_list("fees", &fees, format!("/list/fees?group={group}"), "No fees paid yet.")
-		.html();
+	body += &fee_totals_list(&shared, group, format!("/list/fee-totals?group={group}"))?.html();
+	let paging = Page::first(DEFAULT_LIMIT);
+	let fees = shared.store().fees(Some(group), None, paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/fees?group={group}");
+	body += &payments_list("fees", &fees, export, "No fees paid yet.", paging).html();
 
 	body += "<h2>Latest certificates</h2>";
 	let certs = shared
 		.store()
-		.certificates(&Filter { group: Some(group), ..Default::default() }, DEFAULT_LIMIT)
+		.certificates(&Filter { group: Some(group), ..Default::default() }, paging.limit, 0)
 		.map_err(internal)?;
-	body += &certificate_list(
-		"group-certificates",
-		&certs,
-		format!("/list/certificates?group={group}"),
-	)
-	.html();
+	let export = format!("/list/certificates?group={group}");
+	body += &certificate_list("group-certificates", &certs, export, paging).html();
 	ok(page(&format!("Group {group}"), &body))
+}
+
+/// Each owner's total fees from a group's batches.
+fn fee_totals_list(shared: &Shared, group: u32, export: String) -> Result<List, PageError> {
+	let totals = shared.store().fee_totals(group).map_err(internal)?;
+	Ok(List {
+		id: "fee-totals".into(),
+		columns: vec!["owner", "total fees"],
+		rows: totals
+			.into_iter()
+			.map(|(o, t)| {
+				vec![Cell::link(o.clone(), format!("/account/{o}")), t.to_string().into()]
+			})
+			.collect(),
+		export,
+		empty: "No fees paid yet.",
+		more: None,
+	})
 }
 
 /// Points of a group's plots, from its first deciding block to `last`:
@@ -724,6 +766,7 @@ async fn versions_list(client: &Client, model: u32) -> anyhow::Result<List> {
 		rows,
 		export: format!("/list/versions?model={model}"),
 		empty: "No versions.",
+		more: None,
 	})
 }
 
@@ -801,23 +844,15 @@ async fn member_page(
 		],
 	);
 	body += "<h2>Slashes</h2>";
-	let slashes = shared.store().slashes(Some(model), None).map_err(internal)?;
-	body += &payments_list(
-		"slashes",
-		&slashes,
-		format!("/list/slashes?model={model}"),
-		"Never slashed.",
-	)
-	.html();
+	let paging = Page::first(DEFAULT_LIMIT);
+	let slashes = shared.store().slashes(Some(model), None, paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/slashes?model={model}");
+	body += &payments_list("slashes", &slashes, export, "Never slashed.", paging).html();
 	body += "<h2>Latest certificates</h2>";
 	let filter = Filter { group: Some(group), model: Some(model), ..Default::default() };
-	let certs = shared.store().certificates(&filter, DEFAULT_LIMIT).map_err(internal)?;
-	body += &certificate_list(
-		"member-certificates",
-		&certs,
-		format!("/list/certificates?group={group}&model={model}"),
-	)
-	.html();
+	let certs = shared.store().certificates(&filter, paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/certificates?group={group}&model={model}");
+	body += &certificate_list("member-certificates", &certs, export, paging).html();
 	ok(page(&format!("Member: model {model} in group {group}"), &body))
 }
 
@@ -842,13 +877,13 @@ async fn block_page(State(shared): AppState, Path(n): Path<String>) -> PageResul
 			("requests decided", decided.to_string()),
 		],
 	);
+	let paging = Page::first(MAX_LIMIT);
 	let certs = shared
 		.store()
-		.certificates(&Filter { block: Some(n), ..Default::default() }, MAX_LIMIT)
+		.certificates(&Filter { block: Some(n), ..Default::default() }, paging.limit, 0)
 		.map_err(internal)?;
-	body +=
-		&certificate_list("block-certificates", &certs, format!("/list/certificates?block={n}"))
-			.html();
+	let export = format!("/list/certificates?block={n}");
+	body += &certificate_list("block-certificates", &certs, export, paging).html();
 	ok(page(&format!("Block #{n}"), &body))
 }
 
@@ -866,31 +901,18 @@ async fn account_page(State(shared): AppState, Path(text): Path<String>) -> Page
 	}
 	body += "<h2>Requests (as client, or served by the account's models)</h2>";
 	let filter = Filter { account: Some(who.clone()), ..Default::default() };
-	let certs = shared.store().certificates(&filter, DEFAULT_LIMIT).map_err(internal)?;
-	body += &certificate_list(
-		"account-certificates",
-		&certs,
-		format!("/list/certificates?account={who}"),
-	)
-	.html();
+	let paging = Page::first(DEFAULT_LIMIT);
+	let certs = shared.store().certificates(&filter, paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/certificates?account={who}");
+	body += &certificate_list("account-certificates", &certs, export, paging).html();
 	body += "<h2>Fees received</h2>";
-	let fees = shared.store().fees(None, Some(&who)).map_err(internal)?;
-	body += &payments_list(
-		"account-fees",
-		&fees,
-		format!("/list/fees?account={who}"),
-		"No fees received.",
-	)
-	.html();
+	let fees = shared.store().fees(None, Some(&who), paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/fees?account={who}");
+	body += &payments_list("account-fees", &fees, export, "No fees received.", paging).html();
 	body += "<h2>Slashes</h2>";
-	let slashes = shared.store().slashes(None, Some(&who)).map_err(internal)?;
-	body += &payments_list(
-		"account-slashes",
-		&slashes,
-		format!("/list/slashes?account={who}"),
-		"Never slashed.",
-	)
-	.html();
+	let slashes = shared.store().slashes(None, Some(&who), paging.limit, 0).map_err(internal)?;
+	let export = format!("/list/slashes?account={who}");
+	body += &payments_list("account-slashes", &slashes, export, "Never slashed.", paging).html();
 	ok(page(&format!("Account {who}"), &body))
 }
 
@@ -923,23 +945,24 @@ async fn search(State(shared): AppState, Query(params): Params) -> PageResult {
 			(false, false) => Ok(Redirect::to(&format!("/certificate/{n}")).into_response()),
 		};
 	}
-	if q.starts_with("0x") || q.starts_with("0X") {
+	let bare_hash = q.len() == 64 && q.chars().all(|c| c.is_ascii_hexdigit());
+	if q.starts_with("0x") || q.starts_with("0X") || bare_hash {
 		let h = hash(&q)?;
 		if let Some(n) = shared.store().block_by_hash(&h).map_err(internal)? {
 			return Ok(Redirect::to(&format!("/block/{n}")).into_response());
 		}
+		let paging = Page::first(MAX_LIMIT);
 		let certs = shared
 			.store()
-			.certificates(&Filter { input: Some(h.clone()), ..Default::default() }, MAX_LIMIT)
+			.certificates(&Filter { input: Some(h.clone()), ..Default::default() }, paging.limit, 0)
 			.map_err(internal)?;
 		if certs.is_empty() {
 			return Err(not_found(format!(
 				"No indexed certificate has input hash {h}, and no indexed block has that hash."
 			)));
 		}
-		let body =
-			certificate_list("input-certificates", &certs, format!("/list/certificates?input={h}"))
-				.html();
+		let export = format!("/list/certificates?input={h}");
+		let body = certificate_list("input-certificates", &certs, export, paging).html();
 		return ok(page(&format!("Input {h}"), &body));
 	}
 	if AccountId::from_str(&q).is_ok() {
@@ -960,12 +983,20 @@ async fn list(
 	if !matches!(format, "html" | "csv" | "json") {
 		return Err(bad(format!("format must be html, csv or json, got {format:?}")));
 	}
-	let query: String = {
-		let mut pairs: Vec<_> = params.iter().filter(|(k, _)| k.as_str() != "format").collect();
+	// The list's own URL for its export links and next page: every parameter
+	// but the format and the offset, encoded again.
+	let query = {
+		let mut pairs: Vec<(&str, &str)> = params
+			.iter()
+			.filter(|(k, _)| !matches!(k.as_str(), "format" | "offset"))
+			.map(|(k, v)| (k.as_str(), v.as_str()))
+			.collect();
 		pairs.sort();
-		pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+		html::url_query(&pairs)
 	};
+	// (An unknown name is refused below, before this is shown.)
 	let export = format!("/list/{name}{}{query}", if query.is_empty() { "" } else { "?" });
+	let paging = Page { offset: param(&params, "offset")?.unwrap_or(0), limit: limit(&params)? };
 	let list = match name.as_str() {
 		"certificates" => {
 			let filter = Filter {
@@ -981,12 +1012,15 @@ async fn list(
 				block: param(&params, "block")?,
 				model: param(&params, "model")?,
 			};
-			let certs = shared.store().certificates(&filter, limit(&params)?).map_err(internal)?;
+			let certs = shared
+				.store()
+				.certificates(&filter, paging.limit, paging.offset)
+				.map_err(internal)?;
 			if format == "json" {
 				// The whole certificates, as the node's RPC gives them.
 				return Ok(Json(certs).into_response());
 			}
-			certificate_list("certificates", &certs, export)
+			certificate_list("certificates", &certs, export, paging)
 		}
 		"fees" | "fee-totals" => {
 			let group = param::<u32>(&params, "group")?;
@@ -994,24 +1028,15 @@ async fn list(
 				Some(a) => Some(account(a)?.to_string()),
 				None => None,
 			};
-			let fees = shared.store().fees(group, owner.as_deref()).map_err(internal)?;
 			if name == "fees" {
-				payments_list("fees", &fees, export, "No fees paid yet.")
+				let fees = shared
+					.store()
+					.fees(group, owner.as_deref(), paging.limit, paging.offset)
+					.map_err(internal)?;
+				payments_list("fees", &fees, export, "No fees paid yet.", paging)
 			} else {
-				let mut totals: std::collections::BTreeMap<String, u128> = Default::default();
-				for f in &fees {
-					*totals.entry(f.account.clone()).or_default() += f.amount;
-				}
-				List {
-					id: "fee-totals".into(),
-					columns: vec!["owner", "total fees"],
-					rows: totals
-						.into_iter()
-						.map(|(o, t)| vec![o.into(), t.to_string().into()])
-						.collect(),
-					export,
-					empty: "No fees paid yet.",
-				}
+				let group = group.ok_or_else(|| bad("fee-totals needs group=ID"))?;
+				fee_totals_list(&shared, group, export)?
 			}
 		}
 		"slashes" => {
@@ -1020,11 +1045,15 @@ async fn list(
 				Some(a) => Some(account(a)?.to_string()),
 				None => None,
 			};
-			let slashes = shared.store().slashes(model, owner.as_deref()).map_err(internal)?;
-			payments_list("slashes", &slashes, export, "Never slashed.")
+			let slashes = shared
+				.store()
+				.slashes(model, owner.as_deref(), paging.limit, paging.offset)
+				.map_err(internal)?;
+			payments_list("slashes", &slashes, export, "Never slashed.", paging)
 		}
 		"members" if params.contains_key("request") => {
-			let request: u64 = param(&params, "request")?.unwrap_or_default();
+			let request: u64 = param(&params, "request")?
+				.ok_or_else(|| bad("members needs request=ID or group=ID"))?;
 			let (c, _) = find_certificate(&shared, request).await?;
 			List {
 				id: "members".into(),
@@ -1050,6 +1079,7 @@ async fn list(
 					.collect(),
 				export,
 				empty: "No members.",
+				more: None,
 			}
 		}
 		"members" | "groups" | "versions" => {
@@ -1079,6 +1109,7 @@ async fn list(
 							.collect(),
 						export,
 						empty: "No groups on chain.",
+						more: None,
 					}
 				}
 				_ => {
@@ -1100,6 +1131,7 @@ async fn list(
 							.collect(),
 						export,
 						empty: "No members.",
+						more: None,
 					}
 				}
 			}
@@ -1130,6 +1162,7 @@ async fn list(
 					.collect(),
 				export,
 				empty: "Nothing decided since the explorer started.",
+				more: None,
 			}
 		}
 		other => return Err(not_found(format!("There is no list {other:?}."))),
@@ -1148,22 +1181,35 @@ async fn status(State(shared): AppState) -> Json<super::Status> {
 /// Server-sent events: one JSON [`FeedItem`] per certificate, best then
 /// finalized.
 async fn feed(State(shared): AppState) -> impl IntoResponse {
-	let receiver = shared.feed.subscribe();
-	let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+	let state = (shared.feed.subscribe(), shared.stopping.subscribe());
+	let stream = futures::stream::unfold(state, |(mut receiver, mut stopping)| async move {
 		loop {
-			match receiver.recv().await {
+			let next = tokio::select! {
+				next = receiver.recv() => next,
+				// The explorer is shutting down: end the stream so the server can.
+				_ = stopping.wait_for(|s| *s) => return None,
+			};
+			match next {
 				Ok(item) => {
 					let event =
 						Event::default().json_data(&item).unwrap_or_else(|_| Event::default());
-					return Some((Ok::<_, std::convert::Infallible>(event), receiver));
+					return Some((Ok::<_, std::convert::Infallible>(event), (receiver, stopping)));
 				}
-				// A slow reader skips what it missed; the page reloads the list.
+				// A slow reader skips what it missed (the latest list is on
+				// the page and at /api/recent).
 				Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
 				Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
 			}
 		}
 	});
 	Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The live feed's latest items, oldest first (the page renders them, then
+/// follows `/api/feed`).
+async fn recent(State(shared): AppState) -> Json<Vec<FeedItem>> {
+	let recent = shared.recent.lock().unwrap_or_else(|p| p.into_inner());
+	Json(recent.iter().rev().cloned().collect())
 }
 
 async fn css() -> impl IntoResponse {
