@@ -226,19 +226,7 @@ impl Store {
 				],
 			)?;
 			for v in &c.versions {
-				let role = if c.agreed.contains(&v.model) {
-					"agreed"
-				} else if c.dissented.contains(&v.model) {
-					"dissented"
-				} else {
-					"not voted"
-				};
-				let owner = c
-					.owners
-					.iter()
-					.find(|(m, _)| *m == v.model)
-					.map(|(_, o)| o.to_string())
-					.unwrap_or_default();
+				let (role, owner) = (vote_of(c, v.model), owner_of(c, v.model));
 				tx.execute(
 					"INSERT OR REPLACE INTO votes (request, grp, model, owner, version, role)
 					 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -379,8 +367,8 @@ impl Store {
 		})? {
 			let (role, n) = row?;
 			match role.as_str() {
-				"agreed" => tally.agreed = n,
-				"dissented" => tally.dissented = n,
+				AGREED => tally.agreed = n,
+				DISSENTED => tally.dissented = n,
 				_ => tally.not_voted = n,
 			}
 		}
@@ -485,6 +473,26 @@ fn decode(body: &str) -> Result<Certificate> {
 fn parse_amount(text: String) -> u128 {
 	// Written by `append` from a u128; anything else is a damaged file.
 	text.parse().unwrap_or_default()
+}
+
+pub const AGREED: &str = "agreed";
+pub const DISSENTED: &str = "dissented";
+pub const DID_NOT_VOTE: &str = "did not vote";
+
+/// How a member voted on a certificate's request, as the index and pages name it.
+pub fn vote_of(c: &Certificate, model: u32) -> &'static str {
+	if c.agreed.contains(&model) {
+		AGREED
+	} else if c.dissented.contains(&model) {
+		DISSENTED
+	} else {
+		DID_NOT_VOTE
+	}
+}
+
+/// The owner of a certificate's member (empty if the certificate names none).
+pub fn owner_of(c: &Certificate, model: u32) -> String {
+	c.owners.iter().find(|(m, _)| *m == model).map(|(_, o)| o.to_string()).unwrap_or_default()
 }
 
 pub fn hex0x(bytes: &[u8]) -> String {

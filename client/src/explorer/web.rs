@@ -14,7 +14,7 @@
 
 use super::{
 	html::{self, a, esc, facts, page, Cell, List},
-	store::{hex0x, outcome_kind, Filter},
+	store::{hex0x, outcome_kind, owner_of, vote_of, Filter},
 	FeedItem, Shared,
 };
 use crate::{verify, AccountId, Certificate, Client, Outcome, Output};
@@ -264,6 +264,54 @@ fn payments_list(
 	}
 }
 
+/// The groups on chain.
+fn groups_list(groups: &[(u32, crate::Group)], export: String) -> List {
+	List {
+		id: "groups".into(),
+		columns: vec!["group", "quorum", "price", "members", "active"],
+		rows: groups
+			.iter()
+			.map(|(id, g)| {
+				vec![
+					Cell::link(id.to_string(), format!("/group/{id}")),
+					g.quorum.to_string().into(),
+					g.price.to_string().into(),
+					g.members.0.len().to_string().into(),
+					g.active.to_string().into(),
+				]
+			})
+			.collect(),
+		export,
+		empty: "No groups on chain.",
+		more: None,
+	}
+}
+
+/// A certificate's members: owner, version, weights digest and vote.
+fn members_list(c: &Certificate, export: String) -> List {
+	List {
+		id: "members".into(),
+		columns: vec!["model", "owner", "version", "weights digest", "vote"],
+		rows: c
+			.versions
+			.iter()
+			.map(|v| {
+				let owner = owner_of(c, v.model);
+				vec![
+					Cell::link(v.model.to_string(), format!("/member/{}/{}", c.group, v.model)),
+					Cell::link(owner.clone(), format!("/account/{owner}")),
+					v.version.to_string().into(),
+					hex0x(&v.digest).into(),
+					vote_of(c, v.model).into(),
+				]
+			})
+			.collect(),
+		export,
+		empty: "No members.",
+		more: None,
+	}
+}
+
 /// The node's connection, or a note saying it is away.
 fn node(shared: &Shared) -> Result<Arc<Client>, String> {
 	shared.client().ok_or_else(|| {
@@ -350,26 +398,7 @@ async fn home(State(shared): AppState) -> PageResult {
 	match node(&shared) {
 		Ok(client) => match client.groups().await {
 			Ok(groups) => {
-				let list = List {
-					id: "groups".into(),
-					columns: vec!["group", "quorum", "price", "members", "active"],
-					rows: groups
-						.iter()
-						.map(|(id, g)| {
-							vec![
-								Cell::link(id.to_string(), format!("/group/{id}")),
-								g.quorum.to_string().into(),
-								g.price.to_string().into(),
-								g.members.0.len().to_string().into(),
-								g.active.to_string().into(),
-							]
-						})
-						.collect(),
-					export: "/list/groups".into(),
-					empty: "No groups on chain.",
-					more: None,
-				};
-				body += &list.html();
+				body += &groups_list(&groups, "/list/groups".into()).html();
 			}
 			Err(e) => {
 				body += &unreachable_note("groups-error", &format!("reading the groups: {e:#}"))
@@ -454,40 +483,7 @@ async fn certificate_page(State(shared): AppState, Path(request): Path<String>) 
 		],
 	);
 	body += "<h2>Members</h2>";
-	let members = List {
-		id: "members".into(),
-		columns: vec!["model", "owner", "version", "weights digest", "vote"],
-		rows: c
-			.versions
-			.iter()
-			.map(|v| {
-				let owner = c
-					.owners
-					.iter()
-					.find(|(m, _)| *m == v.model)
-					.map(|(_, o)| o.to_string())
-					.unwrap_or_default();
-				let vote = if c.agreed.contains(&v.model) {
-					"agreed"
-				} else if c.dissented.contains(&v.model) {
-					"dissented"
-				} else {
-					"did not vote"
-				};
-				vec![
-					Cell::link(v.model.to_string(), format!("/member/{}/{}", c.group, v.model)),
-					Cell::link(owner.clone(), format!("/account/{owner}")),
-					v.version.to_string().into(),
-					hex0x(&v.digest).into(),
-					vote.into(),
-				]
-			})
-			.collect(),
-		export: format!("/list/members?request={request}"),
-		empty: "No members.",
-		more: None,
-	};
-	body += &members.html();
+	body += &members_list(&c, format!("/list/members?request={request}")).html();
 	body += "<h2>Offline verification of its proof</h2>";
 	body += &verification(&shared, &c).await;
 	ok(page(&format!("Request {request}"), &body))
@@ -1055,32 +1051,7 @@ async fn list(
 			let request: u64 = param(&params, "request")?
 				.ok_or_else(|| bad("members needs request=ID or group=ID"))?;
 			let (c, _) = find_certificate(&shared, request).await?;
-			List {
-				id: "members".into(),
-				columns: vec!["model", "version", "weights digest", "vote"],
-				rows: c
-					.versions
-					.iter()
-					.map(|v| {
-						let vote = if c.agreed.contains(&v.model) {
-							"agreed"
-						} else if c.dissented.contains(&v.model) {
-							"dissented"
-						} else {
-							"did not vote"
-						};
-						vec![
-							v.model.to_string().into(),
-							v.version.to_string().into(),
-							hex0x(&v.digest).into(),
-							vote.into(),
-						]
-					})
-					.collect(),
-				export,
-				empty: "No members.",
-				more: None,
-			}
+			members_list(&c, export)
 		}
 		"members" | "groups" | "versions" => {
 			let client = node(&shared).map_err(unavailable)?;
@@ -1092,25 +1063,7 @@ async fn list(
 				}
 				"groups" => {
 					let groups = client.groups().await.map_err(gateway)?;
-					List {
-						id: "groups".into(),
-						columns: vec!["group", "quorum", "price", "members", "active"],
-						rows: groups
-							.iter()
-							.map(|(id, g)| {
-								vec![
-									Cell::link(id.to_string(), format!("/group/{id}")),
-									g.quorum.to_string().into(),
-									g.price.to_string().into(),
-									g.members.0.len().to_string().into(),
-									g.active.to_string().into(),
-								]
-							})
-							.collect(),
-						export,
-						empty: "No groups on chain.",
-						more: None,
-					}
+					groups_list(&groups, export)
 				}
 				_ => {
 					let group = param::<u32>(&params, "group")?
