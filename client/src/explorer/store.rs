@@ -395,24 +395,12 @@ impl Store {
 		limit: u32,
 		offset: u64,
 	) -> Result<Vec<Payment>> {
-		let mut stmt = self.db.prepare(
-			"SELECT block, batch, grp, owner, amount FROM fees
+		self.payments(
+			"SELECT block, batch, grp, NULL, owner, amount FROM fees
 			 WHERE (?1 IS NULL OR grp = ?1) AND (?2 IS NULL OR owner = ?2)
 			 ORDER BY block DESC, rowid DESC LIMIT ?3 OFFSET ?4",
-		)?;
-		let rows = stmt
-			.query_map(params![group, owner, limit, offset.min(i64::MAX as u64) as i64], |r| {
-				Ok(Payment {
-					block: r.get(0)?,
-					batch: r.get::<_, i64>(1)? as u64,
-					group: r.get(2)?,
-					model: None,
-					account: r.get(3)?,
-					amount: parse_amount(r.get::<_, String>(4)?),
-				})
-			})?
-			.collect::<Result<Vec<_>, _>>()?;
-		Ok(rows)
+			(group, owner, limit, offset),
+		)
 	}
 
 	/// Slashes for equivocation (of a model, or an owner), newest first: at
@@ -424,14 +412,25 @@ impl Store {
 		limit: u32,
 		offset: u64,
 	) -> Result<Vec<Payment>> {
-		let mut stmt = self.db.prepare(
+		self.payments(
 			"SELECT s.block, s.batch, b.grp, s.model, s.owner, s.amount
 			 FROM slashes s LEFT JOIN batches b ON b.batch = s.batch
 			 WHERE (?1 IS NULL OR s.model = ?1) AND (?2 IS NULL OR s.owner = ?2)
 			 ORDER BY s.block DESC, s.rowid DESC LIMIT ?3 OFFSET ?4",
-		)?;
+			(model, owner, limit, offset),
+		)
+	}
+
+	/// Rows of (block, batch, group, model, account, amount) from `sql`, which
+	/// takes (a group or model id, an account, limit, offset).
+	fn payments(
+		&self,
+		sql: &str,
+		(key, owner, limit, offset): (Option<u32>, Option<&str>, u32, u64),
+	) -> Result<Vec<Payment>> {
+		let mut stmt = self.db.prepare(sql)?;
 		let rows = stmt
-			.query_map(params![model, owner, limit, offset.min(i64::MAX as u64) as i64], |r| {
+			.query_map(params![key, owner, limit, offset.min(i64::MAX as u64) as i64], |r| {
 				Ok(Payment {
 					block: r.get(0)?,
 					batch: r.get::<_, i64>(1)? as u64,

@@ -264,6 +264,27 @@ fn payments_list(
 	}
 }
 
+/// A page's list of indexed certificates matching `filter`, first page.
+fn certificates_section(
+	shared: &Shared,
+	id: &str,
+	filter: Filter,
+	export: String,
+	paging: Page,
+) -> Result<String, PageError> {
+	let certs = shared.store().certificates(&filter, paging.limit, 0).map_err(internal)?;
+	Ok(certificate_list(id, &certs, export, paging).html())
+}
+
+/// An optional account parameter, checked and in SS58.
+fn account_param(params: &HashMap<String, String>) -> Result<Option<String>, PageError> {
+	params
+		.get("account")
+		.filter(|a| !a.is_empty())
+		.map(|a| account(a).map(|a| a.to_string()))
+		.transpose()
+}
+
 /// The groups on chain.
 fn groups_list(groups: &[(u32, crate::Group)], export: String) -> List {
 	List {
@@ -661,12 +682,9 @@ async fn group_page(State(shared): AppState, Path(group): Path<String>) -> PageR
 	body += &payments_list("fees", &fees, export, "No fees paid yet.", paging).html();
 
 	body += "<h2>Latest certificates</h2>";
-	let certs = shared
-		.store()
-		.certificates(&Filter { group: Some(group), ..Default::default() }, paging.limit, 0)
-		.map_err(internal)?;
+	let filter = Filter { group: Some(group), ..Default::default() };
 	let export = format!("/list/certificates?group={group}");
-	body += &certificate_list("group-certificates", &certs, export, paging).html();
+	body += &certificates_section(&shared, "group-certificates", filter, export, paging)?;
 	ok(page(&format!("Group {group}"), &body))
 }
 
@@ -846,9 +864,8 @@ async fn member_page(
 	body += &payments_list("slashes", &slashes, export, "Never slashed.", paging).html();
 	body += "<h2>Latest certificates</h2>";
 	let filter = Filter { group: Some(group), model: Some(model), ..Default::default() };
-	let certs = shared.store().certificates(&filter, paging.limit, 0).map_err(internal)?;
 	let export = format!("/list/certificates?group={group}&model={model}");
-	body += &certificate_list("member-certificates", &certs, export, paging).html();
+	body += &certificates_section(&shared, "member-certificates", filter, export, paging)?;
 	ok(page(&format!("Member: model {model} in group {group}"), &body))
 }
 
@@ -874,12 +891,9 @@ async fn block_page(State(shared): AppState, Path(n): Path<String>) -> PageResul
 		],
 	);
 	let paging = Page::first(MAX_LIMIT);
-	let certs = shared
-		.store()
-		.certificates(&Filter { block: Some(n), ..Default::default() }, paging.limit, 0)
-		.map_err(internal)?;
+	let filter = Filter { block: Some(n), ..Default::default() };
 	let export = format!("/list/certificates?block={n}");
-	body += &certificate_list("block-certificates", &certs, export, paging).html();
+	body += &certificates_section(&shared, "block-certificates", filter, export, paging)?;
 	ok(page(&format!("Block #{n}"), &body))
 }
 
@@ -898,9 +912,8 @@ async fn account_page(State(shared): AppState, Path(text): Path<String>) -> Page
 	body += "<h2>Requests (as client, or served by the account's models)</h2>";
 	let filter = Filter { account: Some(who.clone()), ..Default::default() };
 	let paging = Page::first(DEFAULT_LIMIT);
-	let certs = shared.store().certificates(&filter, paging.limit, 0).map_err(internal)?;
 	let export = format!("/list/certificates?account={who}");
-	body += &certificate_list("account-certificates", &certs, export, paging).html();
+	body += &certificates_section(&shared, "account-certificates", filter, export, paging)?;
 	body += "<h2>Fees received</h2>";
 	let fees = shared.store().fees(None, Some(&who), paging.limit, 0).map_err(internal)?;
 	let export = format!("/list/fees?account={who}");
@@ -997,10 +1010,7 @@ async fn list(
 		"certificates" => {
 			let filter = Filter {
 				group: param(&params, "group")?,
-				account: match params.get("account").filter(|a| !a.is_empty()) {
-					Some(a) => Some(account(a)?.to_string()),
-					None => None,
-				},
+				account: account_param(&params)?,
 				input: match params.get("input").filter(|i| !i.is_empty()) {
 					Some(i) => Some(hash(i)?),
 					None => None,
@@ -1020,10 +1030,7 @@ async fn list(
 		}
 		"fees" | "fee-totals" => {
 			let group = param::<u32>(&params, "group")?;
-			let owner = match params.get("account").filter(|a| !a.is_empty()) {
-				Some(a) => Some(account(a)?.to_string()),
-				None => None,
-			};
+			let owner = account_param(&params)?;
 			if name == "fees" {
 				let fees = shared
 					.store()
@@ -1037,10 +1044,7 @@ async fn list(
 		}
 		"slashes" => {
 			let model = param::<u32>(&params, "model")?;
-			let owner = match params.get("account").filter(|a| !a.is_empty()) {
-				Some(a) => Some(account(a)?.to_string()),
-				None => None,
-			};
+			let owner = account_param(&params)?;
 			let slashes = shared
 				.store()
 				.slashes(model, owner.as_deref(), paging.limit, paging.offset)
