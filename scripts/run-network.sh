@@ -173,13 +173,17 @@ if [ -z "${NO_EXPLORER:-}" ]; then
 		"$EXPLORER_PORT" "$NETWORK_DIR/explorer.sqlite" "$LOGS/explorer.log"
 fi
 
-# The workers: owner i's model, talking to owner i's node.
+# The workers: owner i's model, talking to owner i's node (failing over to
+# Alice's), keeping their ballots in the network directory.
 workers_ws=()
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	owner="${name^}"
+	node_urls="ws://127.0.0.1:$((RPC_BASE + i))"
+	[ "$i" != 0 ] && node_urls+=",ws://127.0.0.1:$RPC_BASE"
 	args=(
-		--node-url "ws://127.0.0.1:$((RPC_BASE + i))" --worker-key "//$owner-worker" --group 0
+		--node-url "$node_urls" --worker-key "//$owner-worker" --group 0
+		--state-dir "$NETWORK_DIR/worker-$name"
 		--model "$DROPBEAR_MODELS/${models[$i]}.pt" --device "${WORKER_DEVICE:-auto}"
 		--listen "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + i))"
 		--rpc-addr "127.0.0.1:$((WORKER_RPC_BASE + i))"

@@ -21,7 +21,7 @@ use crate::{
 use anyhow::{anyhow, bail, Context, Result};
 use std::{
 	collections::HashMap,
-	sync::Mutex,
+	sync::{Arc, Mutex, RwLock},
 	time::{Duration, Instant},
 };
 use subxt::{
@@ -29,10 +29,21 @@ use subxt::{
 	config::{polkadot::PolkadotExtrinsicParamsBuilder, RpcConfigFor},
 	error::{DispatchError, TransactionEventsError},
 	extrinsics::ExtrinsicEvents,
-	rpcs::{LegacyRpcMethods, RpcClient},
+	rpcs::{
+		client::{RawRpcFuture, RawRpcSubscription, RawValue, RpcClientT},
+		LegacyRpcMethods, RpcClient,
+	},
 	transactions::{Payload, TransactionProgress, TransactionStatus},
 	OnlineClient, PolkadotConfig,
 };
+
+/// Blocks a transaction stays valid for, counted from the finalized block
+/// it was signed at (finality may trail the best block by many blocks under
+/// faults; the runtime keeps 2,400 block hashes).
+const MORTALITY: u64 = 256;
+
+/// How long a node may take to take a transaction into its pool.
+const SUBMIT_PATIENCE: Duration = Duration::from_secs(10);
 
 /// subxt's client of the node.
 pub type Api = OnlineClient<PolkadotConfig>;
@@ -40,73 +51,173 @@ pub type Api = OnlineClient<PolkadotConfig>;
 pub type AtBlock =
 	subxt::client::ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
 
-/// A connection to a node.
+/// A connection to a node, and the nodes to fail over to.
 pub struct Chain {
+	/// The live connection; replaced whole by [`Chain::reconnect`].
+	conn: RwLock<Arc<Conn>>,
+	/// The nodes this chain may use, in order of preference.
+	urls: Vec<String>,
+	/// By account bytes (subxt's account id is not `Hash`).
+	next_nonce: Mutex<HashMap<[u8; 32], u64>>,
+}
+
+/// One open connection to one node.
+struct Conn {
 	api: Api,
 	legacy: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 	url: String,
-	/// By account bytes (subxt's account id is not `Hash`).
-	next_nonce: Mutex<HashMap<[u8; 32], u64>>,
+}
+
+/// How long one RPC request (or the start of a subscription) may take. A
+/// node cut off by the network never answers, and its connection does not
+/// close; without a bound every caller would wait for jsonrpsee's minute.
+const REQUEST_PATIENCE: Duration = Duration::from_secs(15);
+
+/// subxt's jsonrpsee client, with [`REQUEST_PATIENCE`] on every request.
+struct Patient<C>(C);
+
+fn too_slow(what: &str) -> subxt::rpcs::Error {
+	subxt::rpcs::Error::Client(format!("{what}: no answer in {REQUEST_PATIENCE:?}").into())
+}
+
+impl<C: RpcClientT> RpcClientT for Patient<C> {
+	fn request_raw<'a>(
+		&'a self,
+		method: &'a str,
+		params: Option<Box<RawValue>>,
+	) -> RawRpcFuture<'a, Box<RawValue>> {
+		Box::pin(async move {
+			tokio::time::timeout(REQUEST_PATIENCE, self.0.request_raw(method, params))
+				.await
+				.map_err(|_| too_slow(method))?
+		})
+	}
+
+	fn subscribe_raw<'a>(
+		&'a self,
+		sub: &'a str,
+		params: Option<Box<RawValue>>,
+		unsub: &'a str,
+	) -> RawRpcFuture<'a, RawRpcSubscription> {
+		Box::pin(async move {
+			tokio::time::timeout(REQUEST_PATIENCE, self.0.subscribe_raw(sub, params, unsub))
+				.await
+				.map_err(|_| too_slow(sub))?
+		})
+	}
+}
+
+impl Conn {
+	async fn open(url: &str) -> Result<Self> {
+		let connect = subxt::rpcs::client::jsonrpsee_client(url);
+		let client = tokio::time::timeout(REQUEST_PATIENCE, connect)
+			.await
+			.map_err(|_| too_slow("connecting"))
+			.and_then(|c| c)
+			.with_context(|| format!("connecting to the node at {url}"))?;
+		let rpc = RpcClient::new(Patient(client));
+		let api = Api::from_rpc_client(rpc.clone())
+			.await
+			.with_context(|| format!("reading the chain's metadata from {url}"))?;
+		Ok(Self { api, legacy: LegacyRpcMethods::new(rpc), url: url.into() })
+	}
 }
 
 impl Chain {
 	/// Connect to a node's `ws://` endpoint, retrying for up to `patience`
 	/// while it starts.
 	pub async fn connect(url: &str, patience: Duration) -> Result<Self> {
+		Self::connect_any(&[url.to_string()], patience).await
+	}
+
+	/// Connect to the first of `urls` that answers, trying them in turn for
+	/// up to `patience`; [`Chain::reconnect`] later moves on to the others.
+	pub async fn connect_any(urls: &[String], patience: Duration) -> Result<Self> {
+		let Some(first) = urls.first() else { bail!("no node URL given") };
+		let conn = Self::open_any(urls, first, patience).await?;
+		Ok(Self {
+			conn: RwLock::new(Arc::new(conn)),
+			urls: urls.to_vec(),
+			next_nonce: Default::default(),
+		})
+	}
+
+	/// Open a connection to one of `urls`, starting with `start` and going
+	/// round them, until one answers or `patience` is spent.
+	async fn open_any(urls: &[String], start: &str, patience: Duration) -> Result<Conn> {
+		let from = urls.iter().position(|u| u == start).unwrap_or(0);
 		let started = Instant::now();
+		let mut round = urls.iter().cycle().skip(from);
 		loop {
-			match Self::connect_once(url).await {
-				Ok(chain) => return Ok(chain),
+			let url = round.next().context("no node URL given")?;
+			match Conn::open(url).await {
+				Ok(conn) => return Ok(conn),
 				Err(e) if started.elapsed() < patience => {
-					tracing::info!(target: "dropbear::chain", "node at {url} not ready ({e:#}); retrying");
-					tokio::time::sleep(Duration::from_secs(1)).await;
+					tracing::info!(target: "dropbear::chain", "node at {url} not ready ({e:#}); trying again");
+					tokio::time::sleep(Duration::from_millis(1000 / urls.len().max(1) as u64))
+						.await;
 				}
 				Err(e) => return Err(e),
 			}
 		}
 	}
 
-	async fn connect_once(url: &str) -> Result<Self> {
-		let rpc = RpcClient::from_insecure_url(url)
-			.await
-			.with_context(|| format!("connecting to the node at {url}"))?;
-		let api = Api::from_rpc_client(rpc.clone())
-			.await
-			.with_context(|| format!("reading the chain's metadata from {url}"))?;
-		Ok(Self {
-			api,
-			legacy: LegacyRpcMethods::new(rpc),
-			url: url.into(),
-			next_nonce: Default::default(),
-		})
+	/// Connect again after the node stopped answering: to the next of the
+	/// URLs this chain was given (the same node when only one was), going
+	/// round them for up to `patience`. Returns the URL now in use.
+	///
+	/// Nonces remembered from sends through the old node are kept: a
+	/// transaction the old node took may still reach a block, and a later
+	/// one must not take its nonce.
+	pub async fn reconnect(&self, patience: Duration) -> Result<String> {
+		let current = self.conn().url.clone();
+		let from = self.urls.iter().position(|u| *u == current).unwrap_or(0);
+		let next = self.urls.get((from + 1) % self.urls.len().max(1)).unwrap_or(&current);
+		let conn = Self::open_any(&self.urls, next, patience).await?;
+		let url = conn.url.clone();
+		if url != current {
+			tracing::warn!(target: "dropbear::chain", "node at {current} lost; now using {url}");
+		}
+		*self.conn.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(conn);
+		Ok(url)
 	}
 
-	pub fn url(&self) -> &str {
-		&self.url
+	fn conn(&self) -> Arc<Conn> {
+		self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
 	}
 
-	/// subxt's client, for what this type does not wrap (block streams).
-	pub fn api(&self) -> &Api {
-		&self.api
+	/// The URL of the node in use now.
+	pub fn url(&self) -> String {
+		self.conn().url.clone()
+	}
+
+	/// subxt's client of the node in use now, for what this type does not
+	/// wrap (block streams).
+	pub fn api(&self) -> Api {
+		self.conn().api.clone()
 	}
 
 	/// The client at block `at`, or at the finalized head.
 	pub async fn at(&self, at: Option<Hash>) -> Result<AtBlock> {
 		Ok(match at {
-			Some(hash) => self.api.at_block(hash).await?,
-			None => self.api.at_current_block().await?,
+			Some(hash) => self.conn().api.at_block(hash).await?,
+			None => self.conn().api.at_current_block().await?,
 		})
 	}
 
 	/// The client at block number `number` of the finalized chain.
 	pub async fn at_number(&self, number: BlockNumber) -> Result<AtBlock> {
-		Ok(self.api.at_block(number).await?)
+		Ok(self.conn().api.at_block(number).await?)
 	}
 
 	/// The number of the node's best block.
 	pub async fn best_number(&self) -> Result<BlockNumber> {
-		let header =
-			self.legacy.chain_get_header(None).await?.context("the node has no best block")?;
+		let header = self
+			.conn()
+			.legacy
+			.chain_get_header(None)
+			.await?
+			.context("the node has no best block")?;
 		Ok(header.number as BlockNumber)
 	}
 
@@ -114,13 +225,13 @@ impl Chain {
 
 	/// The next nonce of `account` that the node's pool expects.
 	pub async fn pool_nonce(&self, account: &AccountId) -> Result<u64> {
-		Ok(self.legacy.system_account_next_index(account).await?)
+		Ok(self.conn().legacy.system_account_next_index(account).await?)
 	}
 
 	/// The nonce of `account` in the state of block `at` (transactions
 	/// included up to it).
 	pub async fn nonce_at(&self, at: Hash, account: &AccountId) -> Result<u64> {
-		Ok(self.api.at_block(at).await?.transactions().account_nonce(account).await?)
+		Ok(self.conn().api.at_block(at).await?.transactions().account_nonce(account).await?)
 	}
 
 	/// The nonce a new transaction of `account` gets.
@@ -152,15 +263,34 @@ impl Chain {
 	) -> Result<Pending> {
 		let what = call_name(call);
 		let account = crate::account(signer);
-		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
-		let progress = self
-			.api
-			.at_current_block()
-			.await?
-			.transactions()
-			.sign_and_submit_then_watch(call, signer, params)
-			.await
-			.with_context(|| format!("submitting {what}"))?;
+		let submit = async {
+			let conn = self.conn();
+			// Signed for the runtime of the best block, which the pool
+			// checks it against: after a runtime upgrade the finalized block
+			// still names the old spec version for a few blocks, and a
+			// transaction signed with it has a bad signature until then.
+			// Its lifetime counts from the finalized block, which no reorg
+			// can take away.
+			let finalized = conn.api.at_current_block().await?;
+			let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
+				.nonce(nonce)
+				.mortal_from_unchecked(MORTALITY, finalized.block_number(), finalized.block_hash())
+				.build();
+			let signing = match conn.legacy.chain_get_block_hash(None).await? {
+				Some(best) if best != finalized.block_hash() => conn.api.at_block(best).await?,
+				_ => finalized,
+			};
+			signing
+				.transactions()
+				.sign_and_submit_then_watch(call, signer, params)
+				.await
+				.with_context(|| format!("submitting {what}"))
+		};
+		// A node cut off by the network never answers; the caller may then
+		// send again (with the same nonce) through another.
+		let progress = tokio::time::timeout(SUBMIT_PATIENCE, submit).await.map_err(|_| {
+			anyhow!("submitting {what}: no answer from {} in {SUBMIT_PATIENCE:?}", self.url())
+		})??;
 		let mut nonces = self.nonces();
 		let next = nonces.entry(account.0).or_insert(0);
 		*next = (*next).max(nonce + 1);
@@ -217,7 +347,7 @@ impl Chain {
 	) -> String {
 		use runtime::runtime_types::sp_runtime::DispatchError as E;
 		let E::Module(module) = error else { return format!("{error:?}") };
-		let Ok(at) = self.api.at_current_block().await else { return format!("{error:?}") };
+		let Ok(at) = self.conn().api.at_current_block().await else { return format!("{error:?}") };
 		let metadata = at.metadata_ref();
 		metadata
 			.pallet_by_error_index(module.index)
@@ -423,6 +553,9 @@ pub struct Included {
 pub struct NotIncluded {
 	/// The pool dropped it or found it invalid: its nonce is free again.
 	pub dropped: bool,
+	/// The node stopped reporting on it (its connection was lost): it was
+	/// not refused, and may still reach a block through another node.
+	pub lost: bool,
 	account: AccountId,
 	pub error: anyhow::Error,
 }
@@ -447,13 +580,17 @@ impl Pending {
 
 	async fn wait(mut self, finalized: bool) -> Result<Included, NotIncluded> {
 		let what = self.what.clone();
+		let account = self.account;
 		let fail = |dropped: bool, error: anyhow::Error| NotIncluded {
 			dropped,
-			account: self.account,
+			lost: false,
+			account,
 			error,
 		};
+		let lost =
+			|error: anyhow::Error| NotIncluded { dropped: false, lost: true, account, error };
 		while let Some(status) = self.progress.next().await {
-			let status = status.map_err(|e| fail(false, anyhow!("{what}: {e}")))?;
+			let status = status.map_err(|e| lost(anyhow!("{what}: {e}")))?;
 			match status {
 				TransactionStatus::InBestBlock(in_block) if !finalized => {
 					let block = in_block.block_hash();
@@ -477,7 +614,7 @@ impl Pending {
 				_ => {}
 			}
 		}
-		Err(fail(false, anyhow!("{what}: the node stopped reporting on the transaction")))
+		Err(lost(anyhow!("{what}: the node stopped reporting on the transaction")))
 	}
 }
 

@@ -19,6 +19,7 @@
 //! [`verify::verify`].
 
 pub mod explorer;
+pub mod ledger;
 pub mod verify;
 pub mod worker;
 
@@ -66,7 +67,7 @@ impl Client {
 		Ok(Self { chain, rpc })
 	}
 
-	pub fn url(&self) -> &str {
+	pub fn url(&self) -> String {
 		self.chain.url()
 	}
 

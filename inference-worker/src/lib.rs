@@ -13,7 +13,8 @@
 //! - [`versions`]: the model files by digest; loads the version serving now
 //!   and a pending one (before its activation block), unloads the rest.
 //! - [`voter`]: follows best blocks and votes once per open batch of the
-//!   group, never a vote the chain already holds.
+//!   group, never a vote the chain already holds; [`journal`] keeps its
+//!   ballots across restarts.
 //!
 //! The chain is reached only through `dropbear-api` (typed calls, storage and
 //! runtime APIs generated from the runtime's metadata).
@@ -23,6 +24,7 @@ pub mod backend;
 pub mod batcher;
 pub mod core;
 pub mod inputs;
+pub mod journal;
 pub mod metrics;
 pub mod p2p;
 pub mod rpc;

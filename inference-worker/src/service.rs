@@ -38,9 +38,16 @@ pub struct Service {
 /// The worker's options (clap, each with an environment fallback).
 #[derive(clap::Args, Debug)]
 pub struct Options {
-	/// WebSocket URL of a Dropbear node.
-	#[arg(long, env = "DROPBEAR_NODE_URL", default_value = "ws://127.0.0.1:9944")]
-	pub node_url: String,
+	/// WebSocket URLs of Dropbear nodes, in order of preference: the worker
+	/// uses the first that answers and, when that node stops answering,
+	/// fails over to the next (going round them).
+	#[arg(
+		long = "node-url",
+		env = "DROPBEAR_NODE_URL",
+		value_delimiter = ',',
+		default_value = "ws://127.0.0.1:9944"
+	)]
+	pub node_urls: Vec<String>,
 	/// The worker key: a secret URI (`//Alice-worker`, a mnemonic) or a file holding one.
 	#[arg(long, env = "DROPBEAR_WORKER_KEY")]
 	pub worker_key: Option<String>,
@@ -80,6 +87,11 @@ pub struct Options {
 	/// ed25519 secret (hex) of this worker's libp2p identity; random if absent.
 	#[arg(long, env = "DROPBEAR_NODE_KEY")]
 	pub node_key: Option<String>,
+	/// Directory for what must outlive the process: the ballots committed to
+	/// and not yet revealed (so that a restart between a commitment and its
+	/// reveal loses no vote). Without it they live in memory only.
+	#[arg(long, env = "DROPBEAR_STATE_DIR")]
+	pub state_dir: Option<PathBuf>,
 	/// JSON-RPC listen address.
 	#[arg(long, env = "DROPBEAR_RPC_ADDR", default_value = "127.0.0.1:9955")]
 	pub rpc_addr: SocketAddr,
@@ -102,7 +114,8 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let files = ModelFiles::new(&args.models, args.model_dir.as_deref())?;
 	tracing::info!(target: "worker", "{}; device {device:?}", torch_info());
 
-	let chain = Arc::new(Chain::connect(&args.node_url, Duration::from_secs(60)).await?);
+	let chain = Arc::new(Chain::connect_any(&args.node_urls, Duration::from_secs(60)).await?);
+	tracing::info!(target: "worker", "following the chain through {}", chain.url());
 	let account = account(&signer);
 	let Some(model) = chain.worker_model(None, &account).await? else {
 		bail!("worker key {account} is not authorized for any model");
@@ -141,7 +154,8 @@ pub async fn start(args: &Options) -> Result<Service> {
 	// Serve nothing until the version serving now is loaded from a file with its digest.
 	let at = chain.at(None).await?;
 	versions.sync(at.block_hash(), at.block_number() as u32).await?;
-	let voter = Voter::new(chain, signer, core.clone(), versions).await?;
+	let voter =
+		Voter::new(chain, signer, core.clone(), versions, args.state_dir.as_deref()).await?;
 	if core.current() == 0 || !core.has_digest(&core.current_digest()) {
 		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
 	}

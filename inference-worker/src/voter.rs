@@ -10,10 +10,13 @@
 //!    reveals (every member committed, or the commit window passed): the
 //!    ballot goes on chain and is checked against the commitment.
 //!
-//! A ballot lives only in memory: a worker restarted between its commitment
-//! and its reveal cannot reveal that batch (it counts as missed). Outputs
-//! are never re-sealed with another salt, since a second, different
-//! commitment is equivocation.
+//! With a state directory (`--state-dir`) every ballot is written to the
+//! [`Journal`] before its commitment is sent, and a restarted worker reveals
+//! what its previous process committed to; without one, ballots live only in
+//! memory and a worker restarted between its commitment and its reveal
+//! cannot reveal that batch (it counts as missed). Outputs are never
+//! re-sealed with another salt, since a second, different commitment is
+//! equivocation.
 //!
 //! ## Never a transaction the chain already holds
 //!
@@ -41,7 +44,7 @@
 //! previous best (a reorg, or skipped notifications) makes it forget them and
 //! read every open batch again.
 
-use crate::{core::Core, versions::Versions};
+use crate::{core::Core, journal::Journal, versions::Versions};
 use anyhow::{anyhow, bail, Result};
 use dropbear_api::{
 	account, primitives::commitment, runtime, AccountId, BatchId, BatchView, BlockNumber, Chain,
@@ -62,7 +65,7 @@ pub enum Step {
 }
 
 /// What a member committed to for one batch, kept until it reveals.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ballot {
 	pub version: VersionNumber,
 	pub outputs: Vec<Output>,
@@ -92,6 +95,8 @@ pub struct Voter {
 	/// What this process committed to, by batch, with the digest of the
 	/// batch's requests it was made for.
 	ballots: Mutex<HashMap<BatchId, (Digest, Ballot)>>,
+	/// Where ballots are kept across restarts, when the worker has a state directory.
+	journal: Option<Journal>,
 	/// Batches this process can no longer vote on (logged once).
 	given_up: Mutex<HashSet<BatchId>>,
 	/// The pool's next nonce for this key when the voter started, lowered
@@ -102,19 +107,40 @@ pub struct Voter {
 	voted: Mutex<(Option<Hash>, HashSet<BatchId>)>,
 }
 
+/// A node that sends no new best block for this long is taken as lost
+/// (blocks come every slot; a few empty slots are normal).
+const STALLED_AFTER: Duration = Duration::from_secs(20);
+
+/// How long a step sent may take to reach a best block before it is sent
+/// again (a few blocks; more only when its node is gone).
+const INCLUSION_PATIENCE: Duration = Duration::from_secs(30);
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 	m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Voter {
+	/// A voter; with `state_dir`, ballots committed by an earlier process
+	/// with this directory are revealed by this one.
 	pub async fn new(
 		chain: Arc<Chain>,
 		signer: Keypair,
 		core: Arc<Core>,
 		versions: Versions,
+		state_dir: Option<&std::path::Path>,
 	) -> Result<Arc<Self>> {
 		let account = account(&signer);
 		let start_nonce = chain.pool_nonce(&account).await?;
+		let (journal, ballots) = match state_dir {
+			Some(dir) => {
+				let (journal, ballots) = Journal::open(dir)?;
+				if !ballots.is_empty() {
+					tracing::info!(target: "worker::voter", "{} ballots kept from before the restart", ballots.len());
+				}
+				(Some(journal), ballots)
+			}
+			None => (None, HashMap::new()),
+		};
 		Ok(Arc::new(Self {
 			chain,
 			signer,
@@ -124,7 +150,8 @@ impl Voter {
 			sending: AsyncMutex::new(()),
 			in_flight: Mutex::new(HashSet::new()),
 			sent: Mutex::new(HashMap::new()),
-			ballots: Mutex::new(HashMap::new()),
+			ballots: Mutex::new(ballots),
+			journal,
 			given_up: Mutex::new(HashSet::new()),
 			start_nonce: Mutex::new(start_nonce),
 			voted: Mutex::new((None, HashSet::new())),
@@ -132,33 +159,56 @@ impl Voter {
 	}
 
 	/// Follow best blocks until `shutdown` fires. A block stream the node
-	/// ends (a dropped subscription under load) is opened again; the worker
-	/// gives up, with an error, only when the node stays unreachable for a minute.
+	/// ends (a dropped subscription under load) is opened again; a node that
+	/// stops answering is replaced by the next of `--node-url` (or connected
+	/// to again when it is the only one). The worker gives up, with an
+	/// error, only when no node answers for a minute.
+	///
+	/// Failing over never makes a member vote twice: the steps sent through
+	/// the lost node keep their nonces ([`Voter::action`] sends a lost one
+	/// again with the same nonce), and the chain takes one commitment and one
+	/// reveal per member and batch.
 	pub async fn follow(
 		self: Arc<Self>,
 		mut shutdown: tokio::sync::watch::Receiver<bool>,
 	) -> Result<()> {
 		let mut last_progress = std::time::Instant::now();
-		let mut failures = 0u32;
+		let mut unreachable_since: Option<std::time::Instant> = None;
 		loop {
 			let mut blocks = match self.chain.api().stream_best_blocks().await {
 				Ok(b) => {
-					failures = 0;
+					unreachable_since = None;
 					b
 				}
-				Err(e) if failures < 60 => {
-					failures += 1;
-					tracing::warn!(target: "worker::voter", "cannot follow best blocks ({e}); retrying");
+				Err(e) => {
+					let since = *unreachable_since.get_or_insert_with(std::time::Instant::now);
+					if since.elapsed() > Duration::from_secs(60) {
+						return Err(anyhow!("no node answered for a minute: {e}"));
+					}
+					tracing::warn!(target: "worker::voter", "cannot follow best blocks through {} ({e}); connecting again", self.chain.url());
 					tokio::select! {
-						_ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+						r = self.chain.reconnect(Duration::from_secs(2)) => {
+							if let Err(e) = r {
+								tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+							}
+							continue;
+						}
 						_ = shutdown.changed() => return Ok(()),
 					}
 				}
-				Err(e) => return Err(anyhow!("the node stayed unreachable: {e}")),
 			};
 			loop {
 				let block = tokio::select! {
 					b = blocks.next() => b,
+					_ = tokio::time::sleep(STALLED_AFTER) => {
+						// A node cut off by the network sends nothing, not even
+						// an error: its connection goes silent.
+						tracing::warn!(target: "worker::voter", "no best block from {} for {STALLED_AFTER:?}; failing over", self.chain.url());
+						if let Err(e) = self.chain.reconnect(Duration::from_secs(2)).await {
+							tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+						}
+						break;
+					}
 					_ = shutdown.changed() => return Ok(()),
 				};
 				let Some(block) = block else {
@@ -168,13 +218,27 @@ impl Voter {
 				let block = match block {
 					Ok(b) => b,
 					Err(e) => {
-						tracing::warn!(target: "worker::voter", "block stream error: {e}");
-						continue;
+						// The stream is opened again, through another node if
+						// this one is gone.
+						tracing::warn!(target: "worker::voter", "block stream error: {e}; following again");
+						break;
 					}
 				};
 				let (hash, number) = (block.hash(), block.number() as BlockNumber);
-				if let Err(e) = self.on_best_block(hash, block.header().parent_hash, number).await {
-					tracing::warn!(target: "worker::voter", "at #{number}: {e:#}");
+				let parent = block.header().parent_hash;
+				match tokio::time::timeout(STALLED_AFTER, self.on_best_block(hash, parent, number))
+					.await
+				{
+					Ok(Ok(())) => {}
+					Ok(Err(e)) => tracing::warn!(target: "worker::voter", "at #{number}: {e:#}"),
+					Err(_) => {
+						// Its node answers no more (cut off, or stuck).
+						tracing::warn!(target: "worker::voter", "at #{number}: no answers from {} for {STALLED_AFTER:?}; failing over", self.chain.url());
+						if let Err(e) = self.chain.reconnect(Duration::from_secs(2)).await {
+							tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+						}
+						break;
+					}
 				}
 				if last_progress.elapsed() > Duration::from_secs(10) {
 					last_progress = std::time::Instant::now();
@@ -241,7 +305,20 @@ impl Voter {
 			// Closed batches take no votes: forget them.
 			let open_now: HashSet<BatchId> = open.iter().copied().collect();
 			voted.1.retain(|id| open_now.contains(id));
-			lock(&self.ballots).retain(|id, _| open_now.contains(id));
+			// A ballot goes only once its batch has closed: batches close in
+			// id order, so every batch below the lowest open one is closed.
+			// A block that shows no open batch, or an older block (a reorg,
+			// a restart catching up) that lacks a newer batch, says nothing
+			// about it: a ballot dropped there could never be revealed.
+			if let Some(lowest) = open_now.iter().min().copied() {
+				let mut ballots = lock(&self.ballots);
+				ballots.retain(|id, _| *id >= lowest);
+				if let Some(journal) = &self.journal {
+					if let Err(e) = journal.compact(&ballots) {
+						tracing::warn!(target: "worker::voter", "compacting the ballot journal: {e:#}");
+					}
+				}
+			}
 			lock(&self.given_up).retain(|id| open_now.contains(id));
 			voted.1.clone()
 		};
@@ -433,9 +510,16 @@ impl Voter {
 				_ => rand::random(),
 			};
 			let ballot = Ballot { version, outputs, salt };
+			let fresh = ballots.get(&batch) != Some(&(requests, ballot.clone()));
 			ballots.insert(batch, (requests, ballot.clone()));
-			ballot
+			(ballot, fresh)
 		};
+		let (ballot, fresh) = ballot;
+		// On disk before the commitment leaves: a commitment on chain
+		// always has its ballot to reveal, whatever happens to this process.
+		if let (Some(journal), true) = (&self.journal, fresh) {
+			journal.append(batch, requests, &ballot)?;
+		}
 		let digest = commitment(batch, self.versions.model, version, &ballot.outputs, &ballot.salt);
 		self.commit_digest(batch, digest, nonce).await
 	}
@@ -524,14 +608,24 @@ impl Voter {
 					continue;
 				}
 			};
-			match pending.included().await {
+			let Ok(included) = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()).await
+			else {
+				// Its node went silent (cut off): send it again, with the
+				// same nonce, through the node in use now.
+				tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} not in a best block after {INCLUSION_PATIENCE:?} (attempt {attempt})");
+				continue;
+			};
+			match included {
 				Ok(_) => {
 					self.core.metrics.votes_sent.inc();
 					tracing::debug!(target: "worker::voter", "{step:?} on batch {batch} included");
 					return Ok(());
 				}
-				Err(e) if e.dropped => {
-					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped (attempt {attempt}): {:#}", e.error);
+				Err(e) if e.dropped || e.lost => {
+					// Not refused: dropped by the pool, or its node lost. The
+					// same nonce again lands at most one copy.
+					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped or its node lost (attempt {attempt}): {:#}", e.error);
+					tokio::time::sleep(Duration::from_millis(500)).await;
 				}
 				Err(e) => {
 					// Refused on chain (suspended, removed, a mismatch...): sending

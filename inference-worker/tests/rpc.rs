@@ -2,59 +2,14 @@
 //! group's spec with clear errors, accepted inputs named by their hash and
 //! scored at once (speculation), and "overloaded" when the queue is full.
 
+mod common;
+
+use common::{worker, WEIGHTS};
 use dropbear_api::worker_rpc::{InputBytes, WorkerApiClient};
-use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
-use dropbear_worker::{
-	backend::{Backend, BackendError},
-	batcher::{BatchConfig, Batcher},
-	core::{Core, GroupTerms},
-	inputs::input_hash,
-	metrics::Metrics,
-	rpc,
-};
+use dropbear_primitives::Output;
+use dropbear_worker::inputs::input_hash;
 use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 use std::time::Duration;
-
-/// Scores class `first byte % 10` highest; sleeps to keep the queue full.
-struct FirstByte(Duration);
-impl Backend for FirstByte {
-	fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
-		std::thread::sleep(self.0);
-		Ok(inputs
-			.iter()
-			.map(|i| (0..10).map(|c| if c == usize::from(i[0] % 10) { 1.0 } else { 0.0 }).collect())
-			.collect())
-	}
-	fn health(&mut self) -> Result<(), BackendError> {
-		Ok(())
-	}
-	fn device(&self) -> String {
-		"test".into()
-	}
-}
-
-/// The digest the test model's weights go by.
-const WEIGHTS: [u8; 32] = [0xab; 32];
-
-async fn worker(
-	work: Duration,
-	queue: usize,
-) -> (std::sync::Arc<Core>, String, jsonrpsee::server::ServerHandle) {
-	let terms = GroupTerms {
-		group: 0,
-		input: InputSpec { dtype: DType::U8, shape: vec![4].try_into().unwrap() },
-		policy: AgreementPolicy::Top1,
-		classes: 10,
-	};
-	let core = Core::new(terms, 64, Metrics::unregistered());
-	let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue };
-	core.add_model(WEIGHTS, 1, Batcher::start(FirstByte(work), config, core.metrics.clone()));
-	core.set_current(1, WEIGHTS);
-	let facts = rpc::Facts { model: 7, device: "test".into(), torch: "none".into() };
-	let (addr, handle) =
-		rpc::start("127.0.0.1:0".parse().unwrap(), core.clone(), facts).await.unwrap();
-	(core, format!("http://{addr}"), handle)
-}
 
 #[tokio::test]
 async fn inputs_are_checked_named_by_hash_and_scored_at_once() {

@@ -125,7 +125,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	impl_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -163,8 +163,11 @@ pub type UncheckedExtrinsic =
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations beyond those the pallets run themselves.
-type Migrations = ();
+/// Storage migrations that run when this runtime replaces the one before
+/// (spec 100 to 101: pallet-inference's open-batch index gains deadlines).
+/// Each runs only from the storage version it expects; a chain started on
+/// this runtime skips them.
+type Migrations = (pallet_inference::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -3,12 +3,14 @@
 //! every test ends with, a refused call's error, and a vote cast by hand
 //! (commit, then reveal) with a member's worker key.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use dropbear_api::{
 	account, primitives::commitment, runtime, BatchId, BlockNumber, Chain, Digest, Included,
 	Keypair, Output, Static, VersionNumber,
 };
 use std::time::Duration;
+
+pub use dropbear_client::ledger::{check_ledger, fees_and_slashes, ledger_at, ledger_now, Ledger};
 
 /// The worker key `who` votes `outputs` of `version` on `batch` as a worker
 /// does: it commits (with a fresh salt), waits until the batch takes
@@ -73,77 +75,4 @@ pub fn babe_author_index(digest_logs: &[String]) -> Option<u32> {
 		return Some(u32::from_le_bytes(index.try_into().ok()?));
 	}
 	None
-}
-
-/// The money on chain at one block: total issuance, and the sum over every
-/// account of its free and reserved (held) balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ledger {
-	pub block: BlockNumber,
-	pub issuance: u128,
-	pub accounts: u128,
-}
-
-/// The ledger at block `number` (its state must still be kept by the node).
-pub async fn ledger_at(chain: &Chain, number: BlockNumber) -> Result<Ledger> {
-	let at = Some(chain.at_number(number).await?.block_hash());
-	let issuance = chain.total_issuance(at).await?;
-	let balances = chain.balances(at).await?;
-	let accounts = balances.into_iter().map(|(_, (free, held))| free + held).sum::<u128>();
-	Ok(Ledger { block: number, issuance, accounts })
-}
-
-/// Transaction fees (burned by this runtime) and equivocation slashes in
-/// blocks `from + 1 ..= to`.
-pub async fn fees_and_slashes(
-	chain: &Chain,
-	from: BlockNumber,
-	to: BlockNumber,
-) -> Result<(u128, u128)> {
-	use dropbear_api::runtime::{
-		inference::events::Equivocated, transaction_payment::events::TransactionFeePaid,
-	};
-	let (mut fees, mut slashes) = (0u128, 0u128);
-	for number in from + 1..=to {
-		let events = chain.at_number(number).await?.events().fetch().await?;
-		for paid in events.find::<TransactionFeePaid>() {
-			fees += paid?.actual_fee;
-		}
-		for equivocated in events.find::<Equivocated>() {
-			slashes += equivocated?.slashed;
-		}
-	}
-	Ok((fees, slashes))
-}
-
-/// The ledger check every end-to-end test ends with: at the finalized head,
-/// every unit of the issuance is in some account (free or held), and the
-/// issuance fell from `start` by exactly the fees and slashes in between.
-pub async fn check_ledger(chain: &Chain, start: Ledger) -> Result<Ledger> {
-	let end = ledger_now(chain).await?;
-	let end_number = end.block;
-	if end.accounts != end.issuance {
-		bail!(
-			"at #{end_number} accounts hold {} but the issuance is {}",
-			end.accounts,
-			end.issuance
-		);
-	}
-	let (fees, slashes) = fees_and_slashes(chain, start.block, end_number).await?;
-	if start.issuance.checked_sub(fees + slashes) != Some(end.issuance) {
-		bail!(
-			"issuance went from {} (#{}) to {} (#{end_number}), but fees {fees} and slashes {slashes} account for {}",
-			start.issuance,
-			start.block,
-			end.issuance,
-			start.issuance.saturating_sub(fees + slashes)
-		);
-	}
-	Ok(end)
-}
-
-/// The ledger at the finalized head: where a test's money accounting starts.
-pub async fn ledger_now(chain: &Chain) -> Result<Ledger> {
-	let number = chain.at(None).await?.block_number() as BlockNumber;
-	ledger_at(chain, number).await
 }

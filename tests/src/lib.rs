@@ -27,6 +27,8 @@ use std::{
 };
 
 pub mod chain;
+pub mod netns;
+pub mod workers;
 
 /// The `dropbear-node` binary under test.
 pub fn node_binary() -> PathBuf {
@@ -92,6 +94,9 @@ pub struct NodeSpec {
 	pub bootnodes: Vec<String>,
 	/// More command-line arguments (`--state-pruning archive-canonical`...).
 	pub extra: Vec<String>,
+	/// Run inside this network namespace (made by [`netns::Island`]),
+	/// reached at its address instead of 127.0.0.1.
+	pub island: Option<netns::Place>,
 }
 
 impl NodeSpec {
@@ -105,6 +110,7 @@ impl NodeSpec {
 			node_key: None,
 			bootnodes: vec![],
 			extra: vec![],
+			island: None,
 		}
 	}
 
@@ -128,6 +134,7 @@ impl NodeSpec {
 			node_key: Some(dev_node_key(name).0),
 			bootnodes: vec![],
 			extra: vec![],
+			island: None,
 		}
 	}
 }
@@ -161,7 +168,17 @@ impl Node {
 	}
 
 	fn launch(&mut self) -> Result<()> {
-		let mut cmd = Command::new(node_binary());
+		let mut cmd = match &self.spec.island {
+			None => Command::new(node_binary()),
+			Some(place) => {
+				let mut c = Command::new("ip");
+				c.args(["netns", "exec", &place.netns]).arg(node_binary());
+				// Reached from the host through the island's own address
+				// (which the node's host filter would refuse).
+				c.args(["--unsafe-rpc-external", "--rpc-cors", "all"]);
+				c
+			}
+		};
 		if self.spec.chain == "dev" {
 			cmd.arg("--dev");
 		} else {
@@ -193,9 +210,14 @@ impl Node {
 		Ok(())
 	}
 
+	/// The address other processes reach the node at.
+	pub fn ip(&self) -> String {
+		self.spec.island.as_ref().map_or("127.0.0.1".into(), |p| p.ip.clone())
+	}
+
 	/// The node's WebSocket RPC address.
 	pub fn ws_url(&self) -> String {
-		format!("ws://127.0.0.1:{}", self.rpc_port)
+		format!("ws://{}:{}", self.ip(), self.rpc_port)
 	}
 
 	/// This node as a bootnode multiaddr, when it has a fixed node key.
@@ -204,7 +226,7 @@ impl Node {
 		self.spec
 			.node_key
 			.as_ref()
-			.map(|_| format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", self.p2p_port))
+			.map(|_| format!("/ip4/{}/tcp/{}/p2p/{peer}", self.ip(), self.p2p_port))
 	}
 
 	/// Connect to the node's RPC, retrying while it starts.

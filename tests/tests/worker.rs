@@ -10,169 +10,19 @@ use dropbear_api::{
 		models::events::{PendingVersionReplaced, VersionPublished},
 	},
 	worker_rpc::{InputBytes, WorkerApiClient},
-	Certificate, Chain, Digest, RequestId, Static, WeightsFormat,
+	Chain, Digest, Static, WeightsFormat,
 };
 use dropbear_client::{Client, Outcome, Output};
 use dropbear_e2e::{
 	chain::{check_ledger, ledger_now},
-	dev_key, dev_node_key, free_port, node_binary, wait_for, Node, NodeSpec,
+	dev_key, dev_node_key, node_binary, wait_for,
+	workers::{
+		all_ready, closed, decided, decided_best, manifest, member_voted, models_dir, order_digits,
+		p2p_addrs, spec_with_real_digests, Worker, FILES, NAMES, PRICE,
+	},
+	Node, NodeSpec,
 };
-use std::{
-	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
-	time::Duration,
-};
-
-const PRICE: u128 = 10_000_000_000;
-const NAMES: [&str; 4] = ["Alice", "Bob", "Charlie", "Dave"];
-
-fn worker_binary() -> PathBuf {
-	node_binary().with_file_name("dropbear-worker")
-}
-
-fn models_dir() -> PathBuf {
-	std::env::var_os("DROPBEAR_MODELS").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/dropbear-models")
-	})
-}
-
-fn manifest() -> serde_json::Value {
-	let path = models_dir().join("manifest.json");
-	let text = std::fs::read_to_string(&path)
-		.unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh", path.display()));
-	serde_json::from_str(&text).unwrap()
-}
-
-/// The dev chain spec with the demo models' digests replaced by those of the
-/// TorchScript files `make_models.py` wrote (model i is DEMO_MODELS[i]).
-fn spec_with_real_digests(dir: &Path) -> PathBuf {
-	chain_spec_with_real_digests(dir, "dev")
-}
-
-/// As [`spec_with_real_digests`], for chain `chain` (`dev` or `local`).
-fn chain_spec_with_real_digests(dir: &Path, chain: &str) -> PathBuf {
-	let out =
-		Command::new(node_binary()).args(["export-chain-spec", "--chain", chain]).output().unwrap();
-	let mut spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-	let manifest = manifest();
-	let models =
-		spec["genesis"]["runtimeGenesis"]["patch"]["models"]["models"].as_array_mut().unwrap();
-	for entry in models.iter_mut() {
-		let name = String::from_utf8(
-			entry[1].as_array().unwrap().iter().map(|b| b.as_u64().unwrap() as u8).collect(),
-		)
-		.unwrap();
-		let m = manifest["models"]
-			.as_array()
-			.unwrap()
-			.iter()
-			.find(|m| m["name"] == name.as_str())
-			.unwrap();
-		let digest = hex::decode(m["blake2_256"].as_str().unwrap()).unwrap();
-		entry[4] = serde_json::json!(digest);
-	}
-	let path = dir.join(format!("spec-{chain}.json"));
-	std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
-	path
-}
-
-struct Worker {
-	child: Child,
-	rpc_port: u16,
-	p2p_port: u16,
-	log: PathBuf,
-}
-
-impl Worker {
-	fn start(dir: &Path, node: &Node, name: &str, model_file: &str, peers: &[String]) -> Worker {
-		Self::start_with(dir, node, name, &[model_file], None, peers, None)
-	}
-
-	/// A worker; with `model_dir`, also serving the files that appear there;
-	/// with `fault`, the fault-injection harness instead of the production
-	/// binary.
-	fn start_with(
-		dir: &Path,
-		node: &Node,
-		name: &str,
-		model_files: &[&str],
-		model_dir: Option<&Path>,
-		peers: &[String],
-		fault: Option<&str>,
-	) -> Worker {
-		let (rpc_port, p2p_port) = (free_port(), free_port());
-		// A restarted worker gets a fresh log next to its first one.
-		let log = (0..)
-			.map(|k| {
-				dir.join(if k == 0 {
-					format!("worker-{name}.log")
-				} else {
-					format!("worker-{name}-{k}.log")
-				})
-			})
-			.find(|p| !p.exists())
-			.unwrap();
-		let file = std::fs::File::create(&log).unwrap();
-		let mut cmd = match fault {
-			None => Command::new(worker_binary()),
-			Some(fault) => {
-				let mut c = Command::new(env!("CARGO_BIN_EXE_dropbear-faulty-worker"));
-				c.args(["--fault", fault]);
-				c
-			}
-		};
-		cmd.args(["--node-url", &node.ws_url()])
-			.args(["--worker-key", &format!("//{name}-worker")])
-			.args(["--group", "0", "--device", "cpu", "--max-wait-ms", "2"])
-			.args(model_files.iter().flat_map(|f| {
-				["--model".to_string(), models_dir().join(f).to_string_lossy().into_owned()]
-			}))
-			.args(
-				model_dir
-					.iter()
-					.flat_map(|d| ["--model-dir".into(), d.to_string_lossy().into_owned()]),
-			)
-			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")]);
-		for p in peers {
-			cmd.args(["--peer", p]);
-		}
-		let child = cmd
-			.stdout(Stdio::from(file.try_clone().unwrap()))
-			.stderr(Stdio::from(file))
-			.spawn()
-			.unwrap();
-		Worker { child, rpc_port, p2p_port, log }
-	}
-
-	fn log(&self) -> String {
-		std::fs::read_to_string(&self.log).unwrap_or_default()
-	}
-
-	fn rpc_url(&self) -> String {
-		format!("http://127.0.0.1:{}", self.rpc_port)
-	}
-}
-
-/// The libp2p addresses of `workers`, for a new worker's `--peer` options.
-fn p2p_addrs(workers: &[Worker]) -> Vec<String> {
-	workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect()
-}
-
-impl Drop for Worker {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-		if std::thread::panicking() {
-			let log = self.log();
-			let tail: Vec<&str> = log.lines().rev().take(30).collect();
-			eprintln!("---- last lines of {} ----", self.log.display());
-			for l in tail.into_iter().rev() {
-				eprintln!("{l}");
-			}
-		}
-	}
-}
+use std::{path::Path, process::Command, time::Duration};
 
 #[tokio::test]
 async fn a_worker_refuses_a_model_file_whose_digest_is_not_on_chain() {
@@ -192,9 +42,6 @@ async fn a_worker_refuses_a_model_file_whose_digest_is_not_on_chain() {
 	assert!(!status.success());
 	assert!(worker.log().contains("refusing to serve"), "{}", worker.log());
 }
-
-const FILES: [&str; 4] =
-	["digits-logreg.pt", "digits-mlp.pt", "digits-cnn-small.pt", "digits-cnn-wide.pt"];
 
 /// A one-validator chain committing to the real model digests, and the four
 /// demo members' workers (`faults[i]` picks the harness for member i).
@@ -217,6 +64,7 @@ async fn network_with(
 		node_key: Some(dev_node_key("alice").0),
 		bootnodes: vec![],
 		extra: vec![],
+		island: None,
 	};
 	let node = Node::start(node_spec, dir).unwrap();
 	node.rpc().await.unwrap();
@@ -229,40 +77,6 @@ async fn network_with(
 	}
 	all_ready(&workers).await;
 	(node, chain, workers)
-}
-
-/// The first `n` held-out digits, submitted to `worker` only, then ordered
-/// by Ferdie in one call: the first request id, and the labels.
-async fn order_digits(chain: &Chain, worker: &Worker, n: usize) -> (RequestId, Vec<u8>) {
-	let client =
-		jsonrpsee::http_client::HttpClientBuilder::default().build(worker.rpc_url()).unwrap();
-	let inputs = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
-	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
-	let mut hashes: Vec<Digest> = Vec::new();
-	for image in inputs.chunks(256).take(n) {
-		let hash = client.submit_input(0, InputBytes(image.to_vec())).await.unwrap();
-		hashes.push(hash.0);
-	}
-	let call = runtime::tx().inference().request_batch(0, hashes, PRICE);
-	let included = chain.submit_finalized(&dev_key("Ferdie"), &call).await.unwrap();
-	let first = requested_ids(&included).unwrap()[0];
-	(first, labels[..n].to_vec())
-}
-
-/// Each request's certificate once decided in a finalized block (read
-/// through the runtime API).
-async fn decided(chain: &Chain, first: RequestId, n: usize) -> Vec<Certificate> {
-	let mut out = Vec::new();
-	for request in first..first + n as u64 {
-		let cert = wait_for("a decision", Duration::from_secs(60), || async {
-			let c = chain.certificate(None, request).await?;
-			Ok(c.filter(|c| !c.outcome.is_pending()))
-		})
-		.await
-		.unwrap();
-		out.push(cert);
-	}
-	out
 }
 
 #[tokio::test]
@@ -531,32 +345,6 @@ async fn a_replaced_version_is_picked_up_without_a_restart_and_serves_from_its_a
 	.unwrap_or_else(|e| panic!("{e}: {}", workers[0].log()));
 }
 
-/// Certificates of requests `first..first + n` once decided in a best block
-/// (read through the node's `inference_*` RPC).
-async fn decided_best(client: &Client, first: RequestId, n: usize) -> Vec<Certificate> {
-	let mut out = Vec::new();
-	for id in first..first + n as u64 {
-		out.push(client.wait_certificate(id, Duration::from_secs(90)).await.unwrap());
-	}
-	out
-}
-
-/// Waits until every batch holding one of `certs` has closed (batches close
-/// in id order, so the last one is enough) and the block that closed it is
-/// finalized: balances and the ledger are read at the finalized head, the
-/// batch view at the best block.
-async fn closed(node: &Node, client: &Client, certs: &[Certificate]) {
-	let batch = certs.iter().map(|c| c.batch).max().expect("at least one certificate");
-	wait_for("the batches to close", Duration::from_secs(90), || async {
-		Ok(client.batch(batch).await?.filter(|b| b.closed).map(|_| ()))
-	})
-	.await
-	.unwrap();
-	let rpc = node.rpc().await.unwrap();
-	let best = dropbear_e2e::Rpc(&rpc).best_number().await.unwrap();
-	dropbear_e2e::wait_finalized(node, best, Duration::from_secs(60)).await.unwrap();
-}
-
 #[tokio::test]
 async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 	let dir = tempfile::tempdir().unwrap();
@@ -709,140 +497,5 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 	assert!(!log.contains("AlreadyCommitted") && !log.contains("AlreadyRevealed"), "{log}");
 	assert!(before.iter().all(|c| c.outcome != Outcome::Pending));
 	drop(dave);
-	check_ledger(&chain, start).await.unwrap();
-}
-
-/// Waits until the member at `position` of batch `batch` has a vote in it.
-async fn member_voted(
-	client: &Client,
-	batch: u64,
-	position: usize,
-	timeout: Duration,
-) -> anyhow::Result<()> {
-	wait_for(&format!("member {position}'s vote on batch {batch}"), timeout, || async {
-		let view = client.batch(batch).await?.ok_or_else(|| anyhow::anyhow!("no batch {batch}"))?;
-		Ok(view.votes.get(position).cloned().flatten().map(|_| ()))
-	})
-	.await
-}
-
-/// Waits until every worker serves with its three peers.
-async fn all_ready(workers: &[Worker]) {
-	for w in workers {
-		let client =
-			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
-		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
-			let health = client.health().await;
-			Ok(health.ok().filter(|h| h.ready && h.peers >= 3))
-		})
-		.await
-		.unwrap_or_else(|e| panic!("{e}: {}", w.log()));
-	}
-}
-
-#[tokio::test]
-async fn a_killed_validator_restarts_catches_up_and_its_worker_votes_again() {
-	let dir = tempfile::tempdir().unwrap();
-	// Four validators on the local chain (committing to the real digests),
-	// each owner's worker talking to its owner's validator.
-	let spec = chain_spec_with_real_digests(dir.path(), "local").to_string_lossy().into_owned();
-	let mut nodes: Vec<Node> = Vec::new();
-	for name in ["alice", "bob", "charlie", "dave"] {
-		let mut node_spec = NodeSpec::local_validator(name);
-		node_spec.chain = spec.clone();
-		node_spec.bootnodes = nodes.first().and_then(Node::multiaddr).into_iter().collect();
-		nodes.push(Node::start(node_spec, dir.path()).unwrap());
-	}
-	for node in &nodes {
-		dropbear_e2e::wait_finalized(node, 1, Duration::from_secs(120)).await.unwrap();
-	}
-	let mut workers: Vec<Worker> = Vec::new();
-	for ((name, file), node) in NAMES.iter().zip(FILES).zip(&nodes) {
-		let peers: Vec<String> = p2p_addrs(&workers);
-		workers.push(Worker::start(dir.path(), node, name, file, &peers));
-	}
-	all_ready(&workers).await;
-	let chain = nodes[0].chain().await.unwrap();
-	let client = Client::connect(&nodes[0].ws_url()).await.unwrap();
-	let start = ledger_now(&chain).await.unwrap();
-	let n = 8;
-	let (first, _) = order_digits(&chain, &workers[0], n).await;
-	let before = decided_best(&client, first, n).await;
-	let dave_voted = |batch: u64| member_voted(&client, batch, 3, Duration::from_secs(30));
-	dave_voted(before[0].batch).await.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
-
-	// Dave's validator dies. Three validators of four still author and
-	// finalize; three workers still make the quorum.
-	nodes[3].kill();
-	let (first, _) = order_digits(&chain, &workers[0], n).await;
-	let during = decided_best(&client, first, n).await;
-	let certified = during.iter().filter(|c| matches!(c.outcome, Outcome::Certified(_))).count();
-	assert!(certified >= n - 2, "the other three certify: {certified} of {n}");
-	assert!(
-		during.iter().all(|c| !c.agreed.contains(&3)),
-		"Dave's worker cannot vote without its node"
-	);
-	let alice_rpc = nodes[0].rpc().await.unwrap();
-	let (alice_final, _) = dropbear_e2e::Rpc(&alice_rpc).finalized().await.unwrap();
-	let later = dropbear_e2e::wait_finalized(&nodes[0], alice_final + 3, Duration::from_secs(90))
-		.await
-		.expect("finality stalled with one validator of four down");
-
-	// Dave's validator comes back with its database and catches up; his
-	// worker either followed it again or gave up (it exits after a minute
-	// without its node, for a supervisor to restart it) and is restarted.
-	nodes[3].restart().unwrap();
-	dropbear_e2e::wait_finalized(&nodes[3], later, Duration::from_secs(120)).await.unwrap();
-	let deadline = std::time::Instant::now() + Duration::from_secs(180);
-	let mut restarted = false;
-	let batch = loop {
-		assert!(
-			std::time::Instant::now() < deadline,
-			"Dave's worker never voted again: {}",
-			workers[3].log()
-		);
-		if let Some(status) = workers[3].child.try_wait().unwrap() {
-			assert!(
-				!status.success() && workers[3].log().contains("unreachable"),
-				"{}",
-				workers[3].log()
-			);
-			assert!(!restarted, "the restarted worker exited too: {}", workers[3].log());
-			let peers: Vec<String> = p2p_addrs(&workers[..3]);
-			workers[3] = Worker::start(dir.path(), &nodes[3], "Dave", FILES[3], &peers);
-			all_ready(&workers).await;
-			restarted = true;
-		}
-		let (first, _) = order_digits(&chain, &workers[0], 4).await;
-		let after = decided_best(&client, first, 4).await;
-		let batch = after[0].batch;
-		// Dave may vote after the others decided: wait a little for the vote
-		// before ordering again.
-		if dave_voted(batch).await.is_ok() {
-			break batch;
-		}
-	};
-
-	// The restarted node serves the same certificates as Alice's.
-	let dave_client = Client::connect(&nodes[3].ws_url()).await.unwrap();
-	for cert in before.iter().chain(&during) {
-		let theirs =
-			wait_for("Dave's node to have the certificate", Duration::from_secs(30), || async {
-				Ok(dave_client
-					.certificate(cert.request)
-					.await?
-					.filter(|c| c.outcome == cert.outcome))
-			})
-			.await
-			.unwrap();
-		assert_eq!(&theirs, cert);
-	}
-	closed(&nodes[0], &client, &during).await;
-	let record = client.member_record(0, 3).await.unwrap();
-	assert_eq!(record.equivocated, 0, "{record:?}");
-	assert!(
-		record.missed >= 1,
-		"Dave's member missed the batches of its node's downtime: {record:?} (last batch {batch})"
-	);
 	check_ledger(&chain, start).await.unwrap();
 }

@@ -89,6 +89,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod migrations;
 pub mod runtime_api;
 mod settlement;
 pub mod types;
@@ -161,7 +162,7 @@ pub mod pallet {
 	use super::*;
 
 	/// Storage layout version; bump with a migration in `migrations/`.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -299,10 +300,18 @@ pub mod pallet {
 	pub type Requests<T: Config> =
 		StorageMap<_, Twox64Concat, RequestId, (BatchId, u32), OptionQuery>;
 
-	/// Batches still taking votes, by group.
+	/// Batches not yet closed, by group, with their deadlines (storage
+	/// version 2; version 1 kept `()`, see [`migrations::v2`]).
 	#[pallet::storage]
-	pub type OpenBatches<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, GroupId, Twox64Concat, BatchId, (), OptionQuery>;
+	pub type OpenBatches<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		GroupId,
+		Twox64Concat,
+		BatchId,
+		BlockNumberFor<T>,
+		OptionQuery,
+	>;
 
 	/// Each member's record, by group and model.
 	#[pallet::storage]
@@ -688,7 +697,7 @@ impl<T: Config> Pallet<T> {
 			members,
 		};
 		FillingBatch::<T>::insert(group, (now, id));
-		OpenBatches::<T>::insert(group, id, ());
+		OpenBatches::<T>::insert(group, id, batch.deadline);
 		Self::deposit_event(Event::BatchOpened {
 			batch: id,
 			group,
@@ -1077,9 +1086,15 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Batches of a group that still take votes, oldest first.
+	/// Batches of a group that still take votes, oldest first. A batch past
+	/// its deadline that has not closed yet (closing is bounded per block and
+	/// can lag) takes no more votes and is left out.
 	pub fn pending_batches(group: GroupId) -> Vec<BatchId> {
-		let mut ids: Vec<BatchId> = OpenBatches::<T>::iter_key_prefix(group).collect();
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut ids: Vec<BatchId> = OpenBatches::<T>::iter_prefix(group)
+			.filter(|(_, deadline)| *deadline > now)
+			.map(|(id, _)| id)
+			.collect();
 		ids.sort_unstable();
 		ids
 	}
@@ -1111,6 +1126,10 @@ impl<T: Config> Pallet<T> {
 			};
 			ensure!(undecided == batch.undecided, "undecided count is wrong");
 			ensure!(!batch.closed || undecided == 0, "a closed batch has undecided requests");
+			ensure!(
+				OpenBatches::<T>::get(batch.group, id) == (!batch.closed).then_some(batch.deadline),
+				"the open-batch index disagrees with the batch (closed, or its deadline)"
+			);
 			let members = batch.members.len() as u32;
 			ensure!(
 				batch.commit_until < batch.deadline,

@@ -75,6 +75,14 @@ enum Command {
 	},
 	/// Certificate history in a block range, and members' agreement rates.
 	Audit(audit::Args),
+	/// Check the money ledger at the finalized head: every unit of the
+	/// issuance in some account, and (with --since) the issuance fallen from
+	/// that block by exactly the fees and slashes in between. Exits 1 if not.
+	Ledger {
+		/// Block to account from (its state must be kept: an archive node).
+		#[arg(long)]
+		since: Option<u32>,
+	},
 	/// Model owners' extrinsics.
 	#[command(subcommand)]
 	Owner(owner::Command),
@@ -168,6 +176,29 @@ async fn run(cli: Cli) -> Result<()> {
 		}
 		Command::Checkpoint { out } => write_json(out.as_deref(), &client.checkpoint().await?),
 		Command::Audit(args) => audit::run(&client, args).await,
+		Command::Ledger { since } => {
+			let chain = &client.chain;
+			let end = match since {
+				Some(block) => {
+					let start = dropbear_client::ledger::ledger_at(chain, block).await?;
+					dropbear_client::ledger::check_ledger(chain, start).await?
+				}
+				None => {
+					let now = dropbear_client::ledger::ledger_now(chain).await?;
+					if now.accounts != now.issuance {
+						anyhow::bail!(
+							"at #{} accounts hold {} but the issuance is {}",
+							now.block,
+							now.accounts,
+							now.issuance
+						);
+					}
+					now
+				}
+			};
+			println!("{}", serde_json::json!({ "conserved": true, "since": since, "at": end }));
+			Ok(())
+		}
 		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
 		Command::Groups { format } => show::groups(&client, format).await,
 		Command::Models { format } => show::models(&client, format).await,

@@ -11,7 +11,9 @@
 
 mod certificate;
 mod equivocation;
+mod fuzz;
 mod integrity;
+mod migration;
 mod money;
 mod pruning;
 mod requests;

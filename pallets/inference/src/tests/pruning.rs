@@ -55,6 +55,8 @@ fn closing_is_bounded_per_block_and_catches_up() {
 		run_to_block(6);
 		let closed = |b: u64| Batches::<Test>::get(b).unwrap().closed;
 		assert_eq!((0..5).map(closed).collect::<Vec<_>>(), vec![true, true, true, false, false]);
+		// The two left open are past their deadline: no worker is sent to vote.
+		assert!(Inference::pending_batches(0).is_empty());
 		run_to_block(7);
 		assert!((0..5).all(closed));
 		assert_eq!(fee_held(ALICE), 0);
