@@ -627,6 +627,16 @@ impl Voter {
 					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped or its node lost (attempt {attempt}): {:#}", e.error);
 					tokio::time::sleep(Duration::from_millis(500)).await;
 				}
+				Err(e) if format!("{:#}", e.error).contains("Inference::UnknownBatch") => {
+					// The block it landed in has no such batch: the batch was
+					// read on another fork (a node cut off builds its own).
+					// Not a refusal of this member: the batch may yet open on
+					// the chain that wins, and is voted on if it does.
+					self.core.metrics.votes_refused.inc();
+					return Err(e.error.context(format!(
+						"the {step:?} on batch {batch} landed on a fork without the batch"
+					)));
+				}
 				Err(e) => {
 					// Refused on chain (suspended, removed, a mismatch...): sending
 					// it again would only pay another fee.

@@ -29,6 +29,11 @@ pub enum Subcommand {
 	/// Print the database's best and finalized blocks.
 	ChainInfo(sc_cli::ChainInfoCmd),
 
+	/// Rehearse a runtime upgrade on a live chain's state (`try-runtime
+	/// on-runtime-upgrade --runtime FILE --uri ws://...`).
+	#[command(subcommand)]
+	TryRuntime(crate::try_runtime::TryRuntimeCmd),
+
 	/// Run FRAME benchmarks (`benchmark pallet`) to produce weights.
 	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]

@@ -4,6 +4,7 @@ use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},
 	service,
+	try_runtime::TryRuntimeCmd,
 };
 use dropbear_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
@@ -77,6 +78,10 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
+		}
+		Some(Subcommand::TryRuntime(TryRuntimeCmd::OnRuntimeUpgrade(cmd))) => {
+			sc_cli::LoggerBuilder::new("info").init()?;
+			cmd.run().map_err(|e| sc_cli::Error::Application(e.into()))
 		}
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {

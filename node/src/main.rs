@@ -12,6 +12,7 @@ mod cli;
 mod command;
 mod rpc;
 mod service;
+mod try_runtime;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -318,6 +318,29 @@ impl_runtime_apis! {
 		}
 	}
 
+	// Only in runtimes built with the `try-runtime` feature, which
+	// `dropbear-node try-runtime` runs against a live chain's state before an
+	// upgrade; never in the runtime a chain runs. The API has no error type:
+	// a failed check panics, and the node prints the panic's message.
+	#[cfg(feature = "try-runtime")]
+	impl frame_try_runtime::TryRuntime<Block> for Runtime {
+		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
+			let used = Executive::try_runtime_upgrade(checks)
+				.unwrap_or_else(|e| panic!("on_runtime_upgrade failed its checks: {e:?}"));
+			(used, crate::configs::RuntimeBlockWeights::get().max_block)
+		}
+
+		fn execute_block(
+			block: <Block as BlockT>::LazyBlock,
+			state_root_check: bool,
+			signature_check: bool,
+			select: frame_try_runtime::TryStateSelect,
+		) -> Weight {
+			Executive::try_execute_block(block, state_root_check, signature_check, select)
+				.unwrap_or_else(|e| panic!("execute_block failed: {e:?}"))
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

@@ -8,7 +8,9 @@
 //!    link taken down) and healed; its worker fails over too;
 //! 3. a forkless runtime upgrade from the previous release (spec 100, kept in
 //!    `runtime/releases/`) to this one, with pallet-inference's storage
-//!    migration, enacted by `sudo(system.setCode)` while requests flow;
+//!    migration, rehearsed first by `dropbear-node try-runtime
+//!    on-runtime-upgrade` on the live chain's state, then enacted by
+//!    `sudo(system.setCode)` while requests flow;
 //! 4. the whole network stopped (SIGTERM) and started again from its
 //!    databases.
 //!
@@ -29,7 +31,7 @@ use dropbear_e2e::{
 	chain::{check_ledger, ledger_now},
 	dev_key, dev_node_key,
 	netns::Island,
-	wait_finalized, wait_for,
+	node_binary, wait_finalized, wait_for,
 	workers::{
 		all_ready, chain_spec_with_real_digests, member_voted, models_dir, p2p_addrs, Worker,
 		FILES, NAMES, PRICE,
@@ -38,7 +40,7 @@ use dropbear_e2e::{
 };
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use std::{
-	path::Path,
+	path::{Path, PathBuf},
 	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
@@ -178,6 +180,70 @@ async fn spec_version(node: &Node) -> u64 {
 	version["specVersion"].as_u64().unwrap()
 }
 
+/// This build's runtime with the try-runtime feature, from
+/// `scripts/build-try-runtime.sh`, beside the node in the target directory.
+fn try_runtime_wasm() -> PathBuf {
+	let release = node_binary().parent().expect("target dir").to_path_buf();
+	let wasm = release
+		.join("wbuild/dropbear-runtime/dropbear_runtime_try_runtime.compact.compressed.wasm");
+	assert!(wasm.exists(), "{} is missing: run scripts/build-try-runtime.sh", wasm.display());
+	wasm
+}
+
+/// `dropbear-node try-runtime on-runtime-upgrade` with `runtime` on the
+/// node's latest finalized state: whether it passed, and what it printed.
+async fn try_runtime(node: &Node, runtime: &Path) -> (bool, String) {
+	let out = tokio::process::Command::new(node_binary())
+		.args(["try-runtime", "on-runtime-upgrade", "--uri", &node.ws_url(), "--runtime"])
+		.arg(runtime)
+		.output()
+		.await
+		.unwrap();
+	let printed =
+		format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+	(out.status.success(), printed)
+}
+
+/// Before the upgrade, as an operator would: try-runtime refuses the
+/// runtime the chain already runs (no higher spec version) and this
+/// release's own runtime (no try-runtime entry point), then runs this
+/// release's migrations with all their checks on the live state.
+async fn rehearse_upgrade(node: &Node, dir: &Path, upgrade: &[u8]) {
+	let previous = dir.join("dropbear-runtime-100.wasm");
+	std::fs::write(&previous, previous_runtime()).unwrap();
+	let (passed, printed) = try_runtime(node, &previous).await;
+	assert!(
+		!passed && printed.contains("spec_version 100 is not above the chain's 100"),
+		"{printed}"
+	);
+
+	let release = dir.join("dropbear-runtime-101.wasm");
+	std::fs::write(&release, upgrade).unwrap();
+	let (passed, printed) = try_runtime(node, &release).await;
+	assert!(!passed && printed.contains("no TryRuntime API"), "{printed}");
+
+	let (passed, printed) = try_runtime(node, &try_runtime_wasm()).await;
+	assert!(passed, "try-runtime on-runtime-upgrade failed:\n{printed}");
+	for line in
+		["spec 100 -> 101", "the migrations leave the state as it was", "passed (All checks)"]
+	{
+		assert!(printed.contains(line), "no {line:?} in:\n{printed}");
+	}
+	eprintln!("reliability: 3. try-runtime rehearsal:\n{printed}");
+}
+
+/// Whether the node's runtime carries the TryRuntime API (a try-runtime
+/// build, which a chain must never run).
+async fn runs_try_runtime_api(node: &Node) -> bool {
+	let rpc = node.rpc().await.unwrap();
+	let version: serde_json::Value =
+		rpc.request("state_getRuntimeVersion", rpc_params![]).await.unwrap();
+	let id = format!("0x{}", hex::encode(sp_crypto_hashing::blake2_64(b"TryRuntime")));
+	let apis = version["apis"].as_array().expect("apis").clone();
+	assert!(!apis.is_empty(), "no apis in {version}");
+	apis.iter().any(|api| api[0].as_str() == Some(id.as_str()))
+}
+
 /// pallet-inference's storage version at the node's best block.
 async fn inference_storage_version(node: &Node) -> u16 {
 	let key = [
@@ -286,7 +352,9 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	finality_moves(&nodes[ISLANDER], 3, "finality with Charlie back").await;
 	eprintln!("reliability: 2. partition healed at #{later}");
 
-	// 3. The runtime upgrade, with requests in flight across it.
+	// 3. The runtime upgrade, rehearsed first with try-runtime on the live
+	//    chain's state, then enacted with requests in flight across it.
+	rehearse_upgrade(&nodes[0], dir.path(), &upgrade).await;
 	let upgrading = Instant::now();
 	let set_code = runtime::Call::System(runtime::system::Call::set_code { code: upgrade });
 	chain.sudo(&dev_key("Alice"), set_code).await.unwrap();
@@ -296,6 +364,7 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	.await
 	.unwrap();
 	assert_eq!(inference_storage_version(&nodes[0]).await, 2, "the migration did not run");
+	assert!(!runs_try_runtime_api(&nodes[0]).await, "the chain runs a try-runtime build");
 	let request = ordered_after(&ordered, upgrading, Duration::from_secs(8)).await;
 	let after = client.wait_certificate(request, Duration::from_secs(90)).await.unwrap();
 	assert!(matches!(after.outcome, Outcome::Certified(_)), "after the upgrade: {after:?}");
