@@ -3,7 +3,9 @@
 # client, the explorer) at a sustained load for SOAK_MINUTES, sampled every
 # SOAK_EVERY seconds, then checked:
 #   - certified requests per second over time (from the demo's per-request lines);
-#   - each node's resident memory and database size, and their growth;
+#   - each node's resident memory and the databases' size on disk (and
+#     their apparent size: ParityDB pre-allocates sparse index files), and
+#     their growth;
 #   - at the end: every request decided (the demo fails otherwise) and the
 #     money ledger conserved from block 1 (`dropbear ledger --since 1`
 #     against Alice's archive node).
@@ -37,7 +39,7 @@ until [ -f "$demo_log" ]; do
 done
 
 csv="$NETWORK_DIR/soak.csv"
-echo "seconds,decided,certified,certified_per_s,alice_rss_kib,bob_rss_kib,charlie_rss_kib,dave_rss_kib,db_bytes" >"$csv"
+echo "seconds,decided,certified,certified_per_s,alice_rss_kib,bob_rss_kib,charlie_rss_kib,dave_rss_kib,db_bytes,db_apparent_bytes" >"$csv"
 rss() { # resident memory of the node whose base path is $NETWORK_DIR/$1
 	local pid
 	pid=$(pgrep -f -- "--base-path $NETWORK_DIR/$1( |$)" | head -1 || true)
@@ -53,10 +55,12 @@ while [ ! -f "$report" ]; do
 	certified=$(grep -c '^\[.* certified ' "$demo_log" || true)
 	per_s=$(python3 -c "print(round(($certified - $last_certified) / $every, 2))")
 	last_certified=$certified
-	db=$(du -sb "$NETWORK_DIR"/alice "$NETWORK_DIR"/bob "$NETWORK_DIR"/charlie "$NETWORK_DIR"/dave 2>/dev/null | awk '{s += $1} END {print s}')
-	line="$t,$decided,$certified,$per_s,$(rss alice),$(rss bob),$(rss charlie),$(rss dave),$db"
+	dbs=("$NETWORK_DIR"/alice "$NETWORK_DIR"/bob "$NETWORK_DIR"/charlie "$NETWORK_DIR"/dave)
+	db=$(du -s -B1 "${dbs[@]}" 2>/dev/null | awk '{s += $1} END {print s}')
+	apparent=$(du -s -b "${dbs[@]}" 2>/dev/null | awk '{s += $1} END {print s}')
+	line="$t,$decided,$certified,$per_s,$(rss alice),$(rss bob),$(rss charlie),$(rss dave),$db,$apparent"
 	echo "$line" >>"$csv"
-	echo "soak: ${t}s decided $decided certified $certified ($per_s/s) rss(KiB) $(echo "$line" | cut -d, -f5-8) db $db"
+	echo "soak: ${t}s decided $decided certified $certified ($per_s/s) rss(KiB) $(echo "$line" | cut -d, -f5-8) db $db on disk ($apparent apparent)"
 done
 
 echo "soak: the demo finished; checking the ledger from block 1 on Alice's archive node"
@@ -79,6 +83,7 @@ report = {
     "rss_kib": {n: {"first": int(first[f"{n}_rss_kib"]), "last": int(last[f"{n}_rss_kib"]),
                     "max": int(max(col(f"{n}_rss_kib")))} for n in nodes},
     "db_bytes": {"first": int(first["db_bytes"]), "last": int(last["db_bytes"])},
+    "db_apparent_bytes": {"first": int(first["db_apparent_bytes"]), "last": int(last["db_apparent_bytes"])},
     "db_bytes_per_min": round((int(last["db_bytes"]) - int(first["db_bytes"])) /
                               max(1e-9, (float(last["seconds"]) - float(first["seconds"])) / 60)),
     "ledger": ledger, "latency_s": demo["latency_s"],
