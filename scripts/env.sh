@@ -5,6 +5,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dropbear-target}"
 export DROPBEAR_NODE="${DROPBEAR_NODE:-$CARGO_TARGET_DIR/release/dropbear-node}"
 # Two cores: one cargo job set is all the machine takes.
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
+# Workspace builds also build the runtime's try-runtime Wasm
+# (runtime/try-runtime-wasm). Set for every command, so that a test run does
+# not rerun its build script with another environment.
+export DROPBEAR_TRY_RUNTIME_WASM=1
 # The target directory is outside the checkout, so tell the Wasm builder where
 # the workspace (and its Cargo.lock) is: the runtime is built with the locked
 # versions.

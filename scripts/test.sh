@@ -13,5 +13,12 @@ echo "test: unit tests"
 cargo test --release --locked --workspace --exclude dropbear-e2e
 
 # The end-to-end tests each start several nodes; on two cores they run one at a time.
+# They are picked by target name with the whole workspace selected, so that
+# Cargo resolves the features the build above compiled (`-p dropbear-e2e`
+# alone would compile much of the dependency stack again).
 echo "test: end-to-end tests (real nodes on loopback)"
-cargo test --release --locked -p dropbear-e2e -- --test-threads=1
+e2e=()
+for file in tests/tests/*.rs; do
+	e2e+=(--test "$(basename "$file" .rs)")
+done
+cargo test --release --locked --workspace "${e2e[@]}" -- --test-threads=1

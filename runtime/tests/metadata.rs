@@ -12,7 +12,12 @@ use std::path::PathBuf;
 const METADATA_VERSION: u32 = 16;
 
 fn checked_in() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api/metadata/dropbear.scale")
+	// From the environment `cargo test` sets, not the path compiled in: a
+	// test binary can be reused by another checkout sharing the target directory.
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+		.join("../api/metadata/dropbear.scale")
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //!
 //! Both builds use that Wasm project directory; this one runs after the
 //! runtime's own (the dependency on `dropbear-runtime`, which has `links`),
-//! and only when `DROPBEAR_TRY_RUNTIME_WASM` is set (`scripts/build.sh` sets
-//! it beside the node's build), so that workspace-wide builds and tests do
+//! and only when `DROPBEAR_TRY_RUNTIME_WASM` is set (`scripts/env.sh` sets
+//! it for the project's scripts), so that a plain `cargo test -p ...` does
 //! not pay for it.
 
 fn main() {
@@ -14,8 +14,11 @@ fn main() {
 		return;
 	}
 	// The builder finds the runtime's package by this path in `cargo
-	// metadata`, which has it canonical.
-	let runtime = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+	// metadata`, which has it canonical. Read when the script runs, not
+	// when it is compiled: Cargo reuses a compiled build script for a
+	// checkout at another path (a CI clone) sharing the target directory.
+	let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("Cargo sets CARGO_MANIFEST_DIR");
+	let runtime = std::path::Path::new(&dir)
 		.join("../Cargo.toml")
 		.canonicalize()
 		.expect("runtime/Cargo.toml exists");

@@ -40,9 +40,19 @@ pub fn node_binary() -> PathBuf {
 	exe.parent().and_then(Path::parent).expect("target dir").join("dropbear-node")
 }
 
+/// The repository's root. Read from the environment `cargo test` sets when
+/// it runs a test, not the path compiled in: Cargo can reuse a test binary
+/// compiled in another checkout sharing the target directory.
+pub fn repo_root() -> std::path::PathBuf {
+	let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(std::path::PathBuf::from)
+		.unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+	manifest.join("..")
+}
+
 /// A dev node key from `scripts/dev-node-keys`: (secret hex, peer id).
 pub fn dev_node_key(name: &str) -> (String, String) {
-	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dev-node-keys");
+	let path = repo_root().join("scripts/dev-node-keys");
 	let text = fs::read_to_string(&path).expect("scripts/dev-node-keys is readable");
 	text.lines()
 		.filter(|l| !l.starts_with('#'))

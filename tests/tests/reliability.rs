@@ -51,8 +51,8 @@ const ISLANDER: usize = 2;
 
 /// The runtime of the previous release, which the network starts on.
 fn previous_runtime() -> Vec<u8> {
-	let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-		.join("../runtime/releases/dropbear-runtime-100.compact.compressed.wasm");
+	let path = dropbear_e2e::repo_root()
+		.join("runtime/releases/dropbear-runtime-100.compact.compressed.wasm");
 	std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -402,20 +402,28 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	for node in &mut nodes {
 		node.stop();
 	}
-	// Everything comes back at once, as after a power cut: the workers wait
-	// for their nodes.
-	for node in &mut nodes {
-		node.restart().unwrap();
-	}
+	// Everything comes back at once, as after a power cut. The workers are
+	// started first and wait for their nodes: a worker's start-up (libtorch,
+	// its model) then overlaps the nodes' instead of following it, while
+	// the last batch's deadline comes nearer with every block.
 	let stopped = std::mem::take(&mut workers);
 	drop(stopped);
 	workers = start_workers(dir.path(), &nodes);
+	for node in &mut nodes {
+		node.restart().unwrap();
+	}
+	let back_at = Rpc(&nodes[0].rpc().await.unwrap()).best_number().await.unwrap();
 	for node in &nodes {
 		finality_moves(node, 3, "finality after the full restart").await;
 	}
 	all_ready(&workers).await;
 	let chain = Arc::new(nodes[0].chain().await.unwrap());
 	let client = Client::connect(&nodes[0].ws_url()).await.unwrap();
+	let ready_at = Rpc(&nodes[0].rpc().await.unwrap()).best_number().await.unwrap();
+	let deadline = client.batch(last_batch).await.unwrap().expect("the last batch").deadline;
+	eprintln!(
+		"reliability: 4. nodes back at #{back_at}, every worker ready by #{ready_at}; the last batch ({last_batch}) takes votes before #{deadline}"
+	);
 	// A client keeps its inputs until their certificates come: the workers
 	// restarted empty.
 	let again =
@@ -440,7 +448,18 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 		Ok(view.filter(|b| b.votes.iter().all(Option::is_some)).map(|_| ()))
 	})
 	.await
-	.unwrap_or_else(|e| panic!("a vote was lost in the full restart: {e}: {after_restart:?}"));
+	.unwrap_or_else(|e| {
+		// What each worker said about the batch, for the failure report.
+		let needle = format!("batch {last_batch}");
+		for (name, worker) in NAMES.iter().zip(&workers) {
+			for line in worker.log().lines().filter(|l| {
+				l.contains(&needle) || l.contains("ballots kept") || l.contains("not voting")
+			}) {
+				eprintln!("worker {name}: {line}");
+			}
+		}
+		panic!("a vote was lost in the full restart: {e}: {after_restart:?}")
+	});
 	let fresh = order(&chain, &workers[0].rpc_url(), &digits()[4..8]).await.unwrap();
 	for id in fresh {
 		let cert = client.wait_certificate(id, Duration::from_secs(90)).await.unwrap();
