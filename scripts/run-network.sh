@@ -98,6 +98,9 @@ json.dump(spec, open(out, "w"))
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
+# The Open Inference Protocol on Triton's ports: worker i serves HTTP on
+# 8000 + 10i and gRPC on 8001 + 10i.
+WORKER_HTTP_BASE=${WORKER_HTTP_BASE:-8000}
 EXPLORER_PORT="${EXPLORER_PORT:-8088}"
 pids=() worker_pids=() explorer_pids=()
 stop() {
@@ -187,6 +190,8 @@ for i in "${!names[@]}"; do
 		--model "$DROPBEAR_MODELS/${models[$i]}.pt" --device "${WORKER_DEVICE:-auto}"
 		--listen "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + i))"
 		--rpc-addr "127.0.0.1:$((WORKER_RPC_BASE + i))"
+		--http-addr "127.0.0.1:$((WORKER_HTTP_BASE + 10 * i))"
+		--grpc-addr "127.0.0.1:$((WORKER_HTTP_BASE + 10 * i + 1))"
 		--metrics-addr "127.0.0.1:$((WORKER_METRICS_BASE + i))"
 	)
 	for j in "${!names[@]}"; do
@@ -195,8 +200,8 @@ for i in "${!names[@]}"; do
 	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
 	worker_pids+=($!)
 	workers_ws+=("ws://127.0.0.1:$((WORKER_RPC_BASE + i))")
-	printf 'network: worker %-8s %-17s rpc ws://127.0.0.1:%d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
-		"$name" "${models[$i]}" $((WORKER_RPC_BASE + i)) $((WORKER_METRICS_BASE + i)) "$LOGS/worker-$name.log"
+	printf 'network: worker %-8s %-17s rpc ws://127.0.0.1:%d  http http://127.0.0.1:%d/v2  grpc %d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
+		"$name" "${models[$i]}" $((WORKER_RPC_BASE + i)) $((WORKER_HTTP_BASE + 10 * i)) $((WORKER_HTTP_BASE + 10 * i + 1)) $((WORKER_METRICS_BASE + i)) "$LOGS/worker-$name.log"
 done
 worker_ready() {
 	rpc "$1" worker_health '[]' | "$DROPBEAR_PYTHON" -c '

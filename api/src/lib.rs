@@ -15,6 +15,8 @@
 //!   of the registry and the inference runtime API, and nonce-aware
 //!   submission that waits for inclusion and names the chain's error.
 //! - [`keys`]: signers from dev names (`//Alice`) or key files.
+//! - [`answer`]: answers a worker signs for a client, checked against the
+//!   worker key on chain.
 //! - [`worker_rpc`]: the worker's JSON-RPC as a typed trait, with its error
 //!   codes, served by the worker and called by the client library.
 //! - The node's `inference_*` JSON-RPC is typed in
@@ -28,6 +30,7 @@
 //! answer is the same Rust type everywhere. Nothing here depends on a pallet
 //! or on FRAME.
 
+pub mod answer;
 pub mod chain;
 pub mod keys;
 pub mod worker_rpc;
@@ -83,8 +86,8 @@ const _: &[u8] = include_bytes!("../metadata/dropbear.scale");
 
 pub use chain::{Chain, Included, Pending};
 pub use dropbear_primitives::{
-	self as primitives, input_hash, rpc::InferenceApiClient, AgreementPolicy, BatchId, DType,
-	Digest, GroupId, InputSpec, ModelId, Outcome, Output, RequestId, Task, VersionNumber,
+	self as primitives, input_hash, rpc::InferenceApiClient, AgreementPolicy, Answer, BatchId,
+	DType, Digest, GroupId, InputSpec, ModelId, Outcome, Output, RequestId, Task, VersionNumber,
 	WeightsFormat,
 };
 pub use subxt::{self, utils::Static};

@@ -11,6 +11,9 @@
 //!   chain that each serves a member of that group.
 //! - [`verify`]: check a certificate proof offline against a trusted GRANDPA
 //!   authority set ([`Checkpoint`]).
+//! - [`receipt`]: send an input to every member of a group at once over the
+//!   Open Inference Protocol and hold a quorum receipt (`q` members' signed,
+//!   equal answers) before the request is even ordered.
 //! - [`keys`]: signers from dev names (`//Alice`) or key files.
 //!
 //! A typical request: hash the input, [`worker::Workers::submit`] it, then
@@ -20,6 +23,7 @@
 
 pub mod explorer;
 pub mod ledger;
+pub mod receipt;
 pub mod verify;
 pub mod worker;
 

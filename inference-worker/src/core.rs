@@ -14,7 +14,7 @@
 
 use crate::{
 	backend::BackendError,
-	batcher::{Batcher, Overloaded},
+	batcher::{Batcher, Overloaded, Scores},
 	inputs::{self, InputError, InputStore},
 	metrics::Metrics,
 	p2p::P2p,
@@ -26,6 +26,7 @@ use std::{
 	sync::{Arc, Mutex, OnceLock},
 	time::{Duration, Instant},
 };
+use tokio::sync::oneshot;
 
 /// How long a worker looks for an input it lacks before it votes
 /// [`Output::Unavailable`] for it: a block and a half. Commitments are taken
@@ -64,6 +65,24 @@ pub struct Core {
 	current: Mutex<(VersionNumber, Digest)>,
 	results: Mutex<ResultCache>,
 	p2p: OnceLock<P2p>,
+}
+
+/// An input taken for a client's answer: its scores to come, and the
+/// version (with its weights) that computes them.
+pub struct Pending {
+	pub hash: Digest,
+	pub version: VersionNumber,
+	pub weights: Digest,
+	pub scores: oneshot::Receiver<Scores>,
+}
+
+/// An input taken, with the version and weights it runs on, and its scores
+/// to come when they were asked for.
+struct Taken {
+	hash: Digest,
+	version: VersionNumber,
+	weights: Digest,
+	scores: Option<oneshot::Receiver<Scores>>,
 }
 
 /// A loaded model: its thread, and the versions on chain that name its weights.
@@ -191,6 +210,62 @@ impl Core {
 		bytes: Vec<u8>,
 		from_peer: bool,
 	) -> Result<Digest, AcceptError> {
+		self.take(group, bytes, from_peer, false).map(|taken| taken.hash)
+	}
+
+	/// Take inputs from a client and have this member's scores on each, on
+	/// the version serving now (the Open Inference Protocol's answer). All
+	/// are checked before any is kept; then each is kept, gossiped and run
+	/// as [`Core::accept`] does. An input already held runs again, for its
+	/// scores.
+	pub fn answer(self: &Arc<Self>, inputs: Vec<Vec<u8>>) -> Result<Vec<Pending>, AcceptError> {
+		for bytes in &inputs {
+			if let Err(e) = inputs::check(&self.terms.input, bytes) {
+				self.metrics.inputs_refused.inc();
+				return Err(e.into());
+			}
+		}
+		let mut pending = Vec::with_capacity(inputs.len());
+		for bytes in inputs {
+			let taken = self.take(self.terms.group, bytes, false, true)?;
+			let scores = taken.scores.ok_or(AcceptError::NotReady)?;
+			pending.push(Pending {
+				hash: taken.hash,
+				version: taken.version,
+				weights: taken.weights,
+				scores,
+			});
+		}
+		Ok(pending)
+	}
+
+	/// The output this member votes for the input `hash` on the weights
+	/// `weights`: the one already computed if there is one (an output once
+	/// given is the one voted, whatever a later run says), else the one of
+	/// `scores`, kept from now on. `None` when `scores` are too few for the
+	/// group's policy.
+	pub fn settled_output(
+		&self,
+		hash: &Digest,
+		weights: &Digest,
+		scores: &[f32],
+	) -> Option<Output> {
+		if let Some(output) = self.recall(hash, weights) {
+			return Some(output);
+		}
+		let output = self.terms.policy.output_of_scores(scores)?;
+		self.remember(*hash, *weights, output.clone());
+		Some(output)
+	}
+
+	/// [`Core::accept`], and with `want_scores` the scores of the input.
+	fn take(
+		self: &Arc<Self>,
+		group: GroupId,
+		bytes: Vec<u8>,
+		from_peer: bool,
+		want_scores: bool,
+	) -> Result<Taken, AcceptError> {
 		if group != self.terms.group {
 			return Err(AcceptError::WrongGroup { got: group, want: self.terms.group });
 		}
@@ -202,12 +277,18 @@ impl Core {
 			}
 		};
 		let bytes = Arc::new(bytes);
-		let fresh = self.store.insert(hash, bytes.clone());
-		if !fresh {
-			return Ok(hash);
+		let (version, weights) = *self.current.lock().unwrap_or_else(|p| p.into_inner());
+		if !self.store.insert(hash, bytes.clone()) {
+			let scores = match want_scores {
+				true => {
+					let batcher = self.batcher(&weights).ok_or(AcceptError::NotReady)?;
+					Some(batcher.submit(bytes)?)
+				}
+				false => None,
+			};
+			return Ok(Taken { hash, version, weights, scores });
 		}
 		self.metrics.inputs_received.inc();
-		let weights = self.current_digest();
 		let batcher = self.batcher(&weights).ok_or(AcceptError::NotReady)?;
 		let scores = batcher.submit(bytes.clone())?;
 		if !from_peer {
@@ -216,15 +297,26 @@ impl Core {
 				tokio::spawn(async move { p2p.publish(group, bytes).await });
 			}
 		}
+		let (reply, answer) = match want_scores {
+			true => {
+				let (tx, rx) = oneshot::channel();
+				(Some(tx), Some(rx))
+			}
+			false => (None, None),
+		};
 		let core = self.clone();
 		tokio::spawn(async move {
-			if let Ok(Ok(scores)) = scores.await {
-				if let Some(output) = core.terms.policy.output_of_scores(&scores) {
+			let Ok(scores) = scores.await else { return };
+			if let Ok(s) = &scores {
+				if let Some(output) = core.terms.policy.output_of_scores(s) {
 					core.remember(hash, weights, output);
 				}
 			}
+			if let Some(reply) = reply {
+				let _ = reply.send(scores);
+			}
 		});
-		Ok(hash)
+		Ok(Taken { hash, version, weights, scores: answer })
 	}
 
 	fn remember(&self, hash: Digest, weights: Digest, output: Output) {

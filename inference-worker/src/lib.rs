@@ -23,9 +23,11 @@
 pub mod backend;
 pub mod batcher;
 pub mod core;
+pub mod grpc;
 pub mod inputs;
 pub mod journal;
 pub mod metrics;
+pub mod oip;
 pub mod p2p;
 pub mod rpc;
 pub mod service;

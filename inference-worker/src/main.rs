@@ -33,7 +33,7 @@ async fn main() -> Result<()> {
 		println!("{}", torch_info());
 		return Ok(());
 	}
-	let worker = service::start(&cli.options).await?;
+	let mut worker = service::start(&cli.options).await?;
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 	let mut follower = tokio::spawn(worker.voter.clone().follow(stop_rx));
 	// A worker that can no longer follow the chain exits (with its error) so
@@ -42,6 +42,8 @@ async fn main() -> Result<()> {
 		_ = service::shutdown_signal() => {},
 		result = &mut follower => {
 			let _ = worker.rpc_handle.stop();
+			worker.http_handle.stop();
+			worker.grpc_handle.stop();
 			return match result {
 				Ok(Ok(())) => Ok(()),
 				Ok(Err(e)) => Err(e.context("following the chain")),
@@ -52,6 +54,8 @@ async fn main() -> Result<()> {
 	tracing::info!(target: "worker", "shutting down");
 	let _ = stop_tx.send(true);
 	let _ = worker.rpc_handle.stop();
+	worker.http_handle.stop();
+	worker.grpc_handle.stop();
 	match tokio::time::timeout(Duration::from_secs(10), follower).await {
 		Ok(Ok(Err(e))) => Err(e),
 		_ => Ok(()),

@@ -6,7 +6,9 @@ use crate::{
 	backend::Loader,
 	batcher::BatchConfig,
 	core::{Core, GroupTerms},
+	grpc,
 	metrics::Metrics,
+	oip,
 	p2p::{self, P2p},
 	rpc,
 	tch_backend::{parse_device, torch_info, TchLoader},
@@ -33,6 +35,12 @@ pub struct Service {
 	pub voter: Arc<Voter>,
 	pub rpc_addr: SocketAddr,
 	pub rpc_handle: jsonrpsee::server::ServerHandle,
+	/// The Open Inference Protocol's HTTP server.
+	pub http_addr: SocketAddr,
+	pub http_handle: oip::HttpHandle,
+	/// ... and its gRPC server.
+	pub grpc_addr: SocketAddr,
+	pub grpc_handle: grpc::GrpcHandle,
 }
 
 /// The worker's options (clap, each with an environment fallback).
@@ -95,6 +103,14 @@ pub struct Options {
 	/// JSON-RPC listen address.
 	#[arg(long, env = "DROPBEAR_RPC_ADDR", default_value = "127.0.0.1:9955")]
 	pub rpc_addr: SocketAddr,
+	/// Listen address of the Open Inference Protocol over HTTP (KServe v2,
+	/// as Triton serves it; 8000 is Triton's port).
+	#[arg(long, env = "DROPBEAR_HTTP_ADDR", default_value = "127.0.0.1:8000")]
+	pub http_addr: SocketAddr,
+	/// Listen address of the Open Inference Protocol over gRPC
+	/// (`inference.GRPCInferenceService`; 8001 is Triton's port).
+	#[arg(long, env = "DROPBEAR_GRPC_ADDR", default_value = "127.0.0.1:8001")]
+	pub grpc_addr: SocketAddr,
 	/// Prometheus listen address (no metrics endpoint if absent).
 	#[arg(long, env = "DROPBEAR_METRICS_ADDR")]
 	pub metrics_addr: Option<SocketAddr>,
@@ -119,6 +135,14 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let account = account(&signer);
 	let Some(model) = chain.worker_model(None, &account).await? else {
 		bail!("worker key {account} is not authorized for any model");
+	};
+	let Some(model_info) = chain.model(None, model).await? else {
+		bail!("model {model} is not registered");
+	};
+	let served = oip::ServedModel {
+		name: String::from_utf8_lossy(&model_info.name.0).into_owned(),
+		id: model,
+		signer: signer.clone(),
 	};
 	let Some(group) = chain.group(None, args.group).await? else {
 		bail!("group {} does not exist", args.group)
@@ -191,8 +215,25 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let facts = rpc::Facts { model, device: format!("{device:?}"), torch: torch_info() };
 	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), facts).await?;
 	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
+	let name = served.name.clone();
+	let (http_addr, http_handle) = oip::start(args.http_addr, core.clone(), served.clone())
+		.await
+		.with_context(|| format!("--http-addr {}", args.http_addr))?;
+	let (grpc_addr, grpc_handle) = grpc::start(args.grpc_addr, core.clone(), served)
+		.await
+		.with_context(|| format!("--grpc-addr {}", args.grpc_addr))?;
+	tracing::info!(target: "worker", "Open Inference Protocol on http://{http_addr}/v2/models/{name} and gRPC {grpc_addr}");
 
-	Ok(Service { core, voter, rpc_addr, rpc_handle })
+	Ok(Service {
+		core,
+		voter,
+		rpc_addr,
+		rpc_handle,
+		http_addr,
+		http_handle,
+		grpc_addr,
+		grpc_handle,
+	})
 }
 
 /// Ctrl-C or SIGTERM.

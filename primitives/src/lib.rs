@@ -14,6 +14,8 @@
 //!   them, with [`assemble`] (a certificate from storage) and [`storage_keys`]
 //!   (what a certificate proof proves).
 //! - [`input`]: the input hash and the check of input bytes against a spec.
+//! - [`answer`]: the answer a member's worker signs for a client before any
+//!   request is ordered.
 //! - [`registry`]: the [`ModelRegistry`] trait through which
 //!   `pallet-inference` uses `pallet-models`.
 //! - `rpc` (feature `rpc`): the JSON shapes of the node's `inference_*` methods.
@@ -23,6 +25,7 @@
 extern crate alloc;
 
 pub mod agreement;
+pub mod answer;
 #[cfg(feature = "serde")]
 pub mod hex32;
 pub mod inference;
@@ -32,6 +35,7 @@ pub mod registry;
 pub mod rpc;
 
 pub use agreement::{decide, Output, OutputError, Verdict, MAX_TOP_K};
+pub use answer::{Answer, ANSWER_CONTEXT};
 pub use inference::{
 	assemble, bit, commitment, mask_members, storage_keys, BatchId, BatchInfo, BatchMember,
 	BatchView, Certificate, Decision, MemberRecord, MemberVersion, Outcome, RequestEntry,

@@ -73,6 +73,10 @@ pub struct Worker {
 	pub child: Child,
 	pub rpc_port: u16,
 	pub p2p_port: u16,
+	/// The Open Inference Protocol's HTTP port.
+	pub http_port: u16,
+	/// ... and its gRPC port.
+	pub grpc_port: u16,
 	pub log: PathBuf,
 }
 
@@ -114,6 +118,7 @@ impl Worker {
 		fault: Option<&str>,
 	) -> Worker {
 		let (rpc_port, p2p_port) = (free_port(), free_port());
+		let (http_port, grpc_port) = (free_port(), free_port());
 		// A restarted worker gets a fresh log next to its first one.
 		let log = (0..)
 			.map(|k| {
@@ -149,7 +154,9 @@ impl Worker {
 			.arg("--state-dir")
 			.arg(dir.join(format!("worker-state-{name}")))
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")]);
+			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+			.args(["--http-addr", &format!("127.0.0.1:{http_port}")])
+			.args(["--grpc-addr", &format!("127.0.0.1:{grpc_port}")]);
 		for p in peers {
 			cmd.args(["--peer", p]);
 		}
@@ -158,7 +165,7 @@ impl Worker {
 			.stderr(Stdio::from(file))
 			.spawn()
 			.unwrap();
-		Worker { child, rpc_port, p2p_port, log }
+		Worker { child, rpc_port, p2p_port, http_port, grpc_port, log }
 	}
 
 	pub fn log(&self) -> String {
@@ -167,6 +174,16 @@ impl Worker {
 
 	pub fn rpc_url(&self) -> String {
 		format!("http://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// The Open Inference Protocol's address, as Triton's clients take it.
+	pub fn http_host(&self) -> String {
+		format!("127.0.0.1:{}", self.http_port)
+	}
+
+	/// The Open Inference Protocol's gRPC address.
+	pub fn grpc_host(&self) -> String {
+		format!("127.0.0.1:{}", self.grpc_port)
 	}
 }
 

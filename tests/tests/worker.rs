@@ -1,8 +1,10 @@
 //! Real workers against a real node: the TorchScript digit models, input
 //! gossip between four worker processes, votes on chain and certificates.
 
+use dropbear_api::subxt::ext::codec::Decode;
 use dropbear_api::{
 	account,
+	answer::{Answer, SignedAnswer},
 	chain::requested_ids,
 	records,
 	runtime::{
@@ -12,7 +14,10 @@ use dropbear_api::{
 	worker_rpc::{InputBytes, WorkerApiClient},
 	Chain, Digest, Static, WeightsFormat,
 };
-use dropbear_client::{Client, Outcome, Output};
+use dropbear_client::{
+	receipt::{GroupAt, QuorumReceipt},
+	Client, Outcome, Output,
+};
 use dropbear_e2e::{
 	chain::{check_ledger, ledger_now},
 	dev_key, dev_node_key, node_binary, wait_for,
@@ -45,6 +50,169 @@ async fn a_worker_refuses_a_model_file_whose_digest_is_not_on_chain() {
 
 /// A one-validator chain committing to the real model digests, and the four
 /// demo members' workers (`faults[i]` picks the harness for member i).
+/// Triton's clients (tritonclient from PyPI, unchanged) send digits to
+/// `worker` over the Open Inference Protocol: over HTTP, half in binary and
+/// half as JSON, then over gRPC. Each answer is that member's scores, their
+/// top label, the input's hash and the answer signed by the model's worker
+/// key. The client then orders those hashes on chain; where the group
+/// certifies an answer, the member agreed exactly when the certified label is
+/// the one it answered (its vote is the same computation).
+async fn triton_client_orders_what_a_worker_answered(chain: &Chain, worker: &Worker) {
+	let (first_image, n) = (200usize, 4usize);
+	let worker_account = account(&dropbear_api::keys::signer("//Bob-worker").unwrap());
+	let model = chain.worker_model(None, &worker_account).await.unwrap().expect("Bob's model");
+	let name = chain.model(None, model).await.unwrap().expect("registered").name.0;
+	let name = String::from_utf8(name).unwrap();
+	let images = models_dir().join("digits-test.bin");
+	let python = std::env::var("DROPBEAR_PYTHON").unwrap_or_else(|_| "python3".into());
+	let out = Command::new(python)
+		.arg(dropbear_e2e::repo_root().join("tests/oip/triton_client.py"))
+		.args([worker.http_host(), worker.grpc_host(), name.clone()])
+		.arg(&images)
+		.args([first_image.to_string(), n.to_string()])
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(out.status.success(), "the Triton client failed: {stderr}");
+	let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	for protocol in ["http", "grpc"] {
+		let said = &seen[protocol];
+		for answer in ["live", "ready", "model_ready"] {
+			assert_eq!(said[answer], true, "{protocol} {answer}: {said}");
+		}
+		let input = &said["metadata"]["inputs"][0];
+		assert_eq!(said["metadata"]["name"], name.as_str(), "{said}");
+		assert_eq!(input["datatype"], "FP32", "{said}");
+		let shape: Vec<i64> = input["shape"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|d| d.as_i64().or_else(|| d.as_str()?.parse().ok()).unwrap())
+			.collect();
+		assert_eq!(shape, [-1, 1, 8, 8], "{said}");
+		// What does not fit is refused with the server's reason.
+		let refused = &said["refused"];
+		let (invalid, not_found) = match protocol {
+			"http" => ("400", "404"),
+			_ => ("StatusCode.INVALID_ARGUMENT", "StatusCode.NOT_FOUND"),
+		};
+		assert_eq!(refused[0]["status"], invalid, "{refused}");
+		let reason = refused[0]["message"].as_str().unwrap();
+		assert!(reason.contains("input 'input' is FP32"), "{refused}");
+		assert!(refused[1]["message"].as_str().unwrap().contains("does not fit"), "{refused}");
+		assert_eq!(refused[2]["status"], not_found, "{refused}");
+	}
+	assert_eq!(seen["http"]["server"]["extensions"][0], "binary_tensor_data", "{seen}");
+
+	// Every answer is for the input sent, hashed here; its label is the top
+	// of its scores; it is signed by the model's worker key on chain.
+	let bytes = std::fs::read(&images).unwrap();
+	let answers = seen["answers"].as_array().unwrap();
+	assert_eq!(answers.len(), 2 * n, "{seen}");
+	let vias: Vec<&str> = answers.iter().map(|a| a["via"].as_str().unwrap()).collect();
+	assert_eq!(
+		vias,
+		["http-binary", "http-binary", "http-json", "http-json", "grpc", "grpc", "grpc", "grpc"]
+	);
+	let mut hashes: Vec<Digest> = Vec::new();
+	let mut labels = Vec::new();
+	for (i, answer) in answers.iter().enumerate() {
+		let image = &bytes[(first_image + i) * 256..(first_image + i + 1) * 256];
+		let hash = dropbear_api::input_hash(image);
+		assert_eq!(answer["hash"], format!("0x{}", hex::encode(hash)), "{answer}");
+		let scores: Vec<f32> = answer["scores"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|s| s.as_f64().unwrap() as f32)
+			.collect();
+		assert_eq!(scores.len(), 10, "{answer}");
+		let top = dropbear_api::AgreementPolicy::Top1.output_of_scores(&scores);
+		let label = answer["label"].as_u64().unwrap() as u32;
+		assert_eq!(top, Some(Output::Label(label)), "{answer}");
+		let hex_field = |name: &str| hex::decode(&answer[name].as_str().unwrap()[2..]).unwrap();
+		let signed = SignedAnswer {
+			answer: Decode::decode(&mut &hex_field("answer")[..]).unwrap(),
+			worker: <[u8; 32]>::try_from(hex_field("worker")).unwrap().into(),
+			signature: hex_field("signature").try_into().unwrap(),
+		};
+		assert!(signed.verify(), "{answer}");
+		assert_eq!(signed.worker, worker_account, "{answer}");
+		assert_eq!(
+			signed.answer,
+			Answer { group: 0, input_hash: hash, model, version: 1, output: Output::Label(label) }
+		);
+		hashes.push(hash);
+		labels.push(label);
+	}
+
+	let call = runtime::tx().inference().request_batch(0, hashes.clone(), PRICE);
+	let included = chain.submit_finalized(&dev_key("Ferdie"), &call).await.unwrap();
+	let first = requested_ids(&included).unwrap()[0];
+	let certs = decided(chain, first, hashes.len()).await;
+	let mut certified = 0;
+	for ((cert, label), hash) in certs.iter().zip(&labels).zip(&hashes) {
+		assert_eq!(&cert.input_hash, hash);
+		if let Outcome::Certified(Output::Label(l)) = &cert.outcome {
+			certified += 1;
+			assert_eq!(cert.agreed.contains(&model), l == label, "answered {label}: {cert:?}");
+		}
+	}
+	assert!(certified >= hashes.len() - 2, "{certified} of {} certified", hashes.len());
+}
+
+/// `dropbear infer --fast`: each input goes to every member at once over the
+/// Open Inference Protocol, and a quorum receipt (three members' signed,
+/// equal answers) is printed before the request is ordered; the certificate
+/// follows. The receipt holds against the group at its finalized block, and
+/// the certificate certifies what it said.
+async fn fast_inference_holds_a_receipt_before_the_certificate(
+	node: &Node,
+	workers: &[Worker],
+	dir: &Path,
+) {
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let mut files = Vec::new();
+	for i in [300usize, 301] {
+		let file = dir.join(format!("fast-{i}.bin"));
+		std::fs::write(&file, &images[i * 256..(i + 1) * 256]).unwrap();
+		files.push(file);
+	}
+	let http: Vec<String> = workers.iter().map(|w| format!("http://{}", w.http_host())).collect();
+	let out = Command::new(node_binary().with_file_name("dropbear"))
+		.args(["--node", &node.ws_url(), "--key", "//Ferdie", "infer", "--group", "0", "--fast"])
+		.args(["--http", &http.join(","), "--format", "json", "--input"])
+		.args(&files)
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(out.status.success(), "dropbear infer --fast: {stderr}");
+	let printed: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&out.stdout)
+		.into_iter()
+		.collect::<Result<_, _>>()
+		.unwrap();
+	// Two receipts, then the certificates.
+	assert_eq!(printed.len(), 3, "{printed:?}");
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let certificates = printed[2].as_array().unwrap();
+	for (i, printed_receipt) in printed[..2].iter().enumerate() {
+		let receipt: QuorumReceipt = serde_json::from_value(printed_receipt.clone()).unwrap();
+		let image = &images[(300 + i) * 256..(301 + i) * 256];
+		assert_eq!(receipt.input_hash, dropbear_api::input_hash(image));
+		assert!(receipt.answers.len() >= 3, "{receipt:?}");
+		let group = GroupAt::read(&client, 0, Some(receipt.block_hash)).await.unwrap();
+		assert_eq!(receipt.check(&group), Ok(()), "{receipt:?}");
+		let certificate: dropbear_client::Certificate =
+			serde_json::from_value(certificates[i].clone()).unwrap();
+		assert_eq!(certificate.input_hash, receipt.input_hash);
+		assert_eq!(
+			certificate.outcome,
+			Outcome::Certified(receipt.output.clone()),
+			"{certificate:?}"
+		);
+	}
+}
+
 async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, Chain, Vec<Worker>) {
 	network_with(dir, faults, None).await
 }
@@ -172,6 +340,9 @@ async fn four_workers_certify_real_digits_with_their_models() {
 		.unwrap();
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success() && stderr.contains("refused the input"), "{stderr}");
+
+	triton_client_orders_what_a_worker_answered(&chain, &workers[1]).await;
+	fast_inference_holds_a_receipt_before_the_certificate(&node, &workers, dir.path()).await;
 
 	check_ledger(&chain, start).await.unwrap();
 

@@ -2,7 +2,7 @@
 
 use crate::{show, write_json, Format};
 use anyhow::{bail, Context, Result};
-use dropbear_client::{keys, worker::Workers, Client};
+use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Digest, Outcome};
 use std::{
 	io::{IsTerminal, Write},
 	path::PathBuf,
@@ -20,8 +20,23 @@ pub struct Args {
 	#[arg(long, num_args = 1.., required = true)]
 	input: Vec<PathBuf>,
 	/// A worker of the group (ws://HOST:PORT); repeat for several.
-	#[arg(long = "worker", env = "DROPBEAR_WORKERS", value_delimiter = ',', required = true)]
+	#[arg(
+		long = "worker",
+		env = "DROPBEAR_WORKERS",
+		value_delimiter = ',',
+		required_unless_present = "fast"
+	)]
 	workers: Vec<String>,
+	/// First a quorum receipt for each input: send it to every member's
+	/// worker at once (--http) and print `q` members' signed, equal answers
+	/// as soon as they come, then order the requests and print the
+	/// certificates.
+	#[arg(long, requires = "http")]
+	fast: bool,
+	/// A member's worker over the Open Inference Protocol
+	/// (http://HOST:PORT); give every member's for --fast.
+	#[arg(long = "http", value_delimiter = ',')]
+	http: Vec<String>,
 	/// Most to pay per request (default: the group's price).
 	#[arg(long)]
 	max_fee: Option<u128>,
@@ -76,18 +91,55 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		.await?
 		.with_context(|| format!("group {} does not exist", args.group))?;
 	let max_fee = args.max_fee.unwrap_or(group.price);
-	let workers = Workers::connect(client, args.group, &args.workers).await?;
 	let started = Instant::now();
-
-	let mut progress = Progress::new("sending inputs", args.input.len());
-	let mut hashes = Vec::new();
-	for path in &args.input {
-		let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-		hashes.push(
-			workers.submit(&bytes).await.with_context(|| format!("input {}", path.display()))?,
-		);
-		progress.tick();
-	}
+	let mut receipts = Vec::new();
+	let hashes = if args.fast {
+		let fanout = Fanout::connect(client, args.group, &args.http).await?;
+		let mut hashes = Vec::new();
+		for path in &args.input {
+			let bytes =
+				std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+			let asked = Instant::now();
+			let receipt = fanout
+				.receipt(&bytes, Duration::from_secs(args.timeout))
+				.await
+				.with_context(|| format!("input {}", path.display()))?;
+			// Printed as it comes: the point of a receipt is not to wait.
+			match args.format {
+				Format::Json => println!("{}", serde_json::to_string(&receipt)?),
+				_ => println!(
+					"receipt  {}  0x{}  {:?} by {} of {} members in {:.1} ms (group {} at #{})",
+					path.display(),
+					hex::encode(receipt.input_hash),
+					receipt.output,
+					receipt.answers.len(),
+					fanout.group.members.len(),
+					asked.elapsed().as_secs_f64() * 1e3,
+					receipt.group,
+					receipt.block
+				),
+			}
+			hashes.push(receipt.input_hash);
+			receipts.push(receipt);
+		}
+		hashes
+	} else {
+		let workers = Workers::connect(client, args.group, &args.workers).await?;
+		let mut progress = Progress::new("sending inputs", args.input.len());
+		let mut hashes: Vec<Digest> = Vec::new();
+		for path in &args.input {
+			let bytes =
+				std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+			hashes.push(
+				workers
+					.submit(&bytes)
+					.await
+					.with_context(|| format!("input {}", path.display()))?,
+			);
+			progress.tick();
+		}
+		hashes
+	};
 	let mut ids = Vec::new();
 	for chunk in hashes.chunks(PER_CALL) {
 		ids.extend(if chunk.len() == 1 {
@@ -108,6 +160,18 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	}
 	let elapsed = started.elapsed();
 	show::certificates(&certificates, args.format)?;
+	// A receipt the certificate contradicts means a member signed one
+	// answer and the group certified another: said, never hidden.
+	for (receipt, certificate) in receipts.iter().zip(&certificates) {
+		if let Outcome::Certified(output) = &certificate.outcome {
+			if *output != receipt.output {
+				eprintln!(
+					"request {}: the certificate says {output:?}, the receipt said {:?}",
+					certificate.request, receipt.output
+				);
+			}
+		}
+	}
 	if let Some(dir) = &args.save {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let mut progress = Progress::new("proofs", ids.len());

@@ -1,0 +1,489 @@
+//! Quorum receipts: an input's answer vouched for by `q` members of its
+//! group within milliseconds, before any request for it is ordered.
+//!
+//! A [`Fanout`] keeps one HTTP/2 connection to each member's worker and
+//! sends every input to all of them at once over the Open Inference Protocol
+//! (`POST /v2/models/{name}/infer`, the input in binary). Each worker answers
+//! with its output signed by its worker key ([`SignedAnswer`]). As soon as
+//! `q` members' answers agree, [`Fanout::receipt`] returns a
+//! [`QuorumReceipt`]: the client can act on it at once, and order the
+//! request for the certificate that follows.
+//!
+//! A receipt is checked ([`QuorumReceipt::check`]) against the group as it
+//! stood at a finalized block ([`GroupAt`], which the receipt names): every
+//! answer signed by the worker key the chain authorizes for its model, every
+//! model a member, every answer for the receipt's group, input and output,
+//! and `q` different members. A member that signs one output and votes
+//! another for the same input and version has lied, provably.
+
+use crate::{AccountId, BlockNumber, Client, Digest, GroupId, ModelId, Output};
+use anyhow::{anyhow, bail, Context, Result};
+use dropbear_api::{answer::SignedAnswer, Answer, DType, InputSpec};
+use dropbear_primitives::hex32;
+use futures::{stream::FuturesUnordered, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client as HttpClient},
+	rt::TokioExecutor,
+};
+use serde::{Deserialize, Serialize};
+use std::{
+	collections::BTreeMap,
+	time::{Duration, Instant},
+};
+
+/// A member of a group at a block, with the worker key that signs for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberKey {
+	pub model: ModelId,
+	/// The model's name on chain (the Open Inference Protocol's model name).
+	pub name: String,
+	/// Its worker key (`None`: no worker authorized).
+	pub worker: Option<AccountId>,
+}
+
+/// A group as it stood at a finalized block: what receipts are checked against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupAt {
+	pub group: GroupId,
+	pub block: BlockNumber,
+	#[serde(with = "hex32")]
+	pub block_hash: Digest,
+	pub quorum: u32,
+	pub input: InputSpec,
+	pub members: Vec<MemberKey>,
+}
+
+impl GroupAt {
+	/// `group` at block `at`, or at the finalized head.
+	pub async fn read(client: &Client, group: GroupId, at: Option<Digest>) -> Result<Self> {
+		let block = client.chain.at(at.map(Into::into)).await?;
+		let hash = block.block_hash();
+		let record = client
+			.chain
+			.group(Some(hash), group)
+			.await?
+			.ok_or_else(|| anyhow!("group {group} does not exist at block {hash:?}"))?;
+		let mut members = Vec::new();
+		for member in &record.members.0 {
+			let model = client.chain.model(Some(hash), member.model).await?.ok_or_else(|| {
+				anyhow!("model {} of group {group} is not registered", member.model)
+			})?;
+			members.push(MemberKey {
+				model: member.model,
+				name: String::from_utf8_lossy(&model.name.0).into_owned(),
+				worker: model.worker,
+			});
+		}
+		Ok(Self {
+			group,
+			block: block.block_number() as BlockNumber,
+			block_hash: hash.0,
+			quorum: record.quorum,
+			input: record.input.0,
+			members,
+		})
+	}
+}
+
+/// `q` members' signed answers, all the same, for one input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuorumReceipt {
+	pub group: GroupId,
+	#[serde(with = "hex32")]
+	pub input_hash: Digest,
+	pub output: Output,
+	pub quorum: u32,
+	/// The finalized block whose group and worker keys the answers are checked against.
+	pub block: BlockNumber,
+	#[serde(with = "hex32")]
+	pub block_hash: Digest,
+	pub answers: Vec<SignedAnswer>,
+}
+
+/// Why a receipt does not hold.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+	#[error("the receipt is for group {receipt} at block 0x{}, the check is of group {group} at block 0x{}", hex::encode(.receipt_block), hex::encode(.block))]
+	OtherState { receipt: GroupId, receipt_block: Digest, group: GroupId, block: Digest },
+	#[error("the receipt's quorum is {receipt}; the group's is {group}")]
+	OtherQuorum { receipt: u32, group: u32 },
+	#[error("{got} members answered alike; the quorum is {quorum}")]
+	TooFew { got: usize, quorum: u32 },
+	#[error("model {0} answered twice")]
+	Twice(ModelId),
+	#[error("model {0} is not a member of the group")]
+	NotMember(ModelId),
+	#[error("the answer of model {0} is not signed by the model's worker key")]
+	WrongKey(ModelId),
+	#[error("the signature of model {0}'s answer is not valid")]
+	BadSignature(ModelId),
+	#[error("model {0} answered for another group or input")]
+	OtherInput(ModelId),
+	#[error("model {model} answered {answered:?}, not {output:?}")]
+	OtherOutput { model: ModelId, answered: Output, output: Output },
+}
+
+/// Check one member's signed answer against the group: a member, signed by
+/// its worker key, validly.
+fn check_answer(group: &GroupAt, signed: &SignedAnswer) -> Result<(), ReceiptError> {
+	let model = signed.answer.model;
+	let member =
+		group.members.iter().find(|m| m.model == model).ok_or(ReceiptError::NotMember(model))?;
+	if member.worker.as_ref() != Some(&signed.worker) {
+		return Err(ReceiptError::WrongKey(model));
+	}
+	if !signed.verify() {
+		return Err(ReceiptError::BadSignature(model));
+	}
+	Ok(())
+}
+
+impl QuorumReceipt {
+	/// Check the receipt against `group`, the group at the receipt's block.
+	pub fn check(&self, group: &GroupAt) -> Result<(), ReceiptError> {
+		if self.group != group.group || self.block_hash != group.block_hash {
+			return Err(ReceiptError::OtherState {
+				receipt: self.group,
+				receipt_block: self.block_hash,
+				group: group.group,
+				block: group.block_hash,
+			});
+		}
+		if self.quorum != group.quorum {
+			return Err(ReceiptError::OtherQuorum { receipt: self.quorum, group: group.quorum });
+		}
+		let mut seen = Vec::new();
+		for signed in &self.answers {
+			let answer = &signed.answer;
+			if seen.contains(&answer.model) {
+				return Err(ReceiptError::Twice(answer.model));
+			}
+			seen.push(answer.model);
+			check_answer(group, signed)?;
+			if answer.group != self.group || answer.input_hash != self.input_hash {
+				return Err(ReceiptError::OtherInput(answer.model));
+			}
+			if answer.output != self.output {
+				return Err(ReceiptError::OtherOutput {
+					model: answer.model,
+					answered: answer.output.clone(),
+					output: self.output.clone(),
+				});
+			}
+		}
+		if seen.len() < group.quorum as usize {
+			return Err(ReceiptError::TooFew { got: seen.len(), quorum: group.quorum });
+		}
+		Ok(())
+	}
+}
+
+/// One member's worker, reached over the Open Inference Protocol.
+struct Endpoint {
+	url: String,
+	model: ModelId,
+	infer: hyper::Uri,
+}
+
+/// One HTTP/2 connection to each member's worker; inputs go to all at once.
+pub struct Fanout {
+	pub group: GroupAt,
+	endpoints: Vec<Endpoint>,
+	http: HttpClient<HttpConnector, Full<Bytes>>,
+}
+
+/// A worker's answer as the protocol carries it.
+#[derive(Deserialize)]
+struct InferResponse {
+	outputs: Vec<OutputTensor>,
+	#[serde(default)]
+	parameters: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct OutputTensor {
+	name: String,
+	#[serde(default)]
+	data: Vec<serde_json::Value>,
+}
+
+fn hex_bytes(value: Option<&serde_json::Value>, what: &str) -> Result<Vec<u8>> {
+	let text = value.and_then(|v| v.as_str()).ok_or_else(|| anyhow!("no {what} in the answer"))?;
+	hex::decode(text.trim_start_matches("0x")).with_context(|| format!("the {what} is not hex"))
+}
+
+impl Fanout {
+	/// The group at the finalized head, and the worker at each of `urls`
+	/// (`http://HOST:PORT`): each must serve a member of the group, found by
+	/// the members' names on chain.
+	pub async fn connect(client: &Client, group: GroupId, urls: &[String]) -> Result<Self> {
+		let group = GroupAt::read(client, group, None).await?;
+		let http = HttpClient::builder(TokioExecutor::new())
+			.http2_only(true)
+			.pool_idle_timeout(Duration::from_secs(300))
+			.build_http();
+		let mut endpoints = Vec::new();
+		for url in urls {
+			let base = url.trim_end_matches('/');
+			let mut found = None;
+			for member in &group.members {
+				let uri: hyper::Uri = format!("{base}/v2/models/{}", member.name)
+					.parse()
+					.with_context(|| format!("{url} is not an http://HOST:PORT address"))?;
+				let response = http
+					.get(uri)
+					.await
+					.with_context(|| format!("the worker at {url} does not answer (HTTP/2)"))?;
+				if response.status().is_success() {
+					found = Some(member.model);
+					break;
+				}
+			}
+			let Some(model) = found else {
+				bail!("the worker at {url} serves no member of group {}", group.group);
+			};
+			let name = &group.members.iter().find(|m| m.model == model).expect("found").name;
+			let infer = format!("{base}/v2/models/{name}/infer").parse()?;
+			endpoints.push(Endpoint { url: url.clone(), model, infer });
+		}
+		if endpoints.is_empty() {
+			bail!("no worker address given for group {} (--http URL)", group.group);
+		}
+		Ok(Self { group, endpoints, http })
+	}
+
+	/// The infer request for one input: the input in binary, the answer and
+	/// its signature asked for as JSON.
+	fn request_body(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+		let spec = &self.group.input;
+		let mut shape = vec![1u32];
+		shape.extend(spec.shape.iter());
+		let datatype = match spec.dtype {
+			DType::U8 => "UINT8",
+			DType::F32 => "FP32",
+		};
+		let head = serde_json::json!({
+			"inputs": [{
+				"name": "input", "datatype": datatype, "shape": shape,
+				"parameters": { "binary_data_size": bytes.len() },
+			}],
+			"outputs": [{ "name": "answer" }, { "name": "signature" }],
+		})
+		.to_string();
+		let mut body = head.into_bytes();
+		body.extend_from_slice(bytes);
+		Ok(body)
+	}
+
+	/// Send one input to one member; its signed answer.
+	async fn ask(
+		&self,
+		endpoint: &Endpoint,
+		body: Vec<u8>,
+		head_len: usize,
+	) -> Result<SignedAnswer> {
+		let request = hyper::Request::post(endpoint.infer.clone())
+			.header("content-type", "application/octet-stream")
+			.header("inference-header-content-length", head_len)
+			.body(Full::new(Bytes::from(body)))?;
+		let response = self.http.request(request).await?;
+		let status = response.status();
+		let body = response.into_body().collect().await?.to_bytes();
+		if !status.is_success() {
+			let message = serde_json::from_slice::<serde_json::Value>(&body)
+				.ok()
+				.and_then(|v| v["error"].as_str().map(String::from))
+				.unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+			bail!("{status}: {message}");
+		}
+		let parsed: InferResponse =
+			serde_json::from_slice(&body).context("the answer is not an infer response")?;
+		let tensor = |name: &str| {
+			parsed.outputs.iter().find(|o| o.name == name).and_then(|o| o.data.first())
+		};
+		let answer = hex_bytes(tensor("answer"), "answer")?;
+		let answer = <Answer as codec::Decode>::decode(&mut &answer[..])
+			.context("the answer does not decode")?;
+		let signature = hex_bytes(tensor("signature"), "signature")?
+			.try_into()
+			.map_err(|_| anyhow!("a signature is 64 bytes"))?;
+		let worker: [u8; 32] = hex_bytes(parsed.parameters.get("worker"), "worker key")?
+			.try_into()
+			.map_err(|_| anyhow!("a worker key is 32 bytes"))?;
+		Ok(SignedAnswer { answer, worker: worker.into(), signature })
+	}
+
+	/// Send `bytes` to every member at once and return a receipt as soon as
+	/// `q` members' checked answers agree; answers that fail their check are
+	/// left out (and logged). An error when no output can reach the quorum
+	/// any more, or after `patience`.
+	pub async fn receipt(&self, bytes: &[u8], patience: Duration) -> Result<QuorumReceipt> {
+		let input_hash = crate::input_hash(bytes);
+		let body = self.request_body(bytes)?;
+		let head_len = body.len() - bytes.len();
+		let deadline = Instant::now() + patience;
+		let mut asked: FuturesUnordered<_> = self
+			.endpoints
+			.iter()
+			.map(|e| {
+				let body = body.clone();
+				async move { (e, self.ask(e, body, head_len).await) }
+			})
+			.collect();
+		let quorum = self.group.quorum as usize;
+		let mut by_output: BTreeMap<Output, Vec<SignedAnswer>> = BTreeMap::new();
+		let mut failures = Vec::new();
+		let mut left = self.endpoints.len();
+		while left > 0 {
+			let next = tokio::time::timeout_at(deadline.into(), asked.next()).await;
+			let Ok(Some((endpoint, answered))) = next else {
+				bail!("no quorum for input 0x{} in {patience:?}", hex::encode(input_hash));
+			};
+			left -= 1;
+			let signed = match answered.and_then(|signed| {
+				check_answer(&self.group, &signed)?;
+				if signed.answer.model != endpoint.model
+					|| signed.answer.input_hash != input_hash
+					|| signed.answer.group != self.group.group
+				{
+					bail!("it answered for another model, group or input");
+				}
+				Ok(signed)
+			}) {
+				Ok(signed) => signed,
+				Err(e) => {
+					tracing::warn!(target: "dropbear::receipt", "worker {}: {e:#}", endpoint.url);
+					failures.push(format!("{}: {e:#}", endpoint.url));
+					continue;
+				}
+			};
+			let agreeing = by_output.entry(signed.answer.output.clone()).or_default();
+			if !agreeing.iter().any(|a| a.answer.model == signed.answer.model) {
+				agreeing.push(signed);
+			}
+			if let Some((output, answers)) = by_output.iter().find(|(_, a)| a.len() >= quorum) {
+				return Ok(QuorumReceipt {
+					group: self.group.group,
+					input_hash,
+					output: output.clone(),
+					quorum: self.group.quorum,
+					block: self.group.block,
+					block_hash: self.group.block_hash,
+					answers: answers.clone(),
+				});
+			}
+			let best = by_output.values().map(Vec::len).max().unwrap_or(0);
+			if best + left < quorum {
+				break;
+			}
+		}
+		bail!(
+			"no quorum of {quorum} for input 0x{}: answers {:?}{}",
+			hex::encode(input_hash),
+			by_output.iter().map(|(o, a)| (o, a.len())).collect::<Vec<_>>(),
+			if failures.is_empty() {
+				String::new()
+			} else {
+				format!("; failed: {}", failures.join("; "))
+			}
+		)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use dropbear_api::keys::signer;
+
+	fn group() -> GroupAt {
+		let key = |n: &str| Some(crate::account(&signer(&format!("//{n}-worker")).unwrap()));
+		GroupAt {
+			group: 0,
+			block: 7,
+			block_hash: [7; 32],
+			quorum: 2,
+			input: InputSpec { dtype: DType::U8, shape: vec![4].try_into().unwrap() },
+			members: ["Alice", "Bob", "Charlie"]
+				.iter()
+				.enumerate()
+				.map(|(i, n)| MemberKey {
+					model: i as ModelId,
+					name: n.to_string(),
+					worker: key(n),
+				})
+				.collect(),
+		}
+	}
+
+	fn answer(model: ModelId, key: &str, output: u32) -> SignedAnswer {
+		let answer = Answer {
+			group: 0,
+			input_hash: [1; 32],
+			model,
+			version: 1,
+			output: Output::Label(output),
+		};
+		SignedAnswer::sign(answer, &signer(&format!("//{key}-worker")).unwrap())
+	}
+
+	fn receipt(answers: Vec<SignedAnswer>) -> QuorumReceipt {
+		QuorumReceipt {
+			group: 0,
+			input_hash: [1; 32],
+			output: Output::Label(3),
+			quorum: 2,
+			block: 7,
+			block_hash: [7; 32],
+			answers,
+		}
+	}
+
+	#[test]
+	fn a_receipt_holds_with_a_quorum_of_members_signing_the_same_answer() {
+		let good = receipt(vec![answer(0, "Alice", 3), answer(1, "Bob", 3)]);
+		assert_eq!(good.check(&group()), Ok(()));
+		let json = serde_json::to_string(&good).unwrap();
+		assert_eq!(serde_json::from_str::<QuorumReceipt>(&json).unwrap(), good);
+	}
+
+	#[test]
+	fn a_receipt_that_does_not_hold_says_why() {
+		let g = group();
+		let check = |answers| receipt(answers).check(&g);
+		assert_eq!(
+			check(vec![answer(0, "Alice", 3)]),
+			Err(ReceiptError::TooFew { got: 1, quorum: 2 })
+		);
+		assert_eq!(
+			check(vec![answer(0, "Alice", 3), answer(0, "Alice", 3)]),
+			Err(ReceiptError::Twice(0))
+		);
+		// Bob's key signing for Alice's model.
+		assert_eq!(
+			check(vec![answer(0, "Bob", 3), answer(1, "Bob", 3)]),
+			Err(ReceiptError::WrongKey(0))
+		);
+		assert_eq!(
+			check(vec![answer(0, "Alice", 3), answer(9, "Dave", 3)]),
+			Err(ReceiptError::NotMember(9))
+		);
+		let mut forged = answer(1, "Bob", 4);
+		forged.answer.output = Output::Label(3);
+		assert_eq!(check(vec![answer(0, "Alice", 3), forged]), Err(ReceiptError::BadSignature(1)));
+		assert!(matches!(
+			check(vec![answer(0, "Alice", 3), answer(1, "Bob", 4)]),
+			Err(ReceiptError::OtherOutput { model: 1, .. })
+		));
+		let mut other_block = g.clone();
+		other_block.block_hash = [8; 32];
+		assert!(matches!(
+			receipt(vec![answer(0, "Alice", 3), answer(1, "Bob", 3)]).check(&other_block),
+			Err(ReceiptError::OtherState { .. })
+		));
+	}
+}

@@ -1,0 +1,950 @@
+//! The Open Inference Protocol (KServe v2) over HTTP/REST: the protocol of
+//! Triton, KServe, Seldon MLServer and TorchServe, so that their clients
+//! (`tritonclient.http`, KServe's REST client, curl) submit inputs to a
+//! member unchanged.
+//!
+//! A worker serves one model, named as on chain. Its one input tensor is
+//! `input`, of the group's input spec's datatype (`UINT8` or `FP32`) and
+//! shape, with a leading batch dimension: `[-1, ...spec]` in the metadata,
+//! and a tensor of the spec's own shape is one input. Each input is taken as
+//! `worker_submitInput` takes it (checked, kept, gossiped to the other
+//! members, run at once on the version serving now), and the answer is this
+//! member's speculative output, in three output tensors:
+//!
+//! - `scores`, FP32 `[n, classes]`: the model's class scores;
+//! - `label`, INT64 `[n]`: the top class, ranked as votes rank them
+//!   ([`AgreementPolicy::output_of_scores`]);
+//! - `input_hash`, BYTES `[n]`: each input's blake2-256 hash as `0x` hex, the
+//!   id a client orders on chain with `request`;
+//! - `answer`, BYTES `[n]`: the [`Answer`] this member vouches for (group,
+//!   input hash, model, version, and the canonical output it will vote), as
+//!   `0x` hex of its SCALE encoding;
+//! - `signature`, BYTES `[n]`: the worker key's sr25519 signature of the
+//!   answer's payload, as `0x` hex. The response's `parameters` name the
+//!   worker key, the model and the group, so that a client checks the
+//!   signature against the model's worker key on chain; `q` equal answers
+//!   from different members are a quorum receipt.
+//!
+//! Tensor data comes as JSON (`data`, flat or nested, in row-major order) or
+//! in binary after the JSON (the binary tensor data extension: the header
+//! `Inference-Header-Content-Length` and the parameter `binary_data_size`).
+//! Outputs go back in binary where asked (`binary_data` on an output, or
+//! `binary_data_output` on the request), BYTES elements each after their
+//! length (u32, little endian), as Triton sends them.
+//!
+//! Errors are `{"error": "..."}`, with 400 (the request does not fit the
+//! model), 404 (another model or version), 413 (too large) or 503 (not ready
+//! or overloaded). A request is checked whole before any of its inputs is
+//! taken: a bad one changes nothing.
+
+use crate::core::{AcceptError, Core};
+use axum::{
+	body::{Body, Bytes},
+	extract::{DefaultBodyLimit, Path, State},
+	http::{header, HeaderMap, StatusCode},
+	response::{IntoResponse, Response},
+	routing::{get, post},
+	Router,
+};
+use codec::Encode;
+use dropbear_api::{answer::SignedAnswer, Answer, Keypair, ModelId};
+use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output, VersionNumber};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+
+/// Most inputs in one infer request (each is one request on chain).
+pub const MAX_INPUTS: usize = 256;
+
+/// Largest request body: 256 ImageNet-sized u8 inputs in binary, or their
+/// JSON text (about four bytes a value).
+pub const MAX_BODY: usize = 160 << 20;
+
+/// The input tensor's name.
+pub const INPUT: &str = "input";
+
+/// The output tensors, in the order a response lists them.
+pub const OUTPUTS: [&str; 5] = ["scores", "label", "input_hash", "answer", "signature"];
+
+/// The platform the metadata names.
+pub const PLATFORM: &str = "pytorch_libtorch";
+
+/// A tensor as metadata states it: name, datatype, shape.
+pub type TensorMetadata = (&'static str, &'static str, Vec<i64>);
+
+/// The header giving the JSON part's length when binary data follows it.
+const HEADER_LENGTH: &str = "inference-header-content-length";
+
+/// Longest an infer request waits for the model's scores.
+const ANSWER_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The model served, and the worker key that signs its answers.
+#[derive(Clone)]
+pub struct ServedModel {
+	/// The model's name on chain.
+	pub name: String,
+	pub id: ModelId,
+	/// The model's worker key on chain.
+	pub signer: Keypair,
+}
+
+/// A request the server refuses, with the status it answers.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OipError {
+	#[error("{0}")]
+	BadRequest(String),
+	#[error("{0}")]
+	NotFound(String),
+	#[error("{0}")]
+	TooLarge(String),
+	#[error("{0}")]
+	Unavailable(String),
+	#[error("{0}")]
+	Internal(String),
+}
+
+impl OipError {
+	fn status(&self) -> StatusCode {
+		match self {
+			OipError::BadRequest(_) => StatusCode::BAD_REQUEST,
+			OipError::NotFound(_) => StatusCode::NOT_FOUND,
+			OipError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+			OipError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+			OipError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+		}
+	}
+}
+
+impl IntoResponse for OipError {
+	fn into_response(self) -> Response {
+		json_response(self.status(), &json!({ "error": self.to_string() }))
+	}
+}
+
+fn bad(message: impl Into<String>) -> OipError {
+	OipError::BadRequest(message.into())
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+	(status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+}
+
+/// The protocol's name of a datatype.
+pub fn datatype(dtype: DType) -> &'static str {
+	match dtype {
+		DType::U8 => "UINT8",
+		DType::F32 => "FP32",
+	}
+}
+
+#[derive(Debug, Deserialize)]
+struct InferRequest {
+	#[serde(default)]
+	id: Option<String>,
+	#[serde(default)]
+	parameters: Map<String, Value>,
+	inputs: Vec<RequestInput>,
+	#[serde(default)]
+	outputs: Vec<RequestOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestInput {
+	name: String,
+	shape: Vec<i64>,
+	datatype: String,
+	#[serde(default)]
+	parameters: Map<String, Value>,
+	#[serde(default)]
+	data: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestOutput {
+	name: String,
+	#[serde(default)]
+	parameters: Map<String, Value>,
+}
+
+/// An infer request made sense of: the inputs, each the bytes the input
+/// spec fixes, and the outputs asked for with whether each goes in binary.
+#[derive(Debug, PartialEq)]
+pub struct Infer {
+	pub id: Option<String>,
+	pub inputs: Vec<Vec<u8>>,
+	pub outputs: Vec<(&'static str, bool)>,
+}
+
+/// Make sense of an infer request's body: `header_length` is the value of
+/// `Inference-Header-Content-Length`, when binary data follows the JSON.
+pub fn parse_infer(
+	spec: &InputSpec,
+	header_length: Option<&str>,
+	body: &[u8],
+) -> Result<Infer, OipError> {
+	let (head, binary) = match header_length {
+		Some(value) => {
+			let n: usize = value.trim().parse().map_err(|_| {
+				bad(format!("Inference-Header-Content-Length is not a length: {value:?}"))
+			})?;
+			if n > body.len() {
+				return Err(bad(format!(
+					"Inference-Header-Content-Length is {n}, past the body's {} bytes",
+					body.len()
+				)));
+			}
+			body.split_at(n)
+		}
+		None => (body, &[][..]),
+	};
+	let request: InferRequest = serde_json::from_slice(head)
+		.map_err(|e| bad(format!("the body is not an inference request: {e}")))?;
+	let [input] = &request.inputs[..] else {
+		return Err(one_input(request.inputs.len()));
+	};
+	let (n, total) = check_tensor(spec, &input.name, &input.datatype, &input.shape)?;
+	let want_type = datatype(spec.dtype);
+	let bytes = match (input.parameters.get("binary_data_size"), &input.data) {
+		(Some(size), None) => {
+			let size =
+				size.as_u64().ok_or_else(|| bad("binary_data_size is not a number of bytes"))?
+					as usize;
+			if size != total {
+				return Err(bad(format!(
+					"binary_data_size is {size}; shape {:?} of {want_type} is {total} bytes",
+					input.shape
+				)));
+			}
+			if binary.len() != size {
+				return Err(bad(format!(
+					"the binary data is {} bytes; input '{INPUT}' has binary_data_size {size}",
+					binary.len()
+				)));
+			}
+			binary.to_vec()
+		}
+		(None, Some(data)) => {
+			if !binary.is_empty() {
+				return Err(bad(format!(
+					"{} bytes of binary data follow the JSON, but no input has binary_data_size",
+					binary.len()
+				)));
+			}
+			json_data(spec.dtype, data, total / spec.dtype.size() as usize)?
+		}
+		(Some(_), Some(_)) => {
+			return Err(bad(format!("input '{INPUT}' has both data and binary_data_size")))
+		}
+		(None, None) => {
+			return Err(bad(format!("input '{INPUT}' has neither data nor binary_data_size")))
+		}
+	};
+	let binary_default = flag(&request.parameters, "binary_data_output")?;
+	let outputs = if request.outputs.is_empty() {
+		OUTPUTS.iter().map(|name| (*name, binary_default)).collect()
+	} else {
+		let mut outputs = Vec::new();
+		for output in &request.outputs {
+			let Some(name) = OUTPUTS.iter().find(|o| **o == output.name) else {
+				return Err(bad(format!(
+					"unknown output '{}': the model's outputs are {}",
+					output.name,
+					OUTPUTS.join(", ")
+				)));
+			};
+			let binary = match output.parameters.get("binary_data") {
+				Some(_) => flag(&output.parameters, "binary_data")?,
+				None => binary_default,
+			};
+			outputs.push((*name, binary));
+		}
+		outputs
+	};
+	Ok(Infer { id: request.id, inputs: split(bytes, n), outputs })
+}
+
+/// The error of a request without exactly one input tensor.
+pub fn one_input(got: usize) -> OipError {
+	bad(format!("the model takes one input tensor, '{INPUT}'; the request has {got}"))
+}
+
+/// Check an input tensor's name, datatype and shape against the group's
+/// input spec: how many inputs it holds, and their bytes in all.
+pub fn check_tensor(
+	spec: &InputSpec,
+	name: &str,
+	dtype: &str,
+	shape: &[i64],
+) -> Result<(usize, usize), OipError> {
+	if name != INPUT {
+		return Err(bad(format!("unknown input '{name}': the model's input is '{INPUT}'")));
+	}
+	let want_type = datatype(spec.dtype);
+	if dtype != want_type {
+		return Err(bad(format!(
+			"input '{INPUT}' is {want_type}, the group's input spec; the request has {dtype}"
+		)));
+	}
+	let n = batch_of(spec, shape)?;
+	let each = spec.byte_len().map_err(|_| bad("the group's input spec is invalid"))? as usize;
+	let total = n.checked_mul(each).ok_or_else(|| bad("the input is too large"))?;
+	Ok((n, total))
+}
+
+/// `n` inputs of equal size, back to back.
+pub fn split(bytes: Vec<u8>, n: usize) -> Vec<Vec<u8>> {
+	let each = bytes.len() / n.max(1);
+	bytes.chunks_exact(each.max(1)).map(<[u8]>::to_vec).collect()
+}
+
+/// How many inputs a tensor of `shape` holds: one of the spec's shape, or
+/// `n` with a leading batch dimension.
+fn batch_of(spec: &InputSpec, shape: &[i64]) -> Result<usize, OipError> {
+	let dims: Vec<i64> = spec.shape.iter().map(|d| i64::from(*d)).collect();
+	let n = if shape == dims.as_slice() {
+		1
+	} else if shape.len() == dims.len() + 1 && shape[1..] == dims[..] && shape[0] >= 1 {
+		shape[0] as u64
+	} else {
+		return Err(bad(format!(
+			"shape {shape:?} does not fit the group's input spec {dims:?}: send [n, {}] for n inputs",
+			dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+		)));
+	};
+	if n > MAX_INPUTS as u64 {
+		return Err(OipError::TooLarge(format!("{n} inputs in one request; at most {MAX_INPUTS}")));
+	}
+	Ok(n as usize)
+}
+
+fn flag(parameters: &Map<String, Value>, name: &str) -> Result<bool, OipError> {
+	match parameters.get(name) {
+		None => Ok(false),
+		Some(Value::Bool(b)) => Ok(*b),
+		Some(other) => Err(bad(format!("parameter {name} is not a boolean: {other}"))),
+	}
+}
+
+/// Tensor data given as JSON numbers (flat or nested), as the spec's bytes.
+fn json_data(dtype: DType, data: &Value, elements: usize) -> Result<Vec<u8>, OipError> {
+	let mut numbers = Vec::with_capacity(elements);
+	flatten(data, &mut numbers, elements)?;
+	if numbers.len() != elements {
+		let held = if numbers.len() > elements {
+			format!("more than {elements}")
+		} else {
+			numbers.len().to_string()
+		};
+		return Err(bad(format!("the data holds {held} values; the shape needs {elements}")));
+	}
+	let mut out = Vec::with_capacity(elements * dtype.size() as usize);
+	for number in numbers {
+		match dtype {
+			DType::U8 => {
+				let byte = number
+					.as_u64()
+					.and_then(|v| u8::try_from(v).ok())
+					.ok_or_else(|| bad(format!("UINT8 data holds {number}")))?;
+				out.push(byte);
+			}
+			DType::F32 => {
+				let v = number.as_f64().ok_or_else(|| bad("FP32 data holds a non-number"))?;
+				out.extend_from_slice(&(v as f32).to_le_bytes());
+			}
+		}
+	}
+	Ok(out)
+}
+
+/// The numbers of nested arrays in row-major order, stopping past `limit`
+/// (serde_json bounds the nesting at 128 levels).
+fn flatten<'a>(
+	value: &'a Value,
+	out: &mut Vec<&'a serde_json::Number>,
+	limit: usize,
+) -> Result<(), OipError> {
+	match value {
+		Value::Array(items) => {
+			for item in items {
+				if out.len() > limit {
+					break;
+				}
+				flatten(item, out, limit)?;
+			}
+			Ok(())
+		}
+		Value::Number(n) => {
+			out.push(n);
+			Ok(())
+		}
+		other => Err(bad(format!("tensor data holds {other}, not a number"))),
+	}
+}
+
+/// One input's reply: the model's scores and the answer signed.
+pub struct Reply {
+	pub scores: Vec<f32>,
+	pub signed: SignedAnswer,
+}
+
+/// The top class of `scores`, ranked as votes rank them.
+fn label(scores: &[f32]) -> i64 {
+	match AgreementPolicy::Top1.output_of_scores(scores) {
+		Some(Output::Label(l)) => i64::from(l),
+		_ => -1,
+	}
+}
+
+/// One output tensor of a response, in JSON and in binary.
+pub struct Tensor {
+	pub datatype: &'static str,
+	pub shape: Vec<usize>,
+	pub data: Value,
+	/// Little-endian values; BYTES elements each after their length (u32
+	/// LE), as Triton frames them.
+	pub bytes: Vec<u8>,
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
+
+/// The output `name` (one of [`OUTPUTS`]) of `replies`.
+pub fn output_tensor(name: &str, replies: &[Reply]) -> Tensor {
+	let n = replies.len();
+	let classes = replies.first().map_or(0, |r| r.scores.len());
+	match name {
+		"scores" => {
+			let values: Vec<f32> = replies.iter().flat_map(|r| r.scores.clone()).collect();
+			let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+			Tensor { datatype: "FP32", shape: vec![n, classes], data: json!(values), bytes }
+		}
+		"label" => {
+			let values: Vec<i64> = replies.iter().map(|r| label(&r.scores)).collect();
+			let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+			Tensor { datatype: "INT64", shape: vec![n], data: json!(values), bytes }
+		}
+		name => {
+			let values: Vec<String> = replies
+				.iter()
+				.map(|r| match name {
+					"input_hash" => hex_of(&r.signed.answer.input_hash),
+					"answer" => hex_of(&r.signed.answer.encode()),
+					_ => hex_of(&r.signed.signature),
+				})
+				.collect();
+			let mut bytes = Vec::new();
+			for v in &values {
+				bytes.extend_from_slice(&(v.len() as u32).to_le_bytes());
+				bytes.extend_from_slice(v.as_bytes());
+			}
+			Tensor { datatype: "BYTES", shape: vec![n], data: json!(values), bytes }
+		}
+	}
+}
+
+/// An infer response: the JSON and, when an output goes in binary, the
+/// binary data after it (returned with the JSON's length).
+pub fn infer_response(
+	model: &str,
+	version: VersionNumber,
+	id: Option<&str>,
+	outputs: &[(&'static str, bool)],
+	replies: &[Reply],
+) -> (Vec<u8>, Option<usize>) {
+	let mut binary = Vec::new();
+	let mut listed = Vec::new();
+	for (name, in_binary) in outputs {
+		let Tensor { datatype, shape, data, bytes } = output_tensor(name, replies);
+		let mut tensor = json!({ "name": name, "datatype": datatype, "shape": shape });
+		if *in_binary {
+			tensor["parameters"] = json!({ "binary_data_size": bytes.len() });
+			binary.extend_from_slice(&bytes);
+		} else {
+			tensor["data"] = data;
+		}
+		listed.push(tensor);
+	}
+	let mut head = json!({
+		"model_name": model,
+		"model_version": version.to_string(),
+		"outputs": listed,
+	});
+	if let Some(first) = replies.first() {
+		let answer = &first.signed.answer;
+		head["parameters"] = json!({
+			"worker": hex_of(&first.signed.worker.0),
+			"model": answer.model,
+			"group": answer.group,
+		});
+	}
+	if let Some(id) = id {
+		head["id"] = json!(id);
+	}
+	let mut body = head.to_string().into_bytes();
+	let header_length = (!binary.is_empty()).then_some(body.len());
+	body.extend_from_slice(&binary);
+	(body, header_length)
+}
+
+/// What both of the protocol's servers (HTTP here, gRPC in `grpc.rs`) serve from.
+pub struct Server {
+	pub core: Arc<Core>,
+	pub model: ServedModel,
+}
+
+type Shared = State<Arc<Server>>;
+
+impl Server {
+	/// The route's model (and version, when named) must be this worker's.
+	fn check_model(
+		&self,
+		path: &HashMap<String, String>,
+	) -> Result<Option<VersionNumber>, OipError> {
+		let name = path.get("model").map(String::as_str).unwrap_or_default();
+		self.check_name(name, path.get("version").map(String::as_str))
+	}
+
+	/// `name` (and `version`, when named and not empty) must be this worker's
+	/// model and one of its loaded versions.
+	pub fn check_name(
+		&self,
+		name: &str,
+		version: Option<&str>,
+	) -> Result<Option<VersionNumber>, OipError> {
+		if name != self.model.name {
+			return Err(OipError::NotFound(format!(
+				"model '{name}' is not served here; this worker serves '{}'",
+				self.model.name
+			)));
+		}
+		let Some(version) = version.filter(|v| !v.is_empty()) else { return Ok(None) };
+		let number: VersionNumber = version.parse().map_err(|_| {
+			OipError::NotFound(format!("version '{version}' is not a version number"))
+		})?;
+		if !self.core.versions().contains(&number) {
+			return Err(OipError::NotFound(format!(
+				"version {number} of '{name}' is not loaded here (loaded: {:?})",
+				self.core.versions()
+			)));
+		}
+		Ok(Some(number))
+	}
+
+	/// Take `inputs` (checked whole first), wait for the model's scores on
+	/// each and sign this member's answers.
+	pub async fn replies(&self, inputs: Vec<Vec<u8>>) -> Result<Vec<Reply>, OipError> {
+		let pending = self.core.answer(inputs).map_err(|e| match e {
+			AcceptError::Invalid(e) => bad(e.to_string()),
+			e @ (AcceptError::Overloaded(_) | AcceptError::NotReady) => {
+				OipError::Unavailable(e.to_string())
+			}
+			e @ AcceptError::WrongGroup { .. } => OipError::Internal(e.to_string()),
+		})?;
+		let mut replies = Vec::with_capacity(pending.len());
+		for pending in pending {
+			let scores = tokio::time::timeout(ANSWER_PATIENCE, pending.scores)
+				.await
+				.map_err(|_| {
+					OipError::Unavailable(format!(
+						"no answer from the model in {ANSWER_PATIENCE:?}"
+					))
+				})?
+				.map_err(|_| OipError::Unavailable("the model thread stopped".into()))?
+				.map_err(|e| OipError::Internal(format!("the model failed: {e}")))?;
+			// The output this member will vote, which is the one it signs.
+			let output = self
+				.core
+				.settled_output(&pending.hash, &pending.weights, &scores)
+				.ok_or_else(|| {
+					OipError::Internal(format!("the model gave {} scores, too few", scores.len()))
+				})?;
+			let answer = Answer {
+				group: self.core.terms.group,
+				input_hash: pending.hash,
+				model: self.model.id,
+				version: pending.version,
+				output,
+			};
+			replies.push(Reply { scores, signed: SignedAnswer::sign(answer, &self.model.signer) });
+		}
+		Ok(replies)
+	}
+
+	/// The model's input and output tensors, as its metadata states them
+	/// (a leading -1: any number of inputs).
+	pub fn tensors(&self) -> (Vec<TensorMetadata>, Vec<TensorMetadata>) {
+		let terms = &self.core.terms;
+		let mut shape: Vec<i64> = vec![-1];
+		shape.extend(terms.input.shape.iter().map(|d| i64::from(*d)));
+		let inputs = vec![(INPUT, datatype(terms.input.dtype), shape)];
+		let outputs = vec![
+			("scores", "FP32", vec![-1, i64::from(terms.classes)]),
+			("label", "INT64", vec![-1]),
+			("input_hash", "BYTES", vec![-1]),
+			("answer", "BYTES", vec![-1]),
+			("signature", "BYTES", vec![-1]),
+		];
+		(inputs, outputs)
+	}
+
+	/// An infer request may name only the version serving now.
+	pub fn check_serving(&self, version: Option<VersionNumber>) -> Result<(), OipError> {
+		let current = self.core.current();
+		match version {
+			Some(v) if v != current => Err(bad(format!(
+				"version {v} is loaded but does not serve new requests; version {current} does"
+			))),
+			_ => Ok(()),
+		}
+	}
+
+	/// Whether `version` (the one serving now if `None`) is loaded and its
+	/// model answered its last batch or health check.
+	pub fn ready(&self, version: Option<VersionNumber>) -> bool {
+		let version = version.unwrap_or_else(|| self.core.current());
+		self.core.health().iter().any(|(v, h)| *v == version && h.is_ok())
+	}
+}
+
+fn status_of(ready: bool, key: &str) -> Response {
+	let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+	json_response(status, &json!({ key: ready }))
+}
+
+async fn server_metadata() -> Response {
+	json_response(
+		StatusCode::OK,
+		&json!({
+			"name": "dropbear-worker",
+			"version": env!("CARGO_PKG_VERSION"),
+			"extensions": ["binary_tensor_data"],
+		}),
+	)
+}
+
+async fn live() -> Response {
+	status_of(true, "live")
+}
+
+async fn server_ready(State(s): Shared) -> Response {
+	status_of(s.ready(None), "ready")
+}
+
+async fn model_ready(
+	State(s): Shared,
+	Path(path): Path<HashMap<String, String>>,
+) -> Result<Response, OipError> {
+	let version = s.check_model(&path)?;
+	Ok(status_of(s.ready(version), "ready"))
+}
+
+async fn model_metadata(
+	State(s): Shared,
+	Path(path): Path<HashMap<String, String>>,
+) -> Result<Response, OipError> {
+	s.check_model(&path)?;
+	let (inputs, outputs) = s.tensors();
+	let describe = |tensors: Vec<TensorMetadata>| -> Vec<Value> {
+		tensors
+			.into_iter()
+			.map(
+				|(name, datatype, shape)| json!({ "name": name, "datatype": datatype, "shape": shape }),
+			)
+			.collect()
+	};
+	let versions: Vec<String> = s.core.versions().iter().map(|v| v.to_string()).collect();
+	Ok(json_response(
+		StatusCode::OK,
+		&json!({
+			"name": s.model.name,
+			"versions": versions,
+			"platform": PLATFORM,
+			"inputs": describe(inputs),
+			"outputs": describe(outputs),
+		}),
+	))
+}
+
+async fn infer(
+	State(s): Shared,
+	Path(path): Path<HashMap<String, String>>,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Result<Response, OipError> {
+	s.check_serving(s.check_model(&path)?)?;
+	let current = s.core.current();
+	if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+		if encoding.as_bytes() != b"identity" {
+			return Err(bad(format!("compressed request bodies ({encoding:?}) are not supported")));
+		}
+	}
+	let header_length = match headers.get(HEADER_LENGTH) {
+		Some(v) => {
+			Some(v.to_str().map_err(|_| bad("Inference-Header-Content-Length is not text"))?)
+		}
+		None => None,
+	};
+	let request = parse_infer(&s.core.terms.input, header_length, &body)?;
+	let replies = s.replies(request.inputs).await?;
+	let version = replies.first().map_or(current, |r| r.signed.answer.version);
+	let (body, header_length) =
+		infer_response(&s.model.name, version, request.id.as_deref(), &request.outputs, &replies);
+	let mut response = Response::new(Body::from(body));
+	let headers = response.headers_mut();
+	match header_length {
+		Some(n) => {
+			headers
+				.insert(header::CONTENT_TYPE, "application/octet-stream".parse().expect("valid"));
+			headers.insert(HEADER_LENGTH, n.into());
+		}
+		None => {
+			headers.insert(header::CONTENT_TYPE, "application/json".parse().expect("valid"));
+		}
+	}
+	Ok(response)
+}
+
+async fn unknown_route() -> OipError {
+	OipError::NotFound("no such endpoint of the Open Inference Protocol (see /v2)".into())
+}
+
+/// The protocol's routes.
+fn router(core: Arc<Core>, model: ServedModel) -> Router {
+	Router::new()
+		.route("/v2", get(server_metadata))
+		.route("/v2/health/live", get(live))
+		.route("/v2/health/ready", get(server_ready))
+		.route("/v2/models/{model}", get(model_metadata))
+		.route("/v2/models/{model}/ready", get(model_ready))
+		.route("/v2/models/{model}/infer", post(infer))
+		.route("/v2/models/{model}/versions/{version}", get(model_metadata))
+		.route("/v2/models/{model}/versions/{version}/ready", get(model_ready))
+		.route("/v2/models/{model}/versions/{version}/infer", post(infer))
+		.fallback(unknown_route)
+		.layer(DefaultBodyLimit::max(MAX_BODY))
+		.with_state(Arc::new(Server { core, model }))
+}
+
+/// A running HTTP server; [`HttpHandle::stop`] ends it after the requests
+/// in progress.
+pub struct HttpHandle {
+	stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl HttpHandle {
+	pub fn stop(&mut self) {
+		if let Some(stop) = self.stop.take() {
+			let _ = stop.send(());
+		}
+	}
+}
+
+/// Serve the protocol on `addr` (HTTP/1.1, and HTTP/2 with prior knowledge).
+pub async fn start(
+	addr: SocketAddr,
+	core: Arc<Core>,
+	model: ServedModel,
+) -> anyhow::Result<(SocketAddr, HttpHandle)> {
+	let listener = tokio::net::TcpListener::bind(addr).await?;
+	let local = listener.local_addr()?;
+	let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+	let app = router(core, model);
+	tokio::spawn(async move {
+		let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+			let _ = stopped.await;
+		});
+		if let Err(e) = served.await {
+			tracing::error!(target: "worker::oip", "the HTTP server stopped: {e}");
+		}
+	});
+	Ok((local, HttpHandle { stop: Some(stop) }))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn digits() -> InputSpec {
+		InputSpec { dtype: DType::U8, shape: vec![1, 4, 4].try_into().unwrap() }
+	}
+
+	fn request(input: Value) -> Vec<u8> {
+		json!({ "inputs": [input] }).to_string().into_bytes()
+	}
+
+	#[test]
+	fn json_data_flat_or_nested_gives_the_same_inputs() {
+		let flat: Vec<u8> = (0..32).collect();
+		let nested: Vec<Vec<Vec<Vec<u8>>>> = flat
+			.chunks(16)
+			.map(|image| vec![image.chunks(4).map(<[u8]>::to_vec).collect()])
+			.collect();
+		for data in [json!(flat), json!(nested)] {
+			let body = request(json!({
+				"name": "input", "datatype": "UINT8", "shape": [2, 1, 4, 4], "data": data,
+			}));
+			let infer = parse_infer(&digits(), None, &body).unwrap();
+			assert_eq!(infer.inputs, vec![(0..16).collect::<Vec<u8>>(), (16..32).collect()]);
+			assert_eq!(infer.outputs, OUTPUTS.iter().map(|o| (*o, false)).collect::<Vec<_>>());
+		}
+	}
+
+	#[test]
+	fn binary_data_after_the_json_header_is_read_by_its_sizes() {
+		let head = json!({
+			"id": "r1",
+			"inputs": [{
+				"name": "input", "datatype": "UINT8", "shape": [1, 4, 4],
+				"parameters": { "binary_data_size": 16 },
+			}],
+			"outputs": [{ "name": "label", "parameters": { "binary_data": true } }],
+		})
+		.to_string();
+		let mut body = head.clone().into_bytes();
+		body.extend(100u8..116);
+		let length = head.len().to_string();
+		let infer = parse_infer(&digits(), Some(&length), &body).unwrap();
+		assert_eq!(infer.id.as_deref(), Some("r1"));
+		assert_eq!(infer.inputs, vec![(100u8..116).collect::<Vec<u8>>()]);
+		assert_eq!(infer.outputs, vec![("label", true)]);
+
+		// Truncated: a byte short.
+		let short = &body[..body.len() - 1];
+		let err = parse_infer(&digits(), Some(&length), short).unwrap_err();
+		assert!(matches!(&err, OipError::BadRequest(m) if m.contains("is 15 bytes")), "{err}");
+		// A header length past the body.
+		let err = parse_infer(&digits(), Some("100000"), &body).unwrap_err();
+		assert!(err.to_string().contains("past the body"), "{err}");
+	}
+
+	#[test]
+	fn a_tensor_that_does_not_fit_the_spec_is_refused_with_its_reason() {
+		let cases = [
+			(
+				json!({ "name": "x", "datatype": "UINT8", "shape": [1, 4, 4], "data": [0] }),
+				"unknown input 'x'",
+			),
+			(
+				json!({ "name": "input", "datatype": "FP32", "shape": [1, 4, 4], "data": [0] }),
+				"input 'input' is UINT8",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 5], "data": [0] }),
+				"does not fit the group's input spec",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [0, 1, 4, 4], "data": [] }),
+				"does not fit",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": [0, 1] }),
+				"the data holds 2 values; the shape needs 16",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![7; 17] }),
+				"more than 16",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![256; 16] }),
+				"UINT8 data holds 256",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": ["a"] }),
+				"not a number",
+			),
+			(
+				json!({ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4] }),
+				"neither data nor binary_data_size",
+			),
+		];
+		for (input, reason) in cases {
+			let err = parse_infer(&digits(), None, &request(input.clone())).unwrap_err();
+			assert!(
+				matches!(&err, OipError::BadRequest(m) if m.contains(reason)),
+				"{input}: {err:?}, wanted {reason}"
+			);
+		}
+		let two = json!({ "inputs": [
+			{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] },
+			{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] },
+		]});
+		let err = parse_infer(&digits(), None, two.to_string().as_bytes()).unwrap_err();
+		assert!(err.to_string().contains("one input tensor"), "{err}");
+		let err = parse_infer(&digits(), None, b"{not json").unwrap_err();
+		assert!(err.to_string().contains("not an inference request"), "{err}");
+		let many = request(json!({
+			"name": "input", "datatype": "UINT8", "shape": [MAX_INPUTS + 1, 1, 4, 4],
+			"parameters": { "binary_data_size": (MAX_INPUTS + 1) * 16 },
+		}));
+		let err = parse_infer(&digits(), Some(&many.len().to_string()), &many).unwrap_err();
+		assert!(matches!(err, OipError::TooLarge(_)), "{err:?}");
+		let unknown_output = json!({
+			"inputs": [{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] }],
+			"outputs": [{ "name": "logits" }],
+		});
+		let err = parse_infer(&digits(), None, unknown_output.to_string().as_bytes()).unwrap_err();
+		assert!(err.to_string().contains("unknown output 'logits'"), "{err}");
+	}
+
+	#[test]
+	fn float_inputs_are_little_endian_f32() {
+		let spec = InputSpec { dtype: DType::F32, shape: vec![2].try_into().unwrap() };
+		let body = request(
+			json!({ "name": "input", "datatype": "FP32", "shape": [2], "data": [1.5, -2] }),
+		);
+		let infer = parse_infer(&spec, None, &body).unwrap();
+		let want: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+		assert_eq!(infer.inputs, vec![want]);
+	}
+
+	fn reply(hash: u8, scores: Vec<f32>) -> Reply {
+		let key = dropbear_api::keys::signer("//Bob-worker").unwrap();
+		let output = AgreementPolicy::Top1.output_of_scores(&scores).unwrap();
+		let answer = Answer { group: 0, input_hash: [hash; 32], model: 1, version: 3, output };
+		Reply { scores, signed: SignedAnswer::sign(answer, &key) }
+	}
+
+	#[test]
+	fn a_response_carries_scores_labels_hashes_and_signed_answers_in_json_or_binary() {
+		let replies = [reply(1, vec![0.1, 0.7, 0.2]), reply(2, vec![0.5, 0.5, 0.0])];
+		let all_json: Vec<(&str, bool)> = OUTPUTS.iter().map(|o| (*o, false)).collect();
+		let (body, length) = infer_response("digits", 3, Some("r"), &all_json, &replies);
+		assert_eq!(length, None);
+		let v: Value = serde_json::from_slice(&body).unwrap();
+		assert_eq!(v["model_version"], "3");
+		assert_eq!(v["id"], "r");
+		assert_eq!(v["outputs"][0]["shape"], json!([2, 3]));
+		// Ties go to the lower class, as in votes.
+		assert_eq!(v["outputs"][1]["data"], json!([1, 0]));
+		assert_eq!(v["outputs"][2]["data"][0], format!("0x{}", hex::encode([1u8; 32])));
+		// The answer and its signature, as a client reads them back.
+		let worker = v["parameters"]["worker"].as_str().unwrap();
+		let worker: [u8; 32] = hex::decode(&worker[2..]).unwrap().try_into().unwrap();
+		for (i, reply) in replies.iter().enumerate() {
+			let answer = hex::decode(&v["outputs"][3]["data"][i].as_str().unwrap()[2..]).unwrap();
+			let answer = <Answer as codec::Decode>::decode(&mut &answer[..]).unwrap();
+			let signature =
+				hex::decode(&v["outputs"][4]["data"][i].as_str().unwrap()[2..]).unwrap();
+			let read = SignedAnswer {
+				answer,
+				worker: worker.into(),
+				signature: signature.try_into().unwrap(),
+			};
+			assert!(read.verify());
+			assert_eq!(read, reply.signed);
+		}
+
+		let binary: Vec<(&str, bool)> = vec![("label", true), ("input_hash", true)];
+		let (body, length) = infer_response("digits", 3, None, &binary, &replies);
+		let n = length.unwrap();
+		let head: Value = serde_json::from_slice(&body[..n]).unwrap();
+		assert_eq!(head["outputs"][0]["parameters"]["binary_data_size"], 16);
+		let data = &body[n..];
+		assert_eq!(i64::from_le_bytes(data[..8].try_into().unwrap()), 1);
+		assert_eq!(i64::from_le_bytes(data[8..16].try_into().unwrap()), 0);
+		assert_eq!(u32::from_le_bytes(data[16..20].try_into().unwrap()), 66);
+		assert_eq!(head["outputs"][1]["parameters"]["binary_data_size"], 2 * (4 + 66));
+		assert_eq!(data.len(), 16 + 2 * 70);
+	}
+}
