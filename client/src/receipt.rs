@@ -267,7 +267,9 @@ impl Fanout {
 			DType::U8 => "UINT8",
 			DType::F32 => "FP32",
 		};
+		// Every member gets the input from here: none need gossip it.
 		let head = serde_json::json!({
+			"parameters": { "fanout": true },
 			"inputs": [{
 				"name": "input", "datatype": datatype, "shape": shape,
 				"parameters": { "binary_data_size": bytes.len() },

@@ -210,15 +210,20 @@ impl Core {
 		bytes: Vec<u8>,
 		from_peer: bool,
 	) -> Result<Digest, AcceptError> {
-		self.take(group, bytes, from_peer, false).map(|taken| taken.hash)
+		self.take(group, bytes, !from_peer, false).map(|taken| taken.hash)
 	}
 
 	/// Take inputs from a client and have this member's scores on each, on
 	/// the version serving now (the Open Inference Protocol's answer). All
 	/// are checked before any is kept; then each is kept, gossiped and run
-	/// as [`Core::accept`] does. An input already held runs again, for its
-	/// scores.
-	pub fn answer(self: &Arc<Self>, inputs: Vec<Vec<u8>>) -> Result<Vec<Pending>, AcceptError> {
+	/// as [`Core::accept`] does, gossiped to the other members unless
+	/// `gossip` is false (a client that sends every input to every member
+	/// itself). An input already held runs again, for its scores.
+	pub fn answer(
+		self: &Arc<Self>,
+		inputs: Vec<Vec<u8>>,
+		gossip: bool,
+	) -> Result<Vec<Pending>, AcceptError> {
 		for bytes in &inputs {
 			if let Err(e) = inputs::check(&self.terms.input, bytes) {
 				self.metrics.inputs_refused.inc();
@@ -227,7 +232,7 @@ impl Core {
 		}
 		let mut pending = Vec::with_capacity(inputs.len());
 		for bytes in inputs {
-			let taken = self.take(self.terms.group, bytes, false, true)?;
+			let taken = self.take(self.terms.group, bytes, gossip, true)?;
 			let scores = taken.scores.ok_or(AcceptError::NotReady)?;
 			pending.push(Pending {
 				hash: taken.hash,
@@ -258,12 +263,13 @@ impl Core {
 		Some(output)
 	}
 
-	/// [`Core::accept`], and with `want_scores` the scores of the input.
+	/// [`Core::accept`] (the input gossiped if `gossip`), and with
+	/// `want_scores` the scores of the input.
 	fn take(
 		self: &Arc<Self>,
 		group: GroupId,
 		bytes: Vec<u8>,
-		from_peer: bool,
+		gossip: bool,
 		want_scores: bool,
 	) -> Result<Taken, AcceptError> {
 		if group != self.terms.group {
@@ -291,7 +297,7 @@ impl Core {
 		self.metrics.inputs_received.inc();
 		let batcher = self.batcher(&weights).ok_or(AcceptError::NotReady)?;
 		let scores = batcher.submit(bytes.clone())?;
-		if !from_peer {
+		if gossip {
 			if let Some(p2p) = self.p2p.get().cloned() {
 				let group = self.terms.group;
 				tokio::spawn(async move { p2p.publish(group, bytes).await });

@@ -205,7 +205,13 @@ impl GrpcInferenceService for Service {
 			outputs = OUTPUTS.to_vec();
 		}
 		let inputs = input_bytes(server, &request)?;
-		let replies = server.replies(inputs).await?;
+		let fanout =
+			match request.parameters.get(oip::FANOUT).and_then(|p| p.parameter_choice.as_ref()) {
+				None => false,
+				Some(ParameterChoice::BoolParam(b)) => *b,
+				Some(_) => return Err(bad(format!("parameter {} is not a boolean", oip::FANOUT))),
+			};
+		let replies = server.replies(inputs, !fanout).await?;
 		let version =
 			replies.first().map_or_else(|| server.core.current(), |r| r.signed.answer.version);
 		let mut tensors = Vec::new();

@@ -66,6 +66,11 @@ pub const INPUT: &str = "input";
 /// The output tensors, in the order a response lists them.
 pub const OUTPUTS: [&str; 5] = ["scores", "label", "input_hash", "answer", "signature"];
 
+/// The request parameter by which a client says it sends each input to every
+/// member itself (`dropbear_client::receipt::Fanout` does): the worker then
+/// does not gossip them, and each input crosses the network once per member.
+pub const FANOUT: &str = "fanout";
+
 /// The platform the metadata names.
 pub const PLATFORM: &str = "pytorch_libtorch";
 
@@ -173,6 +178,9 @@ pub struct Infer {
 	pub id: Option<String>,
 	pub inputs: Vec<Vec<u8>>,
 	pub outputs: Vec<(&'static str, bool)>,
+	/// The request's `fanout` parameter: the client sends these inputs to
+	/// every member itself, so they are not gossiped.
+	pub fanout: bool,
 }
 
 /// Make sense of an infer request's body: `header_length` is the value of
@@ -260,7 +268,8 @@ pub fn parse_infer(
 		}
 		outputs
 	};
-	Ok(Infer { id: request.id, inputs: split(bytes, n), outputs })
+	let fanout = flag(&request.parameters, FANOUT)?;
+	Ok(Infer { id: request.id, inputs: split(bytes, n), outputs, fanout })
 }
 
 /// The error of a request without exactly one input tensor.
@@ -533,8 +542,12 @@ impl Server {
 
 	/// Take `inputs` (checked whole first), wait for the model's scores on
 	/// each and sign this member's answers.
-	pub async fn replies(&self, inputs: Vec<Vec<u8>>) -> Result<Vec<Reply>, OipError> {
-		let pending = self.core.answer(inputs).map_err(|e| match e {
+	pub async fn replies(
+		&self,
+		inputs: Vec<Vec<u8>>,
+		gossip: bool,
+	) -> Result<Vec<Reply>, OipError> {
+		let pending = self.core.answer(inputs, gossip).map_err(|e| match e {
 			AcceptError::Invalid(e) => bad(e.to_string()),
 			e @ (AcceptError::Overloaded(_) | AcceptError::NotReady) => {
 				OipError::Unavailable(e.to_string())
@@ -686,7 +699,7 @@ async fn infer(
 		None => None,
 	};
 	let request = parse_infer(&s.core.terms.input, header_length, &body)?;
-	let replies = s.replies(request.inputs).await?;
+	let replies = s.replies(request.inputs, !request.fanout).await?;
 	let version = replies.first().map_or(current, |r| r.signed.answer.version);
 	let (body, header_length) =
 		infer_response(&s.model.name, version, request.id.as_deref(), &request.outputs, &replies);
@@ -788,6 +801,11 @@ mod tests {
 			assert_eq!(infer.inputs, vec![(0..16).collect::<Vec<u8>>(), (16..32).collect()]);
 			assert_eq!(infer.outputs, OUTPUTS.iter().map(|o| (*o, false)).collect::<Vec<_>>());
 		}
+		let fanned_out = json!({
+			"parameters": { "fanout": true },
+			"inputs": [{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] }],
+		});
+		assert!(parse_infer(&digits(), None, fanned_out.to_string().as_bytes()).unwrap().fanout);
 	}
 
 	#[test]
@@ -806,6 +824,7 @@ mod tests {
 		let length = head.len().to_string();
 		let infer = parse_infer(&digits(), Some(&length), &body).unwrap();
 		assert_eq!(infer.id.as_deref(), Some("r1"));
+		assert!(!infer.fanout, "gossiped unless the client fans out");
 		assert_eq!(infer.inputs, vec![(100u8..116).collect::<Vec<u8>>()]);
 		assert_eq!(infer.outputs, vec![("label", true)]);
 
