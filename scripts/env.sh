@@ -8,7 +8,7 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
 # Workspace builds also build the runtime's try-runtime Wasm
 # (runtime/try-runtime-wasm). Set for every command, so that a test run does
 # not rerun its build script with another environment.
-export DROPBEAR_TRY_RUNTIME_WASM=1
+export DROPBEAR_TRY_RUNTIME_WASM="${DROPBEAR_TRY_RUNTIME_WASM:-1}"
 # The target directory is outside the checkout, so tell the Wasm builder where
 # the workspace (and its Cargo.lock) is: the runtime is built with the locked
 # versions.

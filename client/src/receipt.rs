@@ -183,6 +183,9 @@ impl QuorumReceipt {
 	}
 }
 
+/// Largest answer read from a worker.
+const MAX_ANSWER: usize = 1 << 20;
+
 /// One member's worker, reached over the Open Inference Protocol.
 struct Endpoint {
 	url: String,
@@ -295,7 +298,13 @@ impl Fanout {
 			.body(Full::new(Bytes::from(body)))?;
 		let response = self.http.request(request).await?;
 		let status = response.status();
-		let body = response.into_body().collect().await?.to_bytes();
+		// An answer for one input is a few hundred bytes; a worker sending
+		// more is cut off.
+		let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER)
+			.collect()
+			.await
+			.map_err(|e| anyhow!("reading the answer: {e}"))?
+			.to_bytes();
 		if !status.is_success() {
 			let message = serde_json::from_slice::<serde_json::Value>(&body)
 				.ok()

@@ -210,7 +210,8 @@ impl Core {
 		bytes: Vec<u8>,
 		from_peer: bool,
 	) -> Result<Digest, AcceptError> {
-		self.take(group, bytes, !from_peer, false).map(|taken| taken.hash)
+		let serving = *self.current.lock().unwrap_or_else(|p| p.into_inner());
+		self.take(group, bytes, !from_peer, false, serving).map(|taken| taken.hash)
 	}
 
 	/// Take inputs from a client and have this member's scores on each, on
@@ -230,9 +231,11 @@ impl Core {
 				return Err(e.into());
 			}
 		}
+		// One version answers the whole request, even across a version switch.
+		let serving = *self.current.lock().unwrap_or_else(|p| p.into_inner());
 		let mut pending = Vec::with_capacity(inputs.len());
 		for bytes in inputs {
-			let taken = self.take(self.terms.group, bytes, gossip, true)?;
+			let taken = self.take(self.terms.group, bytes, gossip, true, serving)?;
 			let scores = taken.scores.ok_or(AcceptError::NotReady)?;
 			pending.push(Pending {
 				hash: taken.hash,
@@ -259,18 +262,18 @@ impl Core {
 			return Some(output);
 		}
 		let output = self.terms.policy.output_of_scores(scores)?;
-		self.remember(*hash, *weights, output.clone());
-		Some(output)
+		Some(self.remember(*hash, *weights, output))
 	}
 
-	/// [`Core::accept`] (the input gossiped if `gossip`), and with
-	/// `want_scores` the scores of the input.
+	/// [`Core::accept`] (the input gossiped if `gossip`) on the version
+	/// `(version, weights)`, and with `want_scores` the scores of the input.
 	fn take(
 		self: &Arc<Self>,
 		group: GroupId,
 		bytes: Vec<u8>,
 		gossip: bool,
 		want_scores: bool,
+		(version, weights): (VersionNumber, Digest),
 	) -> Result<Taken, AcceptError> {
 		if group != self.terms.group {
 			return Err(AcceptError::WrongGroup { got: group, want: self.terms.group });
@@ -283,7 +286,6 @@ impl Core {
 			}
 		};
 		let bytes = Arc::new(bytes);
-		let (version, weights) = *self.current.lock().unwrap_or_else(|p| p.into_inner());
 		if !self.store.insert(hash, bytes.clone()) {
 			let scores = match want_scores {
 				true => {
@@ -295,8 +297,19 @@ impl Core {
 			return Ok(Taken { hash, version, weights, scores });
 		}
 		self.metrics.inputs_received.inc();
-		let batcher = self.batcher(&weights).ok_or(AcceptError::NotReady)?;
-		let scores = batcher.submit(bytes.clone())?;
+		// An input not run is not kept: sent again, it is taken afresh (run
+		// and gossiped), not answered as one already held.
+		let submitted = self
+			.batcher(&weights)
+			.ok_or(AcceptError::NotReady)
+			.and_then(|b| b.submit(bytes.clone()).map_err(AcceptError::from));
+		let scores = match submitted {
+			Ok(scores) => scores,
+			Err(e) => {
+				self.store.remove(&hash);
+				return Err(e);
+			}
+		};
 		if gossip {
 			if let Some(p2p) = self.p2p.get().cloned() {
 				let group = self.terms.group;
@@ -325,16 +338,23 @@ impl Core {
 		Ok(Taken { hash, version, weights, scores: answer })
 	}
 
-	fn remember(&self, hash: Digest, weights: Digest, output: Output) {
+	/// Keep `output` for (input, weights) unless one is kept already, and
+	/// return the one kept: the first output computed for an input is the
+	/// one signed and the one voted, whatever a later run (in another batch,
+	/// on a GPU where batch makeup moves the low bits) says.
+	fn remember(&self, hash: Digest, weights: Digest, output: Output) -> Output {
 		let mut cache = self.results.lock().unwrap_or_else(|p| p.into_inner());
-		if cache.by_key.insert((hash, weights), output).is_none() {
-			cache.order.push_back((hash, weights));
-			while cache.order.len() > cache.capacity {
-				if let Some(old) = cache.order.pop_front() {
-					cache.by_key.remove(&old);
-				}
+		if let Some(kept) = cache.by_key.get(&(hash, weights)) {
+			return kept.clone();
+		}
+		cache.by_key.insert((hash, weights), output.clone());
+		cache.order.push_back((hash, weights));
+		while cache.order.len() > cache.capacity {
+			if let Some(old) = cache.order.pop_front() {
+				cache.by_key.remove(&old);
 			}
 		}
+		output
 	}
 
 	fn recall(&self, hash: &Digest, weights: &Digest) -> Option<Output> {
@@ -397,8 +417,7 @@ impl Core {
 				let output = self.terms.policy.output_of_scores(&s).ok_or_else(|| {
 					anyhow!("the model gave {} scores, fewer than the policy needs", s.len())
 				})?;
-				self.remember(hashes[i], *weights, output.clone());
-				outputs[i] = Some(output);
+				outputs[i] = Some(self.remember(hashes[i], *weights, output));
 			}
 		}
 		outputs.into_iter().map(|o| o.ok_or_else(|| anyhow!("an output is missing"))).collect()

@@ -49,6 +49,15 @@ impl InputStore {
 		true
 	}
 
+	/// Forget an input (taken but not run: rare, so the linear scan of the
+	/// eviction order is fine).
+	pub fn remove(&self, hash: &Digest) {
+		let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+		if s.by_hash.remove(hash).is_some() {
+			s.order.retain(|h| h != hash);
+		}
+	}
+
 	pub fn get(&self, hash: &Digest) -> Option<Arc<Vec<u8>>> {
 		self.inner.lock().unwrap_or_else(|p| p.into_inner()).by_hash.get(hash).cloned()
 	}
@@ -76,5 +85,12 @@ mod tests {
 		assert_eq!(store.len(), 2);
 		assert!(store.get(&[0; 32]).is_none());
 		assert_eq!(store.get(&[2; 32]).as_deref(), Some(&vec![2u8]));
+		// A removed input is taken afresh, and holds its own place.
+		store.remove(&[2; 32]);
+		assert_eq!(store.len(), 1);
+		assert!(store.insert([2; 32], Arc::new(vec![2])));
+		assert!(store.insert([3; 32], Arc::new(vec![3])));
+		assert!(store.get(&[1; 32]).is_none(), "the oldest went first");
+		assert_eq!(store.len(), 2);
 	}
 }

@@ -273,6 +273,14 @@ impl Node {
 		}
 	}
 
+	/// Send SIGTERM without waiting (stop several nodes at once, then
+	/// [`Node::stop`] each).
+	pub fn terminate(&self) {
+		if let Some(child) = &self.child {
+			let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+		}
+	}
+
 	/// Stop the node the way an operator does (SIGTERM), waiting for it to exit.
 	pub fn stop(&mut self) {
 		if let Some(mut child) = self.child.take() {

@@ -9,10 +9,11 @@
 //! 3. a forkless runtime upgrade from the previous release (spec 100, kept in
 //!    `runtime/releases/`) to this one, with pallet-inference's storage
 //!    migration, rehearsed first by `dropbear-node try-runtime
-//!    on-runtime-upgrade` on the live chain's state, then enacted by
-//!    `sudo(system.setCode)` while requests flow;
-//! 4. the whole network stopped (SIGTERM) and started again from its
-//!    databases.
+//!    on-runtime-upgrade` on the live chain's state (the load pausing while
+//!    it takes the machine's cores), then enacted by `sudo(system.setCode)`
+//!    while requests flow;
+//! 4. the whole network stopped (SIGTERM; the nodes first, at once, so the
+//!    chain stands still) and started again from its databases.
 //!
 //! Throughout: finality goes on, every request is decided in the finalized
 //! chain with a vote from every member that was not the one away, requests
@@ -353,8 +354,18 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	eprintln!("reliability: 2. partition healed at #{later}");
 
 	// 3. The runtime upgrade, rehearsed first with try-runtime on the live
-	//    chain's state, then enacted with requests in flight across it.
+	//    chain's state, then enacted with requests in flight across it. The
+	//    rehearsal takes both cores of a small machine for seconds, which
+	//    is not a fault of the network: the load waits, and every request
+	//    is decided, before it runs, so that no batch's window spans it.
+	load.stop().await;
+	let ordered_so_far: Vec<RequestId> =
+		ordered.lock().unwrap().iter().map(|(id, _)| *id).collect();
+	for id in &ordered_so_far {
+		client.wait_certificate(*id, Duration::from_secs(90)).await.unwrap();
+	}
 	rehearse_upgrade(&nodes[0], dir.path(), &upgrade).await;
+	let load = Load::start(chain.clone(), workers[0].rpc_url(), ordered.clone());
 	let upgrading = Instant::now();
 	let set_code = runtime::Call::System(runtime::system::Call::set_code { code: upgrade });
 	chain.sudo(&dev_key("Alice"), set_code).await.unwrap();
@@ -370,9 +381,12 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	assert!(matches!(after.outcome, Outcome::Certified(_)), "after the upgrade: {after:?}");
 	eprintln!("reliability: 3. upgraded to spec 101 under load");
 
-	// 4. Everything stops (SIGTERM), workers first, right after every
-	//    member committed to a last batch and before the reveals: each
-	//    ballot is then only in its worker's journal.
+	// 4. Everything stops (SIGTERM) right after every member committed to
+	//    a last batch and before the reveals: the nodes first and all at
+	//    once, so that the chain stands still from that moment (the batch's
+	//    deadline does not pass while the rest stops) and no reveal can be
+	//    sent; then the workers. Each ballot is then only in its worker's
+	//    journal.
 	load.stop().await;
 	let ordered_before_stop: Vec<RequestId> =
 		ordered.lock().unwrap().iter().map(|(id, _)| *id).collect();
@@ -388,6 +402,14 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	})
 	.await
 	.unwrap();
+	drop(client);
+	drop(chain);
+	for node in &nodes {
+		node.terminate();
+	}
+	for node in &mut nodes {
+		node.stop();
+	}
 	for worker in &mut workers {
 		let _ = std::process::Command::new("kill")
 			.args(["-TERM", &worker.child.id().to_string()])
@@ -397,11 +419,6 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 		let _ = worker.child.wait();
 	}
 	let revealed_before = committed.iter().filter(|v| v.is_some()).count();
-	drop(client);
-	drop(chain);
-	for node in &mut nodes {
-		node.stop();
-	}
 	// Everything comes back at once, as after a power cut. The workers are
 	// started first and wait for their nodes: a worker's start-up (libtorch,
 	// its model) then overlaps the nodes' instead of following it, while
