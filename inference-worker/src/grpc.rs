@@ -13,7 +13,7 @@
 
 use crate::{
 	core::Core,
-	oip::{self, OipError, ServedModel, Server, MAX_BODY, OUTPUTS},
+	oip::{self, OipError, ServedModel, Server, StopHandle, MAX_BODY, OUTPUTS},
 };
 use dropbear_primitives::DType;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
@@ -252,42 +252,27 @@ impl GrpcInferenceService for Service {
 	}
 }
 
-/// A running gRPC server; [`GrpcHandle::stop`] ends it.
-pub struct GrpcHandle {
-	stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl GrpcHandle {
-	pub fn stop(&mut self) {
-		if let Some(stop) = self.stop.take() {
-			let _ = stop.send(());
-		}
-	}
-}
-
 /// Serve the gRPC service on `addr`.
 pub async fn start(
 	addr: SocketAddr,
 	core: Arc<Core>,
 	model: ServedModel,
-) -> anyhow::Result<(SocketAddr, GrpcHandle)> {
+) -> anyhow::Result<(SocketAddr, StopHandle)> {
 	let listener = tokio::net::TcpListener::bind(addr).await?;
 	let local = listener.local_addr()?;
 	let incoming = tonic::transport::server::TcpIncoming::from(listener);
 	let service = GrpcInferenceServiceServer::new(Service(Arc::new(Server { core, model })))
 		.max_decoding_message_size(MAX_BODY)
 		.max_encoding_message_size(MAX_BODY);
-	let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+	let (handle, stopped) = StopHandle::new();
 	tokio::spawn(async move {
 		let served = tonic::transport::Server::builder()
 			.add_service(service)
-			.serve_with_incoming_shutdown(incoming, async move {
-				let _ = stopped.await;
-			})
+			.serve_with_incoming_shutdown(incoming, stopped)
 			.await;
 		if let Err(e) = served {
 			tracing::error!(target: "worker::oip", "the gRPC server stopped: {e}");
 		}
 	});
-	Ok((local, GrpcHandle { stop: Some(stop) }))
+	Ok((local, handle))
 }

@@ -739,13 +739,21 @@ fn router(core: Arc<Core>, model: ServedModel) -> Router {
 		.with_state(Arc::new(Server { core, model }))
 }
 
-/// A running HTTP server; [`HttpHandle::stop`] ends it after the requests
-/// in progress.
-pub struct HttpHandle {
+/// A running server of the protocol (HTTP or gRPC); [`StopHandle::stop`]
+/// ends it after the requests in progress.
+pub struct StopHandle {
 	stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl HttpHandle {
+impl StopHandle {
+	/// A handle, and the future a server's graceful shutdown waits on.
+	pub fn new() -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
+		let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+		(Self { stop: Some(stop) }, async move {
+			let _ = stopped.await;
+		})
+	}
+
 	pub fn stop(&mut self) {
 		if let Some(stop) = self.stop.take() {
 			let _ = stop.send(());
@@ -758,20 +766,18 @@ pub async fn start(
 	addr: SocketAddr,
 	core: Arc<Core>,
 	model: ServedModel,
-) -> anyhow::Result<(SocketAddr, HttpHandle)> {
+) -> anyhow::Result<(SocketAddr, StopHandle)> {
 	let listener = tokio::net::TcpListener::bind(addr).await?;
 	let local = listener.local_addr()?;
-	let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+	let (handle, stopped) = StopHandle::new();
 	let app = router(core, model);
 	tokio::spawn(async move {
-		let served = axum::serve(listener, app).with_graceful_shutdown(async move {
-			let _ = stopped.await;
-		});
+		let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
 		if let Err(e) = served.await {
 			tracing::error!(target: "worker::oip", "the HTTP server stopped: {e}");
 		}
 	});
-	Ok((local, HttpHandle { stop: Some(stop) }))
+	Ok((local, handle))
 }
 
 #[cfg(test)]

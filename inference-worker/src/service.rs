@@ -37,10 +37,10 @@ pub struct Service {
 	pub rpc_handle: jsonrpsee::server::ServerHandle,
 	/// The Open Inference Protocol's HTTP server.
 	pub http_addr: SocketAddr,
-	pub http_handle: oip::HttpHandle,
+	pub http_handle: oip::StopHandle,
 	/// ... and its gRPC server.
 	pub grpc_addr: SocketAddr,
-	pub grpc_handle: grpc::GrpcHandle,
+	pub grpc_handle: oip::StopHandle,
 }
 
 /// The worker's options (clap, each with an environment fallback).
