@@ -7,6 +7,9 @@
                                            scripts/bench-e2e.sh (or gpu-bench.sh)
                                            into OUT.json, prints the table,
                                            draws OUT.png
+    plot.py data-plane WORK_DIR OUT.json   the same for scripts/bench-data-plane.sh,
+                                           with the input bytes each member
+                                           received (workers' metrics)
 """
 
 import glob
@@ -107,10 +110,95 @@ def e2e(work, out, machine=None):
     fig.savefig(out.with_suffix(".png"), dpi=120)
 
 
+def input_bytes(path):
+    """The dropbear_worker_input_bytes_total counters of one metrics snapshot, by way."""
+    out = {}
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        if line.startswith("dropbear_worker_input_bytes_total{"):
+            via = line.split('via="', 1)[1].split('"', 1)[0]
+            out[via] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def data_plane(work, out):
+    """Doors are the folders of WORK_DIR (`http`: every member over the Open
+    Inference Protocol; `rpc`: one worker over JSON-RPC, then gossip). Each
+    holds the demo report of every rate and the workers' metrics after it
+    (metrics-RATE-WORKER.txt; metrics-start-WORKER.txt before the first)."""
+    work, out = Path(work), Path(out)
+    doors = sorted({Path(p).parent.parent.name for p in glob.glob(str(work / "*" / "logs" / "demo-report-*.json"))})
+    runs = []
+    for door in doors:
+        logs = work / door / "logs"
+        workers = sorted({Path(p).stem.split("-", 2)[2] for p in glob.glob(str(logs / "metrics-start-*.txt"))})
+        before = "start"
+        for f in sorted(glob.glob(str(logs / "demo-report-*.json")), key=lambda p: int(Path(p).stem.split("-")[-1])):
+            r = json.loads(Path(f).read_text())
+            rate = Path(f).stem.split("-")[-1]
+            per_member = {}
+            for w in workers:
+                a, b = input_bytes(logs / f"metrics-{before}-{w}.txt"), input_bytes(logs / f"metrics-{rate}-{w}.txt")
+                per_member[w] = {via: b.get(via, 0) - a.get(via, 0) for via in set(a) | set(b)}
+            before = rate
+            n = max(r["inputs"], 1)
+            total = sum(sum(v.values()) for v in per_member.values())
+            r.update({
+                "door": door,
+                "bytes_per_request": total / n,
+                "bytes_per_request_per_member": total / n / max(len(workers), 1),
+                "bytes_per_member_by_way": {w: {via: b / n for via, b in v.items()} for w, v in per_member.items()},
+            })
+            runs.append(r)
+    if not runs:
+        sys.exit(f"no demo reports under {work}")
+    base = {r["offered_per_s"]: r for r in runs if r["door"] == "rpc"}
+    for r in runs:
+        b = base.get(r["offered_per_s"])
+        r["sustained_vs_rpc"] = r["sustained_per_s"] / b["sustained_per_s"] if b and b.get("sustained_per_s") else None
+    report = {
+        "what": "u8 3x224x224 inputs (150 KB), near-free model, four validators and four workers on one machine",
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%d"),
+        "runs": runs,
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'door':<5} {'offered/s':>9} {'sent/s':>7} {'certified/s':>11} {'sustained':>9} {'vs rpc':>6} {'p50 s':>6} {'p99 s':>6} "
+          f"{'KB/req/member':>13} {'way (KB/req, all members)':<40}")
+    for r in runs:
+        ways = {}
+        for v in r["bytes_per_member_by_way"].values():
+            for via, b in v.items():
+                ways[via] = ways.get(via, 0) + b
+        vs = f"{r['sustained_vs_rpc']:.2f}" if r["sustained_vs_rpc"] is not None else "-"
+        print(f"{r['door']:<5} {r['offered_per_s']:>9} {r['sent_per_s']:>7.1f} {r['certified_per_s']:>11.1f} {r['sustained_per_s']:>9.1f} {vs:>6} "
+              f"{r['latency_s']['p50']:>6.2f} {r['latency_s']['p99']:>6.2f} {r['bytes_per_request_per_member'] / 1e3:>13.1f} "
+              + ", ".join(f"{via} {b / 1e3:.0f}" for via, b in sorted(ways.items())))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for door, style in zip(doors, ("o-", "s--")):
+        rs = [r for r in runs if r["door"] == door]
+        x = [r["offered_per_s"] for r in rs]
+        a.plot(x, [r["sustained_per_s"] for r in rs], style, label=f"{door}: certified/s (steady)")
+        a.plot(x, [r["sent_per_s"] for r in rs], style, alpha=0.4, label=f"{door}: inputs sent/s")
+        b.plot(x, [r["bytes_per_request_per_member"] / 1e3 for r in rs], style, label=f"{door}: KB per request per member")
+    lim = max(r["offered_per_s"] for r in runs)
+    a.plot([0, lim], [0, lim], color="gray", ls=":", label="offered")
+    a.set_xlabel("offered requests/s"), a.set_ylabel("requests/s"), a.legend(fontsize=8)
+    b.set_xlabel("offered requests/s"), b.set_ylabel("input KB received per request per member"), b.legend(fontsize=8)
+    fig.suptitle(f"Input path, u8 3x224x224: four validators, four workers, q = 3 ({os.cpu_count()} CPU cores)")
+    fig.tight_layout()
+    fig.savefig(out.with_suffix(".png"), dpi=120)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "chain":
         chain(sys.argv[2])
     elif sys.argv[1] == "e2e":
         e2e(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    elif sys.argv[1] == "data-plane":
+        data_plane(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -36,4 +36,5 @@ for pallet in ${PALLETS:-models inference validator_set}; do
 		--template scripts/frame-weight-template.hbs \
 		--output "pallets/${pallet//_/-}/src/weights.rs"
 done
-cargo build --release --locked -p dropbear-node
+# Back to the one feature set every other command builds with.
+scripts/build.sh

@@ -5,8 +5,10 @@
 #     demo models' weight digests replaced by those of the files
 #     scripts/make_models.py wrote;
 #   - four workers, one per owner and digit model (group 0, quorum 3), each
-#     talking to its owner's validator and gossiping inputs to the others;
-#   - a demo client (`dropbear demo`) that streams the held-out digits, prints
+#     talking to its owner's validator, announcing its libp2p peer on chain
+#     and connecting to the other members it finds there;
+#   - a demo client (`dropbear demo`) that streams the held-out digits to
+#     every member over the Open Inference Protocol (HTTP/2), prints
 #     each certified answer, then the agreement rate, the accuracy of certified
 #     answers against each model alone, throughput and latency percentiles;
 #   - the web explorer (`dropbear explorer`) on http://127.0.0.1:8088, indexing
@@ -22,6 +24,10 @@
 #   EXIT_AFTER_DEMO=1 scripts/run-network.sh    stop once the demo has reported
 #   MODEL_SET=free DEMO_RATES="50 200" ...      every member runs the near-free model
 #                                               (the pipeline's own cost); one demo per rate
+#   MODEL_SET=free-u8 ...                       the same with u8 3x224x224 images (150 KB),
+#                                               normalised by each worker (--preprocess imagenet)
+#   DEMO_DOOR=rpc ...                           the demo hands each input to one worker over
+#                                               JSON-RPC (default: to every member over HTTP/2)
 #   MODEL_SET=resnet50 ...                      every member runs $DROPBEAR_MODELS/resnet50.pt
 #                                               (any ImageNet-class file: 3x224x224 in, 1000
 #                                               classes); the demo sends synthetic images
@@ -58,6 +64,7 @@ done < scripts/dev-node-keys
 case "$model_set" in
 	digits) models=(digits-logreg digits-mlp digits-cnn-small digits-cnn-wide) ;;
 	free) models=(digits-free digits-free digits-free digits-free) ;;
+	free-u8) models=(imagenet-free imagenet-free imagenet-free imagenet-free) ;;
 	*) models=("$model_set" "$model_set" "$model_set" "$model_set") ;;
 esac
 for model in "${models[@]}"; do
@@ -70,7 +77,7 @@ done
 spec="$NETWORK_DIR/local.json"
 "$DROPBEAR_NODE" export-chain-spec --chain local 2>/dev/null | "$DROPBEAR_PYTHON" -c '
 import hashlib, json, sys
-spec, out, models_dir, imagenet, max_batch = json.load(sys.stdin), sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+spec, out, models_dir, imagenet, max_batch = json.load(sys.stdin), sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 files = sys.argv[5:]
 def digest(name):
     with open(f"{models_dir}/{name}.pt", "rb") as f:
@@ -79,22 +86,25 @@ def imagenet_terms(task, spec_):
     for variant in task.values():
         variant["classes"] = 1000
     spec_["shape"] = [3, 224, 224]
+    # u8 images, which the workers normalise on their device.
+    if imagenet == "u8":
+        spec_["dtype"] = "U8"
 genesis = spec["genesis"]["runtimeGenesis"]["patch"]["models"]
 for entry, name in zip(genesis["models"], files):
     entry[4] = digest(name)
     # The registry names each model after the file its worker serves.
     raw = name.encode()
     entry[1] = "0x" + raw.hex() if isinstance(entry[1], str) else list(raw)
-    if imagenet:
+    if imagenet != "0":
         imagenet_terms(entry[2], entry[3])
-if imagenet:
+if imagenet != "0":
     for group in genesis["groups"]:
         imagenet_terms(group[0], group[1])
 if max_batch:
     for group in genesis["groups"]:
         group[5] = int(max_batch)
 json.dump(spec, open(out, "w"))
-' "$spec" "$DROPBEAR_MODELS" "$([[ "$model_set" == digits || "$model_set" == free ]] && echo 0 || echo 1)" "${GROUP_MAX_BATCH:-}" "${models[@]}"
+' "$spec" "$DROPBEAR_MODELS" "$(case "$model_set" in digits|free) echo 0 ;; free-u8) echo u8 ;; *) echo 1 ;; esac)" "${GROUP_MAX_BATCH:-}" "${models[@]}"
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
@@ -194,9 +204,10 @@ for i in "${!names[@]}"; do
 		--grpc-addr "127.0.0.1:$((WORKER_HTTP_BASE + 10 * i + 1))"
 		--metrics-addr "127.0.0.1:$((WORKER_METRICS_BASE + i))"
 	)
-	for j in "${!names[@]}"; do
-		[ "$j" != "$i" ] && args+=(--peer "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + j))")
-	done
+	# u8 images, scaled and normalised by each worker on its device.
+	[ "$model_set" = free-u8 ] && args+=(--preprocess imagenet)
+	# No peer list: each worker announces its libp2p peer on chain with its
+	# worker key and connects only to the group's members found there.
 	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
 	worker_pids+=($!)
 	workers_ws+=("ws://127.0.0.1:$((WORKER_RPC_BASE + i))")
@@ -213,7 +224,17 @@ for i in "${!names[@]}"; do
 	wait_until "worker ${names[$i]} to be ready with its peers" 120 worker_ready $((WORKER_RPC_BASE + i))
 done
 
+# Each worker's Prometheus metrics, to $LOGS/metrics-$1-<worker>.txt
+# (benchmarks read the input bytes each member received between two snapshots).
+snapshot_metrics() {
+	for i in "${!names[@]}"; do
+		"$DROPBEAR_PYTHON" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+			"http://127.0.0.1:$((WORKER_METRICS_BASE + i))/metrics" >"$LOGS/metrics-$1-${names[$i]}.txt" 2>/dev/null || true
+	done
+}
+
 demo_status=0
+snapshot_metrics start
 for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	report="$LOGS/demo-report-$rate.json"
 	echo "network: demo client at $rate requests/s: $cli demo (log $LOGS/demo-$rate.log, report $report)"
@@ -222,13 +243,21 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	[ -n "${DEMO_COUNT:-}" ] && demo_args+=(--count "$DEMO_COUNT")
 	[ -n "${DEMO_SECONDS:-}" ] && demo_args+=(--count $((rate * DEMO_SECONDS)))
 	[ -n "${DEMO_QUIET:-}" ] && demo_args+=(--quiet)
-	for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
+	[ -n "${DEMO_CONCURRENCY:-}" ] && demo_args+=(--concurrency "$DEMO_CONCURRENCY")
+	# Each input to every member at once over the Open Inference Protocol
+	# (DEMO_DOOR=rpc: to one worker in turn over JSON-RPC, which gossips it).
+	if [ "${DEMO_DOOR:-http}" = http ]; then
+		for i in "${!names[@]}"; do demo_args+=(--http "http://127.0.0.1:$((WORKER_HTTP_BASE + 10 * i))"); done
+	else
+		for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
+	fi
 	# A failed demo is reported and the next rate still runs.
 	set +e
 	"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
 	status=${PIPESTATUS[0]}
 	set -e
 	[ "$status" = 0 ] || { demo_status=1; echo "network: the demo at $rate requests/s failed (exit $status); see $LOGS/demo-$rate.log"; }
+	snapshot_metrics "$rate"
 done
 if [ -n "${EXIT_AFTER_DEMO:-}" ]; then
 	exit "$demo_status"

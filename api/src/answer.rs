@@ -59,6 +59,7 @@ mod tests {
 	fn a_signed_answer_verifies_and_any_change_breaks_it() {
 		let key = crate::keys::signer("//Bob-worker").unwrap();
 		let answer = Answer {
+			genesis_hash: [4; 32],
 			group: 0,
 			input_hash: [9; 32],
 			model: 1,
@@ -73,6 +74,9 @@ mod tests {
 		let mut other = signed.clone();
 		other.answer.output = Output::Label(4);
 		assert!(!other.verify(), "another output");
+		let mut other = signed.clone();
+		other.answer.genesis_hash = [5; 32];
+		assert!(!other.verify(), "another chain");
 		let mut other = signed.clone();
 		other.worker = crate::account(&crate::keys::signer("//Alice-worker").unwrap());
 		assert!(!other.verify(), "another key");

@@ -191,6 +191,11 @@ impl Chain {
 		self.conn().url.clone()
 	}
 
+	/// The chain's genesis hash (what signed answers name their chain by).
+	pub fn genesis_hash(&self) -> [u8; 32] {
+		self.conn().api.genesis_hash().0
+	}
+
 	/// subxt's client of the node in use now, for what this type does not
 	/// wrap (block streams).
 	pub fn api(&self) -> Api {
@@ -374,6 +379,17 @@ impl Chain {
 	pub async fn group(&self, at: Option<Hash>, group: GroupId) -> Result<Option<records::Group>> {
 		let addr = runtime::storage().models().groups();
 		fetch(&self.at(at).await?, addr, (group,)).await
+	}
+
+	/// Where a model's worker is reached over libp2p, as its worker key
+	/// announced it (peer id and multiaddrs, as bytes).
+	pub async fn worker_peer(
+		&self,
+		at: Option<Hash>,
+		model: ModelId,
+	) -> Result<Option<records::WorkerPeer>> {
+		let addr = runtime::storage().models().worker_peers();
+		fetch(&self.at(at).await?, addr, (model,)).await
 	}
 
 	/// A model's record.

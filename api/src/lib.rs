@@ -46,6 +46,10 @@ pub mod worker_rpc;
 		with = "::subxt::utils::Static<::dropbear_primitives::Output>"
 	),
 	substitute_type(
+		path = "dropbear_primitives::answer::Answer",
+		with = "::subxt::utils::Static<::dropbear_primitives::Answer>"
+	),
+	substitute_type(
 		path = "dropbear_primitives::InputSpec",
 		with = "::subxt::utils::Static<::dropbear_primitives::InputSpec>"
 	),
@@ -120,7 +124,7 @@ pub mod records {
 	pub type Model = types::ModelInfo<AccountId, BlockNumber>;
 	pub type Version = types::VersionRecord<BlockNumber>;
 	pub type Owner = types::OwnerInfo<Balance, BlockNumber>;
-	pub use types::{GroupMember, PendingVersion};
+	pub use types::{GroupMember, PendingVersion, WorkerPeer};
 }
 
 /// The account of a keypair.

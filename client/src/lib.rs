@@ -23,6 +23,7 @@
 
 pub mod explorer;
 pub mod ledger;
+pub mod lies;
 pub mod receipt;
 pub mod verify;
 pub mod worker;

@@ -48,6 +48,9 @@ pub struct MemberKey {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupAt {
+	/// The chain's genesis hash, which every answer must name.
+	#[serde(with = "hex32")]
+	pub genesis_hash: Digest,
 	pub group: GroupId,
 	pub block: BlockNumber,
 	#[serde(with = "hex32")]
@@ -79,6 +82,7 @@ impl GroupAt {
 			});
 		}
 		Ok(Self {
+			genesis_hash: client.chain.genesis_hash(),
 			group,
 			block: block.block_number() as BlockNumber,
 			block_hash: hash.0,
@@ -122,6 +126,8 @@ pub enum ReceiptError {
 	WrongKey(ModelId),
 	#[error("the signature of model {0}'s answer is not valid")]
 	BadSignature(ModelId),
+	#[error("model {0} answered for another chain")]
+	OtherChain(ModelId),
 	#[error("model {0} answered for another group or input")]
 	OtherInput(ModelId),
 	#[error("model {model} answered {answered:?}, not {output:?}")]
@@ -136,6 +142,9 @@ fn check_answer(group: &GroupAt, signed: &SignedAnswer) -> Result<(), ReceiptErr
 		group.members.iter().find(|m| m.model == model).ok_or(ReceiptError::NotMember(model))?;
 	if member.worker.as_ref() != Some(&signed.worker) {
 		return Err(ReceiptError::WrongKey(model));
+	}
+	if signed.answer.genesis_hash != group.genesis_hash {
+		return Err(ReceiptError::OtherChain(model));
 	}
 	if !signed.verify() {
 		return Err(ReceiptError::BadSignature(model));
@@ -186,6 +195,22 @@ impl QuorumReceipt {
 /// Largest answer read from a worker.
 const MAX_ANSWER: usize = 1 << 20;
 
+/// How long a worker has to say which member it serves.
+pub const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
+
+/// `name` as one URL path segment: unreserved characters as they are, every
+/// other byte percent-encoded (a model's name on chain is any UTF-8).
+fn path_segment(name: &str) -> String {
+	name.bytes()
+		.map(|b| match b {
+			b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+				(b as char).to_string()
+			}
+			_ => format!("%{b:02X}"),
+		})
+		.collect()
+}
+
 /// One member's worker, reached over the Open Inference Protocol.
 struct Endpoint {
 	url: String,
@@ -222,8 +247,9 @@ fn hex_bytes(value: Option<&serde_json::Value>, what: &str) -> Result<Vec<u8>> {
 
 impl Fanout {
 	/// The group at the finalized head, and the worker at each of `urls`
-	/// (`http://HOST:PORT`): each must serve a member of the group, found by
-	/// the members' names on chain.
+	/// (`http://HOST:PORT`): each must serve a member of the group, as its
+	/// server metadata says (`parameters.model_id` and `group`), within
+	/// [`CONNECT_PATIENCE`].
 	pub async fn connect(client: &Client, group: GroupId, urls: &[String]) -> Result<Self> {
 		let group = GroupAt::read(client, group, None).await?;
 		let http = HttpClient::builder(TokioExecutor::new())
@@ -233,26 +259,41 @@ impl Fanout {
 		let mut endpoints = Vec::new();
 		for url in urls {
 			let base = url.trim_end_matches('/');
-			let mut found = None;
-			for member in &group.members {
-				let uri: hyper::Uri = format!("{base}/v2/models/{}", member.name)
-					.parse()
-					.with_context(|| format!("{url} is not an http://HOST:PORT address"))?;
-				let response = http
-					.get(uri)
+			let uri: hyper::Uri = format!("{base}/v2")
+				.parse()
+				.with_context(|| format!("{url} is not an http://HOST:PORT address"))?;
+			let metadata = tokio::time::timeout(CONNECT_PATIENCE, async {
+				let response = http.get(uri).await?;
+				let status = response.status();
+				let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER)
+					.collect()
 					.await
-					.with_context(|| format!("the worker at {url} does not answer (HTTP/2)"))?;
-				if response.status().is_success() {
-					found = Some(member.model);
-					break;
+					.map_err(|e| anyhow!("reading the server metadata: {e}"))?
+					.to_bytes();
+				if !status.is_success() {
+					bail!("server metadata: {status}");
 				}
-			}
-			let Some(model) = found else {
-				bail!("the worker at {url} serves no member of group {}", group.group);
+				Ok(serde_json::from_slice::<serde_json::Value>(&body)?)
+			})
+			.await
+			.map_err(|_| anyhow!("no answer in {CONNECT_PATIENCE:?}"))
+			.and_then(|r| r)
+			.with_context(|| format!("the worker at {url} (HTTP/2)"))?;
+			let served = &metadata["parameters"];
+			let (Some(model), Some(serves)) =
+				(served["model_id"].as_u64(), served["group"].as_u64())
+			else {
+				bail!("the server at {url} names no model and group: not a Dropbear worker");
 			};
-			let name = &group.members.iter().find(|m| m.model == model).expect("found").name;
-			let infer = format!("{base}/v2/models/{name}/infer").parse()?;
-			endpoints.push(Endpoint { url: url.clone(), model, infer });
+			let member = group.members.iter().find(|m| u64::from(m.model) == model);
+			let (Some(member), true) = (member, serves == u64::from(group.group)) else {
+				bail!(
+					"the worker at {url} serves model {model} of group {serves}, no member of group {}",
+					group.group
+				);
+			};
+			let infer = format!("{base}/v2/models/{}/infer", path_segment(&member.name)).parse()?;
+			endpoints.push(Endpoint { url: url.clone(), model: member.model, infer });
 		}
 		if endpoints.is_empty() {
 			bail!("no worker address given for group {} (--http URL)", group.group);
@@ -285,18 +326,29 @@ impl Fanout {
 		Ok(body)
 	}
 
-	/// Send one input to one member; its signed answer.
-	async fn ask(
+	/// Send one input to one member; its signed answer. The future owns
+	/// what it needs, so that it can finish after the caller stops waiting.
+	fn ask(
 		&self,
 		endpoint: &Endpoint,
 		body: Vec<u8>,
 		head_len: usize,
+	) -> impl std::future::Future<Output = Result<SignedAnswer>> + Send + 'static {
+		let (http, infer) = (self.http.clone(), endpoint.infer.clone());
+		async move { Self::asked(http, infer, body, head_len).await }
+	}
+
+	async fn asked(
+		http: HttpClient<HttpConnector, Full<Bytes>>,
+		infer: hyper::Uri,
+		body: Vec<u8>,
+		head_len: usize,
 	) -> Result<SignedAnswer> {
-		let request = hyper::Request::post(endpoint.infer.clone())
+		let request = hyper::Request::post(infer)
 			.header("content-type", "application/octet-stream")
 			.header("inference-header-content-length", head_len)
 			.body(Full::new(Bytes::from(body)))?;
-		let response = self.http.request(request).await?;
+		let response = http.request(request).await?;
 		let status = response.status();
 		// An answer for one input is a few hundred bytes; a worker sending
 		// more is cut off.
@@ -329,6 +381,59 @@ impl Fanout {
 		Ok(SignedAnswer { answer, worker: worker.into(), signature })
 	}
 
+	/// A member's answer for `input_hash`, checked against the group: signed
+	/// by its worker key, for its own model, the group and the input.
+	fn checked(
+		&self,
+		endpoint: &Endpoint,
+		answered: Result<SignedAnswer>,
+		input_hash: Digest,
+	) -> Result<SignedAnswer> {
+		let signed = answered?;
+		check_answer(&self.group, &signed)?;
+		if signed.answer.model != endpoint.model
+			|| signed.answer.input_hash != input_hash
+			|| signed.answer.group != self.group.group
+		{
+			bail!("it answered for another model, group or input");
+		}
+		Ok(signed)
+	}
+
+	/// Send `bytes` to every member at once and wait for every answer: each
+	/// worker's (by its URL) checked signed answer, or why there is none.
+	/// What a client keeps to prove a lie later ([`crate::lies`]), whichever
+	/// members turn out to vote otherwise.
+	pub async fn answers(
+		&self,
+		bytes: &[u8],
+		patience: Duration,
+	) -> Vec<(String, Result<SignedAnswer>)> {
+		let input_hash = crate::input_hash(bytes);
+		let body = match self.request_body(bytes) {
+			Ok(body) => body,
+			Err(e) => {
+				let e = format!("{e:#}");
+				return self
+					.endpoints
+					.iter()
+					.map(|p| (p.url.clone(), Err(anyhow!("{e}"))))
+					.collect();
+			}
+		};
+		let head_len = body.len() - bytes.len();
+		let asked = self.endpoints.iter().map(|endpoint| {
+			let body = body.clone();
+			async move {
+				let answered = tokio::time::timeout(patience, self.ask(endpoint, body, head_len))
+					.await
+					.unwrap_or_else(|_| Err(anyhow!("no answer in {patience:?}")));
+				(endpoint.url.clone(), self.checked(endpoint, answered, input_hash))
+			}
+		});
+		futures::future::join_all(asked).await
+	}
+
 	/// Send `bytes` to every member at once and return a receipt as soon as
 	/// `q` members' checked answers agree; answers that fail their check are
 	/// left out (and logged). An error when no output can reach the quorum
@@ -341,9 +446,10 @@ impl Fanout {
 		let mut asked: FuturesUnordered<_> = self
 			.endpoints
 			.iter()
-			.map(|e| {
-				let body = body.clone();
-				async move { (e, self.ask(e, body, head_len).await) }
+			.enumerate()
+			.map(|(i, e)| {
+				let ask = self.ask(e, body.clone(), head_len);
+				async move { (i, ask.await) }
 			})
 			.collect();
 		let quorum = self.group.quorum as usize;
@@ -352,20 +458,12 @@ impl Fanout {
 		let mut left = self.endpoints.len();
 		while left > 0 {
 			let next = tokio::time::timeout_at(deadline.into(), asked.next()).await;
-			let Ok(Some((endpoint, answered))) = next else {
+			let Ok(Some((i, answered))) = next else {
 				bail!("no quorum for input 0x{} in {patience:?}", hex::encode(input_hash));
 			};
+			let Some(endpoint) = self.endpoints.get(i) else { continue };
 			left -= 1;
-			let signed = match answered.and_then(|signed| {
-				check_answer(&self.group, &signed)?;
-				if signed.answer.model != endpoint.model
-					|| signed.answer.input_hash != input_hash
-					|| signed.answer.group != self.group.group
-				{
-					bail!("it answered for another model, group or input");
-				}
-				Ok(signed)
-			}) {
+			let signed = match self.checked(endpoint, answered, input_hash) {
 				Ok(signed) => signed,
 				Err(e) => {
 					tracing::warn!(target: "dropbear::receipt", "worker {}: {e:#}", endpoint.url);
@@ -378,6 +476,9 @@ impl Fanout {
 				agreeing.push(signed);
 			}
 			if let Some((output, answers)) = by_output.iter().find(|(_, a)| a.len() >= quorum) {
+				// The slower members still get the input whole (none
+				// gossips it): their requests run on without a waiter.
+				tokio::spawn(async move { while asked.next().await.is_some() {} });
 				return Ok(QuorumReceipt {
 					group: self.group.group,
 					input_hash,
@@ -414,6 +515,7 @@ mod tests {
 	fn group() -> GroupAt {
 		let key = |n: &str| Some(crate::account(&signer(&format!("//{n}-worker")).unwrap()));
 		GroupAt {
+			genesis_hash: [5; 32],
 			group: 0,
 			block: 7,
 			block_hash: [7; 32],
@@ -433,6 +535,7 @@ mod tests {
 
 	fn answer(model: ModelId, key: &str, output: u32) -> SignedAnswer {
 		let answer = Answer {
+			genesis_hash: [5; 32],
 			group: 0,
 			input_hash: [1; 32],
 			model,
@@ -452,6 +555,12 @@ mod tests {
 			block_hash: [7; 32],
 			answers,
 		}
+	}
+
+	#[test]
+	fn a_model_name_is_one_path_segment() {
+		assert_eq!(path_segment("digits-mlp_v2.1~x"), "digits-mlp_v2.1~x");
+		assert_eq!(path_segment("a b/c?d%é"), "a%20b%2Fc%3Fd%25%C3%A9");
 	}
 
 	#[test]
@@ -490,6 +599,12 @@ mod tests {
 			check(vec![answer(0, "Alice", 3), answer(1, "Bob", 4)]),
 			Err(ReceiptError::OtherOutput { model: 1, .. })
 		));
+		let mut other_chain = g.clone();
+		other_chain.genesis_hash = [6; 32];
+		assert_eq!(
+			receipt(vec![answer(0, "Alice", 3), answer(1, "Bob", 3)]).check(&other_chain),
+			Err(ReceiptError::OtherChain(0))
+		);
 		let mut other_block = g.clone();
 		other_block.block_hash = [8; 32];
 		assert!(matches!(

@@ -437,6 +437,7 @@ impl Core {
 			}
 			if let Some(p2p) = self.p2p.get() {
 				if let Ok(Some(bytes)) = tokio::time::timeout(left, p2p.fetch(*hash)).await {
+					self.metrics.received("fetch", bytes.len());
 					if inputs::check(&self.terms.input, &bytes).ok() == Some(*hash) {
 						let bytes = Arc::new(bytes);
 						self.store.insert(*hash, bytes.clone());

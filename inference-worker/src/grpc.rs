@@ -261,7 +261,7 @@ pub async fn start(
 	let listener = tokio::net::TcpListener::bind(addr).await?;
 	let local = listener.local_addr()?;
 	let incoming = tonic::transport::server::TcpIncoming::from(listener);
-	let service = GrpcInferenceServiceServer::new(Service(Arc::new(Server { core, model })))
+	let service = GrpcInferenceServiceServer::new(Service(Arc::new(Server::new(core, model))))
 		.max_decoding_message_size(MAX_BODY)
 		.max_encoding_message_size(MAX_BODY);
 	let (handle, stopped) = StopHandle::new();

@@ -12,6 +12,8 @@
 //!   [`tch_backend`] is the TorchScript one.
 //! - [`versions`]: the model files by digest; loads the version serving now
 //!   and a pending one (before its activation block), unloads the rest.
+//! - [`members`]: the group's members and their announced libp2p peers, from
+//!   the chain; the worker announces its own and talks to nobody else.
 //! - [`voter`]: follows best blocks and votes once per open batch of the
 //!   group, never a vote the chain already holds; [`journal`] keeps its
 //!   ballots across restarts.
@@ -26,6 +28,7 @@ pub mod core;
 pub mod grpc;
 pub mod inputs;
 pub mod journal;
+pub mod members;
 pub mod metrics;
 pub mod oip;
 pub mod p2p;
@@ -34,3 +37,6 @@ pub mod service;
 pub mod tch_backend;
 pub mod versions;
 pub mod voter;
+
+/// The libp2p this worker speaks (peer ids and addresses in its API).
+pub use libp2p;

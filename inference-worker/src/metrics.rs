@@ -1,8 +1,8 @@
 //! Prometheus metrics of the worker, served by Substrate's own endpoint crate.
 
 use substrate_prometheus_endpoint::{
-	exponential_buckets, register, Counter, Gauge, Histogram, HistogramOpts, PrometheusError,
-	Registry, U64,
+	exponential_buckets, register, Counter, CounterVec, Gauge, Histogram, HistogramOpts, Opts,
+	PrometheusError, Registry, U64,
 };
 
 #[derive(Clone)]
@@ -18,6 +18,10 @@ pub struct Metrics {
 	pub votes_refused: Counter<U64>,
 	pub batches_seen: Counter<U64>,
 	pub speculative_hits: Counter<U64>,
+	/// Input bytes received, by way: `client` (JSON-RPC and the Open
+	/// Inference Protocol), `gossip` (every copy a member relays), `fetch`
+	/// (asked for by hash at vote time).
+	pub input_bytes: CounterVec<U64>,
 }
 
 impl Metrics {
@@ -76,7 +80,22 @@ impl Metrics {
 				"dropbear_worker_speculative_hits_total",
 				"Batch requests answered from results computed before ordering",
 			)?,
+			input_bytes: register(
+				CounterVec::new(
+					Opts::new(
+						"dropbear_worker_input_bytes_total",
+						"Input bytes received: from clients, by gossip, by fetch",
+					),
+					&["via"],
+				)?,
+				registry,
+			)?,
 		})
+	}
+
+	/// Count `n` input bytes received by way of `via`.
+	pub fn received(&self, via: &str, n: usize) {
+		self.input_bytes.with_label_values(&[via]).inc_by(n as u64);
 	}
 
 	/// Metrics registered nowhere (tests, or no metrics address).

@@ -47,7 +47,7 @@ use axum::{
 	Router,
 };
 use codec::Encode;
-use dropbear_api::{answer::SignedAnswer, Answer, Keypair, ModelId};
+use dropbear_api::{answer::SignedAnswer, Answer, Digest, Keypair, ModelId};
 use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output, VersionNumber};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -59,6 +59,14 @@ pub const MAX_INPUTS: usize = 256;
 /// Largest request body: 256 ImageNet-sized u8 inputs in binary, or their
 /// JSON text (about four bytes a value).
 pub const MAX_BODY: usize = 160 << 20;
+
+/// Largest JSON part of a request (all of it without the binary extension).
+/// JSON is parsed into a tree of values, several times its text in memory:
+/// tensors beyond a few images go in binary.
+pub const MAX_JSON: usize = 8 << 20;
+
+/// Most HTTP infer requests parsed and waited on at once; more get a 503.
+pub const MAX_IN_FLIGHT: usize = 32;
 
 /// The input tensor's name.
 pub const INPUT: &str = "input";
@@ -91,6 +99,8 @@ pub struct ServedModel {
 	pub id: ModelId,
 	/// The model's worker key on chain.
 	pub signer: Keypair,
+	/// The chain's genesis hash, which every signed answer names.
+	pub genesis_hash: Digest,
 }
 
 /// A request the server refuses, with the status it answers.
@@ -205,6 +215,12 @@ pub fn parse_infer(
 		}
 		None => (body, &[][..]),
 	};
+	if head.len() > MAX_JSON {
+		return Err(OipError::TooLarge(format!(
+			"the JSON part of the request is {} bytes, at most {MAX_JSON}: send tensor data with the binary extension",
+			head.len()
+		)));
+	}
 	let request: InferRequest = serde_json::from_slice(head)
 		.map_err(|e| bad(format!("the body is not an inference request: {e}")))?;
 	let [input] = &request.inputs[..] else {
@@ -500,6 +516,14 @@ pub fn infer_response(
 pub struct Server {
 	pub core: Arc<Core>,
 	pub model: ServedModel,
+	/// Infer requests in flight over HTTP ([`MAX_IN_FLIGHT`]).
+	pub in_flight: tokio::sync::Semaphore,
+}
+
+impl Server {
+	pub fn new(core: Arc<Core>, model: ServedModel) -> Self {
+		Self { core, model, in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT) }
+	}
 }
 
 type Shared = State<Arc<Server>>;
@@ -547,6 +571,7 @@ impl Server {
 		inputs: Vec<Vec<u8>>,
 		gossip: bool,
 	) -> Result<Vec<Reply>, OipError> {
+		self.core.metrics.received("client", inputs.iter().map(Vec::len).sum());
 		let pending = self.core.answer(inputs, gossip).map_err(|e| match e {
 			AcceptError::Invalid(e) => bad(e.to_string()),
 			e @ (AcceptError::Overloaded(_) | AcceptError::NotReady) => {
@@ -573,6 +598,7 @@ impl Server {
 					OipError::Internal(format!("the model gave {} scores, too few", scores.len()))
 				})?;
 			let answer = Answer {
+				genesis_hash: self.model.genesis_hash,
 				group: self.core.terms.group,
 				input_hash: pending.hash,
 				model: self.model.id,
@@ -625,13 +651,23 @@ fn status_of(ready: bool, key: &str) -> Response {
 	json_response(status, &json!({ key: ready }))
 }
 
-async fn server_metadata() -> Response {
+/// The protocol's server metadata, with the member this worker serves in
+/// `parameters` (an addition the protocol's clients ignore): its model
+/// name, model id and group, and the worker key that signs its answers. A
+/// client finds which member an address serves from this one call.
+async fn server_metadata(State(s): Shared) -> Response {
 	json_response(
 		StatusCode::OK,
 		&json!({
 			"name": "dropbear-worker",
 			"version": env!("CARGO_PKG_VERSION"),
 			"extensions": ["binary_tensor_data"],
+			"parameters": {
+				"model": s.model.name,
+				"model_id": s.model.id,
+				"group": s.core.terms.group,
+				"worker": hex_of(&dropbear_api::account(&s.model.signer).0),
+			},
 		}),
 	)
 }
@@ -686,6 +722,9 @@ async fn infer(
 	body: Bytes,
 ) -> Result<Response, OipError> {
 	s.check_serving(s.check_model(&path)?)?;
+	let _permit = s.in_flight.try_acquire().map_err(|_| {
+		OipError::Unavailable(format!("{MAX_IN_FLIGHT} infer requests in flight; retry"))
+	})?;
 	let current = s.core.current();
 	if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
 		if encoding.as_bytes() != b"identity" {
@@ -736,7 +775,7 @@ fn router(core: Arc<Core>, model: ServedModel) -> Router {
 		.route("/v2/models/{model}/versions/{version}/infer", post(infer))
 		.fallback(unknown_route)
 		.layer(DefaultBodyLimit::max(MAX_BODY))
-		.with_state(Arc::new(Server { core, model }))
+		.with_state(Arc::new(Server::new(core, model)))
 }
 
 /// A running server of the protocol (HTTP or gRPC); [`StopHandle::stop`]
@@ -904,6 +943,14 @@ mod tests {
 		}));
 		let err = parse_infer(&digits(), Some(&many.len().to_string()), &many).unwrap_err();
 		assert!(matches!(err, OipError::TooLarge(_)), "{err:?}");
+		// JSON past its bound is refused before it is parsed (a tree of values
+		// takes many times its text).
+		let mut huge = request(json!({
+			"name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16],
+		}));
+		huge.resize(MAX_JSON + 1, b' ');
+		let err = parse_infer(&digits(), None, &huge).unwrap_err();
+		assert!(matches!(&err, OipError::TooLarge(m) if m.contains("binary extension")), "{err:?}");
 		let unknown_output = json!({
 			"inputs": [{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] }],
 			"outputs": [{ "name": "logits" }],
@@ -926,7 +973,14 @@ mod tests {
 	fn reply(hash: u8, scores: Vec<f32>) -> Reply {
 		let key = dropbear_api::keys::signer("//Bob-worker").unwrap();
 		let output = AgreementPolicy::Top1.output_of_scores(&scores).unwrap();
-		let answer = Answer { group: 0, input_hash: [hash; 32], model: 1, version: 3, output };
+		let answer = Answer {
+			genesis_hash: [2; 32],
+			group: 0,
+			input_hash: [hash; 32],
+			model: 1,
+			version: 3,
+			output,
+		};
 		Reply { scores, signed: SignedAnswer::sign(answer, &key) }
 	}
 

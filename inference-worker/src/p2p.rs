@@ -2,6 +2,13 @@
 //! per group carries every input a member receives, and a request-response
 //! protocol fetches an input by hash when a member missed it, asking every
 //! connected peer at once (the first answer whose hash matches wins).
+//!
+//! Only members talk: the network keeps an allow list of the group members'
+//! peer ids ([`P2p::set_members`], fed from the chain by [`crate::members`]).
+//! A connection from any other peer is refused once its noise handshake has
+//! proven its peer id, and a member that leaves the group (or whose worker
+//! key changes) is disconnected. Members are dialled at the addresses they
+//! announced on chain, again whenever the connection drops.
 
 use crate::inputs::InputStore;
 use anyhow::{Context, Result};
@@ -9,9 +16,9 @@ use codec::{Decode, Encode};
 use dropbear_primitives::{Digest, GroupId};
 use futures::StreamExt;
 use libp2p::{
-	gossipsub, identity, noise,
+	allow_block_list, gossipsub, identity, noise,
 	request_response::{self, ProtocolSupport},
-	swarm::{NetworkBehaviour, SwarmEvent},
+	swarm::{dial_opts::DialOpts, ListenError, NetworkBehaviour, SwarmEvent},
 	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
 };
 use serde::{Deserialize, Serialize};
@@ -36,6 +43,8 @@ pub struct FetchResponse(pub Option<Vec<u8>>);
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+	/// The group's members: every other peer is refused.
+	members: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
 	gossipsub: gossipsub::Behaviour,
 	fetch: request_response::cbor::Behaviour<FetchRequest, FetchResponse>,
 }
@@ -47,7 +56,15 @@ pub struct Received {
 	pub from: PeerId,
 }
 
+/// A member's worker as the chain announces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+	pub peer: PeerId,
+	pub addrs: Vec<Multiaddr>,
+}
+
 enum Command {
+	Members(Vec<Member>),
 	Publish { group: GroupId, bytes: Arc<Vec<u8>> },
 	Fetch { hash: Digest, reply: oneshot::Sender<Option<Vec<u8>>> },
 	Peers { reply: oneshot::Sender<usize> },
@@ -65,13 +82,12 @@ fn topic(group: GroupId) -> gossipsub::IdentTopic {
 }
 
 impl P2p {
-	/// Start the network: listen on `listen`, dial `peers`, join `group`'s
-	/// topic. Gossiped inputs go to `received`; fetch requests are answered
-	/// from `store`.
+	/// Start the network: listen on `listen`, join `group`'s topic. No peer
+	/// is allowed until [`P2p::set_members`] names them. Gossiped inputs go
+	/// to `received`; fetch requests are answered from `store`.
 	pub async fn start(
 		key: identity::Keypair,
 		listen: Multiaddr,
-		peers: Vec<Multiaddr>,
 		group: GroupId,
 		store: InputStore,
 		received: mpsc::Sender<Received>,
@@ -105,7 +121,7 @@ impl P2p {
 					request_response::Config::default()
 						.with_request_timeout(Duration::from_secs(10)),
 				);
-				Ok(Behaviour { gossipsub, fetch })
+				Ok(Behaviour { members: Default::default(), gossipsub, fetch })
 			})?
 			.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
 			.build();
@@ -117,13 +133,19 @@ impl P2p {
 		swarm.listen_on(listen.clone()).with_context(|| format!("listening on {listen}"))?;
 		let (commands, rx) = mpsc::channel(1024);
 		let (addr_tx, addr_rx) = oneshot::channel();
-		tokio::spawn(run(swarm, peers, rx, store, received, addr_tx));
+		tokio::spawn(run(swarm, rx, store, received, addr_tx));
 		// The real listen address (port 0 resolves to a free port).
 		let addr = tokio::time::timeout(Duration::from_secs(10), addr_rx)
 			.await
 			.context("the network did not report its listen address")?
 			.context("the network stopped")?;
 		Ok((Self { commands, peer_id }, addr))
+	}
+
+	/// The group's other members: the only peers this worker connects to
+	/// or accepts. Peers no longer named are disconnected.
+	pub async fn set_members(&self, members: Vec<Member>) {
+		let _ = self.commands.send(Command::Members(members)).await;
 	}
 
 	/// Gossip an input to the group.
@@ -211,7 +233,6 @@ impl Fetches {
 
 async fn run(
 	mut swarm: Swarm<Behaviour>,
-	peers: Vec<Multiaddr>,
 	mut commands: mpsc::Receiver<Command>,
 	store: InputStore,
 	received: mpsc::Sender<Received>,
@@ -219,24 +240,43 @@ async fn run(
 ) {
 	let mut fetches = Fetches::default();
 	let mut addr_tx = Some(addr_tx);
-	// Configured peers are dialled until connected, and again when the
-	// connection drops: a peer that starts later is still reached.
-	let mut dialled: HashMap<Multiaddr, usize> = HashMap::new();
+	// Members are dialled until connected, and again when the connection
+	// drops: a member that starts later is still reached.
+	let mut members: HashMap<PeerId, Vec<Multiaddr>> = HashMap::new();
 	let mut redial = tokio::time::interval(Duration::from_secs(2));
 	loop {
 		tokio::select! {
 			_ = redial.tick() => {
-				for peer in &peers {
-					if dialled.get(&strip_peer(peer)).copied().unwrap_or(0) == 0 {
-						if let Err(e) = swarm.dial(peer.clone()) {
-							tracing::debug!(target: "worker::p2p", "cannot dial {peer}: {e}");
-						}
+				for (peer, addrs) in &members {
+					if addrs.is_empty() || swarm.is_connected(peer) {
+						continue;
+					}
+					let dial = DialOpts::peer_id(*peer).addresses(addrs.clone()).build();
+					if let Err(e) = swarm.dial(dial) {
+						tracing::debug!(target: "worker::p2p", "cannot dial {peer}: {e}");
 					}
 				}
 			},
 			command = commands.recv() => {
 				let Some(command) = command else { return };
 				match command {
+					Command::Members(now) => {
+						let now: HashMap<PeerId, Vec<Multiaddr>> =
+							now.into_iter().map(|m| (m.peer, m.addrs)).collect();
+						if now == members {
+							continue;
+						}
+						let allow = &mut swarm.behaviour_mut().members;
+						for gone in members.keys().filter(|p| !now.contains_key(p)) {
+							allow.disallow_peer(*gone);
+							tracing::info!(target: "worker::p2p", "{gone} is no longer a member's peer");
+						}
+						for (peer, addrs) in now.iter().filter(|(p, _)| !members.contains_key(p)) {
+							allow.allow_peer(*peer);
+							tracing::info!(target: "worker::p2p", "member peer {peer} at {addrs:?}");
+						}
+						members = now;
+					},
 					Command::Publish { group, bytes } => {
 						let data = InputMessage { group, bytes: bytes.to_vec() }.encode();
 						match swarm.behaviour_mut().gossipsub.publish(topic(group), data) {
@@ -290,28 +330,19 @@ async fn run(
 					tracing::debug!(target: "worker::p2p", "fetch failed: {error}");
 					fetches.answered(request_id, None);
 				},
-				SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
-					if let libp2p::core::ConnectedPoint::Dialer { address, .. } = &endpoint {
-						*dialled.entry(strip_peer(address)).or_default() += 1;
-					}
+				SwarmEvent::ConnectionEstablished { peer_id, .. } => {
 					tracing::info!(target: "worker::p2p", "connected to {peer_id}");
 				},
-				SwarmEvent::ConnectionClosed { peer_id, endpoint, .. } => {
-					if let libp2p::core::ConnectedPoint::Dialer { address, .. } = &endpoint {
-						let n = dialled.entry(strip_peer(address)).or_default();
-						*n = n.saturating_sub(1);
-					}
+				SwarmEvent::ConnectionClosed { peer_id, .. } => {
 					tracing::info!(target: "worker::p2p", "disconnected from {peer_id}");
+				},
+				SwarmEvent::IncomingConnectionError { send_back_addr, error: ListenError::Denied { cause }, .. } => {
+					tracing::warn!(target: "worker::p2p", "refused a peer at {send_back_addr} that is no member of the group: {cause}");
 				},
 				_ => {},
 			},
 		}
 	}
-}
-
-/// An address without its `/p2p/<id>` suffix, as peers are configured.
-fn strip_peer(address: &Multiaddr) -> Multiaddr {
-	address.iter().filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_))).collect()
 }
 
 /// A node key from a 32-byte ed25519 secret (hex), or a fresh one.

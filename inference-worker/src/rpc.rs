@@ -38,6 +38,7 @@ struct Worker {
 #[async_trait]
 impl WorkerApiServer for Worker {
 	async fn submit_input(&self, group: GroupId, input: InputBytes) -> RpcResult<InputHash> {
+		self.core.metrics.received("client", input.0.len());
 		match self.core.accept(group, input.0, false) {
 			Ok(hash) => Ok(InputHash(hash)),
 			Err(e @ AcceptError::Invalid(_)) => Err(error(code::INVALID_INPUT, e.to_string())),

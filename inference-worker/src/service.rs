@@ -6,12 +6,12 @@ use crate::{
 	backend::Loader,
 	batcher::BatchConfig,
 	core::{Core, GroupTerms},
-	grpc,
+	grpc, members,
 	metrics::Metrics,
 	oip,
 	p2p::{self, P2p},
 	rpc,
-	tch_backend::{parse_device, torch_info, TchLoader},
+	tch_backend::{parse_device, torch_info, Preprocess, TchLoader},
 	versions::{ModelFiles, Versions},
 	voter::Voter,
 };
@@ -74,6 +74,10 @@ pub struct Options {
 	/// `cpu`, `cuda`, `cuda:N`, or `auto` (CUDA when available).
 	#[arg(long, env = "DROPBEAR_DEVICE", default_value = "auto")]
 	pub device: String,
+	/// What happens to each batch on the device before the model sees it:
+	/// `imagenet` takes u8 images `[3, H, W]` to normalised f32.
+	#[arg(long, env = "DROPBEAR_PREPROCESS", value_enum, default_value = "none")]
+	pub preprocess: Preprocess,
 	/// Most inputs per forward pass.
 	#[arg(long, env = "DROPBEAR_MAX_BATCH", default_value_t = 64)]
 	pub max_batch: usize,
@@ -89,9 +93,10 @@ pub struct Options {
 	/// libp2p listen address.
 	#[arg(long, env = "DROPBEAR_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
 	pub listen: String,
-	/// libp2p addresses of the other members' workers.
-	#[arg(long = "peer", env = "DROPBEAR_PEERS", value_delimiter = ',')]
-	pub peers: Vec<String>,
+	/// Address(es) the other members dial, announced on chain with this
+	/// worker's peer id (default: the listen address, as bound).
+	#[arg(long = "public-addr", env = "DROPBEAR_PUBLIC_ADDRS", value_delimiter = ',')]
+	pub public_addrs: Vec<String>,
 	/// ed25519 secret (hex) of this worker's libp2p identity; random if absent.
 	#[arg(long, env = "DROPBEAR_NODE_KEY")]
 	pub node_key: Option<String>,
@@ -143,6 +148,7 @@ pub async fn start(args: &Options) -> Result<Service> {
 		name: String::from_utf8_lossy(&model_info.name.0).into_owned(),
 		id: model,
 		signer: signer.clone(),
+		genesis_hash: chain.genesis_hash(),
 	};
 	let Some(group) = chain.group(None, args.group).await? else {
 		bail!("group {} does not exist", args.group)
@@ -173,39 +179,49 @@ pub async fn start(args: &Options) -> Result<Service> {
 		max_wait: Duration::from_millis(args.max_wait_ms),
 		queue: args.queue,
 	};
-	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device });
+	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device, preprocess: args.preprocess });
 	let versions = Versions::new(chain.clone(), model, core.clone(), files, loader, batching);
 	// Serve nothing until the version serving now is loaded from a file with its digest.
 	let at = chain.at(None).await?;
 	versions.sync(at.block_hash(), at.block_number() as u32).await?;
-	let voter =
-		Voter::new(chain, signer, core.clone(), versions, args.state_dir.as_deref()).await?;
+	let voter = Voter::new(
+		chain.clone(),
+		signer.clone(),
+		core.clone(),
+		versions,
+		args.state_dir.as_deref(),
+	)
+	.await?;
 	if core.current() == 0 || !core.has_digest(&core.current_digest()) {
 		bail!("no model file matches the digest of model {model}'s current version on chain; refusing to serve");
 	}
 
 	let (received_tx, mut received) = tokio::sync::mpsc::channel::<p2p::Received>(4096);
 	let listen = args.listen.parse().context("--listen is not a multiaddr")?;
-	let peers = args
-		.peers
+	let public: Vec<libp2p::Multiaddr> = args
+		.public_addrs
 		.iter()
 		.map(|p| p.parse())
-		.collect::<Result<Vec<_>, _>>()
-		.context("a --peer is not a multiaddr")?;
+		.collect::<Result<_, _>>()
+		.context("a --public-addr is not a multiaddr")?;
 	let (p2p, addr) = P2p::start(
 		p2p::node_key(args.node_key.as_deref())?,
 		listen,
-		peers,
 		args.group,
 		core.store.clone(),
 		received_tx,
 	)
 	.await?;
 	tracing::info!(target: "worker", "libp2p: {addr}/p2p/{}", p2p.peer_id);
+	// The other members find this worker on chain, and it finds them there.
+	let public = if public.is_empty() { vec![addr] } else { public };
+	members::announce(&chain, &signer, model, p2p.peer_id, &public).await?;
+	members::follow(chain.clone(), p2p.clone(), args.group, model);
 	core.set_p2p(p2p);
 	let gossip_core = core.clone();
 	tokio::spawn(async move {
 		while let Some(input) = received.recv().await {
+			gossip_core.metrics.received("gossip", input.bytes.len());
 			if let Err(e) = gossip_core.accept(input.group, input.bytes, true) {
 				tracing::debug!(target: "worker::p2p", "input from {} refused: {e}", input.from);
 			}

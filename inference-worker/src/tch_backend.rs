@@ -8,10 +8,30 @@ use dropbear_primitives::{DType, InputSpec};
 use std::path::Path;
 use tch::{CModule, Device, Kind, Tensor};
 
+/// What the worker does to a batch of inputs on the device before the model
+/// sees it. The group's input spec fixes the bytes every member receives; how
+/// a member's model wants them is the member's own business.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preprocess {
+	/// The inputs as the spec has them (u8 stays u8, f32 stays f32).
+	#[default]
+	None,
+	/// u8 images `[3, H, W]` (RGB, 0..=255) to f32, scaled to `[0, 1]` and
+	/// normalised with ImageNet's channel mean and standard deviation, on the
+	/// device: the host sends a quarter of the bytes an f32 input takes.
+	Imagenet,
+}
+
+/// ImageNet's per-channel mean and standard deviation (RGB), as torchvision's
+/// models expect their inputs normalised.
+const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+
 /// Loads TorchScript files onto one device.
 #[derive(Clone, Copy, Debug)]
 pub struct TchLoader {
 	pub device: Device,
+	pub preprocess: Preprocess,
 }
 
 impl Loader for TchLoader {
@@ -21,7 +41,7 @@ impl Loader for TchLoader {
 		spec: &InputSpec,
 		classes: u32,
 	) -> Result<Box<dyn Backend>, BackendError> {
-		Ok(Box::new(TchBackend::load(path, self.device, spec, classes)?))
+		Ok(Box::new(TchBackend::load_with(path, self.device, spec, classes, self.preprocess)?))
 	}
 
 	fn device(&self) -> String {
@@ -69,6 +89,9 @@ pub struct TchBackend {
 	/// between batches: a fresh buffer of a large batch (19 MiB for 32 ImageNet
 	/// images) costs a page fault per 4 KiB on every call.
 	staging: Vec<u8>,
+	/// `(mean, std)` as `[1, 3, 1, 1]` tensors on the device, for
+	/// [`Preprocess::Imagenet`].
+	normalise: Option<(Tensor, Tensor)>,
 }
 
 impl TchBackend {
@@ -79,6 +102,17 @@ impl TchBackend {
 		device: Device,
 		spec: &InputSpec,
 		classes: u32,
+	) -> Result<Self, BackendError> {
+		Self::load_with(path, device, spec, classes, Preprocess::None)
+	}
+
+	/// [`TchBackend::load`], with `preprocess` applied to every batch on the device.
+	pub fn load_with(
+		path: &Path,
+		device: Device,
+		spec: &InputSpec,
+		classes: u32,
+		preprocess: Preprocess,
 	) -> Result<Self, BackendError> {
 		if let Device::Cuda(n) = device {
 			if !tch::Cuda::is_available() || n >= tch::Cuda::device_count() as usize {
@@ -98,9 +132,39 @@ impl TchBackend {
 			DType::F32 => Kind::Float,
 			DType::U8 => Kind::Uint8,
 		};
-		let shape = spec.shape.iter().map(|d| i64::from(*d)).collect();
-		let mut backend =
-			Self { module, device, kind, shape, classes: classes as usize, staging: Vec::new() };
+		let shape: Vec<i64> = spec.shape.iter().map(|d| i64::from(*d)).collect();
+		let normalise = match preprocess {
+			Preprocess::None => None,
+			Preprocess::Imagenet => {
+				if kind != Kind::Uint8 || shape.len() != 3 || shape.first() != Some(&3) {
+					return Err(BackendError::Load {
+						path: path.to_path_buf(),
+						reason: format!(
+							"--preprocess imagenet takes u8 images [3, H, W]; the group's input is {:?} {shape:?}",
+							spec.dtype
+						),
+					});
+				}
+				let channels = |v: [f32; 3]| {
+					Tensor::f_from_slice(&v)
+						.and_then(|t| t.f_view([1, 3, 1, 1]))
+						.and_then(|t| t.f_to_device(device))
+				};
+				Some((
+					channels(IMAGENET_MEAN).map_err(load_error)?,
+					channels(IMAGENET_STD).map_err(load_error)?,
+				))
+			}
+		};
+		let mut backend = Self {
+			module,
+			device,
+			kind,
+			shape,
+			classes: classes as usize,
+			staging: Vec::new(),
+			normalise,
+		};
 		backend.health().map_err(|e| BackendError::FirstPass {
 			path: path.to_path_buf(),
 			reason: e.to_string(),
@@ -138,9 +202,15 @@ impl Backend for TchBackend {
 		size.extend_from_slice(&self.shape);
 		let scores = tch::no_grad(|| -> Result<Tensor, tch::TchError> {
 			let batch = Tensor::f_from_data_size(data, &size, self.kind)?;
-			let batch =
-				if self.kind == Kind::Uint8 { batch } else { batch.f_to_kind(Kind::Float)? };
+			// The bytes cross to the device as they came (u8: a quarter of
+			// f32's), and become what the model takes there.
 			let batch = batch.f_to_device(self.device)?;
+			let batch = match &self.normalise {
+				Some((mean, std)) => {
+					batch.f_to_kind(Kind::Float)?.f_div_scalar(255.0)?.f_sub(mean)?.f_div(std)?
+				}
+				None => batch,
+			};
 			let out = self.module.forward_ts(&[batch])?;
 			Ok(out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()?)
 		})

@@ -4,7 +4,11 @@
 mod common;
 
 use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
-use dropbear_worker::{backend::Backend, tch_backend::TchBackend, versions::ModelFiles};
+use dropbear_worker::{
+	backend::Backend,
+	tch_backend::{Preprocess, TchBackend},
+	versions::ModelFiles,
+};
 
 fn digits_spec() -> InputSpec {
 	InputSpec { dtype: DType::F32, shape: vec![1, 8, 8].try_into().unwrap() }
@@ -76,6 +80,46 @@ fn wrong_inputs_and_bad_files_are_errors_not_crashes() {
 		.err()
 		.expect("wrong classes");
 	assert!(format!("{err:#}").contains("expected [1, 1000]"), "{err:#}");
+}
+
+/// u8 images become normalised f32 on the device: the near-free ImageNet
+/// model's first three scores are its input's channel means.
+#[test]
+fn u8_images_are_scaled_and_normalised_on_the_device() {
+	let path = common::models_dir().join("imagenet-free.pt");
+	let u8_images = InputSpec { dtype: DType::U8, shape: vec![3, 224, 224].try_into().unwrap() };
+	let mut backend =
+		TchBackend::load_with(&path, tch::Device::Cpu, &u8_images, 1000, Preprocess::Imagenet)
+			.unwrap();
+	let plane = 224 * 224;
+	let image = |rgb: [u8; 3]| -> Vec<u8> { rgb.iter().flat_map(|c| vec![*c; plane]).collect() };
+	let (a, b) = (image([255, 0, 128]), image([10, 200, 77]));
+	let scores = backend.infer(&[&a, &b]).unwrap();
+	let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
+	for (scores, rgb) in scores.iter().zip([[255u8, 0, 128], [10, 200, 77]]) {
+		assert_eq!(scores.len(), 1000);
+		for c in 0..3 {
+			let want = (f32::from(rgb[c]) / 255.0 - mean[c]) / std[c];
+			assert!((scores[c] - want).abs() < 1e-4, "channel {c}: {} vs {want}", scores[c]);
+		}
+		assert!(scores[3..].iter().all(|s| *s == 0.0));
+	}
+	// An image of another size is refused, and the backend keeps serving.
+	let err = backend.infer(&[&a[..100]]).unwrap_err();
+	assert!(err.to_string().contains("has 100 bytes"), "{err:#}");
+	assert!(backend.infer(&[&b]).is_ok());
+
+	// Normalising is for u8 images [3, H, W]; a digits group's f32 input is refused at load.
+	let err = TchBackend::load_with(
+		&common::models_dir().join("digits-mlp.pt"),
+		tch::Device::Cpu,
+		&digits_spec(),
+		10,
+		Preprocess::Imagenet,
+	)
+	.err()
+	.expect("preprocessing an f32 input refused");
+	assert!(format!("{err:#}").contains("--preprocess imagenet takes u8 images"), "{err:#}");
 }
 
 #[test]

@@ -2,11 +2,15 @@
 //! input, before any request for the input is ordered.
 //!
 //! A worker signs each [`Answer`] it gives a client with its worker key (the
-//! sr25519 key that votes for its model). A client holding equal answers for
+//! sr25519 key that votes for its model). The answer names its chain by the
+//! genesis hash, so that it proves nothing on another chain that happens to
+//! share keys and ids. A client holding equal answers for
 //! one input from `q` different members of a group holds a quorum receipt in
 //! milliseconds, long before a certificate. The signature binds the member:
 //! a member that signs one output and votes another on a request for the
-//! same input, with the same version, has provably lied.
+//! same input, with the same version, has provably lied, and anyone may
+//! hand the pair to the chain (`pallet-inference`'s `report_lie`) to have its
+//! owner slashed.
 //!
 //! The signature covers [`Answer::payload`]: [`ANSWER_CONTEXT`] followed by
 //! the SCALE encoding of the answer. The context keeps an answer apart from
@@ -19,7 +23,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// What every signed answer's payload starts with.
-pub const ANSWER_CONTEXT: [u8; 16] = *b"dropbear:answer1";
+pub const ANSWER_CONTEXT: [u8; 16] = *b"dropbear:answer2";
 
 /// One member's answer for one input.
 #[derive(
@@ -28,6 +32,9 @@ pub const ANSWER_CONTEXT: [u8; 16] = *b"dropbear:answer1";
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Answer {
+	/// The chain's genesis hash.
+	#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))]
+	pub genesis_hash: Digest,
 	pub group: GroupId,
 	/// The input's hash, the id a client orders on chain.
 	#[cfg_attr(feature = "serde", serde(with = "crate::hex32"))]
@@ -56,6 +63,7 @@ mod tests {
 	#[test]
 	fn the_payload_is_the_context_then_the_answer() {
 		let answer = Answer {
+			genesis_hash: [9; 32],
 			group: 1,
 			input_hash: [7; 32],
 			model: 2,

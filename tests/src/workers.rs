@@ -81,14 +81,8 @@ pub struct Worker {
 }
 
 impl Worker {
-	pub fn start(
-		dir: &Path,
-		node: &Node,
-		name: &str,
-		model_file: &str,
-		peers: &[String],
-	) -> Worker {
-		Self::start_with(dir, node, name, &[model_file], None, peers, None)
+	pub fn start(dir: &Path, node: &Node, name: &str, model_file: &str) -> Worker {
+		Self::start_with(dir, node, name, &[model_file], None, None)
 	}
 
 	/// A worker; with `model_dir`, also serving the files that appear there;
@@ -100,10 +94,9 @@ impl Worker {
 		name: &str,
 		model_files: &[&str],
 		model_dir: Option<&Path>,
-		peers: &[String],
 		fault: Option<&str>,
 	) -> Worker {
-		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, peers, fault)
+		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, fault)
 	}
 
 	/// As [`Worker::start_with`], following the chain through the first of
@@ -114,7 +107,6 @@ impl Worker {
 		name: &str,
 		model_files: &[&str],
 		model_dir: Option<&Path>,
-		peers: &[String],
 		fault: Option<&str>,
 	) -> Worker {
 		let (rpc_port, p2p_port) = (free_port(), free_port());
@@ -157,9 +149,6 @@ impl Worker {
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
 			.args(["--http-addr", &format!("127.0.0.1:{http_port}")])
 			.args(["--grpc-addr", &format!("127.0.0.1:{grpc_port}")]);
-		for p in peers {
-			cmd.args(["--peer", p]);
-		}
 		let child = cmd
 			.stdout(Stdio::from(file.try_clone().unwrap()))
 			.stderr(Stdio::from(file))
@@ -185,11 +174,6 @@ impl Worker {
 	pub fn grpc_host(&self) -> String {
 		format!("127.0.0.1:{}", self.grpc_port)
 	}
-}
-
-/// The libp2p addresses of `workers`, for a new worker's `--peer` options.
-pub fn p2p_addrs(workers: &[Worker]) -> Vec<String> {
-	workers.iter().map(|w| format!("/ip4/127.0.0.1/tcp/{}", w.p2p_port)).collect()
 }
 
 impl Drop for Worker {

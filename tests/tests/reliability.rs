@@ -34,8 +34,8 @@ use dropbear_e2e::{
 	netns::Island,
 	node_binary, wait_finalized, wait_for,
 	workers::{
-		all_ready, chain_spec_with_real_digests, member_voted, models_dir, p2p_addrs, Worker,
-		FILES, NAMES, PRICE,
+		all_ready, chain_spec_with_real_digests, member_voted, models_dir, Worker, FILES, NAMES,
+		PRICE,
 	},
 	Node, NodeSpec, Rpc,
 };
@@ -291,8 +291,7 @@ fn start_workers(dir: &Path, nodes: &[Node]) -> Vec<Worker> {
 		if i != 0 {
 			urls.push(nodes[0].ws_url());
 		}
-		let peers = p2p_addrs(&workers);
-		workers.push(Worker::start_on(dir, &urls, name, &[file], None, &peers, None));
+		workers.push(Worker::start_on(dir, &urls, name, &[file], None, None));
 	}
 	workers
 }

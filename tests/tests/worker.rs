@@ -15,7 +15,8 @@ use dropbear_api::{
 	Chain, Digest, Static, WeightsFormat,
 };
 use dropbear_client::{
-	receipt::{GroupAt, QuorumReceipt},
+	lies::Lie,
+	receipt::{Fanout, GroupAt, QuorumReceipt},
 	Client, Outcome, Output,
 };
 use dropbear_e2e::{
@@ -23,7 +24,7 @@ use dropbear_e2e::{
 	dev_key, dev_node_key, node_binary, wait_for,
 	workers::{
 		all_ready, closed, decided, decided_best, manifest, member_voted, models_dir, order_digits,
-		p2p_addrs, spec_with_real_digests, Worker, FILES, NAMES, PRICE,
+		spec_with_real_digests, Worker, FILES, NAMES, PRICE,
 	},
 	Node, NodeSpec,
 };
@@ -35,7 +36,7 @@ async fn a_worker_refuses_a_model_file_whose_digest_is_not_on_chain() {
 	// The plain dev chain commits to stand-in digests, not to these files.
 	let node = Node::start(NodeSpec::dev(), dir.path()).unwrap();
 	node.rpc().await.unwrap();
-	let mut worker = Worker::start(dir.path(), &node, "Alice", "digits-logreg.pt", &[]);
+	let mut worker = Worker::start(dir.path(), &node, "Alice", "digits-logreg.pt");
 	let deadline = std::time::Instant::now() + Duration::from_secs(60);
 	let status = loop {
 		if let Some(status) = worker.child.try_wait().unwrap() {
@@ -140,7 +141,14 @@ async fn triton_client_orders_what_a_worker_answered(chain: &Chain, worker: &Wor
 		assert_eq!(signed.worker, worker_account, "{answer}");
 		assert_eq!(
 			signed.answer,
-			Answer { group: 0, input_hash: hash, model, version: 1, output: Output::Label(label) }
+			Answer {
+				genesis_hash: chain.genesis_hash(),
+				group: 0,
+				input_hash: hash,
+				model,
+				version: 1,
+				output: Output::Label(label)
+			}
 		);
 		hashes.push(hash);
 		labels.push(label);
@@ -226,6 +234,53 @@ async fn fast_inference_holds_a_receipt_before_the_certificate(
 	}
 }
 
+/// The workers were given no peer list: each announced its libp2p peer on
+/// chain with its worker key and connected to the members it found there
+/// (`network` waits for three peers each). A peer that is no member is
+/// refused after its handshake proves who it is, and learns nothing.
+async fn members_find_each_other_on_chain_and_refuse_anyone_else(
+	chain: &Chain,
+	workers: &[Worker],
+) {
+	use dropbear_worker::p2p::{self, Member, P2p};
+	for (model, w) in workers.iter().enumerate() {
+		let announced = chain.worker_peer(None, model as u32).await.unwrap().unwrap();
+		let peer = dropbear_worker::libp2p::PeerId::from_bytes(&announced.peer_id.0).unwrap();
+		assert!(w.log().contains(&format!("announced peer {peer}")), "{}", w.log());
+	}
+	let alice = chain.worker_peer(None, 0).await.unwrap().unwrap();
+	let alice = Member {
+		peer: dropbear_worker::libp2p::PeerId::from_bytes(&alice.peer_id.0).unwrap(),
+		addrs: alice.addrs.0.iter().map(|a| a.0.clone().try_into().unwrap()).collect(),
+	};
+	// An intruder with the members' own network code, dialling Alice's worker
+	// at the address the chain gives.
+	let (received, _keep) = tokio::sync::mpsc::channel(16);
+	let (intruder, _) = P2p::start(
+		p2p::node_key(None).unwrap(),
+		"/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+		0,
+		dropbear_worker::inputs::InputStore::new(16),
+		received,
+	)
+	.await
+	.unwrap();
+	intruder.set_members(vec![alice]).await;
+	let refused = format!("peer {} is not in the allow list", intruder.peer_id);
+	wait_for("Alice's worker to refuse the intruder", Duration::from_secs(30), || async {
+		Ok(workers[0].log().contains(&refused).then_some(()))
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}: {}", workers[0].log()));
+	// Alice holds the first digit ordered; the intruder cannot fetch it.
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let held = dropbear_api::input_hash(&images[..256]);
+	assert_eq!(intruder.fetch(held).await, None, "an input went to a peer that is no member");
+	let alice_rpc =
+		jsonrpsee::http_client::HttpClientBuilder::default().build(workers[0].rpc_url()).unwrap();
+	assert_eq!(alice_rpc.health().await.unwrap().peers, 3, "Alice keeps her three members");
+}
+
 async fn network(dir: &Path, faults: [Option<&str>; 4]) -> (Node, Chain, Vec<Worker>) {
 	network_with(dir, faults, None).await
 }
@@ -252,9 +307,8 @@ async fn network_with(
 	let chain = node.chain().await.unwrap();
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
-		let peers: Vec<String> = p2p_addrs(&workers);
 		let model_dir = if *name == "Alice" { alice_model_dir } else { None };
-		workers.push(Worker::start_with(dir, &node, name, &[file], model_dir, &peers, fault));
+		workers.push(Worker::start_with(dir, &node, name, &[file], model_dir, fault));
 	}
 	all_ready(&workers).await;
 	(node, chain, workers)
@@ -286,6 +340,7 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	for w in &workers {
 		assert!(w.log().contains("loaded version 1"), "{}", w.log());
 	}
+	members_find_each_other_on_chain_and_refuse_anyone_else(&chain, &workers).await;
 
 	// A newcomer's path with the CLI: two digit files through two workers,
 	// certificates printed as JSON, proofs saved and verified offline.
@@ -377,7 +432,8 @@ async fn four_workers_certify_real_digits_with_their_models() {
 }
 
 #[tokio::test]
-async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_slashed() {
+async fn a_lying_member_never_changes_a_certificate_is_slashed_on_its_signed_answer_and_an_equivocating_one_is_slashed(
+) {
 	let dir = tempfile::tempdir().unwrap();
 	// Charlie's worker lies on every request; Dave's equivocates on every batch.
 	let (node, chain, workers) =
@@ -429,7 +485,68 @@ async fn a_lying_member_never_changes_a_certificate_and_an_equivocating_one_is_s
 	let slashed = bond(chain.owner(None, &dave).await.unwrap()).unwrap();
 	assert_eq!(bond_before - slashed, bond_before / 10, "10% of Dave's bond, once: {record:?}");
 	assert!(workers[3].log().contains("equivocated on batch"), "{}", workers[3].log());
-	// The slash left the issuance; everything else is where it should be.
+
+	// Charlie's worker signs its honest answer over the Open Inference
+	// Protocol, then votes a lie on the request: the client that holds the
+	// signed answer proves it, and Charlie's bond pays.
+	let charlie = account(&dev_key("Charlie"));
+	let charlie_before = bond(chain.owner(None, &charlie).await.unwrap()).unwrap();
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let digit = &images[310 * 256..311 * 256];
+	let urls: Vec<String> = workers.iter().map(|w| format!("http://{}", w.http_host())).collect();
+	let fanout = Fanout::connect(&client, 0, &urls).await.unwrap();
+	let answers: Vec<SignedAnswer> = fanout
+		.answers(digit, Duration::from_secs(30))
+		.await
+		.into_iter()
+		.map(|(url, answer)| answer.unwrap_or_else(|e| panic!("{url}: {e:#}")))
+		.collect();
+	assert_eq!(answers.len(), 4);
+	let ferdie = dev_key("Ferdie");
+	let request = client.request(&ferdie, 0, dropbear_api::input_hash(digit), PRICE).await.unwrap();
+	let certificate = client.wait_certificate(request, Duration::from_secs(60)).await.unwrap();
+	let lies = wait_for("Charlie's reveal", Duration::from_secs(60), || async {
+		let view = client.batch(certificate.batch).await?.unwrap();
+		let revealed = view.votes[2].is_some();
+		Ok(revealed.then_some(client.lies(request, &answers).await?))
+	})
+	.await
+	.unwrap();
+	// Only Charlie lied; what it signed is what the group certified.
+	assert_eq!(lies.len(), 1, "{lies:?}");
+	let lie = &lies[0];
+	assert_eq!(lie.answer.answer.model, 2);
+	assert_eq!(certificate.outcome, Outcome::Certified(lie.answer.answer.output.clone()));
+	assert_ne!(lie.voted, lie.answer.answer.output);
+
+	// Reports that prove nothing are refused, each with its reason, and
+	// slash nobody: a signature over another answer, an honest member's
+	// answer, an answer for another request.
+	let refused = |result: anyhow::Result<dropbear_client::lies::Proven>, what: &str| {
+		format!("{:#}", result.map(|p| panic!("{what} was taken: {p:?}")).unwrap_err())
+	};
+	let mut forged = lie.clone();
+	forged.answer.signature = answers[3].signature;
+	let err = refused(client.report_lie(&ferdie, &forged).await, "a forged signature");
+	assert!(err.contains("BadAnswerSignature"), "{err}");
+	let honest = Lie { request, answer: answers[0].clone(), voted: lie.voted.clone() };
+	let err = refused(client.report_lie(&ferdie, &honest).await, "an honest answer");
+	assert!(err.contains("NotALie"), "{err}");
+	let other = Lie { request: request - 1, ..lie.clone() };
+	let err = refused(client.report_lie(&ferdie, &other).await, "another request");
+	assert!(err.contains("AnswerForOtherRequest"), "{err}");
+	assert_eq!(bond(chain.owner(None, &charlie).await.unwrap()).unwrap(), charlie_before);
+
+	let proven = client.report_lie(&ferdie, lie).await.unwrap();
+	assert_eq!(proven.model, 2);
+	assert_eq!(proven.slashed, charlie_before / 10, "10% of Charlie's bond");
+	let charlie_after = bond(chain.owner(None, &charlie).await.unwrap()).unwrap();
+	assert_eq!(charlie_before - charlie_after, charlie_before / 10);
+	let err = refused(client.report_lie(&ferdie, lie).await, "the same proof again");
+	assert!(err.contains("AlreadyConvicted"), "{err}");
+
+	// The slashes left the issuance, the refused reports paid their fees;
+	// everything else is where it should be.
 	check_ledger(&chain, start).await.unwrap();
 }
 
@@ -664,8 +781,7 @@ async fn a_killed_worker_restarts_catches_up_and_never_votes_twice() {
 
 	// Restarted (same key, same model), it follows the chain again, votes on
 	// the batches still open that lack its vote, and serves new requests.
-	let peers: Vec<String> = p2p_addrs(&workers);
-	let restarted = Worker::start(dir.path(), &node, "Dave", "digits-cnn-wide.pt", &peers);
+	let restarted = Worker::start(dir.path(), &node, "Dave", "digits-cnn-wide.pt");
 	let (first, _) = order_digits(&chain, &workers[0], n).await;
 	let after = decided_best(&client, first, n).await;
 	let batch = after[0].batch;

@@ -9,7 +9,7 @@ use clap::Parser;
 use dropbear_primitives::{DType, InputSpec};
 use dropbear_worker::{
 	backend::Backend,
-	tch_backend::{parse_device, TchBackend},
+	tch_backend::{parse_device, Preprocess, TchBackend},
 };
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,10 @@ struct Args {
 	/// Intra-op threads (0: libtorch's default).
 	#[arg(long, default_value_t = 0)]
 	threads: i32,
+	/// `imagenet`: u8 inputs, scaled and normalised on the device (the
+	/// worker's `--preprocess imagenet`); `none`: f32 inputs.
+	#[arg(long, value_enum, default_value = "none")]
+	preprocess: Preprocess,
 }
 
 fn main() -> Result<()> {
@@ -40,19 +44,25 @@ fn main() -> Result<()> {
 		tch::set_num_threads(args.threads);
 	}
 	let device = parse_device(&args.device)?;
+	let dtype = match args.preprocess {
+		Preprocess::None => DType::F32,
+		Preprocess::Imagenet => DType::U8,
+	};
 	let spec = InputSpec {
-		dtype: DType::F32,
+		dtype,
 		shape: args.shape.clone().try_into().map_err(|_| anyhow::anyhow!("too many dimensions"))?,
 	};
-	let mut backend = TchBackend::load(&args.model, device, &spec, args.classes)?;
+	let mut backend =
+		TchBackend::load_with(&args.model, device, &spec, args.classes, args.preprocess)?;
 	let per_input = spec.byte_len().map_err(|e| anyhow::anyhow!("{e:?}"))? as usize;
 	for &batch in &args.batch_sizes {
 		// Deterministic, non-trivial inputs.
 		let inputs: Vec<Vec<u8>> = (0..batch)
-			.map(|i| {
-				(0..per_input / 4)
+			.map(|i| match dtype {
+				DType::F32 => (0..per_input / 4)
 					.flat_map(|j| (((i * 31 + j * 7) % 97) as f32 / 97.0).to_le_bytes())
-					.collect()
+					.collect(),
+				DType::U8 => (0..per_input).map(|j| ((i * 31 + j * 7) % 251) as u8).collect(),
 			})
 			.collect();
 		let refs: Vec<&[u8]> = inputs.iter().map(|v| v.as_slice()).collect();

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{Client, Outcome};
 use anyhow::{bail, Context, Result};
-use dropbear_api::runtime::inference::events::{BatchOpened, Equivocated, FeesPaid};
+use dropbear_api::runtime::inference::events::{BatchOpened, Equivocated, FeesPaid, Lied};
 use std::{
 	sync::Arc,
 	time::{Duration, Instant},
@@ -178,6 +178,11 @@ async fn block_entries(client: &Client, number: u32) -> Result<BlockEntries> {
 		entries.fees.push((e.batch, e.owner, e.amount));
 	}
 	for e in events.find::<Equivocated>() {
+		let e = e?;
+		entries.slashes.push((e.batch, e.model, e.owner, e.slashed));
+	}
+	// A proven lie slashes as equivocation does, on the batch of the request.
+	for e in events.find::<Lied>() {
 		let e = e?;
 		entries.slashes.push((e.batch, e.model, e.owner, e.slashed));
 	}

@@ -187,5 +187,35 @@ mod benchmarks {
 		assert!(Batches::<T>::get(batch).is_none());
 	}
 
+	/// A proven lie on the last request of a batch of the largest size: the
+	/// batch's requests read, the signature checked, the owner slashed.
+	#[benchmark]
+	fn report_lie() {
+		let b = T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get());
+		let (batch, workers, _) = batch_of::<T>(b);
+		all_commit::<T>(batch, &workers, &labels(b, 1));
+		let liar = workers.first().unwrap();
+		Pallet::<T>::do_reveal(liar, batch, 1, labels(b, 1), SALT).unwrap();
+		let request = NextRequestId::<T>::get() - 1;
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let answer = Answer {
+			genesis_hash: genesis.as_ref().try_into().expect("32-byte block hashes"),
+			group: Batches::<T>::get(batch).unwrap().group,
+			input_hash: [(b - 1) as u8; 32],
+			model: T::Registry::model_of_worker(liar).unwrap(),
+			version: 1,
+			output: Output::Label(2),
+		};
+		// The helper's key stands for the key that revealed.
+		let (key, signature) = T::BenchmarkHelper::sign(&answer.payload());
+		Revealers::<T>::insert(batch, 0, Revealer { key, convicted: false });
+		let reporter = funded::<T>("reporter", 0);
+
+		#[extrinsic_call]
+		report_lie(RawOrigin::Signed(reporter), request, answer, signature);
+
+		assert!(Revealers::<T>::get(batch, 0).unwrap().convicted);
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

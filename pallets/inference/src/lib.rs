@@ -82,6 +82,23 @@
 //! Reveals after a batch was decided (before its deadline) change no decision
 //! but count in the member's record; a commitment never revealed counts as
 //! missed.
+//!
+//! ## Lies
+//!
+//! A worker signs every answer it gives a client off chain
+//! ([`dropbear_primitives::Answer`]: genesis hash, group, input hash, model,
+//! version, output). A member whose revealed vote on a request differs from
+//! an answer its worker signed for that request's input and version has
+//! lied to someone. Anyone may prove it with [`Pallet::report_lie`] while the
+//! vote is in storage: the call checks that the answer names this chain,
+//! the request's group and input, a member of its batch with the version
+//! that served it, and that it is signed by the key that revealed the vote
+//! (kept in [`Revealers`], so that a key rotated after the reveal does not
+//! void the proof). The owner is slashed as for equivocation (the same
+//! share, the same once-per-offence-window bound, shared between the two
+//! offences). A vote of [`Output::Unavailable`] is not a lie: a worker that
+//! lost an input in a restart says so honestly. A proven lie costs the
+//! reporter nothing; a refused report pays its fee.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -106,8 +123,8 @@ mod tests;
 /// pure function shared with the offline verifier.
 pub use dropbear_primitives::inference as certificate;
 pub use dropbear_primitives::{
-	inference::MAX_CERTIFICATES_PER_CALL, AgreementPolicy, Digest, GroupId, GroupTerms, ModelId,
-	ModelRegistry, Output, VersionNumber,
+	inference::MAX_CERTIFICATES_PER_CALL, AgreementPolicy, Answer, Digest, GroupId, GroupTerms,
+	ModelId, ModelRegistry, Output, VersionNumber,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -120,7 +137,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
-	traits::{AccountIdConversion, CheckedDiv, Saturating, Zero},
+	traits::{AccountIdConversion, CheckedDiv, IdentifyAccount, Saturating, Verify, Zero},
 	Perbill,
 };
 
@@ -136,6 +153,14 @@ pub type BatchOf<T> = BatchInfo<
 	BlockNumberFor<T>,
 	<T as Config>::MaxMembers,
 >;
+/// Makes what a benchmark of [`Pallet::report_lie`] needs: a key and its
+/// signature over an answer's payload.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// A fresh key's account and its signature over `message`.
+	fn sign(message: &[u8]) -> (AccountId, Signature);
+}
+
 /// A stored (revealed) vote.
 pub type VoteOf<T> = Vote<BlockNumberFor<T>, <T as Config>::MaxBatchSize>;
 /// A stored commitment.
@@ -241,6 +266,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCloseWeight: Get<Weight>;
 
+		/// A worker key's signature over a signed answer
+		/// ([`sp_runtime::MultiSignature`] in the runtime).
+		type AnswerSignature: Parameter
+			+ Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>;
+
+		/// Signs answers for the benchmark of `report_lie`.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::AnswerSignature>;
+
 		/// Weights of the calls and hooks, from the benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -290,7 +324,21 @@ pub mod pallet {
 	pub type Votes<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, VoteOf<T>, OptionQuery>;
 
-	/// The offence window in which an owner was last slashed for equivocation.
+	/// The key that revealed each vote, by batch and member position, and
+	/// whether a lie was proven against the vote. Pruned with the votes.
+	#[pallet::storage]
+	pub type Revealers<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BatchId,
+		Twox64Concat,
+		u32,
+		Revealer<T::AccountId>,
+		OptionQuery,
+	>;
+
+	/// The offence window in which an owner was last slashed (for
+	/// equivocation or a proven lie).
 	#[pallet::storage]
 	pub type LastSlashWindow<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
@@ -375,6 +423,19 @@ pub mod pallet {
 		Equivocated { batch: BatchId, model: ModelId, owner: T::AccountId, slashed: BalanceOf<T> },
 		/// A batch reached its deadline; `expired` requests were still undecided.
 		BatchClosed { batch: BatchId, expired: u32 },
+		/// `reporter` proved that a member lied on `request`: its worker signed
+		/// `answered` and revealed `voted`. Its owner was slashed `slashed` (zero
+		/// when already slashed in this offence window).
+		Lied {
+			request: RequestId,
+			batch: BatchId,
+			model: ModelId,
+			owner: T::AccountId,
+			answered: Output,
+			voted: Output,
+			reporter: T::AccountId,
+			slashed: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -429,6 +490,26 @@ pub mod pallet {
 		Overflow,
 		/// A fee transfer failed; nothing was changed.
 		FeeTransferFailed,
+		/// No such request (never ordered, or pruned after its retention).
+		UnknownRequest,
+		/// The answer names another chain (its genesis hash is not this chain's).
+		AnswerForOtherChain,
+		/// The answer is for another group or input than the request.
+		AnswerForOtherRequest,
+		/// The answer's model is not a member of the request's batch.
+		AnswerNotByMember,
+		/// The answer names another model version than the one that served the
+		/// request's batch: a different output is no lie.
+		AnswerForOtherVersion,
+		/// The member has not revealed a vote on the request's batch (yet).
+		NotRevealed,
+		/// The answer's signature is not that of the key that revealed the
+		/// member's vote.
+		BadAnswerSignature,
+		/// The member voted the answer it signed (or `Unavailable`): no lie.
+		NotALie,
+		/// A lie against this vote was already proven.
+		AlreadyConvicted,
 	}
 
 	#[pallet::hooks]
@@ -566,6 +647,31 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
 			Self::do_reveal(&worker, batch, version, outputs, salt)
+		}
+
+		/// Prove that a member lied on a request: its worker signed `answer`
+		/// for the request's input and revealed another output (see the module
+		/// docs, "Lies").
+		///
+		/// - Origin: Signed, anyone (a client holding the signed answer).
+		/// - `request`: a request still in storage, whose batch the member revealed on.
+		/// - `answer`: the signed answer, naming this chain, the request's group
+		///   and input hash, a member of its batch and the version that served it.
+		/// - `signature`: over [`Answer::payload`], by the key that revealed the vote.
+		///
+		/// Slashes the member's owner as for equivocation; a proven lie pays no
+		/// fee. Complexity: O(1) storage items, one signature check, O(batch)
+		/// to find the request's input hash.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::report_lie())]
+		pub fn report_lie(
+			origin: OriginFor<T>,
+			request: RequestId,
+			answer: Answer,
+			signature: T::AnswerSignature,
+		) -> DispatchResultWithPostInfo {
+			let reporter = ensure_signed(origin)?;
+			Self::do_report_lie(reporter, request, answer, &signature)
 		}
 	}
 }
@@ -819,11 +925,79 @@ impl<T: Config> Pallet<T> {
 
 		let late = batch.undecided == 0;
 		Votes::<T>::insert(batch_id, position, Vote { outputs, at: now });
+		Revealers::<T>::insert(
+			batch_id,
+			position,
+			Revealer { key: worker.clone(), convicted: false },
+		);
 		Self::deposit_event(Event::Revealed { batch: batch_id, model: member.model, late });
 		if !late {
 			Self::decide_batch(batch_id, &mut batch, now, false)?;
 			Batches::<T>::insert(batch_id, batch);
 		}
+		Ok(Pays::No.into())
+	}
+
+	pub(crate) fn do_report_lie(
+		reporter: T::AccountId,
+		request: RequestId,
+		answer: Answer,
+		signature: &T::AnswerSignature,
+	) -> DispatchResultWithPostInfo {
+		let (batch_id, index) = Requests::<T>::get(request).ok_or(Error::<T>::UnknownRequest)?;
+		let batch = Batches::<T>::get(batch_id).ok_or(Error::<T>::UnknownBatch)?;
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		ensure!(
+			genesis.as_ref() == answer.genesis_hash.as_slice(),
+			Error::<T>::AnswerForOtherChain
+		);
+		let entry = BatchRequests::<T>::get(batch_id)
+			.into_iter()
+			.nth(index as usize)
+			.ok_or(Error::<T>::UnknownRequest)?;
+		ensure!(
+			answer.group == batch.group && answer.input_hash == entry.input_hash,
+			Error::<T>::AnswerForOtherRequest
+		);
+		let position = batch
+			.members
+			.iter()
+			.position(|m| m.model == answer.model)
+			.ok_or(Error::<T>::AnswerNotByMember)?;
+		let member = batch.members.get(position).ok_or(Error::<T>::AnswerNotByMember)?;
+		ensure!(member.version == answer.version, Error::<T>::AnswerForOtherVersion);
+		let position = position as u32;
+		let mut revealer =
+			Revealers::<T>::get(batch_id, position).ok_or(Error::<T>::NotRevealed)?;
+		ensure!(!revealer.convicted, Error::<T>::AlreadyConvicted);
+		ensure!(
+			signature.verify(answer.payload().as_slice(), &revealer.key),
+			Error::<T>::BadAnswerSignature
+		);
+		let vote = Votes::<T>::get(batch_id, position).ok_or(Error::<T>::NotRevealed)?;
+		let voted = vote.outputs.get(index as usize).ok_or(Error::<T>::UnknownRequest)?;
+		ensure!(*voted != Output::Unavailable && *voted != answer.output, Error::<T>::NotALie);
+
+		revealer.convicted = true;
+		Revealers::<T>::insert(batch_id, position, revealer);
+		let now = frame_system::Pallet::<T>::block_number();
+		let slashed = Self::slash_once_per_window(&member.owner, now);
+		log::warn!(
+			target: LOG_TARGET,
+			"model {} lied on request {request}: signed {:?}, voted {voted:?}; owner slashed {slashed:?}",
+			member.model,
+			answer.output,
+		);
+		Self::deposit_event(Event::Lied {
+			request,
+			batch: batch_id,
+			model: member.model,
+			owner: member.owner.clone(),
+			answered: answer.output,
+			voted: voted.clone(),
+			reporter,
+			slashed,
+		});
 		Ok(Pays::No.into())
 	}
 
@@ -997,6 +1171,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Decisions::<T>::remove(next);
 			let _ = Votes::<T>::clear_prefix(next, batch.members.len() as u32, None);
+			let _ = Revealers::<T>::clear_prefix(next, batch.members.len() as u32, None);
 			let _ = Commitments::<T>::clear_prefix(next, batch.members.len() as u32, None);
 			Batches::<T>::remove(next);
 			next = next.saturating_add(1);
@@ -1149,6 +1324,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(commitment.at <= vote.at, "a vote revealed before its commitment");
 				ensure!(vote.outputs.len() as u32 == batch.len, "a vote of the wrong length");
 			}
+			ensure!(
+				Revealers::<T>::iter_key_prefix(id).all(|p| Votes::<T>::contains_key(id, p)),
+				"a revealer of no vote"
+			);
 			for (i, request) in requests.iter().enumerate() {
 				ensure!(
 					Requests::<T>::get(request.id) == Some((id, i as u32)),

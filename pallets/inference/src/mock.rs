@@ -11,7 +11,7 @@ use frame_support::{
 	weights::Weight,
 	PalletId,
 };
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{testing::TestSignature, BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -82,7 +82,26 @@ impl pallet_inference::Config for Test {
 	type EquivocationSlash = EquivocationSlash;
 	type MaxClosesPerBlock = ConstU32<3>;
 	type MaxCloseWeight = MaxCloseWeight;
+	type AnswerSignature = TestSignature;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestSigner;
 	type WeightInfo = TestWeights;
+}
+
+/// The mock's worker keys sign with [`TestSignature`]: a signature names its
+/// signer and message.
+pub fn sign(worker: AccountId, answer: &crate::Answer) -> TestSignature {
+	TestSignature(worker, answer.payload())
+}
+
+/// Signs for the benchmarks with key 777.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TestSigner;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, TestSignature> for TestSigner {
+	fn sign(message: &[u8]) -> (AccountId, TestSignature) {
+		(777, TestSignature(777, message.to_vec()))
+	}
 }
 
 /// Simple, distinct weights, so that tests can check what is charged and
@@ -106,6 +125,9 @@ impl crate::WeightInfo for TestWeights {
 	}
 	fn prune_batch(b: u32) -> Weight {
 		Weight::from_parts(1_000 + 10 * u64::from(b), 0)
+	}
+	fn report_lie() -> Weight {
+		Weight::from_parts(1_300, 0)
 	}
 }
 

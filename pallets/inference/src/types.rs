@@ -31,6 +31,17 @@ where
 	pub at: BlockNumber,
 }
 
+/// The key that revealed a member's vote on a batch: the one its signed
+/// answers are checked against when someone reports a lie.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct Revealer<AccountId> {
+	/// The worker key authorized for the member's model when it revealed.
+	pub key: AccountId,
+	/// A lie against this vote was proven (and its owner slashed, at most
+	/// once per offence window); the vote cannot be reported again.
+	pub convicted: bool,
+}
+
 /// One member's commitment to its outputs for a batch.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub struct Commitment<BlockNumber> {

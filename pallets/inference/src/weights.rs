@@ -2,9 +2,9 @@
 //! Weights for `pallet_inference`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-12-02. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-03. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
-//! Machine `vm`, CPU `Intel(R) Xeon(R) Processor`.
+//! Machine `vm`, CPU `AMD EPYC`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, clippy::unnecessary_cast)]
@@ -20,6 +20,7 @@ pub trait WeightInfo {
 	fn reveal(b: u32, ) -> Weight;
 	fn close_batch(b: u32, ) -> Weight;
 	fn prune_batch(b: u32, ) -> Weight;
+	fn report_lie() -> Weight;
 }
 
 /// Weights for a runtime, charged with that runtime's database weights.
@@ -44,16 +45,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::BatchRequests` (r:1024 w:1024)
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1024)
-	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:0 w:1024)
 	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Requests` (r:0 w:1024)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1024]`.
 	fn request_batch(n: u32, ) -> Weight {
-		// Minimum execution time: 185_935_000 picoseconds.
-		Weight::from_parts(189_336_000, 43470)
-			.saturating_add(Weight::from_parts(94_371_518, 0).saturating_mul(n.into()))
+		// Minimum execution time: 249_691_000 picoseconds.
+		Weight::from_parts(2_279_703_732, 43470)
+			.saturating_add(Weight::from_parts(167_984_504, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -78,9 +79,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1023]`.
 	fn request_batch_filling(n: u32, ) -> Weight {
-		// Minimum execution time: 83_337_000 picoseconds.
-		Weight::from_parts(85_223_000, 77211)
-			.saturating_add(Weight::from_parts(36_941_903, 0).saturating_mul(n.into()))
+		// Minimum execution time: 107_850_000 picoseconds.
+		Weight::from_parts(148_370_000, 77211)
+			.saturating_add(Weight::from_parts(71_352_418, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -104,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::MemberRecords` (r:1 w:1)
 	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 81_735_000 picoseconds.
-		Weight::from_parts(92_712_000, 4693)
+		// Minimum execution time: 110_814_000 picoseconds.
+		Weight::from_parts(198_575_000, 4693)
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -125,13 +126,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BatchRequests` (r:1 w:0)
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Revealers` (r:0 w:1)
+	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn reveal(b: u32, ) -> Weight {
-		// Minimum execution time: 104_476_000 picoseconds.
-		Weight::from_parts(82_183_913, 1122478)
-			.saturating_add(Weight::from_parts(807_056, 0).saturating_mul(b.into()))
+		// Minimum execution time: 144_835_000 picoseconds.
+		Weight::from_parts(225_221_268, 1122478)
+			.saturating_add(Weight::from_parts(1_201_871, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Inference::NextToClose` (r:1 w:1)
 	/// Proof: `Inference::NextToClose` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -150,12 +153,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::MemberRecords` (r:16 w:16)
 	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1)
-	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn close_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 184_730_000 picoseconds.
-		Weight::from_parts(187_193_000, 1122478)
-			.saturating_add(Weight::from_parts(35_754_016, 0).saturating_mul(b.into()))
+		// Minimum execution time: 264_092_000 picoseconds.
+		Weight::from_parts(219_722_069, 1122478)
+			.saturating_add(Weight::from_parts(58_871_842, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(37))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(20))
@@ -172,6 +175,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Votes` (r:16 w:16)
 	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Revealers` (r:16 w:16)
+	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Commitments` (r:16 w:16)
 	/// Proof: `Inference::Commitments` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Decisions` (r:0 w:1)
@@ -180,20 +185,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn prune_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 54_798_000 picoseconds.
-		Weight::from_parts(40_651_234, 1122478)
-			.saturating_add(Weight::from_parts(1_132_407, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(36))
-			.saturating_add(T::DbWeight::get().writes(36))
+		// Minimum execution time: 89_543_000 picoseconds.
+		Weight::from_parts(109_485_740, 1122478)
+			.saturating_add(Weight::from_parts(2_358_318, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(52))
+			.saturating_add(T::DbWeight::get().writes(52))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
+	}
+	/// Storage: `Inference::Requests` (r:1 w:0)
+	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:1 w:0)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Revealers` (r:1 w:1)
+	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Votes` (r:1 w:0)
+	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::LastSlashWindow` (r:1 w:1)
+	/// Proof: `Inference::LastSlashWindow` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Owners` (r:1 w:1)
+	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn report_lie() -> Weight {
+		// Minimum execution time: 419_032_000 picoseconds.
+		Weight::from_parts(486_172_000, 77211)
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 }
 
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn request_batch(n: u32, ) -> Weight {
-		Weight::from_parts(189_336_000, 43470)
-			.saturating_add(Weight::from_parts(94_371_518, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_279_703_732, 43470)
+			.saturating_add(Weight::from_parts(167_984_504, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(38))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -201,26 +232,26 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	fn request_batch_filling(n: u32, ) -> Weight {
-		Weight::from_parts(85_223_000, 77211)
-			.saturating_add(Weight::from_parts(36_941_903, 0).saturating_mul(n.into()))
+		Weight::from_parts(148_370_000, 77211)
+			.saturating_add(Weight::from_parts(71_352_418, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(92_712_000, 4693)
+		Weight::from_parts(198_575_000, 4693)
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn reveal(b: u32, ) -> Weight {
-		Weight::from_parts(82_183_913, 1122478)
-			.saturating_add(Weight::from_parts(807_056, 0).saturating_mul(b.into()))
+		Weight::from_parts(225_221_268, 1122478)
+			.saturating_add(Weight::from_parts(1_201_871, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(23))
-			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn close_batch(b: u32, ) -> Weight {
-		Weight::from_parts(187_193_000, 1122478)
-			.saturating_add(Weight::from_parts(35_754_016, 0).saturating_mul(b.into()))
+		Weight::from_parts(219_722_069, 1122478)
+			.saturating_add(Weight::from_parts(58_871_842, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(37))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(20))
@@ -228,10 +259,15 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	fn prune_batch(b: u32, ) -> Weight {
-		Weight::from_parts(40_651_234, 1122478)
-			.saturating_add(Weight::from_parts(1_132_407, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(36))
-			.saturating_add(ParityDbWeight::get().writes(36))
+		Weight::from_parts(109_485_740, 1122478)
+			.saturating_add(Weight::from_parts(2_358_318, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(52))
+			.saturating_add(ParityDbWeight::get().writes(52))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
+	}
+	fn report_lie() -> Weight {
+		Weight::from_parts(486_172_000, 77211)
+			.saturating_add(ParityDbWeight::get().reads(10))
+			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 }

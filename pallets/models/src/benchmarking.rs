@@ -266,6 +266,26 @@ mod benchmarks {
 		assert!(Models::<T>::get(model).unwrap().worker.is_none());
 	}
 
+	/// The longest peer id and the most, longest addresses, replacing an
+	/// earlier announcement.
+	#[benchmark]
+	fn set_worker_peer() {
+		let who = owner::<T>(0);
+		let model = ready_model::<T>(&who, 0);
+		let worker = Models::<T>::get(model).unwrap().worker.unwrap();
+		let addrs =
+			alloc::vec![alloc::vec![7u8; MAX_PEER_ADDR_LEN as usize]; MAX_PEER_ADDRS as usize];
+		Pallet::<T>::set_worker_peer(
+			RawOrigin::Signed(worker.clone()).into(),
+			alloc::vec![1],
+			alloc::vec![],
+		)
+		.unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), alloc::vec![9u8; MAX_PEER_ID_LEN as usize], addrs);
+		assert_eq!(WorkerPeers::<T>::get(model).unwrap().addrs.len(), MAX_PEER_ADDRS as usize);
+	}
+
 	#[benchmark]
 	fn create_group() {
 		let who = owner::<T>(0);

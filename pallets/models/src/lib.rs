@@ -255,6 +255,11 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, ModelId, BoundedVec<GroupId, T::MaxGroupsPerModel>, ValueQuery>;
 
 	/// The id the next group gets.
+	/// Where each model's worker is reached over libp2p, set by its worker
+	/// key; removed when the key is replaced or revoked.
+	#[pallet::storage]
+	pub type WorkerPeers<T: Config> = StorageMap<_, Twox64Concat, ModelId, WorkerPeer>;
+
 	#[pallet::storage]
 	pub type NextGroupId<T: Config> = StorageValue<_, GroupId, ValueQuery>;
 
@@ -390,6 +395,8 @@ pub mod pallet {
 		/// and `released` (its whole bond, unbonding stake included) went back
 		/// to it.
 		OwnerRemoved { owner: T::AccountId, released: BalanceOf<T> },
+		/// A model's worker announced where it is reached over libp2p.
+		WorkerPeerSet { model: ModelId, worker: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -453,6 +460,16 @@ pub mod pallet {
 		TooManyModels,
 		/// An id counter is exhausted.
 		Overflow,
+		/// The signer is not the worker key of any model.
+		NotWorker,
+		/// A peer id must not be empty.
+		EmptyPeerId,
+		/// The peer id is longer than `MAX_PEER_ID_LEN` bytes.
+		PeerIdTooLong,
+		/// More than `MAX_PEER_ADDRS` addresses.
+		TooManyPeerAddrs,
+		/// An address is empty or longer than `MAX_PEER_ADDR_LEN` bytes.
+		BadPeerAddr,
 	}
 
 	#[pallet::hooks]
@@ -706,6 +723,7 @@ pub mod pallet {
 			let mut info = Self::owned_model(&owner, model)?;
 			let worker = info.worker.take().ok_or(Error::<T>::NoWorker)?;
 			Workers::<T>::remove(&worker);
+			WorkerPeers::<T>::remove(model);
 			Models::<T>::insert(model, info);
 			Self::deposit_event(Event::WorkerRevoked { model, worker });
 			Ok(())
@@ -839,6 +857,43 @@ pub mod pallet {
 			Self::deposit_event(Event::OwnerRemoved { owner, released });
 			Ok(Some(Self::remove_owner_weight(retired)).into())
 		}
+
+		/// Announce where the signer's model's worker is reached over libp2p,
+		/// replacing what it announced before.
+		///
+		/// - Origin: Signed by a model's worker key.
+		/// - `peer_id`: the worker's libp2p peer id (its multihash bytes), 1 to
+		///   `MAX_PEER_ID_LEN` bytes.
+		/// - `addrs`: up to `MAX_PEER_ADDRS` multiaddrs in binary form, each 1 to
+		///   `MAX_PEER_ADDR_LEN` bytes (none: the worker only dials).
+		///
+		/// The other members' workers connect to this peer id and refuse every
+		/// peer that is not a member. Complexity: O(1).
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::set_worker_peer())]
+		pub fn set_worker_peer(
+			origin: OriginFor<T>,
+			peer_id: Vec<u8>,
+			addrs: Vec<Vec<u8>>,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let model = Workers::<T>::get(&worker).ok_or(Error::<T>::NotWorker)?;
+			ensure!(!peer_id.is_empty(), Error::<T>::EmptyPeerId);
+			let peer_id = peer_id.try_into().map_err(|_| Error::<T>::PeerIdTooLong)?;
+			ensure!(addrs.len() <= MAX_PEER_ADDRS as usize, Error::<T>::TooManyPeerAddrs);
+			let addrs = addrs
+				.into_iter()
+				.map(|a| {
+					ensure!(!a.is_empty(), Error::<T>::BadPeerAddr);
+					a.try_into().map_err(|_| Error::<T>::BadPeerAddr)
+				})
+				.collect::<Result<Vec<_>, _>>()?
+				.try_into()
+				.map_err(|_| Error::<T>::TooManyPeerAddrs)?;
+			WorkerPeers::<T>::insert(model, WorkerPeer { peer_id, addrs });
+			Self::deposit_event(Event::WorkerPeerSet { model, worker });
+			Ok(())
+		}
 	}
 }
 
@@ -880,6 +935,7 @@ impl<T: Config> Pallet<T> {
 		}
 		if let Some(worker) = info.worker.take() {
 			Workers::<T>::remove(&worker);
+			WorkerPeers::<T>::remove(model);
 			Self::deposit_event(Event::WorkerRevoked { model, worker });
 		}
 		info.retired = true;
@@ -977,6 +1033,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Workers::<T>::contains_key(&worker), Error::<T>::WorkerInUse);
 		if let Some(old) = info.worker.replace(worker.clone()) {
 			Workers::<T>::remove(&old);
+			// The new key announces its own peer.
+			WorkerPeers::<T>::remove(model);
 			Self::deposit_event(Event::WorkerRevoked { model, worker: old });
 		}
 		Workers::<T>::insert(&worker, model);
@@ -1140,10 +1198,17 @@ impl<T: Config> Pallet<T> {
 	/// - a group is active exactly when its quorum is a strict majority of at
 	///   least `q` members, and never has more than `2q - 1` members;
 	/// - worker keys and models point at each other;
-	/// - every pending version is queued at its activation block.
+	/// - every pending version is queued at its activation block;
+	/// - only a model with a worker key has an announced peer.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		for model in WorkerPeers::<T>::iter_keys() {
+			ensure!(
+				Models::<T>::get(model).is_some_and(|m| m.worker.is_some()),
+				"a peer announced for a model without a worker key"
+			);
+		}
 		let mut backing: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (group, g) in Groups::<T>::iter() {
 			ensure!(g.active == g.can_certify(), "group activity disagrees with its members");

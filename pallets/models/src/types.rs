@@ -5,9 +5,31 @@ use dropbear_primitives::{
 	AgreementPolicy, Digest, InputSpec, ModelId, Task, VersionNumber, WeightsFormat,
 };
 use frame_support::{
-	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	traits::{ConstU32, Get},
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
+
+/// Longest libp2p peer id, in bytes (an ed25519 key's identity multihash is 38).
+pub const MAX_PEER_ID_LEN: u32 = 64;
+/// Most addresses a worker announces.
+pub const MAX_PEER_ADDRS: u32 = 4;
+/// Longest announced address, in bytes (a multiaddr's binary form).
+pub const MAX_PEER_ADDR_LEN: u32 = 128;
+
+/// Where the other members of its groups reach a model's worker over libp2p:
+/// its peer id and addresses, set by the worker key itself. The runtime keeps
+/// the bytes as given; workers parse them and connect only to the peer ids
+/// of their groups' members.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct WorkerPeer {
+	/// The peer id's bytes (its multihash).
+	pub peer_id: BoundedVec<u8, ConstU32<MAX_PEER_ID_LEN>>,
+	/// Multiaddrs in binary form, without a `/p2p/` suffix.
+	pub addrs: BoundedVec<BoundedVec<u8, ConstU32<MAX_PEER_ADDR_LEN>>, ConstU32<MAX_PEER_ADDRS>>,
+}
 
 /// Stake an owner has bonded and stake on its way out.
 #[derive(

@@ -71,5 +71,28 @@ impl pallet_inference::Config for Runtime {
 	// votes after their deadline either way).
 	type MaxClosesPerBlock = ConstU32<8>;
 	type MaxCloseWeight = MaxCloseWeight;
+	// Worker keys are sr25519 accounts; a signed answer's signature is checked
+	// as the account's (`MultiSignature::Sr25519`).
+	type AnswerSignature = crate::Signature;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AnswerSigner;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+}
+
+/// Signs answers for the benchmark of `report_lie` with a key made in the
+/// benchmark's keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct AnswerSigner;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId, crate::Signature> for AnswerSigner {
+	// Benchmark set-up only: a keystore without the key it just made is a
+	// broken benchmark run, not a runtime path.
+	#[allow(clippy::expect_used)]
+	fn sign(message: &[u8]) -> (AccountId, crate::Signature) {
+		const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"dbra");
+		let public = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+		let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, message)
+			.expect("the benchmark keystore holds the key it just made");
+		(public.into(), signature.into())
+	}
 }

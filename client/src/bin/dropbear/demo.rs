@@ -11,7 +11,7 @@
 //! pseudo-random tensors, so every figure but accuracy still holds.
 
 use anyhow::{anyhow, bail, Context, Result};
-use dropbear_client::{keys, worker::Workers, Client, Outcome, Output};
+use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Outcome, Output};
 use dropbear_primitives::{DType, InputSpec};
 use futures::StreamExt;
 use serde_json::json;
@@ -25,9 +25,24 @@ use std::{
 pub struct Args {
 	#[arg(long, default_value_t = 0)]
 	group: u32,
-	/// The group's workers (ws://HOST:PORT); inputs go to them in turn.
-	#[arg(long = "worker", env = "DROPBEAR_WORKERS", value_delimiter = ',', required = true)]
+	/// The group's workers (ws://HOST:PORT); inputs go to them in turn, and
+	/// each gossips its inputs to the other members.
+	#[arg(
+		long = "worker",
+		env = "DROPBEAR_WORKERS",
+		value_delimiter = ',',
+		required_unless_present = "http"
+	)]
 	workers: Vec<String>,
+	/// The members' workers over the Open Inference Protocol
+	/// (http://HOST:PORT, one per member): each input goes to every member
+	/// at once in binary over HTTP/2, and nobody gossips it (instead of
+	/// --worker).
+	#[arg(long = "http", value_delimiter = ',', conflicts_with = "workers")]
+	http: Vec<String>,
+	/// Inputs in flight to the workers at once.
+	#[arg(long, default_value_t = 32)]
+	concurrency: usize,
 	/// The folder `scripts/make_models.py` wrote (digits-test.bin, labels);
 	/// needed for a digits group only.
 	#[arg(long, env = "DROPBEAR_MODELS")]
@@ -52,8 +67,6 @@ pub struct Args {
 
 /// Input bytes of one digit: 64 little-endian f32.
 const DIGIT_BYTES: usize = 256;
-/// Inputs in flight to the workers at once.
-const SUBMIT_CONCURRENCY: usize = 32;
 /// Hashes per `request_batch`: the runtime's `MaxRequestsPerCall`.
 const MAX_PER_CALL: usize = 1024;
 /// A certificate not delivered by the subscription this long after its
@@ -93,6 +106,46 @@ impl Inputs {
 				images[d * DIGIT_BYTES..(d + 1) * DIGIT_BYTES].to_vec()
 			}
 			Inputs::Synthetic { spec, bytes } => synthetic(spec, *bytes, i as u64),
+		}
+	}
+}
+
+/// How inputs reach the group.
+enum Door {
+	/// To one worker each, in turn, over JSON-RPC; it gossips them on.
+	Rpc(Workers),
+	/// To every member at once over the Open Inference Protocol.
+	Http(Fanout),
+}
+
+impl Door {
+	fn describe(&self) -> String {
+		match self {
+			Door::Rpc(w) => format!("{} workers over JSON-RPC", w.workers.len()),
+			Door::Http(f) => {
+				format!("the Open Inference Protocol to every member ({})", f.group.members.len())
+			}
+		}
+	}
+
+	/// Hand input `i` to the group; its hash.
+	async fn submit(&self, i: usize, bytes: &[u8]) -> Result<[u8; 32]> {
+		match self {
+			Door::Rpc(workers) => workers.submit_to(i, bytes).await,
+			Door::Http(fanout) => {
+				let answers = fanout.answers(bytes, Duration::from_secs(60)).await;
+				// A member that did not take the input fetches it from the
+				// others at vote time; only when none took it is it lost.
+				if let Some(failed) =
+					answers.iter().find_map(|(url, a)| a.as_ref().err().map(|e| (url, e)))
+				{
+					if answers.iter().all(|(_, a)| a.is_err()) {
+						bail!("no member took input {i}: {}: {:#}", failed.0, failed.1);
+					}
+					tracing::warn!(target: "dropbear::demo", "input {i}: {}: {:#}", failed.0, failed.1);
+				}
+				Ok(dropbear_client::input_hash(bytes))
+			}
 		}
 	}
 }
@@ -167,19 +220,23 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
 		names.insert(m.model, String::from_utf8_lossy(&model.name.0).into_owned());
 	}
-	let workers = Workers::connect(client, args.group, &args.workers).await?;
+	let door = if args.http.is_empty() {
+		Door::Rpc(Workers::connect(client, args.group, &args.workers).await?)
+	} else {
+		Door::Http(Fanout::connect(client, args.group, &args.http).await?)
+	};
 	let mut certificates = client.subscribe_certificates(Some(args.group), false).await?;
 	let mut finalized = client.subscribe_certificates(Some(args.group), true).await?;
 	let mut finalized_at: HashMap<u64, Instant> = HashMap::new();
 	eprintln!(
-		"demo: {n} {} to group {} ({} members, quorum {}, price {}) at {} requests/s through {} workers",
+		"demo: {n} {} to group {} ({} members, quorum {}, price {}) at {} requests/s through {}",
 		if truth.is_some() { "held-out digits" } else { "synthetic inputs" },
 		args.group,
 		group.members.0.len(),
 		group.quorum,
 		group.price,
 		args.rate,
-		workers.workers.len()
+		door.describe()
 	);
 
 	// Which digit each input hash is (identical images share a hash: the
@@ -215,11 +272,11 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			// caps what one client can offer at its round trips).
 			let hashes: Vec<[u8; 32]> = futures::stream::iter(next..end)
 				.map(|i| {
-					let workers = &workers;
+					let door = &door;
 					let inputs = &inputs;
-					async move { workers.submit_to(i, &inputs.get(i)).await }
+					async move { door.submit(i, &inputs.get(i)).await }
 				})
-				.buffered(SUBMIT_CONCURRENCY)
+				.buffered(args.concurrency.max(1))
 				.collect::<Vec<_>>()
 				.await
 				.into_iter()

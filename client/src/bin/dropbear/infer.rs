@@ -172,6 +172,23 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			}
 		}
 	}
+	// A member of a receipt whose vote contradicts its signed answer has
+	// lied provably: the pair goes to the chain, which slashes its owner.
+	for (receipt, id) in receipts.iter().zip(&ids) {
+		for lie in client.lies(*id, &receipt.answers).await? {
+			let (model, signed, voted) =
+				(lie.answer.answer.model, &lie.answer.answer.output, &lie.voted);
+			match client.report_lie(&signer, &lie).await {
+				Ok(proven) => eprintln!(
+					"request {id}: model {model} signed {signed:?} and voted {voted:?}: lie proven, owner slashed {}",
+					proven.slashed
+				),
+				Err(e) => eprintln!(
+					"request {id}: model {model} signed {signed:?} and voted {voted:?}; the report was refused: {e:#}"
+				),
+			}
+		}
+	}
 	if let Some(dir) = &args.save {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let mut progress = Progress::new("proofs", ids.len());

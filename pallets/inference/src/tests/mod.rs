@@ -13,6 +13,7 @@ mod certificate;
 mod equivocation;
 mod fuzz;
 mod integrity;
+mod lies;
 mod migration;
 mod money;
 mod pruning;

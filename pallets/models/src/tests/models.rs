@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::{
-	Activations, Error, Models as ModelsStore, PendingVersion, Versions, WeightsFormat, Workers,
+	Activations, Error, Models as ModelsStore, PendingVersion, Versions, WeightsFormat,
+	WorkerPeers, Workers, MAX_PEER_ADDRS, MAX_PEER_ADDR_LEN, MAX_PEER_ID_LEN,
 };
 use dropbear_primitives::{DType, InputSpec, Task};
 use frame_support::{assert_noop, assert_ok};
@@ -273,5 +274,65 @@ fn worker_errors() {
 			Models::authorize_worker(RuntimeOrigin::signed(1), 42, 55),
 			Error::<Test>::UnknownModel
 		);
+	});
+}
+
+#[test]
+fn a_worker_key_announces_its_peer_and_a_new_key_clears_it() {
+	ExtBuilder::build_and_execute(|| {
+		let model = ready_model(1);
+		let addr = b"\x04\x7f\x00\x00\x01\x06\x76\x5f".to_vec();
+		assert_ok!(Models::set_worker_peer(
+			RuntimeOrigin::signed(worker_of(1)),
+			vec![0, 36, 8, 1],
+			vec![addr.clone()]
+		));
+		assert_eq!(last_event(), Event::WorkerPeerSet { model, worker: worker_of(1) });
+		let peer = WorkerPeers::<Test>::get(model).unwrap();
+		assert_eq!((peer.peer_id.to_vec(), peer.addrs[0].to_vec()), (vec![0, 36, 8, 1], addr));
+		// Announcing again replaces it.
+		assert_ok!(Models::set_worker_peer(RuntimeOrigin::signed(worker_of(1)), vec![5], vec![]));
+		assert!(WorkerPeers::<Test>::get(model).unwrap().addrs.is_empty());
+
+		// The old key's peer is no member's once the key is replaced; the
+		// new key announces its own.
+		assert_ok!(Models::authorize_worker(RuntimeOrigin::signed(1), model, 77));
+		assert!(WorkerPeers::<Test>::get(model).is_none());
+		assert_noop!(
+			Models::set_worker_peer(RuntimeOrigin::signed(worker_of(1)), vec![5], vec![]),
+			Error::<Test>::NotWorker
+		);
+		assert_ok!(Models::set_worker_peer(RuntimeOrigin::signed(77), vec![6], vec![]));
+		assert_ok!(Models::revoke_worker(RuntimeOrigin::signed(1), model));
+		assert!(WorkerPeers::<Test>::get(model).is_none());
+	});
+}
+
+#[test]
+fn a_malformed_peer_announcement_is_refused_with_its_reason() {
+	ExtBuilder::build_and_execute(|| {
+		let model = ready_model(1);
+		let set = |peer: Vec<u8>, addrs: Vec<Vec<u8>>| {
+			Models::set_worker_peer(RuntimeOrigin::signed(worker_of(1)), peer, addrs)
+		};
+		assert_noop!(set(vec![], vec![]), Error::<Test>::EmptyPeerId);
+		assert_noop!(
+			set(vec![1; MAX_PEER_ID_LEN as usize + 1], vec![]),
+			Error::<Test>::PeerIdTooLong
+		);
+		assert_noop!(
+			set(vec![1], vec![vec![1]; MAX_PEER_ADDRS as usize + 1]),
+			Error::<Test>::TooManyPeerAddrs
+		);
+		assert_noop!(set(vec![1], vec![vec![]]), Error::<Test>::BadPeerAddr);
+		assert_noop!(
+			set(vec![1], vec![vec![1; MAX_PEER_ADDR_LEN as usize + 1]]),
+			Error::<Test>::BadPeerAddr
+		);
+		assert_noop!(
+			Models::set_worker_peer(RuntimeOrigin::signed(99), vec![1], vec![]),
+			Error::<Test>::NotWorker
+		);
+		assert!(WorkerPeers::<Test>::get(model).is_none());
 	});
 }

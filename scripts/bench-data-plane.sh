@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The input path on this machine: the main job's network (four validators,
+# four workers, group 0 with q = 3) with every member running the near-free
+# ImageNet model on u8 3x224x224 images (150 KB each; each worker normalises
+# them on its device, --preprocess imagenet), and the demo client offering
+# 100, 200, 400 and 800 requests/s. Twice: inputs to every member at once
+# over the Open Inference Protocol (HTTP/2, binary, no gossip), and, as the
+# baseline measured in the same run, the old door (each input to one worker
+# over JSON-RPC, hex in JSON, gossiped on to the others). The workers'
+# metrics give the input bytes each member received, by way.
+# Writes benches/reports/data-plane.{json,png}.
+#
+#   scripts/bench-data-plane.sh
+#   RATES="100 200" SECONDS_PER_RATE=20 DOORS="http" scripts/bench-data-plane.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+[[ "${SKIP_SETUP:-}" == 1 ]] || scripts/setup.sh
+scripts/build.sh >/dev/null
+rates="${RATES:-100 200 400 800}"
+seconds="${SECONDS_PER_RATE:-20}"
+work="${BENCH_DIR:-$PWD/.bench-data-plane}"
+rm -rf "$work"
+mkdir -p "$work"
+
+for door in ${DOORS:-http rpc}; do
+	# 256-request batches: one vote covers more requests; 128 inputs in
+	# flight from the client.
+	GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$door" MODEL_SET=free-u8 DEMO_DOOR=$door \
+		DEMO_RATES="$rates" DEMO_SECONDS=$seconds DEMO_QUIET=1 DEMO_CONCURRENCY="${CONCURRENCY:-128}" \
+		NO_EXPLORER=1 EXIT_AFTER_DEMO=1 scripts/run-network.sh | grep -E '^demo|^network: (demo|gave|the demo)|[Ee]rror' || true
+done
+"$DROPBEAR_PYTHON" benches/plot.py data-plane "$work" benches/reports/data-plane.json
