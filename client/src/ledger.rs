@@ -1,7 +1,8 @@
 //! The money ledger of the chain, as an auditor checks it: at a block,
 //! every unit of the issuance is in some account (free or held), and between
 //! two blocks the issuance falls by exactly the transaction fees (burned by
-//! this runtime) and the equivocation slashes in between. The end-to-end
+//! this runtime) and the slashes in between (of equivocation and of proven
+//! lies: every slash pallet-models applies). The end-to-end
 //! tests end with it; `dropbear ledger` runs it against a live network (the
 //! soak does, after half an hour of load). Reading the start block's state
 //! needs a node that keeps it (an archive node for old blocks).
@@ -27,15 +28,15 @@ pub async fn ledger_at(chain: &Chain, number: BlockNumber) -> Result<Ledger> {
 	Ok(Ledger { block: number, issuance, accounts })
 }
 
-/// Transaction fees (burned by this runtime) and equivocation slashes in
-/// blocks `from + 1 ..= to`.
+/// Transaction fees (burned by this runtime) and slashes (pallet-models'
+/// `OwnerSlashed`: equivocation and proven lies) in blocks `from + 1 ..= to`.
 pub async fn fees_and_slashes(
 	chain: &Chain,
 	from: BlockNumber,
 	to: BlockNumber,
 ) -> Result<(u128, u128)> {
 	use dropbear_api::runtime::{
-		inference::events::Equivocated, transaction_payment::events::TransactionFeePaid,
+		models::events::OwnerSlashed, transaction_payment::events::TransactionFeePaid,
 	};
 	let (mut fees, mut slashes) = (0u128, 0u128);
 	for number in from + 1..=to {
@@ -43,8 +44,8 @@ pub async fn fees_and_slashes(
 		for paid in events.find::<TransactionFeePaid>() {
 			fees += paid?.actual_fee;
 		}
-		for equivocated in events.find::<Equivocated>() {
-			slashes += equivocated?.slashed;
+		for slashed in events.find::<OwnerSlashed>() {
+			slashes += slashed?.amount;
 		}
 	}
 	Ok((fees, slashes))

@@ -337,7 +337,11 @@ async fn run(
 					tracing::info!(target: "worker::p2p", "disconnected from {peer_id}");
 				},
 				SwarmEvent::IncomingConnectionError { send_back_addr, error: ListenError::Denied { cause }, .. } => {
-					tracing::warn!(target: "worker::p2p", "refused a peer at {send_back_addr} that is no member of the group: {cause}");
+					// The cause names the peer id its handshake proved.
+					match cause.downcast_ref::<allow_block_list::NotAllowed>() {
+						Some(not_allowed) => tracing::warn!(target: "worker::p2p", "refused a peer at {send_back_addr} that is no member of the group: {not_allowed}"),
+						None => tracing::warn!(target: "worker::p2p", "refused a peer at {send_back_addr}: {cause}"),
+					}
 				},
 				_ => {},
 			},

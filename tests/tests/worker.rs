@@ -540,7 +540,13 @@ async fn a_lying_member_never_changes_a_certificate_is_slashed_on_its_signed_ans
 	let proven = client.report_lie(&ferdie, lie).await.unwrap();
 	assert_eq!(proven.model, 2);
 	assert_eq!(proven.slashed, charlie_before / 10, "10% of Charlie's bond");
-	let charlie_after = bond(chain.owner(None, &charlie).await.unwrap()).unwrap();
+	// The slash, once finalized, is what the call said.
+	let charlie_after = wait_for("the slash to be final", Duration::from_secs(30), || async {
+		let now = bond(chain.owner(None, &charlie).await?).unwrap_or(charlie_before);
+		Ok((now < charlie_before).then_some(now))
+	})
+	.await
+	.unwrap();
 	assert_eq!(charlie_before - charlie_after, charlie_before / 10);
 	let err = refused(client.report_lie(&ferdie, lie).await, "the same proof again");
 	assert!(err.contains("AlreadyConvicted"), "{err}");
