@@ -42,7 +42,11 @@ VERSION = 1
 
 DIGITS_INPUT = {"dtype": "F32", "shape": [1, 8, 8]}
 IMAGENET_INPUT = {"dtype": "F32", "shape": [3, 224, 224]}
-PIPELINE_MODELS = ("digits-free", "imagenet-free")
+# Each near-free model in four copies that differ only by an unused buffer:
+# a group's members must serve different weights digests.
+PIPELINE_MODELS = tuple(
+    f"{base}{suffix}" for base in ("digits-free", "imagenet-free") for suffix in ("", "-2", "-3", "-4")
+)
 IMAGENET_MODELS = ["resnet18", "resnet50", "mobilenet_v2"]
 
 
@@ -178,7 +182,12 @@ def make_imagenet(out: Path, seed: int, force: bool, old: dict):
 class Free(nn.Module):
     """A near-free model for benchmarks of the pipeline's own cost: the same
     input and output shapes as the digit models, all-zero logits (every
-    member answers 0, so every request is certified)."""
+    member answers 0, so every request is certified). `copy` only changes
+    the file's bytes."""
+
+    def __init__(self, copy=1):
+        super().__init__()
+        self.register_buffer("copy", torch.tensor(float(copy)))
 
     def forward(self, x):
         return x.flatten(1)[:, :10] * 0.0
@@ -190,6 +199,10 @@ class FreeImagenet(nn.Module):
     zeros. It costs next to nothing, every member answers alike, and a test
     reads the worker's normalisation back from the scores."""
 
+    def __init__(self, copy=1):
+        super().__init__()
+        self.register_buffer("copy", torch.tensor(float(copy)))
+
     def forward(self, x):
         means = x.mean(dim=(2, 3))
         return torch.cat([means, torch.zeros(x.shape[0], 997, dtype=x.dtype, device=x.device)], dim=1)
@@ -198,11 +211,12 @@ class FreeImagenet(nn.Module):
 def make_pipeline(out: Path):
     # Exported after the digit models, so their files' bytes do not change.
     entries = []
-    for name, module, spec, classes in [
-        ("digits-free", Free(), DIGITS_INPUT, 10),
-        ("imagenet-free", FreeImagenet(), IMAGENET_INPUT, 1000),
-    ]:
-        data = script_bytes(torch.jit.script(module))
+    variants = [("digits-free", Free, DIGITS_INPUT, 10), ("imagenet-free", FreeImagenet, IMAGENET_INPUT, 1000)]
+    copies = [(base, make, spec, classes, copy, suffix) for base, make, spec, classes in variants
+              for copy, suffix in enumerate(("", "-2", "-3", "-4"), start=1)]
+    for base, make, spec, classes, copy, suffix in copies:
+        name = f"{base}{suffix}"
+        data = script_bytes(torch.jit.script(make(copy)))
         write_atomic(out / f"{name}.pt", data)
         print(f"  {name:17} near-free pipeline model  {blake2_256(data)}")
         entries.append({

@@ -63,8 +63,10 @@ done < scripts/dev-node-keys
 # The four members' model files.
 case "$model_set" in
 	digits) models=(digits-logreg digits-mlp digits-cnn-small digits-cnn-wide) ;;
-	free) models=(digits-free digits-free digits-free digits-free) ;;
-	free-u8) models=(imagenet-free imagenet-free imagenet-free imagenet-free) ;;
+	# Four copies of the near-free model that differ only in their bytes:
+	# members must serve different weights.
+	free) models=(digits-free digits-free-2 digits-free-3 digits-free-4) ;;
+	free-u8) models=(imagenet-free imagenet-free-2 imagenet-free-3 imagenet-free-4) ;;
 	*) models=("$model_set" "$model_set" "$model_set" "$model_set") ;;
 esac
 for model in "${models[@]}"; do
@@ -206,6 +208,8 @@ for i in "${!names[@]}"; do
 	)
 	# u8 images, scaled and normalised by each worker on its device.
 	[ "$model_set" = free-u8 ] && args+=(--preprocess imagenet)
+	# Inputs kept for batches to come (large inputs: fewer, or memory runs out).
+	[ -n "${WORKER_CACHE:-}" ] && args+=(--cache "$WORKER_CACHE")
 	# No peer list: each worker announces its libp2p peer on chain with its
 	# worker key and connects only to the group's members found there.
 	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &

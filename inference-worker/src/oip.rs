@@ -65,8 +65,14 @@ pub const MAX_BODY: usize = 160 << 20;
 /// tensors beyond a few images go in binary.
 pub const MAX_JSON: usize = 8 << 20;
 
-/// Most HTTP infer requests parsed and waited on at once; more get a 503.
-pub const MAX_IN_FLIGHT: usize = 32;
+/// A JSON part larger than this counts as large: parsing it into a tree of
+/// values takes many times its size.
+pub const LARGE_JSON: usize = 64 << 10;
+
+/// Most HTTP infer requests with a large JSON part parsed and waited on at
+/// once; more get a 503. (Binary tensors and small JSON are not limited
+/// here: their memory is the body's.)
+pub const MAX_LARGE_JSON_IN_FLIGHT: usize = 8;
 
 /// The input tensor's name.
 pub const INPUT: &str = "input";
@@ -516,13 +522,14 @@ pub fn infer_response(
 pub struct Server {
 	pub core: Arc<Core>,
 	pub model: ServedModel,
-	/// Infer requests in flight over HTTP ([`MAX_IN_FLIGHT`]).
-	pub in_flight: tokio::sync::Semaphore,
+	/// Infer requests with a large JSON part in flight over HTTP
+	/// ([`MAX_LARGE_JSON_IN_FLIGHT`]).
+	pub large_json: tokio::sync::Semaphore,
 }
 
 impl Server {
 	pub fn new(core: Arc<Core>, model: ServedModel) -> Self {
-		Self { core, model, in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT) }
+		Self { core, model, large_json: tokio::sync::Semaphore::new(MAX_LARGE_JSON_IN_FLIGHT) }
 	}
 }
 
@@ -722,9 +729,6 @@ async fn infer(
 	body: Bytes,
 ) -> Result<Response, OipError> {
 	s.check_serving(s.check_model(&path)?)?;
-	let _permit = s.in_flight.try_acquire().map_err(|_| {
-		OipError::Unavailable(format!("{MAX_IN_FLIGHT} infer requests in flight; retry"))
-	})?;
 	let current = s.core.current();
 	if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
 		if encoding.as_bytes() != b"identity" {
@@ -736,6 +740,18 @@ async fn infer(
 			Some(v.to_str().map_err(|_| bad("Inference-Header-Content-Length is not text"))?)
 		}
 		None => None,
+	};
+	let json_len = match header_length {
+		Some(n) => n.trim().parse().unwrap_or(body.len()),
+		None => body.len(),
+	};
+	let _permit = match json_len > LARGE_JSON {
+		true => Some(s.large_json.try_acquire().map_err(|_| {
+			OipError::Unavailable(format!(
+				"{MAX_LARGE_JSON_IN_FLIGHT} requests with large JSON in flight; retry, or send the tensors in binary"
+			))
+		})?),
+		false => None,
 	};
 	let request = parse_infer(&s.core.terms.input, header_length, &body)?;
 	let replies = s.replies(request.inputs, !request.fanout).await?;
