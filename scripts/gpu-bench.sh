@@ -11,13 +11,17 @@
 #   1. raw tch throughput per batch size, against PyTorch in Python on the same
 #      files (scripts/gpu-bench-worker.sh): benches/reports/worker-vs-pytorch-cuda.*
 #   2. certified requests/s and latency with a four-member group (four
-#      validators, four workers sharing the GPU, q = 3, every member running the
-#      same model, the demo client sending synthetic 3x224x224 images) at
-#      several offered loads, next to each model's raw throughput at the
-#      workers' batch size: $OUT_DIR/gpu-e2e/ (plot it here with
+#      validators, four workers sharing the GPU, q = 3, every member running
+#      the same model in a byte-distinct copy, the demo client sending
+#      synthetic images to every member at once over the Open Inference
+#      Protocol) at several offered loads, next to each model's raw throughput
+#      at the workers' batch size: $OUT_DIR/gpu-e2e/ (plot it here with
 #      benches/plot.py e2e DIR benches/reports/e2e-cuda.json "GPU NAME").
+#      A name with `:u8` sends u8 images (150 KB) that each worker normalises
+#      on the GPU (--preprocess imagenet), its baseline measured the same
+#      way; `free-u8` is the near-free ImageNet model on u8 images.
 #
-#   E2E_MODELS="resnet50 resnet18"  RATES="100 200 400"  SECONDS_PER_RATE=15
+#   E2E_MODELS="resnet50 resnet50:u8"  RATES="100 200 400"  SECONDS_PER_RATE=15
 #   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part);
 #   the raw part takes SECONDS_PER_POINT, ROUNDS and RAW_MODELS
 set -euo pipefail
@@ -39,12 +43,12 @@ models="${MODELS_DIR:-$here/.gpu/models}"
 mkdir -p "$models"
 # `free` is the near-free digits model (packed with the binaries): the
 # pipeline's own ceiling on this machine.
-e2e_models="${E2E_MODELS:-free resnet50}"
+e2e_models="${E2E_MODELS:-free free-u8 resnet50 resnet50:u8}"
 # DEVICE=cpu runs the same steps without a GPU (a smoke test of this script).
 device="${DEVICE:-cuda}"
 
 # The ImageNet-class files, traced once with fixed weights.
-trace="$(for m in $e2e_models; do [ "$m" = free ] || echo "$m"; done)"
+trace="$(for m in $e2e_models; do case "$m" in free | free-u8) ;; *) echo "${m%:u8}" ;; esac; done | sort -u)"
 [ -n "${SKIP_RAW:-}" ] || trace="$trace resnet18 resnet50 mobilenet_v2"
 "$python" - "$models" $trace <<'PY'
 import sys
@@ -72,20 +76,27 @@ fi
 work="$out/gpu-e2e"
 rm -rf "$work"
 mkdir -p "$work"
-for model in $e2e_models; do
+for entry in $e2e_models; do
+	# `resnet50:u8` runs model set resnet50 with u8 inputs; its reports go
+	# under resnet50-u8.
+	model_set=${entry%:u8} input=f32 preprocess=none
+	[ "$entry" != "$model_set" ] && input=u8 preprocess=imagenet
+	model=${entry/:/-}
 	# The baseline: this model alone through the worker's tch path at the
-	# workers' batch size.
-	file=$model shape=3,224,224 classes=1000
-	[ "$model" = free ] && file=digits-free shape=1,8,8 classes=10
+	# workers' batch size (u8 inputs: normalised on the device, as served).
+	file=$model_set shape=3,224,224 classes=1000
+	[ "$model_set" = free ] && file=digits-free shape=1,8,8 classes=10
+	[ "$model_set" = free-u8 ] && file=imagenet-free preprocess=imagenet
 	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
-		--batch-sizes 64 --seconds 3 --device "$device" >"$work/raw-$model.json"
+		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
 	# Four workers each keep inputs for batches to come: 600 KB an image.
 	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
-		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" \
-		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model" \
-		DEMO_RATES="$([ "$model" = free ] && echo "${FREE_RATES:-200 400 800 1600}" || echo "${RATES:-100 200 400}")" \
+		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" IMAGENET_INPUT=$input \
+		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 \
+		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model_set" \
+		DEMO_RATES="$(case "$model_set" in free | free-u8) echo "${FREE_RATES:-200 400 800 1600}" ;; *) echo "${RATES:-100 200 400 800 1600}" ;; esac)" \
 		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \
 		scripts/run-network.sh 2>&1 | grep -E '^demo|^network: (demo|gave|the demo)|[Ee]rror' || true
 	# The nodes' databases are not part of the report; the last lines of
@@ -100,7 +111,8 @@ echo "$gpu" >"$work/machine.txt"
 # The device tool brings back files at most a few folders deep: a flat copy.
 flat="$out/gpu-e2e-flat"
 mkdir -p "$flat"
-for model in $e2e_models; do
+for entry in $e2e_models; do
+	model=${entry/:/-}
 	for f in "$work/$model"/logs/*; do cp "$f" "$flat/$model--$(basename "$f")"; done
 done
 cp "$work"/raw-*.json "$work/machine.txt" "$flat/"

@@ -18,5 +18,7 @@ rm -rf .gpu/bin
 tar cJf .gpu/dropbear-gpu.tar.xz -C "$stage" .
 # The near-free model and the held-out digits, for the pipeline-ceiling run
 # (the ImageNet-class files are traced there).
-cp "$DROPBEAR_MODELS"/{digits-free.pt,digits-cnn-wide.pt,digits-test.bin,digits-test-labels.bin} .gpu/models/
+cp "$DROPBEAR_MODELS"/{digits-free,digits-free-2,digits-free-3,digits-free-4}.pt .gpu/models/
+cp "$DROPBEAR_MODELS"/{imagenet-free,imagenet-free-2,imagenet-free-3,imagenet-free-4}.pt .gpu/models/
+cp "$DROPBEAR_MODELS"/{digits-cnn-wide.pt,digits-test.bin,digits-test-labels.bin} .gpu/models/
 ls -l .gpu/dropbear-gpu.tar.xz .gpu/models

@@ -31,6 +31,7 @@
 #   MODEL_SET=resnet50 ...                      every member runs $DROPBEAR_MODELS/resnet50.pt
 #                                               (any ImageNet-class file: 3x224x224 in, 1000
 #                                               classes); the demo sends synthetic images
+#   IMAGENET_INPUT=u8 MODEL_SET=resnet50 ...    the same with u8 images the workers normalise
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate
 #   GROUP_MAX_BATCH=256 ...                     requests per batch (one vote covers a
 #                                               batch; the spec's default is 64)
@@ -67,11 +68,36 @@ case "$model_set" in
 	# members must serve different weights.
 	free) models=(digits-free digits-free-2 digits-free-3 digits-free-4) ;;
 	free-u8) models=(imagenet-free imagenet-free-2 imagenet-free-3 imagenet-free-4) ;;
-	*) models=("$model_set" "$model_set" "$model_set" "$model_set") ;;
+	# Any other TorchScript file: it and three copies whose bytes differ only
+	# by an extra file in the archive (same model, different digests), made
+	# once next to it.
+	*)
+		models=("$model_set" "$model_set-copy2" "$model_set-copy3" "$model_set-copy4")
+		if [ -f "$DROPBEAR_MODELS/$model_set.pt" ]; then
+			"$DROPBEAR_PYTHON" - "$DROPBEAR_MODELS" "$model_set" <<'PY'
+import os, sys, torch
+folder, name = sys.argv[1], sys.argv[2]
+for k in (2, 3, 4):
+    out = os.path.join(folder, f"{name}-copy{k}.pt")
+    if not os.path.exists(out):
+        module = torch.jit.load(os.path.join(folder, f"{name}.pt"), map_location="cpu")
+        torch.jit.save(module, out + ".tmp", _extra_files={"dropbear-copy": str(k)})
+        os.replace(out + ".tmp", out)
+PY
+		fi
+		;;
 esac
 for model in "${models[@]}"; do
 	[ -f "$DROPBEAR_MODELS/$model.pt" ] || { echo "network: no model file $DROPBEAR_MODELS/$model.pt"; exit 1; }
 done
+
+# The group's input: digits (0), ImageNet-class f32 (1) or u8 images (u8,
+# normalised by each worker on its device).
+case "$model_set" in
+	digits | free) input_kind=0 ;;
+	free-u8) input_kind=u8 ;;
+	*) [ "${IMAGENET_INPUT:-f32}" = u8 ] && input_kind=u8 || input_kind=1 ;;
+esac
 
 # The local spec, committing to the real model files' digests (blake2-256 of
 # each file) and naming each model after its file. An ImageNet-class set also
@@ -106,7 +132,7 @@ if max_batch:
     for group in genesis["groups"]:
         group[5] = int(max_batch)
 json.dump(spec, open(out, "w"))
-' "$spec" "$DROPBEAR_MODELS" "$(case "$model_set" in digits|free) echo 0 ;; free-u8) echo u8 ;; *) echo 1 ;; esac)" "${GROUP_MAX_BATCH:-}" "${models[@]}"
+' "$spec" "$DROPBEAR_MODELS" "$input_kind" "${GROUP_MAX_BATCH:-}" "${models[@]}"
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
@@ -207,7 +233,7 @@ for i in "${!names[@]}"; do
 		--metrics-addr "127.0.0.1:$((WORKER_METRICS_BASE + i))"
 	)
 	# u8 images, scaled and normalised by each worker on its device.
-	[ "$model_set" = free-u8 ] && args+=(--preprocess imagenet)
+	[ "$input_kind" = u8 ] && args+=(--preprocess imagenet)
 	# Inputs kept for batches to come (large inputs: fewer, or memory runs out).
 	[ -n "${WORKER_CACHE:-}" ] && args+=(--cache "$WORKER_CACHE")
 	# No peer list: each worker announces its libp2p peer on chain with its
@@ -248,6 +274,8 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	[ -n "${DEMO_SECONDS:-}" ] && demo_args+=(--count $((rate * DEMO_SECONDS)))
 	[ -n "${DEMO_QUIET:-}" ] && demo_args+=(--quiet)
 	[ -n "${DEMO_CONCURRENCY:-}" ] && demo_args+=(--concurrency "$DEMO_CONCURRENCY")
+	# Synthetic inputs differ from one rate to the next: none is already held.
+	demo_args+=(--seed $((rate * 1000000)))
 	# Each input to every member at once over the Open Inference Protocol
 	# (DEMO_DOOR=rpc: to one worker in turn over JSON-RPC, which gossips it).
 	if [ "${DEMO_DOOR:-http}" = http ]; then

@@ -43,6 +43,11 @@ pub struct Args {
 	/// Inputs in flight to the workers at once.
 	#[arg(long, default_value_t = 32)]
 	concurrency: usize,
+	/// Synthetic input `i` is made from seed `seed + i`: runs against one
+	/// network with different seeds send different inputs (a repeated input
+	/// is already held, and gossiped or computed again by nobody).
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
 	/// The folder `scripts/make_models.py` wrote (digits-test.bin, labels);
 	/// needed for a digits group only.
 	#[arg(long, env = "DROPBEAR_MODELS")]
@@ -85,8 +90,16 @@ struct Sent {
 /// What the demo sends: the held-out digits with their labels, or synthetic
 /// tensors of a group's input shape (no labels).
 enum Inputs {
-	Digits { images: Vec<u8>, count: usize },
-	Synthetic { spec: InputSpec, bytes: usize },
+	Digits {
+		images: Vec<u8>,
+		count: usize,
+	},
+	/// Input `i` made from seed `seed + i`.
+	Synthetic {
+		spec: InputSpec,
+		bytes: usize,
+		seed: u64,
+	},
 }
 
 impl Inputs {
@@ -105,7 +118,9 @@ impl Inputs {
 				let d = i % count;
 				images[d * DIGIT_BYTES..(d + 1) * DIGIT_BYTES].to_vec()
 			}
-			Inputs::Synthetic { spec, bytes } => synthetic(spec, *bytes, i as u64),
+			Inputs::Synthetic { spec, bytes, seed } => {
+				synthetic(spec, *bytes, seed.wrapping_add(i as u64))
+			}
 		}
 	}
 }
@@ -206,7 +221,11 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			.byte_len()
 			.map_err(|e| anyhow!("group {}'s input spec is unusable: {e:?}", args.group))?;
 		(
-			Inputs::Synthetic { spec: group.input.0.clone(), bytes: bytes as usize },
+			Inputs::Synthetic {
+				spec: group.input.0.clone(),
+				bytes: bytes as usize,
+				seed: args.seed,
+			},
 			args.count.unwrap_or(args.rate * 10),
 			None,
 		)
