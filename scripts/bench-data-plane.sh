@@ -29,7 +29,7 @@ for door in ${DOORS:-http rpc}; do
 	if [ "$door" = http ]; then rates="${RATES:-100 200 400 800}"; else rates="${RPC_RATES:-100 200}"; fi
 	# 256-request batches: one vote covers more requests; 128 inputs in
 	# flight from the client; 8,192 inputs kept per worker (1.2 GB).
-	WORKER_CACHE="${WORKER_CACHE:-8192}" \
+	DROPBEAR_CACHE="${WORKER_CACHE:-8192}" \
 	GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$door" MODEL_SET=free-u8 DEMO_DOOR=$door \
 		DEMO_RATES="$rates" DEMO_SECONDS=$seconds DEMO_QUIET=1 DEMO_CONCURRENCY="${CONCURRENCY:-128}" \
 		NO_EXPLORER=1 EXIT_AFTER_DEMO=1 scripts/run-network.sh | grep -E '^demo|^network: (demo|gave|the demo)|[Ee]rror' || true

@@ -234,8 +234,6 @@ for i in "${!names[@]}"; do
 	)
 	# u8 images, scaled and normalised by each worker on its device.
 	[ "$input_kind" = u8 ] && args+=(--preprocess imagenet)
-	# Inputs kept for batches to come (large inputs: fewer, or memory runs out).
-	[ -n "${WORKER_CACHE:-}" ] && args+=(--cache "$WORKER_CACHE")
 	# No peer list: each worker announces its libp2p peer on chain with its
 	# worker key and connects only to the group's members found there.
 	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
