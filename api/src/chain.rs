@@ -335,6 +335,11 @@ impl Chain {
 	/// (sudo itself succeeds then).
 	pub async fn sudo(&self, root: &Keypair, call: runtime::Call) -> Result<Included> {
 		let included = self.submit_finalized(root, &runtime::tx().sudo().sudo(call)).await?;
+		self.sudid(included).await
+	}
+
+	/// `included` if the call under sudo in it succeeded.
+	async fn sudid(&self, included: Included) -> Result<Included> {
 		let sudid = included
 			.events
 			.find_first::<runtime::sudo::events::Sudid>()
@@ -343,6 +348,20 @@ impl Chain {
 			bail!("the call under sudo failed: {}", self.dispatch_error_name(&e).await);
 		}
 		Ok(included)
+	}
+
+	/// Upgrade the runtime to `code` (`System::set_code` under sudo).
+	///
+	/// Sent without subxt's check of the call against the live metadata:
+	/// that check hashes the whole `RuntimeCall` type under `Sudo::sudo`, so
+	/// the chain's current runtime refuses it whenever any pallet's calls
+	/// differ from this interface's, which is what an upgrade brings. The
+	/// call itself (pallet 0, call `set_code`) encodes alike in every release.
+	pub async fn upgrade_runtime(&self, root: &Keypair, code: Vec<u8>) -> Result<Included> {
+		let set_code = runtime::Call::System(runtime::system::Call::set_code { code });
+		let call = runtime::tx().sudo().sudo(set_code).unvalidated();
+		let included = self.submit_finalized(root, &call).await?;
+		self.sudid(included).await
 	}
 
 	/// `Pallet::Error` for a dispatch error as the runtime's types give it.
@@ -379,6 +398,20 @@ impl Chain {
 	pub async fn group(&self, at: Option<Hash>, group: GroupId) -> Result<Option<records::Group>> {
 		let addr = runtime::storage().models().groups();
 		fetch(&self.at(at).await?, addr, (group,)).await
+	}
+
+	/// Whether the runtime at `at` (or at the finalized head) keeps the
+	/// workers' announced peers (`Models::WorkerPeers`). A chain still on a
+	/// runtime from before the registry (spec 100) has none: workers must
+	/// then be told their members' peers until it is upgraded.
+	pub async fn has_peer_registry(&self, at: Option<Hash>) -> Result<bool> {
+		let at = self.at(at).await?;
+		Ok(at
+			.metadata_ref()
+			.pallet_by_name("Models")
+			.and_then(|pallet| pallet.storage())
+			.and_then(|storage| storage.entry_by_name("WorkerPeers"))
+			.is_some())
 	}
 
 	/// Where a model's worker is reached over libp2p, as its worker key

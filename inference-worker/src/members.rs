@@ -3,11 +3,16 @@
 //! (pallet-models' `set_worker_peer`). A worker announces its own at start,
 //! then follows the group at the finalized head: its network connects to
 //! the other members' peers and refuses every other peer ([`crate::p2p`]).
+//!
+//! A chain still on a runtime from before the registry has no announced
+//! peers: the worker then connects to the members it is given
+//! (`--fallback-peer`, each with its peer id) and switches to the chain's
+//! when the upgrade lands ([`Following`]).
 
 use crate::p2p::{Member, P2p};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use dropbear_api::{account, runtime, Chain, GroupId, Keypair, ModelId};
-use libp2p::{Multiaddr, PeerId};
+use libp2p::{multiaddr::Protocol, Multiaddr, PeerId};
 use std::{sync::Arc, time::Duration};
 
 /// How often the group's members are read again.
@@ -39,25 +44,29 @@ pub async fn announce(
 	Ok(())
 }
 
-/// The members of `group` other than `own`, with their announced peers.
-/// A member that announced none, or bytes that are no peer id, is left out
-/// (and logged); an address that is no multiaddr is dropped.
-pub async fn read(chain: &Chain, group: GroupId, own: ModelId) -> Result<Vec<Member>> {
+/// The members of `group` other than `own`, with their announced peers,
+/// and how many announced none. A member that announced none, or bytes
+/// that are no peer id, is left out (and logged); an address that is no
+/// multiaddr is dropped.
+pub async fn read(chain: &Chain, group: GroupId, own: ModelId) -> Result<(Vec<Member>, usize)> {
 	let at = chain.at(None).await?.block_hash();
 	let record = chain
 		.group(Some(at), group)
 		.await?
 		.with_context(|| format!("group {group} does not exist"))?;
 	let mut members = Vec::new();
+	let mut unannounced = 0;
 	for member in record.members.0.iter().filter(|m| m.model != own) {
 		let Some(announced) = chain.worker_peer(Some(at), member.model).await? else {
 			tracing::debug!(target: "worker::p2p", "model {} has announced no peer", member.model);
+			unannounced += 1;
 			continue;
 		};
 		let peer = match PeerId::from_bytes(&announced.peer_id.0) {
 			Ok(peer) => peer,
 			Err(e) => {
 				tracing::warn!(target: "worker::p2p", "model {}'s announced peer id: {e}", member.model);
+				unannounced += 1;
 				continue;
 			}
 		};
@@ -75,21 +84,144 @@ pub async fn read(chain: &Chain, group: GroupId, own: ModelId) -> Result<Vec<Mem
 			.collect();
 		members.push(Member { peer, addrs });
 	}
-	Ok(members)
+	Ok((members, unannounced))
 }
 
-/// Keep `p2p`'s members those of `group` on chain, read every
-/// [`FOLLOW_EVERY`] until the process stops.
-pub fn follow(chain: Arc<Chain>, p2p: P2p, group: GroupId, own: ModelId) {
-	tokio::spawn(async move {
-		loop {
-			match read(&chain, group, own).await {
-				Ok(members) => p2p.set_members(members).await,
-				Err(e) => {
-					tracing::debug!(target: "worker::p2p", "reading the group's members: {e:#}")
+/// Members given on the command line (`--fallback-peer`), for a chain
+/// whose runtime keeps no announced peers yet: each a multiaddr ending in
+/// `/p2p/<peer id>`, which is what authenticates the member.
+pub fn fallback_members(addrs: &[String]) -> Result<Vec<Member>> {
+	addrs
+		.iter()
+		.map(|text| {
+			let mut addr: Multiaddr =
+				text.parse().with_context(|| format!("--fallback-peer {text} is no multiaddr"))?;
+			match addr.pop() {
+				Some(Protocol::P2p(peer)) => Ok(Member { peer, addrs: vec![addr] }),
+				_ => bail!("--fallback-peer {text} does not end in /p2p/<peer id>"),
+			}
+		})
+		.collect()
+}
+
+/// This worker's own peer, as it announces it.
+pub struct Announcement {
+	pub signer: Keypair,
+	pub model: ModelId,
+	pub peer: PeerId,
+	pub addrs: Vec<Multiaddr>,
+}
+
+/// Keeps `p2p`'s members those of the group on chain.
+///
+/// On a chain whose runtime keeps no announced peers (one not yet upgraded
+/// to the registry), the members are the fallback ones, and nothing is
+/// announced. Once the chain keeps peers (the upgrade is enacted), the
+/// worker announces its own and takes the group's members from the chain;
+/// the fallback members are kept beside them until every other member has
+/// announced (so that gossip does not stop while the others catch up), and
+/// never again after that: a member that leaves later is not let back in
+/// by a list given at start.
+pub struct Following {
+	chain: Arc<Chain>,
+	p2p: P2p,
+	group: GroupId,
+	own: Announcement,
+	fallback: Vec<Member>,
+	announced: bool,
+	fallback_done: bool,
+	on_fallback: bool,
+}
+
+impl Following {
+	/// Announce this worker's peer (or, on a chain without the registry,
+	/// take the fallback members) and set the members a first time. An
+	/// announcement the chain refuses is an error.
+	pub async fn start(
+		chain: Arc<Chain>,
+		p2p: P2p,
+		group: GroupId,
+		own: Announcement,
+		fallback: Vec<Member>,
+	) -> Result<Self> {
+		let mut following = Self {
+			chain,
+			p2p,
+			group,
+			own,
+			fallback,
+			announced: false,
+			fallback_done: false,
+			on_fallback: false,
+		};
+		following.step().await?;
+		Ok(following)
+	}
+
+	/// Read the group again every [`FOLLOW_EVERY`] until the process stops.
+	pub fn spawn(mut self) {
+		tokio::spawn(async move {
+			loop {
+				tokio::time::sleep(FOLLOW_EVERY).await;
+				if let Err(e) = self.step().await {
+					tracing::debug!(target: "worker::p2p", "following the group's members: {e:#}");
 				}
 			}
-			tokio::time::sleep(FOLLOW_EVERY).await;
+		});
+	}
+
+	async fn step(&mut self) -> Result<()> {
+		if !self.chain.has_peer_registry(None).await? {
+			if !self.on_fallback {
+				if self.fallback.is_empty() {
+					tracing::warn!(target: "worker", "the chain's runtime keeps no workers' peers and no --fallback-peer was given: this worker hears no other member until the runtime is upgraded");
+				} else {
+					tracing::warn!(target: "worker", "the chain's runtime keeps no workers' peers: connecting to the {} --fallback-peer members until it is upgraded", self.fallback.len());
+				}
+				self.p2p.set_members(self.fallback.clone()).await;
+				self.on_fallback = true;
+			}
+			return Ok(());
 		}
-	});
+		if !self.announced {
+			let Announcement { signer, model, peer, addrs } = &self.own;
+			announce(&self.chain, signer, *model, *peer, addrs).await?;
+			self.announced = true;
+			if self.on_fallback {
+				tracing::info!(target: "worker", "the chain now keeps workers' peers: members from the chain from now on");
+			}
+		}
+		let (mut members, unannounced) = read(&self.chain, self.group, self.own.model).await?;
+		if unannounced == 0 {
+			self.fallback_done = true;
+		}
+		if !self.fallback_done {
+			for member in &self.fallback {
+				if !members.iter().any(|m| m.peer == member.peer) {
+					members.push(member.clone());
+				}
+			}
+		}
+		self.p2p.set_members(members).await;
+		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn fallback_members_name_their_peer_ids() {
+		let peer = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id();
+		let members = fallback_members(&[format!("/ip4/10.0.0.2/tcp/30444/p2p/{peer}")]).unwrap();
+		assert_eq!(
+			members,
+			vec![Member { peer, addrs: vec!["/ip4/10.0.0.2/tcp/30444".parse().unwrap()] }]
+		);
+		let without = fallback_members(&["/ip4/10.0.0.2/tcp/30444".into()]).unwrap_err();
+		assert!(without.to_string().contains("does not end in /p2p/<peer id>"), "{without}");
+		let garbage = fallback_members(&["10.0.0.2:30444".into()]).unwrap_err();
+		assert!(garbage.to_string().contains("is no multiaddr"), "{garbage}");
+	}
 }

@@ -97,6 +97,14 @@ pub struct Options {
 	/// worker's peer id (default: the listen address, as bound).
 	#[arg(long = "public-addr", env = "DROPBEAR_PUBLIC_ADDRS", value_delimiter = ',')]
 	pub public_addrs: Vec<String>,
+	/// Members to connect to while the chain's runtime keeps no announced
+	/// peers (a chain not yet upgraded to the peer registry): multiaddrs
+	/// ending in /p2p/<peer id>; only these peers are accepted then. Once the
+	/// chain keeps peers, this worker announces its own and takes the
+	/// members from the chain (these are dropped once every member has
+	/// announced).
+	#[arg(long = "fallback-peer", env = "DROPBEAR_FALLBACK_PEERS", value_delimiter = ',')]
+	pub fallback_peers: Vec<String>,
 	/// ed25519 secret (hex) of this worker's libp2p identity; random if absent.
 	#[arg(long, env = "DROPBEAR_NODE_KEY")]
 	pub node_key: Option<String>,
@@ -204,6 +212,7 @@ pub async fn start(args: &Options) -> Result<Service> {
 		.map(|p| p.parse())
 		.collect::<Result<_, _>>()
 		.context("a --public-addr is not a multiaddr")?;
+	let fallback = members::fallback_members(&args.fallback_peers)?;
 	let (p2p, addr) = P2p::start(
 		p2p::node_key(args.node_key.as_deref())?,
 		listen,
@@ -215,8 +224,9 @@ pub async fn start(args: &Options) -> Result<Service> {
 	tracing::info!(target: "worker", "libp2p: {addr}/p2p/{}", p2p.peer_id);
 	// The other members find this worker on chain, and it finds them there.
 	let public = if public.is_empty() { vec![addr] } else { public };
-	members::announce(&chain, &signer, model, p2p.peer_id, &public).await?;
-	members::follow(chain.clone(), p2p.clone(), args.group, model);
+	let own =
+		members::Announcement { signer: signer.clone(), model, peer: p2p.peer_id, addrs: public };
+	members::Following::start(chain.clone(), p2p.clone(), args.group, own, fallback).await?.spawn();
 	core.set_p2p(p2p);
 	let gossip_core = core.clone();
 	tokio::spawn(async move {

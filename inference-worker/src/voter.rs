@@ -359,13 +359,22 @@ impl Voter {
 			if !committed && number < batch.commit_until {
 				due.push((batch, position, Step::Commit));
 			} else if committed && batch.reveals_open_after(number) {
-				if lock(&self.ballots).contains_key(&batch.id) {
-					due.push((batch, position, Step::Reveal));
-				} else {
-					self.give_up(
+				let made_for = lock(&self.ballots).get(&batch.id).map(|(requests, _)| *requests);
+				match made_for {
+					Some(requests) if requests == requests_digest(&batch) => {
+						due.push((batch, position, Step::Reveal))
+					}
+					// Committed on another fork to what that fork's batch of
+					// this id held: the commitment on this chain binds this
+					// member to outputs for other requests.
+					Some(_) => self.give_up(
+						batch.id,
+						"its ballot was made for other requests (the batch read on another fork)",
+					),
+					None => self.give_up(
 						batch.id,
 						"its ballot is not in this process (committed before a restart)",
-					);
+					),
 				}
 			} else if !committed {
 				self.give_up(batch.id, "its commit window has passed");
@@ -626,6 +635,14 @@ impl Voter {
 					// same nonce again lands at most one copy.
 					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped or its node lost (attempt {attempt}): {:#}", e.error);
 					tokio::time::sleep(Duration::from_millis(500)).await;
+				}
+				Err(e) if format!("{:#}", e.error).contains("Inference::CommitPhaseOpen") => {
+					// A reveal read on another fork (a node cut off builds
+					// its own), where the window closed sooner: on this chain
+					// it is due later, and is derived and sent again then.
+					return Err(e.error.context(format!(
+						"the {step:?} on batch {batch} came before reveals opened"
+					)));
 				}
 				Err(e) if format!("{:#}", e.error).contains("Inference::UnknownBatch") => {
 					// The block it landed in has no such batch: the batch was

@@ -69,6 +69,35 @@ pub fn chain_spec_with_real_digests(dir: &Path, chain: &str) -> PathBuf {
 	path
 }
 
+/// A worker's libp2p identity and port, fixed before it starts so that
+/// the others can be told where it is (on a chain whose runtime keeps no
+/// announced peers).
+pub struct P2pPlan {
+	/// The ed25519 secret, hex.
+	pub node_key: String,
+	pub peer: dropbear_worker::libp2p::PeerId,
+	pub port: u16,
+}
+
+impl P2pPlan {
+	/// A fresh identity and a free port for worker `name`.
+	pub fn new(name: &str) -> Self {
+		let secret =
+			sp_crypto_hashing::blake2_256(format!("dropbear test worker {name}").as_bytes());
+		let node_key = hex::encode(secret);
+		let peer = dropbear_worker::p2p::node_key(Some(&node_key))
+			.expect("a 32-byte secret is an ed25519 key")
+			.public()
+			.to_peer_id();
+		Self { node_key, peer, port: free_port() }
+	}
+
+	/// Where the worker is reached, with its peer id.
+	pub fn addr(&self) -> String {
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.port, self.peer)
+	}
+}
+
 pub struct Worker {
 	pub child: Child,
 	pub rpc_port: u16,
@@ -109,7 +138,22 @@ impl Worker {
 		model_dir: Option<&Path>,
 		fault: Option<&str>,
 	) -> Worker {
-		let (rpc_port, p2p_port) = (free_port(), free_port());
+		Self::start_planned(dir, node_urls, name, model_files, model_dir, fault, None)
+	}
+
+	/// As [`Worker::start_on`]; with `p2p`, on the libp2p identity and
+	/// port planned for it, told its fallback members.
+	pub fn start_planned(
+		dir: &Path,
+		node_urls: &[String],
+		name: &str,
+		model_files: &[&str],
+		model_dir: Option<&Path>,
+		fault: Option<&str>,
+		p2p: Option<(&P2pPlan, &[String])>,
+	) -> Worker {
+		let rpc_port = free_port();
+		let p2p_port = p2p.map(|(plan, _)| plan.port).unwrap_or_else(free_port);
 		let (http_port, grpc_port) = (free_port(), free_port());
 		// A restarted worker gets a fresh log next to its first one.
 		let log = (0..)
@@ -149,6 +193,12 @@ impl Worker {
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
 			.args(["--http-addr", &format!("127.0.0.1:{http_port}")])
 			.args(["--grpc-addr", &format!("127.0.0.1:{grpc_port}")]);
+		if let Some((plan, fallback)) = p2p {
+			cmd.args(["--node-key", &plan.node_key]);
+			for peer in fallback {
+				cmd.args(["--fallback-peer", peer]);
+			}
+		}
 		let child = cmd
 			.stdout(Stdio::from(file.try_clone().unwrap()))
 			.stderr(Stdio::from(file))

@@ -34,8 +34,8 @@ use dropbear_e2e::{
 	netns::Island,
 	node_binary, wait_finalized, wait_for,
 	workers::{
-		all_ready, chain_spec_with_real_digests, member_voted, models_dir, Worker, FILES, NAMES,
-		PRICE,
+		all_ready, chain_spec_with_real_digests, member_voted, models_dir, P2pPlan, Worker, FILES,
+		NAMES, PRICE,
 	},
 	Node, NodeSpec, Rpc,
 };
@@ -284,14 +284,21 @@ fn start_validators(dir: &Path, spec: &str, island: &Island) -> Vec<Node> {
 }
 
 /// Each owner's worker follows its own validator first, then Alice's.
+/// Each is told the others' libp2p peers (`--fallback-peer`): the previous
+/// release's runtime keeps no announced peers, and workers of this release
+/// connect to the members they are given until the upgrade lands.
 fn start_workers(dir: &Path, nodes: &[Node]) -> Vec<Worker> {
+	let plans: Vec<P2pPlan> = NAMES.iter().map(|name| P2pPlan::new(name)).collect();
 	let mut workers: Vec<Worker> = Vec::new();
 	for (i, (name, file)) in NAMES.iter().zip(FILES).enumerate() {
 		let mut urls = vec![nodes[i].ws_url()];
 		if i != 0 {
 			urls.push(nodes[0].ws_url());
 		}
-		workers.push(Worker::start_on(dir, &urls, name, &[file], None, None));
+		let others: Vec<String> =
+			plans.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| p.addr()).collect();
+		let p2p = Some((&plans[i], others.as_slice()));
+		workers.push(Worker::start_planned(dir, &urls, name, &[file], None, None, p2p));
 	}
 	workers
 }
@@ -310,6 +317,13 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	assert_eq!(inference_storage_version(&nodes[0]).await, 1);
 	let mut workers = start_workers(dir.path(), &nodes);
 	all_ready(&workers).await;
+	for worker in &workers {
+		assert!(
+			worker.log().contains("connecting to the 3 --fallback-peer members"),
+			"a worker on the previous runtime did not take its fallback members: {}",
+			worker.log()
+		);
+	}
 
 	let chain = Arc::new(nodes[0].chain().await.unwrap());
 	let client = Client::connect(&nodes[0].ws_url()).await.unwrap();
@@ -366,8 +380,7 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	rehearse_upgrade(&nodes[0], dir.path(), &upgrade).await;
 	let load = Load::start(chain.clone(), workers[0].rpc_url(), ordered.clone());
 	let upgrading = Instant::now();
-	let set_code = runtime::Call::System(runtime::system::Call::set_code { code: upgrade });
-	chain.sudo(&dev_key("Alice"), set_code).await.unwrap();
+	chain.upgrade_runtime(&dev_key("Alice"), upgrade).await.unwrap();
 	wait_for("the upgraded runtime", Duration::from_secs(60), || async {
 		Ok((spec_version(&nodes[0]).await == 101).then_some(()))
 	})
@@ -378,7 +391,26 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	let request = ordered_after(&ordered, upgrading, Duration::from_secs(8)).await;
 	let after = client.wait_certificate(request, Duration::from_secs(90)).await.unwrap();
 	assert!(matches!(after.outcome, Outcome::Certified(_)), "after the upgrade: {after:?}");
-	eprintln!("reliability: 3. upgraded to spec 101 under load");
+	// The upgrade brought the peer registry: every worker announced its
+	// peer and now takes its members from the chain.
+	wait_for("every worker's peer on chain", Duration::from_secs(60), || async {
+		let group = chain.group(None, 0).await?.expect("group 0");
+		let mut announced = 0;
+		for member in &group.members.0 {
+			announced += chain.worker_peer(None, member.model).await?.is_some() as usize;
+		}
+		Ok((announced == group.members.0.len()).then_some(()))
+	})
+	.await
+	.unwrap();
+	for worker in &workers {
+		assert!(
+			worker.log().contains("members from the chain from now on"),
+			"a worker did not switch to the chain's members: {}",
+			worker.log()
+		);
+	}
+	eprintln!("reliability: 3. upgraded to spec 101 under load; peers announced on chain");
 
 	// 4. Everything stops (SIGTERM) right after every member committed to
 	//    a last batch and before the reveals: the nodes first and all at
