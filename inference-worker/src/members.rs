@@ -171,7 +171,8 @@ impl Following {
 	}
 
 	async fn step(&mut self) -> Result<()> {
-		if !self.chain.has_peer_registry(None).await? {
+		// Once announced, the registry is there to stay: no need to ask.
+		if !self.announced && !self.chain.has_peer_registry(None).await? {
 			if !self.on_fallback {
 				if self.fallback.is_empty() {
 					tracing::warn!(target: "worker", "the chain's runtime keeps no workers' peers and no --fallback-peer was given: this worker hears no other member until the runtime is upgraded");

@@ -125,25 +125,14 @@ impl Worker {
 		model_dir: Option<&Path>,
 		fault: Option<&str>,
 	) -> Worker {
-		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, fault)
+		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, fault, None)
 	}
 
 	/// As [`Worker::start_with`], following the chain through the first of
-	/// `node_urls` that answers and failing over to the others.
+	/// `node_urls` that answers and failing over to the others; with `p2p`,
+	/// on the libp2p identity and port planned for it, told its fallback
+	/// members.
 	pub fn start_on(
-		dir: &Path,
-		node_urls: &[String],
-		name: &str,
-		model_files: &[&str],
-		model_dir: Option<&Path>,
-		fault: Option<&str>,
-	) -> Worker {
-		Self::start_planned(dir, node_urls, name, model_files, model_dir, fault, None)
-	}
-
-	/// As [`Worker::start_on`]; with `p2p`, on the libp2p identity and
-	/// port planned for it, told its fallback members.
-	pub fn start_planned(
 		dir: &Path,
 		node_urls: &[String],
 		name: &str,
