@@ -27,3 +27,7 @@ case ":$PATH:" in
 	*":$DROPBEAR_VENV/bin:"*) ;;
 	*) export PATH="$DROPBEAR_VENV/bin:$PATH" ;;
 esac
+# Tools the project installs from crates.io outside its workspace (the
+# Ethereum JSON-RPC adapter, scripts/install-eth-rpc.sh), and their builds.
+export DROPBEAR_TOOLS="${DROPBEAR_TOOLS:-$HOME/.cache/dropbear-tools}"
+export DROPBEAR_ETH_RPC="${DROPBEAR_ETH_RPC:-$DROPBEAR_TOOLS/bin/eth-rpc}"

@@ -14,7 +14,13 @@
 #   - the web explorer (`dropbear explorer`) on http://127.0.0.1:8088, indexing
 #     Alice's node, which keeps the state of every finalized block for it
 #     (archive-canonical pruning). NO_EXPLORER=1 leaves it out;
-#     EXPLORER_PORT=... moves it.
+#     EXPLORER_PORT=... moves it;
+#   - the Ethereum JSON-RPC (pallet-revive's eth-rpc adapter, installed by
+#     scripts/install-eth-rpc.sh) beside Alice's node on http://127.0.0.1:8545
+#     (ws on the same port), for ethers, viem, Hardhat and MetaMask, with
+#     the Hardhat/Anvil development accounts funded. NO_ETH_RPC=1 leaves it
+#     out; ETH_RPC_PORT=... moves it. `scripts/dapp-demo.sh` runs the example
+#     dApp against it.
 # Then it follows the nodes' heights. All logs go to one folder; Ctrl-C stops
 # every process cleanly.
 #
@@ -140,13 +146,13 @@ WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
 # 8000 + 10i and gRPC on 8001 + 10i.
 WORKER_HTTP_BASE=${WORKER_HTTP_BASE:-8000}
 EXPLORER_PORT="${EXPLORER_PORT:-8088}"
-pids=() worker_pids=() explorer_pids=()
+pids=() worker_pids=() explorer_pids=() eth_pids=()
 stop() {
 	trap - EXIT
 	echo
-	echo "network: stopping ${#explorer_pids[@]} explorer, ${#worker_pids[@]} workers and ${#pids[@]} nodes"
-	for pid in "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	echo "network: stopping ${#eth_pids[@]} eth-rpc, ${#explorer_pids[@]} explorer, ${#worker_pids[@]} workers and ${#pids[@]} nodes"
+	for pid in "${eth_pids[@]}" "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${eth_pids[@]}" "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	echo "network: stopped; logs in $LOGS"
 }
 # Ctrl-C or SIGTERM exits, and leaving for any reason stops everything once.
@@ -212,6 +218,24 @@ if [ -z "${NO_EXPLORER:-}" ]; then
 	wait_until "the explorer" 30 explorer_up
 	printf 'network: explorer http://127.0.0.1:%d  (index %s, log %s)\n' \
 		"$EXPLORER_PORT" "$NETWORK_DIR/explorer.sqlite" "$LOGS/explorer.log"
+fi
+
+if [ -z "${NO_ETH_RPC:-}" ]; then
+	[ -x "$DROPBEAR_ETH_RPC" ] || scripts/install-eth-rpc.sh
+	eth_port="${ETH_RPC_PORT:-8545}"
+	# Receipts are indexed in SQLite under the network directory, from
+	# Alice's node, which keeps every finalized block.
+	"$DROPBEAR_ETH_RPC" --node-rpc-url "ws://127.0.0.1:$RPC_BASE" --rpc-port "$eth_port" \
+		--base-path "$NETWORK_DIR/eth-rpc" --no-prometheus >"$LOGS/eth-rpc.log" 2>&1 &
+	eth_pids+=($!)
+	eth_up() {
+		curl -sf -H 'Content-Type: application/json' \
+			-d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' \
+			"http://127.0.0.1:$eth_port" >/dev/null
+	}
+	wait_until "the Ethereum JSON-RPC" 60 eth_up
+	printf 'network: ethereum json-rpc http://127.0.0.1:%d (ws on the same port)  chain id %d  dev accounts: Hardhat/Anvil mnemonic  log %s\n' \
+		"$eth_port" 1684169057 "$LOGS/eth-rpc.log"
 fi
 
 # The workers: owner i's model, talking to owner i's node (failing over to
@@ -302,7 +326,7 @@ while sleep 6; do
 		line+="  ${names[$i]} #$best (final #$fin)"
 	done
 	echo "$line"
-	for pid in "${pids[@]}" "${worker_pids[@]}" "${explorer_pids[@]}"; do
-		kill -0 "$pid" 2>/dev/null || { echo "network: a node, worker or the explorer exited; see $LOGS"; exit 1; }
+	for pid in "${pids[@]}" "${worker_pids[@]}" "${explorer_pids[@]}" "${eth_pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || { echo "network: a node, worker, the explorer or eth-rpc exited; see $LOGS"; exit 1; }
 	done
 done

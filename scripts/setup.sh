@@ -2,7 +2,9 @@
 # Install what a build needs, idempotently: Debian packages for the native
 # dependencies (and the headless Chromium the explorer's browser test
 # drives), the Wasm targets and rust-src for the runtime, then the Python
-# venv with PyTorch (scripts/setup-venv.sh).
+# venv with PyTorch (scripts/setup-venv.sh), then the Solidity contracts
+# (scripts/build-contracts.sh) and the Ethereum JSON-RPC adapter
+# (scripts/install-eth-rpc.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +32,8 @@ source scripts/env.sh
 # The digit models (and ImageNet-class models for the benchmarks) the workers
 # and tests use; skipped in seconds when they are up to date.
 "$DROPBEAR_PYTHON" scripts/make_models.py --out "$DROPBEAR_MODELS"
+# The Solidity contracts (the inference precompile's interface, the example
+# dApp) and the ethers package the contract tests use.
+scripts/build-contracts.sh
+# pallet-revive's Ethereum JSON-RPC adapter (built once per machine).
+scripts/install-eth-rpc.sh

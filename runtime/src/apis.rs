@@ -5,7 +5,7 @@ use crate::{
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, SessionKeys,
 	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use codec::Encode;
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
@@ -21,7 +21,15 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-impl_runtime_apis! {
+// `impl_runtime_apis!` with the contracts pallet's own API (`ReviveApi`: the
+// calls the Ethereum JSON-RPC adapter makes: dry runs, gas estimates, blocks
+// and receipts in Ethereum form, traces) added by the pallet's macro.
+pallet_revive::impl_runtime_apis_plus_revive_traits! {
+	Runtime,
+	Revive,
+	Executive,
+	EthExtraImpl,
+
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
 			VERSION

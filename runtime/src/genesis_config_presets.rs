@@ -58,6 +58,35 @@ const fn hex32(hex: [u8; 64]) -> [u8; 32] {
 	hex_bytes(hex)
 }
 
+const fn hex20(hex: [u8; 40]) -> [u8; 20] {
+	hex_bytes(hex)
+}
+
+/// The ten development accounts of Hardhat and Anvil (from the mnemonic
+/// "test test test test test test test test test test test junk", path
+/// m/44'/60'/0'/0/i), funded in both presets so that Ethereum tools work
+/// with their defaults. Their keys are public: development only.
+pub const ETH_DEV_ACCOUNTS: [[u8; 20]; 10] = [
+	hex20(*b"f39fd6e51aad88f6f4ce6ab8827279cfffb92266"),
+	hex20(*b"70997970c51812dc3a010c7d01b50e0d17dc79c8"),
+	hex20(*b"3c44cdddb6a900fa2b585dd299e03d12fa4293bc"),
+	hex20(*b"90f79bf6eb2c4f870365e785982e1f101e93b906"),
+	hex20(*b"15d34aaf54267db7d7c367839aaf71a00a2c6a65"),
+	hex20(*b"9965507d1a55bcc2695c58ba16fb37d819b0a4dc"),
+	hex20(*b"976ea74026e726554db657fa54763abd0c3a0aa9"),
+	hex20(*b"14dc79964da2c08b23698b3d3cc7ca32193d9955"),
+	hex20(*b"23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f"),
+	hex20(*b"a0ee7a142d267c1f36714e4a8f75612f20a79720"),
+];
+
+/// The account of this chain that an Ethereum address signs for: the address
+/// followed by twelve 0xEE bytes (the contracts pallet's `AccountId32Mapper`).
+pub fn eth_account(address: [u8; 20]) -> AccountId {
+	let mut id = [0xEE; 32];
+	id[..20].copy_from_slice(&address);
+	AccountId::from(id)
+}
+
 /// Stake each demo owner bonds at genesis.
 pub const DEMO_OWNER_BOND: Balance = 10_000 * UNIT;
 /// Price per request of the demo group.
@@ -162,13 +191,14 @@ fn genesis(
 	})
 }
 
-/// The well-known dev accounts and the demo workers (valid votes are free,
+/// The well-known dev accounts, the demo workers (valid votes are free,
 /// but a worker needs a balance for the fee that is withheld until the vote
-/// proves valid).
+/// proves valid) and the Ethereum tools' development accounts.
 fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter()
 		.map(|k| k.to_account_id())
 		.chain(DEMO_WORKERS.into_iter().map(AccountId::from))
+		.chain(ETH_DEV_ACCOUNTS.into_iter().map(eth_account))
 		.collect()
 }
 

@@ -13,7 +13,11 @@
 //! - money: `pallet-balances` with fungible holds, `pallet-transaction-payment`;
 //! - governance for now: `pallet-sudo`;
 //! - the marketplace: `pallet-models` (owners, bonds, models, versions,
-//!   worker keys, model groups).
+//!   worker keys, model groups) and `pallet-inference` (batches, votes,
+//!   certificates);
+//! - smart contracts: `pallet-revive` with its EVM backend, so that Solidity
+//!   compiled by `solc` deploys unchanged and Ethereum tools reach it through
+//!   the Ethereum JSON-RPC adapter (`configs/contracts.rs`).
 //!
 //! Layout: `configs/` holds one file per area, `apis.rs` the runtime APIs,
 //! `genesis_config_presets.rs` the `development` and `local_testnet` presets.
@@ -125,7 +129,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	impl_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -156,18 +160,55 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Last: it turns the signed origin of an Ethereum transaction into the
+	// contracts pallet's own origin, so the extensions above see a plain
+	// signed account. It encodes to nothing; on other transactions it does
+	// nothing.
+	pallet_revive::evm::tx_extension::SetOrigin<Runtime>,
 );
-/// Extrinsic as the runtime decodes it.
+/// Extrinsic as the runtime decodes it: Substrate's format, plus the
+/// unsigned `Revive::eth_transact` that carries a signed Ethereum transaction
+/// (from the Ethereum JSON-RPC adapter), which it checks and turns into a
+/// signed extrinsic of the Ethereum signer's account ([`EthExtraImpl`]).
 pub type UncheckedExtrinsic =
-	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	pallet_revive::evm::runtime::UncheckedExtrinsic<Address, Signature, EthExtraImpl>;
+
+/// The extensions an Ethereum transaction goes through: the same as every
+/// signed transaction's, with the nonce and tip taken from the Ethereum
+/// transaction and no mortality (Ethereum transactions have none).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EthExtraImpl;
+
+impl pallet_revive::evm::runtime::EthExtra for EthExtraImpl {
+	type Config = Runtime;
+	type ExtensionV0 = TxExtension;
+	type ExtensionOtherVersions = sp_runtime::traits::InvalidVersion;
+
+	fn get_eth_extension(nonce: Nonce, tip: Balance) -> TxExtension {
+		(
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::new_from_eth_transaction(),
+		)
+	}
+}
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations that run when this runtime replaces the one before
-/// (spec 100 to 101: pallet-inference's open-batch index gains deadlines).
-/// Each runs only from the storage version it expects; a chain started on
-/// this runtime skips them.
-type Migrations = (pallet_inference::migrations::v2::MigrateV1ToV2<Runtime>,);
+/// (spec 100 to 101: pallet-inference's open-batch index gains deadlines;
+/// to 102: contracts, with every existing account mapped to an Ethereum
+/// address). The first runs only from the storage version it expects; the
+/// second maps only accounts not mapped yet (a read per account on each
+/// upgrade: drop it once every network runs spec 102).
+type Migrations =
+	(pallet_inference::migrations::v2::MigrateV1ToV2<Runtime>, configs::MapExistingAccounts);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -230,4 +271,8 @@ mod runtime {
 	pub type Models = pallet_models;
 	#[runtime::pallet_index(21)]
 	pub type Inference = pallet_inference;
+
+	// Smart contracts: Solidity (EVM bytecode) and PolkaVM.
+	#[runtime::pallet_index(30)]
+	pub type Revive = pallet_revive;
 }

@@ -27,6 +27,7 @@ use std::{
 };
 
 pub mod chain;
+pub mod eth;
 pub mod netns;
 pub mod workers;
 

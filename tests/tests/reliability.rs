@@ -173,6 +173,10 @@ async fn caught_up(node: &Node, reference: &Node, height: u32) {
 	}
 }
 
+/// This release's `spec_version` (runtime/src/lib.rs), which the upgrade
+/// brings the chain to from the previous release's 100.
+const RELEASE_SPEC: u64 = 102;
+
 /// The runtime's spec version at the node's best block.
 async fn spec_version(node: &Node) -> u64 {
 	let rpc = node.rpc().await.unwrap();
@@ -218,15 +222,16 @@ async fn rehearse_upgrade(node: &Node, dir: &Path, upgrade: &[u8]) {
 		"{printed}"
 	);
 
-	let release = dir.join("dropbear-runtime-101.wasm");
+	let release = dir.join(format!("dropbear-runtime-{RELEASE_SPEC}.wasm"));
 	std::fs::write(&release, upgrade).unwrap();
 	let (passed, printed) = try_runtime(node, &release).await;
 	assert!(!passed && printed.contains("no TryRuntime API"), "{printed}");
 
 	let (passed, printed) = try_runtime(node, &try_runtime_wasm()).await;
 	assert!(passed, "try-runtime on-runtime-upgrade failed:\n{printed}");
+	let upgrade_line = format!("spec 100 -> {RELEASE_SPEC}");
 	for line in
-		["spec 100 -> 101", "the migrations leave the state as it was", "passed (All checks)"]
+		[upgrade_line.as_str(), "the migrations leave the state as it was", "passed (All checks)"]
 	{
 		assert!(printed.contains(line), "no {line:?} in:\n{printed}");
 	}
@@ -382,7 +387,7 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	let upgrading = Instant::now();
 	chain.upgrade_runtime(&dev_key("Alice"), upgrade).await.unwrap();
 	wait_for("the upgraded runtime", Duration::from_secs(60), || async {
-		Ok((spec_version(&nodes[0]).await == 101).then_some(()))
+		Ok((spec_version(&nodes[0]).await == RELEASE_SPEC).then_some(()))
 	})
 	.await
 	.unwrap();
@@ -410,7 +415,9 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 			worker.log()
 		);
 	}
-	eprintln!("reliability: 3. upgraded to spec 101 under load; peers announced on chain");
+	eprintln!(
+		"reliability: 3. upgraded to spec {RELEASE_SPEC} under load; peers announced on chain"
+	);
 
 	// 4. Everything stops (SIGTERM) right after every member committed to
 	//    a last batch and before the reveals: the nodes first and all at

@@ -21,7 +21,9 @@ use dropbear_client::{
 };
 use dropbear_e2e::{
 	chain::{check_ledger, ledger_now},
-	dev_key, dev_node_key, node_binary, wait_for,
+	dev_key, dev_node_key,
+	eth::{run_script, EthRpc},
+	node_binary, wait_for,
 	workers::{
 		all_ready, closed, decided, decided_best, manifest, member_voted, models_dir, order_digits,
 		spec_with_real_digests, Worker, FILES, NAMES, PRICE,
@@ -234,6 +236,83 @@ async fn fast_inference_holds_a_receipt_before_the_certificate(
 	}
 }
 
+/// The example dApp through the Ethereum JSON-RPC, as a dApp developer runs
+/// it: pallet-revive's eth-rpc adapter beside the node, and ethers.js
+/// (contracts/bounty.mjs) with the Hardhat development accounts. A digit's
+/// bytes go to every member over the Open Inference Protocol without an order
+/// (`dropbear infer --fast --no-order`), and the quorum receipt says what the
+/// group will answer; a DigitBounty for that label is deployed, claimed with
+/// the input's hash (the contract orders it through the inference precompile
+/// and pays the price), certified by the workers and settled: the claimant is
+/// paid the reward. The script also checks what bad calls get back.
+async fn a_dapp_settles_a_bounty_on_a_certificate(node: &Node, workers: &[Worker], dir: &Path) {
+	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
+	let file = dir.join("bounty-input.bin");
+	std::fs::write(&file, &images[302 * 256..303 * 256]).unwrap();
+	let http: Vec<String> = workers.iter().map(|w| format!("http://{}", w.http_host())).collect();
+	let out = Command::new(node_binary().with_file_name("dropbear"))
+		.args(["--node", &node.ws_url(), "infer", "--group", "0", "--fast", "--no-order"])
+		.args(["--http", &http.join(","), "--format", "json", "--input"])
+		.arg(&file)
+		.output()
+		.unwrap();
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let receipt: QuorumReceipt = serde_json::from_slice(&out.stdout).unwrap();
+	let Output::Label(label) = receipt.output else { panic!("{receipt:?}") };
+
+	let eth = EthRpc::start(node, dir).await.unwrap();
+	let args = [
+		"--rpc".to_string(),
+		eth.url(),
+		"--input-hash".into(),
+		format!("0x{}", hex::encode(receipt.input_hash)),
+		"--target".into(),
+		label.to_string(),
+	];
+	let result = run_script("bounty.mjs", &args)
+		.unwrap_or_else(|e| panic!("{e:#}\neth-rpc log:\n{}", eth.log_tail()));
+	// The chain as Ethereum tools see it.
+	assert_eq!(result["chainId"], 0x6462_6561, "{result}");
+	assert_eq!(result["accounts"][0], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "{result}");
+	// The certificate the contract read is the one the members made.
+	assert_eq!(result["outcome"], "Certified", "{result}");
+	assert_eq!(result["labels"], serde_json::json!([label]), "{result}");
+	assert_eq!(result["inputHash"], format!("0x{}", hex::encode(receipt.input_hash)));
+	assert!(result["agreed"].as_u64().unwrap() >= 3, "{result}");
+	assert_eq!(
+		result["client"].as_str().unwrap().to_lowercase(),
+		result["bounty"].as_str().unwrap().to_lowercase()
+	);
+	// Settled: the claimant (account 1) won the reward, the contract is empty
+	// but for the existential deposit every contract account keeps.
+	assert_eq!(result["winner"], result["accounts"][1], "{result}");
+	assert_eq!(result["claimantGain"], result["reward"], "{result}");
+	let price: u128 = result["price"].as_str().unwrap().parse().unwrap();
+	assert_eq!(price, PRICE * 1_000_000, "the group's price in wei");
+	// Bad calls get their reasons.
+	let refusals = &result["refusals"];
+	for (what, reason) in [
+		("claimWithoutPrice", "send the group's price"),
+		("unknownCertificate", "unknown request"),
+		("unknownGroup", "unknown group"),
+		("settleTwice", "already settled"),
+	] {
+		let said = refusals[what].as_str().unwrap_or_default();
+		assert!(said.contains(reason), "{what}: {said:?} in {result}");
+	}
+	assert!(refusals["garbageCallData"].as_str().is_some_and(|s| !s.is_empty()), "{result}");
+
+	// On chain, the request's client is the contract's account.
+	let client = Client::connect(&node.ws_url()).await.unwrap();
+	let id: u64 = result["requestId"].as_str().unwrap().parse().unwrap();
+	let cert = client.certificate(id).await.unwrap().expect("the certificate");
+	let bounty = hex::decode(result["bounty"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let mut account = [0xEE; 32];
+	account[..20].copy_from_slice(&bounty);
+	assert_eq!(cert.client.0, account, "{cert:?}");
+	assert_eq!(cert.outcome, Outcome::Certified(Output::Label(label)));
+}
+
 /// The workers were given no peer list: each announced its libp2p peer on
 /// chain with its worker key and connected to the members it found there
 /// (`network` waits for three peers each). A peer that is no member is
@@ -411,7 +490,10 @@ async fn four_workers_certify_real_digits_with_their_models() {
 
 	triton_client_orders_what_a_worker_answered(&chain, &workers[1]).await;
 	fast_inference_holds_a_receipt_before_the_certificate(&node, &workers, dir.path()).await;
+	a_dapp_settles_a_bounty_on_a_certificate(&node, &workers, dir.path()).await;
 
+	// The ledger holds with the contract's accounts, Ethereum fees and the
+	// storage deposits in it.
 	check_ledger(&chain, start).await.unwrap();
 
 	// SIGTERM stops a worker cleanly.

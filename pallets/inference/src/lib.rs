@@ -704,6 +704,30 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::request_batch_filling(n).saturating_add(open.saturating_mul(opened.into()))
 	}
 
+	/// Order one input for `group` on behalf of `client` at the group's
+	/// current price, from code that is not an extrinsic (the contracts
+	/// precompile): all of it or nothing (its own storage layer), as a call
+	/// would be. Returns the request's id and the weight it used (within
+	/// [`Self::max_order_weight`]).
+	pub fn order(
+		client: &T::AccountId,
+		group: GroupId,
+		input_hash: Digest,
+	) -> Result<(RequestId, Weight), DispatchError> {
+		let terms = T::Registry::group_terms(group).ok_or(Error::<T>::UnknownGroup)?;
+		frame_support::storage::with_storage_layer(|| {
+			let id = NextRequestId::<T>::get();
+			let opened =
+				Self::do_request(client, group, core::slice::from_ref(&input_hash), terms.price)?;
+			Ok((id, Self::request_weight(1, opened)))
+		})
+	}
+
+	/// The most weight [`Self::order`] uses: a request that opens a batch.
+	pub fn max_order_weight() -> Weight {
+		T::WeightInfo::request_batch(1)
+	}
+
 	/// Order `hashes` for `group` on behalf of `client`; returns how many
 	/// batches it opened.
 	pub(crate) fn do_request(

@@ -177,6 +177,9 @@ where
 	RuntimeCall: From<C>,
 {
 	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
-		UncheckedExtrinsic::new_bare(call)
+		// The contracts pallet's extrinsic wraps Substrate's own.
+		pallet_revive::evm::runtime::UncheckedExtrinsic(
+			sp_runtime::generic::UncheckedExtrinsic::new_bare(call),
+		)
 	}
 }

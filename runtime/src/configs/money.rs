@@ -38,7 +38,10 @@ impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	// Fees are burned; a permissioned chain has no block reward to fund.
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
-	type WeightToFee = IdentityFee<Balance>;
+	// One planck per unit of ref time, as `IdentityFee` would, in the form the
+	// contracts pallet needs to map gas to weight (proof size costs in the
+	// same proportion to its share of the block).
+	type WeightToFee = pallet_revive::evm::fees::BlockRatioFee<1, 1, Runtime, Balance>;
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type OperationalFeeMultiplier = ConstU8<5>;

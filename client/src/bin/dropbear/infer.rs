@@ -33,6 +33,11 @@ pub struct Args {
 	/// certificates.
 	#[arg(long, requires = "http")]
 	fast: bool,
+	/// With --fast: stop after the receipts and order nothing, for a client
+	/// that orders otherwise (a contract calling the inference precompile,
+	/// contracts/DigitBounty.sol): the members hold the inputs for it.
+	#[arg(long, requires = "fast")]
+	no_order: bool,
 	/// A member's worker over the Open Inference Protocol
 	/// (http://HOST:PORT); give every member's for --fast.
 	#[arg(long = "http", value_delimiter = ',')]
@@ -121,6 +126,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			}
 			hashes.push(receipt.input_hash);
 			receipts.push(receipt);
+		}
+		if args.no_order {
+			return Ok(());
 		}
 		hashes
 	} else {

@@ -1,0 +1,93 @@
+//! The Ethereum side of a test network: pallet-revive's `eth-rpc` adapter
+//! beside a node (installed by `scripts/install-eth-rpc.sh`), and the
+//! ethers.js scripts of `contracts/` run against it.
+
+use crate::{free_port, repo_root, wait_for, Node};
+use anyhow::{Context, Result};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::Duration,
+};
+
+/// The adapter's binary: `DROPBEAR_ETH_RPC`, else where the install script
+/// puts it.
+pub fn eth_rpc_binary() -> PathBuf {
+	std::env::var_os("DROPBEAR_ETH_RPC").map(PathBuf::from).unwrap_or_else(|| {
+		let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+		home.join(".cache/dropbear-tools/bin/eth-rpc")
+	})
+}
+
+/// A running `eth-rpc`, killed on drop.
+pub struct EthRpc {
+	pub port: u16,
+	child: Child,
+	log: PathBuf,
+}
+
+impl EthRpc {
+	/// Start one on a free port against `node`, keeping the latest blocks'
+	/// receipts in memory, and wait until it answers `eth_chainId`.
+	pub async fn start(node: &Node, dir: &Path) -> Result<EthRpc> {
+		let port = free_port();
+		let log = dir.join("eth-rpc.log");
+		let out = std::fs::File::create(&log)?;
+		let child = Command::new(eth_rpc_binary())
+			.args(["--node-rpc-url", &node.ws_url(), "--rpc-port", &port.to_string()])
+			.args(["--eth-pruning", "2048", "--no-prometheus"])
+			.stdout(out.try_clone()?)
+			.stderr(out)
+			.stdin(Stdio::null())
+			.spawn()
+			.with_context(|| {
+				format!("starting {} (scripts/install-eth-rpc.sh)", eth_rpc_binary().display())
+			})?;
+		let eth = EthRpc { port, child, log };
+		let url = eth.url();
+		wait_for("eth-rpc to answer eth_chainId", Duration::from_secs(60), || {
+			let url = url.clone();
+			async move {
+				let client = HttpClientBuilder::default().build(&url)?;
+				let id: String = client.request("eth_chainId", rpc_params![]).await?;
+				Ok(Some(id))
+			}
+		})
+		.await
+		.with_context(|| eth.log_tail())?;
+		Ok(eth)
+	}
+
+	pub fn url(&self) -> String {
+		format!("http://127.0.0.1:{}", self.port)
+	}
+
+	pub fn log_tail(&self) -> String {
+		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = text.lines().collect();
+		lines[lines.len().saturating_sub(40)..].join("\n")
+	}
+}
+
+impl Drop for EthRpc {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// Run `node contracts/<script> <args>`: its stdout's last line, parsed as
+/// JSON, or its stderr as the error.
+pub fn run_script(script: &str, args: &[String]) -> Result<serde_json::Value> {
+	let out = Command::new("node")
+		.arg(repo_root().join("contracts").join(script))
+		.args(args)
+		.output()
+		.context("running node (scripts/build-contracts.sh installs it)")?;
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	anyhow::ensure!(out.status.success(), "{script} failed: {stderr}{stdout}");
+	let last = stdout.lines().last().context("no output")?;
+	serde_json::from_str(last).with_context(|| format!("{script} printed {stdout}"))
+}
