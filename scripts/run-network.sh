@@ -235,7 +235,7 @@ if [ -z "${NO_ETH_RPC:-}" ]; then
 	}
 	wait_until "the Ethereum JSON-RPC" 60 eth_up
 	printf 'network: ethereum json-rpc http://127.0.0.1:%d (ws on the same port)  chain id %d  dev accounts: Hardhat/Anvil mnemonic  log %s\n' \
-		"$eth_port" 1684169057 "$LOGS/eth-rpc.log"
+		"$eth_port" 1684170081 "$LOGS/eth-rpc.log"
 fi
 
 # The workers: owner i's model, talking to owner i's node (failing over to
