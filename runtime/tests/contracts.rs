@@ -140,6 +140,13 @@ fn account_of(address: H160) -> AccountId {
 	<Runtime as pallet_revive::Config>::AddressMapper::to_account_id(&address)
 }
 
+/// Move to the next block, closing what is due (the inference pallet's hook).
+fn next_block() {
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	<Inference as Hooks<u32>>::on_initialize(next);
+}
+
 /// Every demo worker commits to, then reveals, its labels for the requests
 /// of `batch`: `labels[r][m]` is model `m`'s label for request `r` (the demo
 /// models are version 1).
@@ -162,9 +169,7 @@ fn vote(batch: u64, labels: &[[u32; 4]]) {
 			digest
 		));
 	}
-	let next = System::block_number() + 1;
-	System::set_block_number(next);
-	<Inference as Hooks<u32>>::on_initialize(next);
+	next_block();
 	for (model, worker) in DEMO_WORKERS.iter().enumerate() {
 		assert_ok!(Inference::reveal(
 			RuntimeOrigin::signed(AccountId::from(*worker)),
@@ -294,9 +299,7 @@ fn a_bounty_contract_settles_on_the_certificate() {
 
 		// The four demo members vote: 7 for the first input (three agree, one
 		// says 1), and no quorum on the second (2, 2, 5, 5).
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		<Inference as Hooks<u32>>::on_initialize(next);
+		next_block();
 		let n = pallet_inference::Batches::<Runtime>::get(batch).unwrap().len;
 		assert_eq!(n, 2, "both claims are in one batch");
 		vote(batch, &[[7, 7, 7, 1], [2, 2, 5, 5]]);
@@ -332,9 +335,7 @@ fn a_bounty_contract_settles_on_the_certificate() {
 		);
 		let deadline = pallet_inference::Batches::<Runtime>::get(batch).unwrap().deadline;
 		while System::block_number() <= deadline {
-			let next = System::block_number() + 1;
-			System::set_block_number(next);
-			<Inference as Hooks<u32>>::on_initialize(next);
+			next_block();
 		}
 		assert!(pallet_inference::Batches::<Runtime>::get(batch).unwrap().closed);
 		let loser_before = Balances::balance(&loser);

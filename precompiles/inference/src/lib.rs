@@ -110,7 +110,9 @@ where
 				Ok(IInference::certificateCall::abi_encode_returns(&out))
 			}
 			IInferenceCalls::groupTerms(IInference::groupTermsCall { group }) => {
-				env.charge(read_weight::<T>(GROUP_READS))?;
+				env.charge(read_weight::<T>(GROUP_READS.saturating_add(u64::from(
+					<T as pallet_inference::Config>::MaxMembers::get(),
+				))))?;
 				let terms = <T as pallet_inference::Config>::Registry::group_terms(*group)
 					.ok_or_else(|| revert("unknown group"))?;
 				let members = members::<T>(*group);
@@ -147,13 +149,11 @@ where
 /// Storage reads of `certificate`: the request's index entry, its batch, the
 /// batch's request list and decisions, then the batch again (closed or not).
 const CERTIFICATE_READS: u64 = 5;
-/// Storage reads of `groupTerms`: the group, its members' models (at most the
-/// group's size, counted here at the inference pallet's member bound).
+/// Storage reads of `groupTerms`: the group; then one per member's model,
+/// at most the inference pallet's member bound (added at the call).
 const GROUP_READS: u64 = 1;
 
-fn read_weight<T: pallet_inference::Config>(reads: u64) -> Weight {
-	let members = u64::from(<T as pallet_inference::Config>::MaxMembers::get());
-	let reads = if reads == GROUP_READS { reads.saturating_add(members) } else { reads };
+fn read_weight<T: frame_system::Config>(reads: u64) -> Weight {
 	<T as frame_system::Config>::DbWeight::get().reads(reads)
 }
 

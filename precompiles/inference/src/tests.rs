@@ -17,7 +17,11 @@ use pallet_revive::{
 /// Wei per planck: the contracts pallet's `NativeToEthRatio` in the mock.
 const WEI: u128 = 1_000_000;
 
-fn call_with_value(who: &AccountId, value: U256, data: Vec<u8>) -> ExecReturnValue {
+fn bare_call(
+	who: &AccountId,
+	value: U256,
+	data: Vec<u8>,
+) -> pallet_revive::ContractResult<ExecReturnValue, Balance> {
 	let limits = TransactionLimits::WeightAndDeposit {
 		weight_limit: Weight::from_parts(100_000_000_000, 10_000_000),
 		deposit_limit: 1_000_000_000,
@@ -30,8 +34,12 @@ fn call_with_value(who: &AccountId, value: U256, data: Vec<u8>) -> ExecReturnVal
 		data,
 		&ExecConfig::new_substrate_tx(),
 	)
-	.result
-	.expect("the call executes (a revert is a result, not an error)")
+}
+
+fn call_with_value(who: &AccountId, value: U256, data: Vec<u8>) -> ExecReturnValue {
+	bare_call(who, value, data)
+		.result
+		.expect("the call executes (a revert is a result, not an error)")
 }
 
 fn call(who: &AccountId, data: Vec<u8>) -> ExecReturnValue {
@@ -40,22 +48,7 @@ fn call(who: &AccountId, data: Vec<u8>) -> ExecReturnValue {
 
 /// Whether the call was refused: reverted, or failed outright.
 fn refused(who: &AccountId, data: Vec<u8>) -> bool {
-	let limits = TransactionLimits::WeightAndDeposit {
-		weight_limit: Weight::from_parts(100_000_000_000, 10_000_000),
-		deposit_limit: 1_000_000_000,
-	};
-	let out = Revive::bare_call(
-		RuntimeOrigin::signed(who.clone()),
-		H160(ADDRESS),
-		U256::zero(),
-		limits,
-		data,
-		&ExecConfig::new_substrate_tx(),
-	);
-	match out.result {
-		Err(_) => true,
-		Ok(ret) => ret.did_revert(),
-	}
+	bare_call(who, U256::zero(), data).result.map_or(true, |ret| ret.did_revert())
 }
 
 fn reverted(out: &ExecReturnValue) -> String {
