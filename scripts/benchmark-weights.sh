@@ -14,6 +14,10 @@ source scripts/env.sh
 # The benchmark CLI carries a test runtime for `benchmark storage`, which this
 # script does not use; its Wasm build cannot share our workspace hint.
 export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
+# pallet-revive's benchmark fixtures (contracts compiled for its own
+# benchmarks, with a RISC-V toolchain) are not built: this script runs only
+# our pallets' benchmarks, and revive keeps its own published weights.
+export SKIP_PALLET_REVIVE_FIXTURES=1
 cargo build --release --locked -p dropbear-node --features runtime-benchmarks
 bench="$CARGO_TARGET_DIR/release/dropbear-node-benchmarks"
 cp "$CARGO_TARGET_DIR/release/dropbear-node" "$bench"

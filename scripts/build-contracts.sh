@@ -2,7 +2,7 @@
 # Compile the Solidity contracts in contracts/ (the precompile's interface
 # and the example dApp) into contracts/build/<Contract>.json with the solc-js
 # pinned in contracts/package.json, and install the JavaScript packages the
-# Ethereum-tool checks use (ethers). Idempotent: npm runs only when
+# Ethereum-tool checks use (ethers, viem, Hardhat). Idempotent: npm runs only when
 # package-lock.json changed since the last install; compiling takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../contracts"

@@ -27,7 +27,9 @@ case ":$PATH:" in
 	*":$DROPBEAR_VENV/bin:"*) ;;
 	*) export PATH="$DROPBEAR_VENV/bin:$PATH" ;;
 esac
-# Tools the project installs from crates.io outside its workspace (the
-# Ethereum JSON-RPC adapter, scripts/install-eth-rpc.sh), and their builds.
-export DROPBEAR_TOOLS="${DROPBEAR_TOOLS:-$HOME/.cache/dropbear-tools}"
-export DROPBEAR_ETH_RPC="${DROPBEAR_ETH_RPC:-$DROPBEAR_TOOLS/bin/eth-rpc}"
+# pallet-revive's Ethereum JSON-RPC adapter, built by the workspace member
+# eth-rpc/. Its build script reads the metadata of the contracts pallet's
+# development runtime from that runtime's native build; the runtime's Wasm is
+# never used, so it is not built.
+export DROPBEAR_ETH_RPC="${DROPBEAR_ETH_RPC:-$CARGO_TARGET_DIR/release/eth-rpc}"
+export SKIP_REVIVE_DEV_RUNTIME_WASM_BUILD=1

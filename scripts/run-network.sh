@@ -15,8 +15,8 @@
 #     Alice's node, which keeps the state of every finalized block for it
 #     (archive-canonical pruning). NO_EXPLORER=1 leaves it out;
 #     EXPLORER_PORT=... moves it;
-#   - the Ethereum JSON-RPC (pallet-revive's eth-rpc adapter, installed by
-#     scripts/install-eth-rpc.sh) beside Alice's node on http://127.0.0.1:8545
+#   - the Ethereum JSON-RPC (pallet-revive's eth-rpc adapter, the workspace
+#     member eth-rpc/) beside Alice's node on http://127.0.0.1:8545
 #     (ws on the same port), for ethers, viem, Hardhat and MetaMask, with
 #     the Hardhat/Anvil development accounts funded. NO_ETH_RPC=1 leaves it
 #     out; ETH_RPC_PORT=... moves it. `scripts/dapp-demo.sh` runs the example
@@ -221,7 +221,7 @@ if [ -z "${NO_EXPLORER:-}" ]; then
 fi
 
 if [ -z "${NO_ETH_RPC:-}" ]; then
-	[ -x "$DROPBEAR_ETH_RPC" ] || scripts/install-eth-rpc.sh
+	[ -x "$DROPBEAR_ETH_RPC" ] || { echo "run-network: no $DROPBEAR_ETH_RPC (scripts/build.sh builds it)" >&2; exit 1; }
 	eth_port="${ETH_RPC_PORT:-8545}"
 	# Receipts are indexed in SQLite under the network directory, from
 	# Alice's node, which keeps every finalized block.

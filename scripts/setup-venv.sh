@@ -2,7 +2,7 @@
 # Make the project's Python environment, idempotently: a venv with PyPI's
 # PyTorch (the worker's tch links against its libtorch through
 # LIBTORCH_USE_PYTORCH=1), torchvision, what scripts/make_models.py and the
-# benchmarks use, and Triton's client for the end-to-end tests. It lives
+# benchmarks use, and Triton's client and web3.py for the end-to-end tests. It lives
 # outside the checkout, in $DROPBEAR_VENV, so that it survives fresh clones on
 # the same machine; a stamp file records what was
 # installed, and a run that would install the same set again does nothing.
@@ -22,6 +22,9 @@ requirements=(
 	# Triton's own client, with which the end-to-end tests speak the Open
 	# Inference Protocol to workers as a Triton user would.
 	'tritonclient[http,grpc]==2.73.0'
+	# web3.py, with which the end-to-end tests use the chain's Ethereum
+	# JSON-RPC as a Python dApp developer would.
+	web3==7.16.0
 )
 
 venv="$DROPBEAR_VENV"
@@ -49,6 +52,6 @@ echo "setup-venv: installing ${requirements[*]} (first time: several minutes, ab
 rm -f "$stamp"
 "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
 	--no-cache-dir --progress-bar off "${requirements[@]}"
-"$venv/bin/python" -c 'import torch, torchvision, sklearn, matplotlib, tritonclient.http, tritonclient.grpc; print("setup-venv: torch", torch.__version__, "torchvision", torchvision.__version__)'
+"$venv/bin/python" -c 'import torch, torchvision, sklearn, matplotlib, tritonclient.http, tritonclient.grpc, web3; print("setup-venv: torch", torch.__version__, "torchvision", torchvision.__version__)'
 printf '%s\n' "$want" >"$stamp"
 echo "setup-venv: $venv ready"

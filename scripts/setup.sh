@@ -3,8 +3,8 @@
 # dependencies (and the headless Chromium the explorer's browser test
 # drives), the Wasm targets and rust-src for the runtime, then the Python
 # venv with PyTorch (scripts/setup-venv.sh), then the Solidity contracts
-# (scripts/build-contracts.sh) and the Ethereum JSON-RPC adapter
-# (scripts/install-eth-rpc.sh).
+# and the Ethereum tools' packages (scripts/build-contracts.sh). The Ethereum
+# JSON-RPC adapter is a workspace member (eth-rpc/), built with the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +35,3 @@ source scripts/env.sh
 # The Solidity contracts (the inference precompile's interface, the example
 # dApp) and the ethers package the contract tests use.
 scripts/build-contracts.sh
-# pallet-revive's Ethereum JSON-RPC adapter (built once per machine).
-scripts/install-eth-rpc.sh

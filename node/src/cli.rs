@@ -10,6 +10,26 @@ pub struct Cli {
 	pub run: sc_cli::RunCmd,
 }
 
+impl Cli {
+	/// ParityDB wherever `--database` is not given. sc-cli's own default is
+	/// RocksDB once its `rocksdb` feature is on, and the workspace turns it on
+	/// (the `eth-rpc` member's `sc-service` has it); this node has always
+	/// kept, and keeps, its chain in ParityDB.
+	pub fn prefer_parity_db(mut self) -> Self {
+		fn prefer(params: &mut sc_cli::DatabaseParams) {
+			params.database.get_or_insert(sc_cli::Database::ParityDb);
+		}
+		prefer(&mut self.run.import_params.database_params);
+		match &mut self.subcommand {
+			Some(Subcommand::PurgeChain(cmd)) => prefer(&mut cmd.database_params),
+			Some(Subcommand::Revert(cmd)) => prefer(&mut cmd.database_params),
+			Some(Subcommand::ChainInfo(cmd)) => prefer(&mut cmd.database_params),
+			_ => {}
+		}
+		self
+	}
+}
+
 #[derive(Debug, clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum Subcommand {

@@ -48,7 +48,7 @@ impl SubstrateCli for Cli {
 
 /// Parse the command line and run it.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let cli = Cli::from_args().prefer_parity_db();
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -10,7 +10,9 @@ use dropbear_api::{
 };
 use std::time::Duration;
 
-pub use dropbear_client::ledger::{check_ledger, fees_and_slashes, ledger_at, ledger_now, Ledger};
+pub use dropbear_client::ledger::{
+	check_ledger, check_ledger_moves, ledger_at, ledger_now, Ledger,
+};
 
 /// The worker key `who` votes `outputs` of `version` on `batch` as a worker
 /// does: it commits (with a fresh salt), waits until the batch takes

@@ -1,6 +1,7 @@
 //! The Ethereum side of a test network: pallet-revive's `eth-rpc` adapter
-//! beside a node (installed by `scripts/install-eth-rpc.sh`), and the
-//! ethers.js scripts of `contracts/` run against it.
+//! beside a node (the workspace member `eth-rpc/`), and the
+//! scripts of `contracts/` run against it with ethers.js, viem, web3.py and
+//! Hardhat.
 
 use crate::{free_port, repo_root, wait_for, Node};
 use anyhow::{Context, Result};
@@ -11,13 +12,12 @@ use std::{
 	time::Duration,
 };
 
-/// The adapter's binary: `DROPBEAR_ETH_RPC`, else where the install script
-/// puts it.
+/// The adapter's binary: `DROPBEAR_ETH_RPC`, else the workspace's build of
+/// it beside the node's.
 pub fn eth_rpc_binary() -> PathBuf {
-	std::env::var_os("DROPBEAR_ETH_RPC").map(PathBuf::from).unwrap_or_else(|| {
-		let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-		home.join(".cache/dropbear-tools/bin/eth-rpc")
-	})
+	std::env::var_os("DROPBEAR_ETH_RPC")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| crate::node_binary().with_file_name("eth-rpc"))
 }
 
 /// A running `eth-rpc`, killed on drop.
@@ -42,7 +42,7 @@ impl EthRpc {
 			.stdin(Stdio::null())
 			.spawn()
 			.with_context(|| {
-				format!("starting {} (scripts/install-eth-rpc.sh)", eth_rpc_binary().display())
+				format!("starting {} (scripts/build.sh builds it)", eth_rpc_binary().display())
 			})?;
 		let eth = EthRpc { port, child, log };
 		let url = eth.url();
@@ -80,11 +80,37 @@ impl Drop for EthRpc {
 /// Run `node contracts/<script> <args>`: its stdout's last line, parsed as
 /// JSON, or its stderr as the error.
 pub fn run_script(script: &str, args: &[String]) -> Result<serde_json::Value> {
-	let out = Command::new("node")
-		.arg(repo_root().join("contracts").join(script))
-		.args(args)
-		.output()
-		.context("running node (scripts/build-contracts.sh installs it)")?;
+	let mut command = Command::new("node");
+	command.arg(repo_root().join("contracts").join(script)).args(args);
+	json_of(script, command, "node (scripts/build-contracts.sh installs it)")
+}
+
+/// Run `contracts/<script> <args>` with the project's Python (web3.py,
+/// installed by scripts/setup-venv.sh): its output as for [`run_script`].
+pub fn run_python(script: &str, args: &[String]) -> Result<serde_json::Value> {
+	let python = std::env::var("DROPBEAR_PYTHON").unwrap_or_else(|_| "python3".into());
+	let mut command = Command::new(python);
+	command.arg(repo_root().join("contracts").join(script)).args(args);
+	json_of(script, command, "the project's Python (scripts/setup-venv.sh)")
+}
+
+/// Run `hardhat run --no-compile contracts/<script> --network dropbear` in
+/// `contracts/` (hardhat.config.cjs) against `rpc`, with `env` set: its
+/// output as for [`run_script`].
+pub fn run_hardhat(script: &str, rpc: &str, env: &[(&str, String)]) -> Result<serde_json::Value> {
+	let contracts = repo_root().join("contracts");
+	let mut command = Command::new(contracts.join("node_modules/.bin/hardhat"));
+	command
+		.current_dir(&contracts)
+		.args(["run", "--no-compile", script, "--network", "dropbear"])
+		.env("DROPBEAR_ETH_RPC_URL", rpc)
+		.env("HARDHAT_DISABLE_TELEMETRY_PROMPT", "true")
+		.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+	json_of(script, command, "hardhat (scripts/build-contracts.sh installs it)")
+}
+
+fn json_of(script: &str, mut command: Command, what: &str) -> Result<serde_json::Value> {
+	let out = command.output().with_context(|| format!("running {what}"))?;
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	anyhow::ensure!(out.status.success(), "{script} failed: {stderr}{stdout}");

@@ -545,14 +545,24 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 		let record = client.member_record(0, model).await.unwrap();
 		assert_eq!(record.equivocated, 0, "member {model}: {record:?}");
 	}
-	let logs: String = std::fs::read_dir(dir.path())
+	let logs: Vec<(String, String)> = std::fs::read_dir(dir.path())
 		.unwrap()
 		.filter_map(|e| e.ok())
 		.filter(|e| e.file_name().to_string_lossy().starts_with("worker-"))
-		.map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+		.map(|e| {
+			let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+			(e.file_name().to_string_lossy().into_owned(), text)
+		})
 		.collect();
 	for refusal in ["AlreadyCommitted", "AlreadyRevealed"] {
-		assert!(!logs.contains(refusal), "a worker sent a second vote ({refusal})");
+		for (name, text) in &logs {
+			// The refused step's batch, with what the worker did about it.
+			let lines: Vec<&str> = text.lines().collect();
+			if let Some(at) = lines.iter().position(|l| l.contains(refusal)) {
+				let around = lines[at.saturating_sub(12)..(at + 3).min(lines.len())].join("\n");
+				panic!("{name} sent a second vote ({refusal}):\n{around}");
+			}
+		}
 	}
 	let decided_last = after_restart.last().expect("four requests").batch;
 	wait_for("the last batch to close", Duration::from_secs(90), || async {

@@ -20,10 +20,10 @@ use dropbear_client::{
 	Client, Outcome, Output,
 };
 use dropbear_e2e::{
-	chain::{check_ledger, ledger_now},
+	chain::{check_ledger, check_ledger_moves, ledger_now},
 	dev_key, dev_node_key,
-	eth::{run_script, EthRpc},
-	node_binary, wait_for,
+	eth::{run_hardhat, run_python, run_script, EthRpc},
+	node_binary, wait_finalized, wait_for,
 	workers::{
 		all_ready, closed, decided, decided_best, manifest, member_voted, models_dir, order_digits,
 		spec_with_real_digests, Worker, FILES, NAMES, PRICE,
@@ -245,7 +245,11 @@ async fn fast_inference_holds_a_receipt_before_the_certificate(
 /// the input's hash (the contract orders it through the inference precompile
 /// and pays the price), certified by the workers and settled: the claimant is
 /// paid the reward. The script also checks what bad calls get back.
-async fn a_dapp_settles_a_bounty_on_a_certificate(node: &Node, workers: &[Worker], dir: &Path) {
+async fn a_dapp_settles_a_bounty_on_a_certificate(
+	node: &Node,
+	workers: &[Worker],
+	dir: &Path,
+) -> (EthRpc, u64, u32) {
 	let images = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
 	let file = dir.join("bounty-input.bin");
 	std::fs::write(&file, &images[302 * 256..303 * 256]).unwrap();
@@ -311,6 +315,56 @@ async fn a_dapp_settles_a_bounty_on_a_certificate(node: &Node, workers: &[Worker
 	account[..20].copy_from_slice(&bounty);
 	assert_eq!(cert.client.0, account, "{cert:?}");
 	assert_eq!(cert.outcome, Outcome::Certified(Output::Label(label)));
+	// Its batch closes (the members are paid): a contract reads it settled.
+	closed(node, &client, std::slice::from_ref(&cert)).await;
+	(eth, id, label)
+}
+
+/// viem, web3.py and Hardhat, each with its own defaults and development
+/// accounts, against the same Ethereum JSON-RPC: each reads the bounty's
+/// certificate (decided and settled) through the precompile, deploys a DigitBounty and reads it
+/// back, and sends a value transfer that arrives whole; viem and web3.py
+/// also surface a refusal's revert reason.
+fn ethereum_tools_use_the_chain_unchanged(eth: &EthRpc, request: u64, label: u32) {
+	let args = ["--rpc".to_string(), eth.url(), "--request-id".into(), request.to_string()];
+	let runs = [
+		("viem", run_script("tools/viem-check.mjs", &args), 3),
+		("web3.py", run_python("tools/web3_check.py", &args), 4),
+		(
+			"hardhat",
+			run_hardhat(
+				"tools/hardhat-check.cjs",
+				&eth.url(),
+				&[("DROPBEAR_REQUEST_ID", request.to_string())],
+			),
+			5,
+		),
+	];
+	for (tool, run, target) in runs {
+		let result =
+			run.unwrap_or_else(|e| panic!("{tool}: {e:#}\neth-rpc log:\n{}", eth.log_tail()));
+		assert_eq!(result["tool"], tool, "{result}");
+		assert_eq!(result["chainId"], 0x6462_6561, "{result}");
+		let cert = &result["certificate"];
+		assert_eq!(cert["requestId"], request.to_string(), "{result}");
+		assert_eq!(cert["outcome"], 1, "Certified, in IInference.Outcome: {result}");
+		assert_eq!(cert["labels"], serde_json::json!([label]), "{result}");
+		assert_eq!(cert["settled"], true, "its batch closed before: {result}");
+		assert!(cert["agreed"].as_u64().unwrap() >= 3, "{result}");
+		let deployed = &result["deployed"];
+		assert_eq!(deployed["status"], "success", "{result}");
+		assert_eq!(deployed["sponsor"], result["deployer"], "{result}");
+		assert_eq!(deployed["target"], target, "{result}");
+		assert_eq!(deployed["reward"], "1000000000000000000", "{result}");
+		assert_eq!(deployed["balance"], deployed["reward"], "{result}");
+		let transfer = &result["transfer"];
+		assert_eq!(transfer["status"], "success", "{result}");
+		assert_eq!(transfer["received"], transfer["sent"], "{result}");
+		if tool != "hardhat" {
+			let said = result["unknownRequest"].as_str().unwrap_or_default();
+			assert!(said.contains("unknown request"), "{tool}: {said:?}");
+		}
+	}
 }
 
 /// The workers were given no peer list: each announced its libp2p peer on
@@ -490,16 +544,26 @@ async fn four_workers_certify_real_digits_with_their_models() {
 
 	triton_client_orders_what_a_worker_answered(&chain, &workers[1]).await;
 	fast_inference_holds_a_receipt_before_the_certificate(&node, &workers, dir.path()).await;
-	check_ledger(&chain, start).await.unwrap();
+	let before_dapp = check_ledger(&chain, start).await.unwrap();
 
-	a_dapp_settles_a_bounty_on_a_certificate(&node, &workers, dir.path()).await;
-	// With contracts, every unit of the issuance is still in some account
-	// (the contract's and the held deposits included). The fee side of the
-	// check does not hold across Ethereum transactions yet: the issuance
-	// fell by one existential deposit more than the fees reported
-	// (docs/contracts.md, "Open").
-	let end = ledger_now(&chain).await.unwrap();
-	assert_eq!(end.accounts, end.issuance, "{end:?}");
+	let (eth, request, label) =
+		a_dapp_settles_a_bounty_on_a_certificate(&node, &workers, dir.path()).await;
+	ethereum_tools_use_the_chain_unchanged(&eth, request, label);
+	// The ledger holds across Ethereum transactions and contract accounts:
+	// the fees, and the existential deposits the contracts pallet minted for
+	// the four new contracts' accounts (the bounty, one per tool), once the
+	// blocks that hold them are final.
+	let last = chain.best_number().await.unwrap();
+	wait_finalized(&node, last, Duration::from_secs(60)).await.unwrap();
+	let (_, moves) = check_ledger_moves(&chain, before_dapp).await.unwrap();
+	let existential_deposit = chain
+		.at(None)
+		.await
+		.unwrap()
+		.constants()
+		.entry(dropbear_api::runtime::constants().balances().existential_deposit())
+		.unwrap();
+	assert!(moves.minted >= 4 * existential_deposit, "{moves:?}");
 
 	// SIGTERM stops a worker cleanly.
 	for mut w in workers {

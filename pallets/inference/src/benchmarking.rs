@@ -217,5 +217,52 @@ mod benchmarks {
 		assert!(Revealers::<T>::get(batch, 0).unwrap().convicted);
 	}
 
+	/// What a contract's `certificate(requestId)` reads: the certificate of
+	/// the last request of a decided batch of `b` requests with the most
+	/// members, and its batch.
+	#[benchmark]
+	fn read_certificate(
+		b: Linear<1, { T::MaxBatchSize::get().min(T::MaxRequestsPerCall::get()) }>,
+	) {
+		let (batch, workers, q) = batch_of::<T>(b);
+		all_commit::<T>(batch, &workers, &labels(b, 1));
+		for w in workers.iter().take(q as usize) {
+			Pallet::<T>::do_reveal(w, batch, 1, labels(b, 1), SALT).unwrap();
+		}
+		let request = NextRequestId::<T>::get() - 1;
+		let read;
+
+		#[block]
+		{
+			read = Pallet::<T>::certificate_with_batch(request);
+		}
+
+		let (certificate, read_batch) = read.unwrap();
+		assert!(matches!(certificate.outcome, Outcome::Certified(_)));
+		assert_eq!(read_batch.len, b);
+	}
+
+	/// What a contract's `groupTerms(group)` reads: a group of `m` members,
+	/// each model and its active version.
+	#[benchmark]
+	fn read_group_terms(m: Linear<1, { T::MaxMembers::get() }>) {
+		let (group, _) = T::Registry::bench_group(
+			m,
+			m / 2 + 1,
+			AgreementPolicy::Top1,
+			price::<T>(),
+			T::MaxBatchSize::get(),
+		);
+		set_block::<T>(1);
+		let read;
+
+		#[block]
+		{
+			read = Pallet::<T>::terms_and_members(group);
+		}
+
+		assert_eq!(read.unwrap().1.len(), m as usize);
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

@@ -1206,18 +1206,38 @@ impl<T: Config> Pallet<T> {
 
 	/// The certificate of a request, while it is in storage.
 	pub fn certificate(request: RequestId) -> Option<CertificateOf<T>> {
+		Self::certificate_with_batch(request).map(|(certificate, _)| certificate)
+	}
+
+	/// The certificate of a request with its batch (whether the batch has
+	/// closed, so fees moved; how many requests it holds). What a contract
+	/// reads through the inference precompile; its weight is
+	/// `WeightInfo::read_certificate(batch.len)`.
+	pub fn certificate_with_batch(request: RequestId) -> Option<(CertificateOf<T>, BatchOf<T>)> {
 		let (batch_id, index) = Requests::<T>::get(request)?;
 		let batch = Batches::<T>::get(batch_id)?;
 		let requests = BatchRequests::<T>::get(batch_id);
 		let decisions = Decisions::<T>::get(batch_id);
-		certificate::assemble(
+		let certificate = certificate::assemble(
 			request,
 			batch_id,
 			index,
 			&batch,
 			&requests,
 			decisions.as_ref().map(|d| &d[..]),
-		)
+		)?;
+		Some((certificate, batch))
+	}
+
+	/// A group's terms and the models of the members serving it now. What a
+	/// contract reads through the inference precompile; its weight is
+	/// `WeightInfo::read_group_terms(members)`.
+	pub fn terms_and_members(group: GroupId) -> Option<(GroupTerms<BalanceOf<T>>, Vec<ModelId>)> {
+		let terms = T::Registry::group_terms(group)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let members =
+			T::Registry::serving_members(group, now).into_iter().map(|m| m.model).collect();
+		Some((terms, members))
 	}
 
 	/// The certificates of requests `first`, `first + 1`, ... (at most `count`

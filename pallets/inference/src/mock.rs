@@ -129,6 +129,12 @@ impl crate::WeightInfo for TestWeights {
 	fn report_lie() -> Weight {
 		Weight::from_parts(1_300, 0)
 	}
+	fn read_certificate(b: u32) -> Weight {
+		Weight::from_parts(500 + 10 * u64::from(b), 0)
+	}
+	fn read_group_terms(m: u32) -> Weight {
+		Weight::from_parts(400 + 10 * u64::from(m), 0)
+	}
 }
 
 /// Owners 1..=5 each own model `o - 1` (worker `100 + o`), bonded 1_000.

@@ -2,7 +2,7 @@
 //! Weights for `pallet_inference`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-12-03. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-04. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
 //! Machine `vm`, CPU `AMD EPYC`.
 
@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn close_batch(b: u32, ) -> Weight;
 	fn prune_batch(b: u32, ) -> Weight;
 	fn report_lie() -> Weight;
+	fn read_certificate(b: u32, ) -> Weight;
+	fn read_group_terms(m: u32, ) -> Weight;
 }
 
 /// Weights for a runtime, charged with that runtime's database weights.
@@ -41,7 +43,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BatchRequests` (r:1024 w:1024)
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1024)
@@ -52,9 +54,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1024]`.
 	fn request_batch(n: u32, ) -> Weight {
-		// Minimum execution time: 249_691_000 picoseconds.
-		Weight::from_parts(2_279_703_732, 43470)
-			.saturating_add(Weight::from_parts(167_984_504, 0).saturating_mul(n.into()))
+		// Minimum execution time: 370_921_000 picoseconds.
+		Weight::from_parts(375_708_000, 43470)
+			.saturating_add(Weight::from_parts(153_494_525, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -72,16 +74,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BatchRequests` (r:1 w:1)
 	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Requests` (r:0 w:1023)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1023]`.
 	fn request_batch_filling(n: u32, ) -> Weight {
-		// Minimum execution time: 107_850_000 picoseconds.
-		Weight::from_parts(148_370_000, 77211)
-			.saturating_add(Weight::from_parts(71_352_418, 0).saturating_mul(n.into()))
+		// Minimum execution time: 103_624_000 picoseconds.
+		Weight::from_parts(109_783_000, 77211)
+			.saturating_add(Weight::from_parts(59_525_869, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -99,14 +101,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::LastSlashWindow` (r:1 w:1)
 	/// Proof: `Inference::LastSlashWindow` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::MemberRecords` (r:1 w:1)
 	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 110_814_000 picoseconds.
-		Weight::from_parts(198_575_000, 4693)
+		// Minimum execution time: 102_973_000 picoseconds.
+		Weight::from_parts(129_642_000, 4693)
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -130,9 +132,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn reveal(b: u32, ) -> Weight {
-		// Minimum execution time: 144_835_000 picoseconds.
-		Weight::from_parts(225_221_268, 1122478)
-			.saturating_add(Weight::from_parts(1_201_871, 0).saturating_mul(b.into()))
+		// Minimum execution time: 131_606_000 picoseconds.
+		Weight::from_parts(188_237_263, 1122478)
+			.saturating_add(Weight::from_parts(1_089_712, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -149,21 +151,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1024 w:1024)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1024 w:1024)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::MemberRecords` (r:16 w:16)
 	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1)
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn close_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 264_092_000 picoseconds.
-		Weight::from_parts(219_722_069, 1122478)
-			.saturating_add(Weight::from_parts(58_871_842, 0).saturating_mul(b.into()))
+		// Minimum execution time: 252_995_000 picoseconds.
+		Weight::from_parts(255_168_000, 1122478)
+			.saturating_add(Weight::from_parts(57_074_733, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(37))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(20))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(b.into()))
 	}
 	/// Storage: `Inference::NextToPrune` (r:1 w:1)
 	/// Proof: `Inference::NextToPrune` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -185,9 +187,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn prune_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 89_543_000 picoseconds.
-		Weight::from_parts(109_485_740, 1122478)
-			.saturating_add(Weight::from_parts(2_358_318, 0).saturating_mul(b.into()))
+		// Minimum execution time: 82_192_000 picoseconds.
+		Weight::from_parts(52_544_486, 1122478)
+			.saturating_add(Weight::from_parts(1_797_391, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(52))
 			.saturating_add(T::DbWeight::get().writes(52))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
@@ -209,22 +211,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Owners` (r:1 w:1)
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn report_lie() -> Weight {
-		// Minimum execution time: 419_032_000 picoseconds.
-		Weight::from_parts(486_172_000, 77211)
+		// Minimum execution time: 387_556_000 picoseconds.
+		Weight::from_parts(436_798_000, 77211)
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	/// Storage: `Inference::Requests` (r:1 w:0)
+	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Batches` (r:1 w:0)
+	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BatchRequests` (r:1 w:0)
+	/// Proof: `Inference::BatchRequests` (`max_values`: None, `max_size`: Some(73746), added: 76221, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Decisions` (r:1 w:0)
+	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
+	/// Component `b` ranges over `[1, 1024]`.
+	fn read_certificate(b: u32, ) -> Weight {
+		// Minimum execution time: 28_322_000 picoseconds.
+		Weight::from_parts(48_684_987, 96667)
+			.saturating_add(Weight::from_parts(124_148, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+	}
+	/// Storage: `Models::Groups` (r:1 w:0)
+	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:16 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Versions` (r:16 w:0)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Component `m` ranges over `[1, 16]`.
+	fn read_group_terms(m: u32, ) -> Weight {
+		// Minimum execution time: 18_398_000 picoseconds.
+		Weight::from_parts(13_211_232, 4153)
+			.saturating_add(Weight::from_parts(8_748_066, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
 	}
 }
 
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn request_batch(n: u32, ) -> Weight {
-		Weight::from_parts(2_279_703_732, 43470)
-			.saturating_add(Weight::from_parts(167_984_504, 0).saturating_mul(n.into()))
+		Weight::from_parts(375_708_000, 43470)
+			.saturating_add(Weight::from_parts(153_494_525, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(38))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -232,42 +264,54 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	fn request_batch_filling(n: u32, ) -> Weight {
-		Weight::from_parts(148_370_000, 77211)
-			.saturating_add(Weight::from_parts(71_352_418, 0).saturating_mul(n.into()))
+		Weight::from_parts(109_783_000, 77211)
+			.saturating_add(Weight::from_parts(59_525_869, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(198_575_000, 4693)
+		Weight::from_parts(129_642_000, 4693)
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn reveal(b: u32, ) -> Weight {
-		Weight::from_parts(225_221_268, 1122478)
-			.saturating_add(Weight::from_parts(1_201_871, 0).saturating_mul(b.into()))
+		Weight::from_parts(188_237_263, 1122478)
+			.saturating_add(Weight::from_parts(1_089_712, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(23))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn close_batch(b: u32, ) -> Weight {
-		Weight::from_parts(219_722_069, 1122478)
-			.saturating_add(Weight::from_parts(58_871_842, 0).saturating_mul(b.into()))
+		Weight::from_parts(255_168_000, 1122478)
+			.saturating_add(Weight::from_parts(57_074_733, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(37))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(20))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(b.into()))
 	}
 	fn prune_batch(b: u32, ) -> Weight {
-		Weight::from_parts(109_485_740, 1122478)
-			.saturating_add(Weight::from_parts(2_358_318, 0).saturating_mul(b.into()))
+		Weight::from_parts(52_544_486, 1122478)
+			.saturating_add(Weight::from_parts(1_797_391, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(52))
 			.saturating_add(ParityDbWeight::get().writes(52))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
 	}
 	fn report_lie() -> Weight {
-		Weight::from_parts(486_172_000, 77211)
+		Weight::from_parts(436_798_000, 77211)
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(5))
+	}
+	fn read_certificate(b: u32, ) -> Weight {
+		Weight::from_parts(48_684_987, 96667)
+			.saturating_add(Weight::from_parts(124_148, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
+	}
+	fn read_group_terms(m: u32, ) -> Weight {
+		Weight::from_parts(13_211_232, 4153)
+			.saturating_add(Weight::from_parts(8_748_066, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(1))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
 	}
 }

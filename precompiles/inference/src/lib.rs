@@ -18,9 +18,11 @@
 //! read-only (`staticcall`) or carries value, and call data that does not
 //! decode (rejected by `pallet-revive` before this code runs).
 //!
-//! Weights: `request` charges the benchmarked weight of
-//! `Inference::request` (the case that opens a batch) and refunds down to
-//! what it used; the reads charge the storage reads they make.
+//! Weights come from the inference pallet's FRAME benchmarks: `request`
+//! charges `Inference::request`'s (the case that opens a batch),
+//! `certificate` `read_certificate` at the largest batch and `groupTerms`
+//! `read_group_terms` at the most members; each refunds down to what the
+//! call used (the batch's size, the group's members) once it knows.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -28,8 +30,8 @@ extern crate alloc;
 
 use alloc::{string::String, vec::Vec};
 use core::{marker::PhantomData, num::NonZero};
-use dropbear_primitives::{inference::Outcome, registry::ModelRegistry, GroupId, Output};
-use frame_support::weights::Weight;
+use dropbear_primitives::{inference::Outcome, Output};
+use pallet_inference::WeightInfo as _;
 use pallet_revive::{
 	precompiles::{alloy, AddressMatcher, Error, Ext, Precompile},
 	AddressMapper,
@@ -82,9 +84,15 @@ where
 	) -> Result<Vec<u8>, Error> {
 		match input {
 			IInferenceCalls::certificate(IInference::certificateCall { requestId }) => {
-				env.charge(read_weight::<T>(CERTIFICATE_READS))?;
-				let cert = pallet_inference::Pallet::<T>::certificate(*requestId)
-					.ok_or_else(|| revert("unknown request: never ordered, or pruned"))?;
+				// Charged for the largest batch, then refunded down to the
+				// batch read.
+				let charged = env.charge(InferenceWeights::<T>::read_certificate(
+					<T as pallet_inference::Config>::MaxBatchSize::get(),
+				))?;
+				let (cert, batch) =
+					pallet_inference::Pallet::<T>::certificate_with_batch(*requestId)
+						.ok_or_else(|| revert("unknown request: never ordered, or pruned"))?;
+				env.adjust_gas(charged, InferenceWeights::<T>::read_certificate(batch.len));
 				let (labels, digest) = match &cert.outcome {
 					Outcome::Certified(Output::Label(l)) => (alloc::vec![*l], [0u8; 32]),
 					Outcome::Certified(Output::Labels(ls)) => (ls.to_vec(), [0u8; 32]),
@@ -103,19 +111,21 @@ where
 					members: count(cert.versions.len()),
 					orderedAt: block(cert.ordered_at),
 					decidedAt: cert.decided_at.map(block).unwrap_or(0),
-					settled: pallet_inference::Batches::<T>::get(cert.batch)
-						.is_some_and(|b| b.closed),
+					settled: batch.closed,
 					fee: wei::<T>(cert.fee),
 				};
 				Ok(IInference::certificateCall::abi_encode_returns(&out))
 			}
 			IInferenceCalls::groupTerms(IInference::groupTermsCall { group }) => {
-				env.charge(read_weight::<T>(GROUP_READS.saturating_add(u64::from(
+				// Charged for the most members, then refunded down to the
+				// members read.
+				let charged = env.charge(InferenceWeights::<T>::read_group_terms(
 					<T as pallet_inference::Config>::MaxMembers::get(),
-				))))?;
-				let terms = <T as pallet_inference::Config>::Registry::group_terms(*group)
+				))?;
+				let (terms, members) = pallet_inference::Pallet::<T>::terms_and_members(*group)
 					.ok_or_else(|| revert("unknown group"))?;
-				let members = members::<T>(*group);
+				// Every member's model and version was read, serving or not.
+				env.adjust_gas(charged, InferenceWeights::<T>::read_group_terms(terms.members));
 				let out = IInference::GroupTerms {
 					price: wei::<T>(terms.price),
 					quorum: terms.quorum,
@@ -146,24 +156,9 @@ where
 	}
 }
 
-/// Storage reads of `certificate`: the request's index entry, its batch, the
-/// batch's request list and decisions, then the batch again (closed or not).
-const CERTIFICATE_READS: u64 = 5;
-/// Storage reads of `groupTerms`: the group; then one per member's model,
-/// at most the inference pallet's member bound (added at the call).
-const GROUP_READS: u64 = 1;
-
-fn read_weight<T: frame_system::Config>(reads: u64) -> Weight {
-	<T as frame_system::Config>::DbWeight::get().reads(reads)
-}
-
-fn members<T: pallet_inference::Config>(group: GroupId) -> Vec<u32> {
-	let now = frame_system::Pallet::<T>::block_number();
-	<T as pallet_inference::Config>::Registry::serving_members(group, now)
-		.into_iter()
-		.map(|m| m.model)
-		.collect()
-}
+/// The inference pallet's benchmarked weights, which price this precompile's
+/// calls too.
+type InferenceWeights<T> = <T as pallet_inference::Config>::WeightInfo;
 
 fn outcome(outcome: &Outcome) -> IInference::Outcome {
 	match outcome {

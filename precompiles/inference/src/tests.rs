@@ -233,3 +233,62 @@ fn call_data_that_does_not_decode_is_refused() {
 		assert_eq!(pallet_inference::NextRequestId::<Test>::get(), 0);
 	});
 }
+
+#[test]
+fn reads_are_charged_for_the_worst_case_then_refunded_to_what_they_read() {
+	use pallet_inference::WeightInfo;
+	type Weights = <Test as pallet_inference::Config>::WeightInfo;
+	new_test_ext().execute_with(|| {
+		let id = |out| IInference::requestCall::abi_decode_returns(&ok(out)).unwrap();
+		// A batch of one request, then a batch of five ordered in one block.
+		let alone = id(request(&alice(), 0, [1; 32]));
+		run_to_block(2);
+		let five: Vec<u64> = (0..5u8).map(|i| id(request(&alice(), 0, [10 + i; 32]))).collect();
+		let (batch, _) = pallet_inference::Requests::<Test>::get(five[4]).unwrap();
+		assert_eq!(pallet_inference::Batches::<Test>::get(batch).unwrap().len, 5);
+
+		let read = |id: u64| {
+			let result = bare_call(
+				&alice(),
+				U256::zero(),
+				IInference::certificateCall { requestId: id }.abi_encode(),
+			);
+			assert!(!result.result.unwrap().did_revert());
+			(result.weight_consumed, result.weight_required)
+		};
+		let (of_one, required) = read(alone);
+		let (of_five, _) = read(five[4]);
+		// What a read costs beyond the other is the benchmarked difference of
+		// the batches' sizes: each was refunded down to its own batch.
+		assert_eq!(
+			of_five.ref_time() - of_one.ref_time(),
+			Weights::read_certificate(5).ref_time() - Weights::read_certificate(1).ref_time()
+		);
+		// Charged first for the largest batch.
+		let largest =
+			Weights::read_certificate(
+				<<Test as pallet_inference::Config>::MaxBatchSize as frame_support::traits::Get<
+					u32,
+				>>::get(),
+			);
+		assert!(required.ref_time() >= largest.ref_time(), "{required:?} < {largest:?}");
+		assert!(of_one.ref_time() < required.ref_time());
+
+		let terms = || {
+			let result = bare_call(
+				&alice(),
+				U256::zero(),
+				IInference::groupTermsCall { group: 0 }.abi_encode(),
+			);
+			assert!(!result.result.unwrap().did_revert());
+			result.weight_consumed
+		};
+		let of_four = terms();
+		assert_ok!(Models::leave_group(RuntimeOrigin::signed(owner(4)), 0, 3));
+		let of_three = terms();
+		assert_eq!(
+			of_four.ref_time() - of_three.ref_time(),
+			Weights::read_group_terms(4).ref_time() - Weights::read_group_terms(3).ref_time()
+		);
+	});
+}

@@ -76,8 +76,9 @@ enum Command {
 	/// Certificate history in a block range, and members' agreement rates.
 	Audit(audit::Args),
 	/// Check the money ledger at the finalized head: every unit of the
-	/// issuance in some account, and (with --since) the issuance fallen from
-	/// that block by exactly the fees and slashes in between. Exits 1 if not.
+	/// issuance in some account, and (with --since) the issuance moved from
+	/// that block by exactly the fees, slashes, mints and burns in between.
+	/// Exits 1 if not.
 	Ledger {
 		/// Block to account from (its state must be kept: an archive node).
 		#[arg(long)]
@@ -178,10 +179,12 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Audit(args) => audit::run(&client, args).await,
 		Command::Ledger { since } => {
 			let chain = &client.chain;
-			let end = match since {
+			let (end, moves) = match since {
 				Some(block) => {
 					let start = dropbear_client::ledger::ledger_at(chain, block).await?;
-					dropbear_client::ledger::check_ledger(chain, start).await?
+					let (end, moves) =
+						dropbear_client::ledger::check_ledger_moves(chain, start).await?;
+					(end, Some(moves))
 				}
 				None => {
 					let now = dropbear_client::ledger::ledger_now(chain).await?;
@@ -193,10 +196,13 @@ async fn run(cli: Cli) -> Result<()> {
 							now.issuance
 						);
 					}
-					now
+					(now, None)
 				}
 			};
-			println!("{}", serde_json::json!({ "conserved": true, "since": since, "at": end }));
+			println!(
+				"{}",
+				serde_json::json!({ "conserved": true, "since": since, "at": end, "moves": moves })
+			);
 			Ok(())
 		}
 		Command::Owner(command) => owner::run(&client, &cli.key, command).await,
