@@ -10,6 +10,8 @@
     plot.py data-plane WORK_DIR OUT.json   the same for scripts/bench-data-plane.sh,
                                            with the input bytes each member
                                            received (workers' metrics)
+    plot.py sites WORK_DIR OUT.json        the same for scripts/bench-sites.sh: one
+                                           site against three, rate by rate
 """
 
 import glob
@@ -193,6 +195,61 @@ def data_plane(work, out):
     fig.savefig(out.with_suffix(".png"), dpi=120)
 
 
+def sites(work, out):
+    """Layouts are the folders of WORK_DIR (`one`: every process on loopback;
+    `three`: three sites a network apart), each with the demo report of every
+    rate. The one-site run is the baseline of the ratios."""
+    work, out = Path(work), Path(out)
+    runs = []
+    for layout in ("one", "three"):
+        for f in glob.glob(str(work / layout / "logs" / "demo-report-*.json")):
+            r = json.loads(Path(f).read_text())
+            r["layout"] = layout
+            runs.append(r)
+    if not runs:
+        sys.exit(f"no demo reports under {work}")
+    runs.sort(key=lambda r: (r["layout"] != "one", r["offered_per_s"]))
+    base = {r["offered_per_s"]: r for r in runs if r["layout"] == "one"}
+    for r in runs:
+        b = base.get(r["offered_per_s"])
+        r["sustained_vs_one_site"] = r["sustained_per_s"] / b["sustained_per_s"] if b and b.get("sustained_per_s") else None
+        r["latency_p50_vs_one_site"] = r["latency_s"]["p50"] / b["latency_s"]["p50"] if b and b["latency_s"].get("p50") else None
+    delays = (work / "delays.txt").read_text().strip() if (work / "delays.txt").exists() else None
+    report = {
+        "what": "four validators and four workers (q = 3, near-free model, u8 3x224x224 inputs to every member over "
+                "the Open Inference Protocol) in one site, then in three sites a network apart",
+        "three_sites": {"layout": "alice, bob and the client in site 1; charlie in 2; dave in 3",
+                        "one_way_delays": delays},
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%d"),
+        "runs": runs,
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'sites':<6} {'offered/s':>9} {'decided':>11} {'certified/s':>11} {'steady':>7} {'vs one':>6} "
+          f"{'p50 s':>6} {'p90 s':>6} {'final p50':>9} {'blocks p50/p90':>14} {'within 2':>8}")
+    for r in runs:
+        vs = f"{r['sustained_vs_one_site']:.2f}" if r["sustained_vs_one_site"] is not None else "-"
+        bl = r["blocks_to_certificate"]
+        print(f"{r['layout']:<6} {r['offered_per_s']:>9} {str(r['decided']) + '/' + str(r['inputs']):>11} "
+              f"{r['certified_per_s']:>11.1f} {r['sustained_per_s']:>7.1f} {vs:>6} {r['latency_s']['p50']:>6.2f} "
+              f"{r['latency_s']['p90']:>6.2f} {r['finality_latency_s']['p50']:>9.2f} "
+              f"{str(bl['p50']) + ' / ' + str(bl['p90']):>14} {bl['within_2']:>8.2f}")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for layout, style in (("one", "o-"), ("three", "s--")):
+        rs = [r for r in runs if r["layout"] == layout]
+        if not rs:
+            continue
+        x = [r["offered_per_s"] for r in rs]
+        a.plot(x, [r["sustained_per_s"] for r in rs], style, label=f"{layout} site(s): certified/s (steady)")
+        b.plot(x, [r["latency_s"]["p50"] for r in rs], style, label=f"{layout} site(s): latency p50")
+        b.plot(x, [r["finality_latency_s"]["p50"] for r in rs], style, alpha=0.4, label=f"{layout} site(s): finalized p50")
+    a.set_xlabel("offered requests/s"), a.set_ylabel("requests/s"), a.legend(fontsize=8)
+    b.set_xlabel("offered requests/s"), b.set_ylabel("seconds"), b.legend(fontsize=8)
+    fig.suptitle(f"One site against three ({delays or 'delays unknown'}; {os.cpu_count()} CPU cores)")
+    fig.tight_layout()
+    fig.savefig(out.with_suffix(".png"), dpi=120)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "chain":
         chain(sys.argv[2])
@@ -200,5 +257,7 @@ if __name__ == "__main__":
         e2e(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     elif sys.argv[1] == "data-plane":
         data_plane(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "sites":
+        sites(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -5,7 +5,9 @@ threads, measured in one run. Prints a table with the ratio (worker / PyTorch
 throughput) and writes a JSON report and a PNG plot.
 
 Both sides time the whole path a server pays: input bytes to a tensor, forward
-pass under no_grad, scores back on the CPU as floats. A small shared machine
+pass under no_grad, scores back on the CPU as floats. On a GPU both gather the
+batch into a pinned host buffer and copy it to the device without blocking,
+and both run with the same --precision and --channels-last. A small shared machine
 is noisy, so each point is measured in several rounds that alternate between
 the two sides, and the medians are compared.
 
@@ -41,13 +43,33 @@ def inputs(batch, shape):
     return (((i * 31 + j * 7) % 97) / 97.0).astype(np.float32).reshape([batch, *shape])
 
 
-def pytorch(path, shape, batch, seconds, device):
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last=False):
     module = torch.jit.load(str(path), map_location=device).eval()
-    raw = inputs(batch, shape).tobytes()
+    dtype = DTYPES[precision]
+    if dtype != torch.float32:
+        module = module.to(dtype)
+    if channels_last:
+        module = module.to(memory_format=torch.channels_last)
+    raw = bytearray(inputs(batch, shape).tobytes())
+    cuda = device.startswith("cuda")
+    staging = torch.empty([batch, *shape], dtype=torch.float32, pin_memory=cuda)
 
     def once():
         with torch.no_grad():
-            x = torch.frombuffer(bytearray(raw), dtype=torch.float32).reshape([batch, *shape]).to(device)
+            x = torch.frombuffer(raw, dtype=torch.float32).reshape([batch, *shape])
+            if cuda:
+                # As a server does on a GPU: the batch into pinned memory,
+                # then to the device without blocking.
+                staging.copy_(x)
+                x = staging.to(device, non_blocking=True)
+            else:
+                x = x.to(device)
+            x = x.to(dtype)
+            if channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
             return module(x).float().cpu().numpy()
 
     for _ in range(10):
@@ -68,11 +90,13 @@ def median(values):
     return v[len(v) // 2]
 
 
-def worker(binary, path, shape, classes, batches, seconds, device, threads):
+def worker(binary, path, shape, classes, batches, seconds, device, threads, precision="fp32",
+           channels_last=False):
     out = subprocess.run(
         [binary, "--model", str(path), "--shape", ",".join(map(str, shape)), "--classes", str(classes),
          "--batch-sizes", ",".join(map(str, batches)), "--seconds", str(seconds),
-         "--device", device, "--threads", str(threads)],
+         "--device", device, "--threads", str(threads), "--precision", precision]
+        + (["--channels-last"] if channels_last else []),
         check=True, capture_output=True, text=True)
     return {r["batch"]: r for r in map(json.loads, out.stdout.splitlines())}
 
@@ -88,6 +112,8 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--settings", default="fp32",
+                   help="comma-separated, each measured: fp32, fp16 or bf16, +cl for channels-last (fp16+cl)")
     p.add_argument("--out", default="benches/reports/worker-vs-pytorch-cpu")
     args = p.parse_args()
     if args.replot:
@@ -105,27 +131,40 @@ def main():
                     "device": args.device,
                     "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None},
         "torch": torch.__version__, "threads": args.threads, "date": time.strftime("%Y-%m-%d"),
+        "pinned_non_blocking": args.device.startswith("cuda"),
         "results": [],
     }
-    print(f"{'model':<16} {'batch':>5} {'pytorch/s':>11} {'worker/s':>11} {'ratio':>6}")
+    settings = []
+    for setting in args.settings.split(","):
+        precision, _, layout = setting.partition("+")
+        if precision not in DTYPES or layout not in ("", "cl"):
+            p.error(f"unknown setting {setting!r}: fp32, fp16 or bf16, with +cl for channels-last")
+        settings.append((precision, layout == "cl"))
+    print(f"{'model':<16} {'setting':<10} {'batch':>5} {'pytorch/s':>11} {'worker/s':>11} {'ratio':>6}")
     for name in args.models.split(","):
         file, shape, classes = MODELS[name]
         path = Path(args.models_dir) / file
-        for b in batches:
-            py_rounds, rs_rounds = [], []
-            for _ in range(args.rounds):
-                py_rounds.append(pytorch(path, shape, b, args.seconds, args.device))
-                rs_rounds.append(worker(args.worker_bin, path, shape, classes, [b], args.seconds,
-                                        args.device, args.threads)[b])
-            py = median([r["inputs_per_s"] for r in py_rounds])
-            rs = median([r["inputs_per_s"] for r in rs_rounds])
-            ratio = rs / py
-            print(f"{name:<16} {b:>5} {py:>11.1f} {rs:>11.1f} {ratio:>6.3f}", flush=True)
-            report["results"].append({
-                "model": name, "batch": b, "ratio": ratio,
-                "pytorch": {"inputs_per_s": py, "rounds": py_rounds},
-                "worker": {"inputs_per_s": rs, "rounds": rs_rounds},
-            })
+        for precision, channels_last in settings:
+            if channels_last and len(shape) != 3:
+                continue
+            setting = precision + ("+cl" if channels_last else "")
+            for b in batches:
+                py_rounds, rs_rounds = [], []
+                for _ in range(args.rounds):
+                    py_rounds.append(pytorch(path, shape, b, args.seconds, args.device, precision,
+                                             channels_last))
+                    rs_rounds.append(worker(args.worker_bin, path, shape, classes, [b], args.seconds,
+                                            args.device, args.threads, precision, channels_last)[b])
+                py = median([r["inputs_per_s"] for r in py_rounds])
+                rs = median([r["inputs_per_s"] for r in rs_rounds])
+                ratio = rs / py
+                print(f"{name:<16} {setting:<10} {b:>5} {py:>11.1f} {rs:>11.1f} {ratio:>6.3f}", flush=True)
+                report["results"].append({
+                    "model": name, "setting": setting, "precision": precision,
+                    "channels_last": channels_last, "batch": b, "ratio": ratio,
+                    "pytorch": {"inputs_per_s": py, "rounds": py_rounds},
+                    "worker": {"inputs_per_s": rs, "rounds": rs_rounds},
+                })
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -145,17 +184,17 @@ def plot(report, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    models = sorted({r["model"] for r in report["results"]})
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), squeeze=False)
-    for ax, m in zip(axes[0], models):
-        rows = [r for r in report["results"] if r["model"] == m]
+    panels = sorted({(r["model"], r.get("setting", "fp32")) for r in report["results"]})
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (m, setting) in zip(axes[0], panels):
+        rows = [r for r in report["results"] if r["model"] == m and r.get("setting", "fp32") == setting]
         b = [r["batch"] for r in rows]
         ax.plot(b, [r["pytorch"]["inputs_per_s"] for r in rows], "o-", label="PyTorch (Python)")
         ax.plot(b, [r["worker"]["inputs_per_s"] for r in rows], "s--", label="dropbear-worker (tch)")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size")
         ax.set_ylabel("inputs / s")
-        ax.set_title(f"{m} on {report['machine']['device']}")
+        ax.set_title(f"{m} {setting} on {report['machine']['device']}")
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -23,7 +23,10 @@
 #
 #   E2E_MODELS="resnet50 resnet50:u8"  RATES="100 200 400"  SECONDS_PER_RATE=15
 #   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part);
-#   the raw part takes SECONDS_PER_POINT, ROUNDS and RAW_MODELS
+#   the raw part takes SECONDS_PER_POINT, ROUNDS, RAW_MODELS, BATCH_SIZES and
+#   SETTINGS (fp32,fp16+cl: each a precision, +cl for channels-last, both
+#   sides run with it); the end-to-end part runs every worker (and its
+#   baseline) with E2E_PRECISION (fp32) and E2E_CHANNELS_LAST=1 if set
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here="$PWD"
@@ -87,14 +90,17 @@ for entry in $e2e_models; do
 	file=$model_set shape=3,224,224 classes=1000
 	[ "$model_set" = free ] && file=digits-free shape=1,8,8 classes=10
 	[ "$model_set" = free-u8 ] && file=imagenet-free preprocess=imagenet
+	run_options=(--precision "${E2E_PRECISION:-fp32}")
+	[ -n "${E2E_CHANNELS_LAST:-}" ] && run_options+=(--channels-last)
 	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
-		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" >"$work/raw-$model.json"
+		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
 	# Four workers each keep inputs for batches to come: 600 KB an image.
 	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
 		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" IMAGENET_INPUT=$input \
-		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 \
+		DROPBEAR_PRECISION="${E2E_PRECISION:-fp32}" DROPBEAR_CHANNELS_LAST="$([ -n "${E2E_CHANNELS_LAST:-}" ] && echo true || echo false)" \
+		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 NO_ETH_RPC=1 \
 		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model_set" \
 		DEMO_RATES="$(case "$model_set" in free | free-u8) echo "${FREE_RATES:-200 400 800 1600}" ;; *) echo "${RATES:-100 200 400 800 1600}" ;; esac)" \
 		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \

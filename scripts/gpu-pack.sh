@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the node, the worker, the CLI and worker-infer here and pack them,
+# Build the node, the worker, the CLI and worker-infer here (scripts/build.sh
+# builds every binary of the workspace) and pack them,
 # stripped, into .gpu/dropbear-gpu.tar.xz for scripts/gpu-bench.sh on a GPU
 # machine (which has PyTorch but no Rust toolchain). The worker and
 # worker-infer find libtorch there through LD_LIBRARY_PATH.
@@ -7,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/build.sh
-cargo build --release --locked -p dropbear-benches --bin worker-infer
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 for b in dropbear-node dropbear-worker dropbear worker-infer; do

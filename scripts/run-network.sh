@@ -38,9 +38,20 @@
 #                                               (any ImageNet-class file: 3x224x224 in, 1000
 #                                               classes); the demo sends synthetic images
 #   IMAGENET_INPUT=u8 MODEL_SET=resnet50 ...    the same with u8 images the workers normalise
+#   DROPBEAR_PRECISION=fp16 DROPBEAR_CHANNELS_LAST=true ...
+#                                               every worker runs its model in half precision,
+#                                               channels-last (the workers read these themselves)
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate
 #   GROUP_MAX_BATCH=256 ...                     requests per batch (one vote covers a
 #                                               batch; the spec's default is 64)
+#   SITES=3 ...                                 three sites a network apart (root only): the
+#                                               validators and workers in three network
+#                                               namespaces joined by site-router (benches/),
+#                                               which holds each packet between two sites for
+#                                               SITE_DELAYS ms one way ("1-2=20 1-3=30 2-3=40"):
+#                                               Alice's and Bob's in site 1 with the demo
+#                                               client, Charlie's in 2, Dave's in 3; each at
+#                                               10.77.<site>.1; no explorer or eth-rpc
 #   NO_BUILD=1 DROPBEAR_CLI=... DROPBEAR_WORKER=...   run binaries built elsewhere
 #                                               (the GPU benchmarks: scripts/gpu-bench.sh)
 set -euo pipefail
@@ -60,6 +71,19 @@ rm -rf "$NETWORK_DIR"
 mkdir -p "$LOGS"
 
 names=(alice bob charlie dave)
+# Where each validator and its owner's worker run (SITES=3), and at which address.
+site_of=(1 1 2 3)
+host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else echo 127.0.0.1; fi; }
+in_site() { # index, command...: run it in that validator's site
+	local i=$1
+	shift
+	if [ -n "${SITES:-}" ]; then ip netns exec "dropbear-site${site_of[$i]}" "$@"; else "$@"; fi
+}
+if [ -n "${SITES:-}" ]; then
+	[ "$SITES" = 3 ] || { echo "network: SITES=3 is the one layout there is"; exit 1; }
+	[ "$(id -u)" = 0 ] || { echo "network: SITES needs root (network namespaces)"; exit 1; }
+	NO_EXPLORER=1 NO_ETH_RPC=1
+fi
 declare -A secret peer
 while read -r name key id; do
 	case "$name" in ''|\#*) continue ;; esac
@@ -146,20 +170,50 @@ WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
 # 8000 + 10i and gRPC on 8001 + 10i.
 WORKER_HTTP_BASE=${WORKER_HTTP_BASE:-8000}
 EXPLORER_PORT="${EXPLORER_PORT:-8088}"
-pids=() worker_pids=() explorer_pids=() eth_pids=()
+pids=() worker_pids=() explorer_pids=() eth_pids=() router_pid=""
 stop() {
 	trap - EXIT
 	echo
 	echo "network: stopping ${#eth_pids[@]} eth-rpc, ${#explorer_pids[@]} explorer, ${#worker_pids[@]} workers and ${#pids[@]} nodes"
 	for pid in "${eth_pids[@]}" "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${eth_pids[@]}" "${explorer_pids[@]}" "${worker_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [ -n "$router_pid" ]; then
+		kill -TERM "$router_pid" 2>/dev/null || true
+		wait "$router_pid" 2>/dev/null || true
+		for k in 1 2 3; do ip netns del "dropbear-site$k" 2>/dev/null || true; done
+	fi
 	echo "network: stopped; logs in $LOGS"
 }
 # Ctrl-C or SIGTERM exits, and leaving for any reason stops everything once.
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-boot="/ip4/127.0.0.1/tcp/$P2P_BASE/p2p/${peer[alice]}"
+if [ -n "${SITES:-}" ]; then
+	# The sites, and this namespace as site 0 (no delay: the script's own
+	# view of every process). The router makes each site's device there.
+	for k in 1 2 3; do
+		ip netns del "dropbear-site$k" 2>/dev/null || true
+		ip netns add "dropbear-site$k"
+	done
+	delays=()
+	for d in ${SITE_DELAYS:-1-2=20 1-3=30 2-3=40}; do delays+=(--delay "$d"); done
+	"${SITE_ROUTER:-$CARGO_TARGET_DIR/release/site-router}" --site -=0 --site dropbear-site1=1 \
+		--site dropbear-site2=2 --site dropbear-site3=3 "${delays[@]}" >"$LOGS/site-router.log" 2>&1 &
+	router_pid=$!
+	for _ in $(seq 50); do grep -q ready "$LOGS/site-router.log" && break; sleep 0.2; done
+	grep -q ready "$LOGS/site-router.log" || { echo "network: the site router did not start; see $LOGS/site-router.log"; exit 1; }
+	for k in 0 1 2 3; do
+		ns=()
+		[ "$k" = 0 ] || ns=(ip netns exec "dropbear-site$k")
+		"${ns[@]}" ip link set lo up
+		"${ns[@]}" ip addr add "10.77.$k.1/24" dev "dbsite$k"
+		"${ns[@]}" ip link set "dbsite$k" mtu 16000 up
+		"${ns[@]}" ip route add 10.77.0.0/16 dev "dbsite$k"
+	done
+	echo "network: three sites ($(head -n1 "$LOGS/site-router.log" | sed 's/^site-router: ready; //'))"
+fi
+
+boot="/ip4/$(host_of 0)/tcp/$P2P_BASE/p2p/${peer[alice]}"
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	args=(
@@ -172,19 +226,24 @@ for i in "${!names[@]}"; do
 		--offchain-worker always
 	)
 	[ "$i" -gt 0 ] && args+=(--bootnodes "$boot")
+	# In a site: peers dial its site address; the script and the other
+	# sites' workers reach its RPC there.
+	[ -n "${SITES:-}" ] && args+=(--listen-addr "/ip4/$(host_of "$i")/tcp/$((P2P_BASE + i))"
+		--unsafe-rpc-external --prometheus-external)
 	# Alice is the explorer's archive node: it reads every finalized block's state.
 	[ "$i" -eq 0 ] && args+=(--state-pruning archive-canonical --blocks-pruning archive-canonical)
-	"$DROPBEAR_NODE" "${args[@]}" >"$LOGS/$name.log" 2>&1 &
+	in_site "$i" "$DROPBEAR_NODE" "${args[@]}" >"$LOGS/$name.log" 2>&1 &
 	pids+=($!)
-	printf 'network: %-8s rpc ws://127.0.0.1:%d  p2p %d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
-		"$name" $((RPC_BASE + i)) $((P2P_BASE + i)) $((METRICS_BASE + i)) "$LOGS/$name.log"
+	printf 'network: %-8s rpc ws://%s:%d  p2p %d  metrics http://%s:%d/metrics  log %s\n' \
+		"$name" "$(host_of "$i")" $((RPC_BASE + i)) $((P2P_BASE + i)) "$(host_of "$i")" $((METRICS_BASE + i)) "$LOGS/$name.log"
 done
 
-rpc() {
+rpc() { # host:port, method, params
 	curl -sf -H 'Content-Type: application/json' \
-		-d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$2\",\"params\":$3}" "http://127.0.0.1:$1"
+		-d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$2\",\"params\":$3}" "http://$1"
 }
-height() { # port, which head: best or finalized
+node_rpc() { echo "$(host_of "$1"):$((RPC_BASE + $1))"; }
+height() { # host:port, which head: best or finalized
 	local hash header
 	if [ "$2" = finalized ]; then
 		hash=$(rpc "$1" chain_getFinalizedHead '[]' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])') || return 1
@@ -205,9 +264,9 @@ wait_until() { # what, seconds, command...
 	done
 }
 for i in "${!names[@]}"; do
-	wait_until "${names[$i]}'s RPC" 60 height $((RPC_BASE + i)) best
+	wait_until "${names[$i]}'s RPC" 60 height "$(node_rpc "$i")" best
 done
-finalized_past() { [ "$(height $RPC_BASE finalized)" -ge "$1" ]; }
+finalized_past() { [ "$(height "$(node_rpc 0)" finalized)" -ge "$1" ]; }
 wait_until "finality" 90 finalized_past 1
 
 if [ -z "${NO_EXPLORER:-}" ]; then
@@ -245,26 +304,27 @@ for i in "${!names[@]}"; do
 	name=${names[$i]}
 	owner="${name^}"
 	node_urls="ws://127.0.0.1:$((RPC_BASE + i))"
-	[ "$i" != 0 ] && node_urls+=",ws://127.0.0.1:$RPC_BASE"
+	[ "$i" != 0 ] && node_urls+=",ws://$(node_rpc 0)"
+	host=$(host_of "$i")
 	args=(
 		--node-url "$node_urls" --worker-key "//$owner-worker" --group 0
 		--state-dir "$NETWORK_DIR/worker-$name"
 		--model "$DROPBEAR_MODELS/${models[$i]}.pt" --device "${WORKER_DEVICE:-auto}"
-		--listen "/ip4/127.0.0.1/tcp/$((WORKER_P2P_BASE + i))"
-		--rpc-addr "127.0.0.1:$((WORKER_RPC_BASE + i))"
-		--http-addr "127.0.0.1:$((WORKER_HTTP_BASE + 10 * i))"
-		--grpc-addr "127.0.0.1:$((WORKER_HTTP_BASE + 10 * i + 1))"
-		--metrics-addr "127.0.0.1:$((WORKER_METRICS_BASE + i))"
+		--listen "/ip4/$host/tcp/$((WORKER_P2P_BASE + i))"
+		--rpc-addr "$host:$((WORKER_RPC_BASE + i))"
+		--http-addr "$host:$((WORKER_HTTP_BASE + 10 * i))"
+		--grpc-addr "$host:$((WORKER_HTTP_BASE + 10 * i + 1))"
+		--metrics-addr "$host:$((WORKER_METRICS_BASE + i))"
 	)
 	# u8 images, scaled and normalised by each worker on its device.
 	[ "$input_kind" = u8 ] && args+=(--preprocess imagenet)
 	# No peer list: each worker announces its libp2p peer on chain with its
 	# worker key and connects only to the group's members found there.
-	"$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
+	in_site "$i" "$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
 	worker_pids+=($!)
-	workers_ws+=("ws://127.0.0.1:$((WORKER_RPC_BASE + i))")
-	printf 'network: worker %-8s %-17s rpc ws://127.0.0.1:%d  http http://127.0.0.1:%d/v2  grpc %d  metrics http://127.0.0.1:%d/metrics  log %s\n' \
-		"$name" "${models[$i]}" $((WORKER_RPC_BASE + i)) $((WORKER_HTTP_BASE + 10 * i)) $((WORKER_HTTP_BASE + 10 * i + 1)) $((WORKER_METRICS_BASE + i)) "$LOGS/worker-$name.log"
+	workers_ws+=("ws://$host:$((WORKER_RPC_BASE + i))")
+	printf 'network: worker %-8s %-17s rpc ws://%s:%d  http http://%s:%d/v2  grpc %d  metrics http://%s:%d/metrics  log %s\n' \
+		"$name" "${models[$i]}" "$host" $((WORKER_RPC_BASE + i)) "$host" $((WORKER_HTTP_BASE + 10 * i)) $((WORKER_HTTP_BASE + 10 * i + 1)) "$host" $((WORKER_METRICS_BASE + i)) "$LOGS/worker-$name.log"
 done
 worker_ready() {
 	rpc "$1" worker_health '[]' | "$DROPBEAR_PYTHON" -c '
@@ -273,7 +333,7 @@ h = json.load(sys.stdin)["result"]
 sys.exit(0 if h["ready"] and h["peers"] >= 3 else 1)'
 }
 for i in "${!names[@]}"; do
-	wait_until "worker ${names[$i]} to be ready with its peers" 120 worker_ready $((WORKER_RPC_BASE + i))
+	wait_until "worker ${names[$i]} to be ready with its peers" 120 worker_ready "$(host_of "$i"):$((WORKER_RPC_BASE + i))"
 done
 
 # Each worker's Prometheus metrics, to $LOGS/metrics-$1-<worker>.txt
@@ -281,7 +341,7 @@ done
 snapshot_metrics() {
 	for i in "${!names[@]}"; do
 		"$DROPBEAR_PYTHON" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
-			"http://127.0.0.1:$((WORKER_METRICS_BASE + i))/metrics" >"$LOGS/metrics-$1-${names[$i]}.txt" 2>/dev/null || true
+			"http://$(host_of "$i"):$((WORKER_METRICS_BASE + i))/metrics" >"$LOGS/metrics-$1-${names[$i]}.txt" 2>/dev/null || true
 	done
 }
 
@@ -301,13 +361,14 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	# Each input to every member at once over the Open Inference Protocol
 	# (DEMO_DOOR=rpc: to one worker in turn over JSON-RPC, which gossips it).
 	if [ "${DEMO_DOOR:-http}" = http ]; then
-		for i in "${!names[@]}"; do demo_args+=(--http "http://127.0.0.1:$((WORKER_HTTP_BASE + 10 * i))"); done
+		for i in "${!names[@]}"; do demo_args+=(--http "http://$(host_of "$i"):$((WORKER_HTTP_BASE + 10 * i))"); done
 	else
 		for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
 	fi
 	# A failed demo is reported and the next rate still runs.
 	set +e
-	"$cli" --node "ws://127.0.0.1:$RPC_BASE" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
+	# In Alice's site (SITES=3): a client near one validator, far from others.
+	in_site 0 "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
 	status=${PIPESTATUS[0]}
 	set -e
 	[ "$status" = 0 ] || { demo_status=1; echo "network: the demo at $rate requests/s failed (exit $status); see $LOGS/demo-$rate.log"; }
@@ -321,8 +382,8 @@ echo "network: Ctrl-C stops all workers and nodes"
 while sleep 6; do
 	line="network: $(date +%H:%M:%S)"
 	for i in "${!names[@]}"; do
-		best=$(height $((RPC_BASE + i)) best 2>/dev/null || echo '-')
-		fin=$(height $((RPC_BASE + i)) finalized 2>/dev/null || echo '-')
+		best=$(height "$(node_rpc "$i")" best 2>/dev/null || echo '-')
+		fin=$(height "$(node_rpc "$i")" finalized 2>/dev/null || echo '-')
 		line+="  ${names[$i]} #$best (final #$fin)"
 	done
 	echo "$line"

@@ -11,7 +11,7 @@ use crate::{
 	oip,
 	p2p::{self, P2p},
 	rpc,
-	tch_backend::{parse_device, torch_info, Preprocess, TchLoader},
+	tch_backend::{parse_device, torch_info, Precision, Preprocess, RunOptions, TchLoader},
 	versions::{ModelFiles, Versions},
 	voter::Voter,
 };
@@ -78,6 +78,14 @@ pub struct Options {
 	/// `imagenet` takes u8 images `[3, H, W]` to normalised f32.
 	#[arg(long, env = "DROPBEAR_PREPROCESS", value_enum, default_value = "none")]
 	pub preprocess: Preprocess,
+	/// The precision the model computes in: `fp16` or `bf16` converts its
+	/// weights at load and each batch on the device (scores come back as f32).
+	#[arg(long, env = "DROPBEAR_PRECISION", value_enum, default_value = "fp32")]
+	pub precision: Precision,
+	/// Run image models channels-last (NHWC in memory), as cuDNN's
+	/// tensor-core convolutions prefer.
+	#[arg(long, env = "DROPBEAR_CHANNELS_LAST")]
+	pub channels_last: bool,
 	/// Most inputs per forward pass.
 	#[arg(long, env = "DROPBEAR_MAX_BATCH", default_value_t = 64)]
 	pub max_batch: usize,
@@ -187,7 +195,12 @@ pub async fn start(args: &Options) -> Result<Service> {
 		max_wait: Duration::from_millis(args.max_wait_ms),
 		queue: args.queue,
 	};
-	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device, preprocess: args.preprocess });
+	let options = RunOptions {
+		preprocess: args.preprocess,
+		precision: args.precision,
+		channels_last: args.channels_last,
+	};
+	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device, options });
 	let versions = Versions::new(chain.clone(), model, core.clone(), files, loader, batching);
 	// Serve nothing until the version serving now is loaded from a file with its digest.
 	let at = chain.at(None).await?;

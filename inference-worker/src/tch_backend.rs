@@ -1,6 +1,16 @@
 //! The TorchScript backend: a model file loaded with libtorch (tch), run
 //! under `no_grad` on one device. Only tch's `Result`-returning calls are
 //! used, so a bad file or a failing forward pass is an error, not a crash.
+//!
+//! On a CUDA device a batch's bytes are gathered straight into a pinned
+//! (page-locked) host buffer kept between batches and copied to the device
+//! without blocking the host: a pageable copy goes through a bounce buffer
+//! at a fraction of the bus's speed, and that copy, not the model, bounded
+//! the worker at large batches. A member may also run its model in half
+//! precision (`--precision fp16|bf16`) and channels-last
+//! (`--channels-last`); both are its own business, like its weights: the
+//! group agrees on labels, and a member whose reduced precision changes its
+//! answers loses its fees, not the group's promise.
 
 use crate::backend::{Backend, BackendError, Loader};
 use anyhow::{anyhow, Result};
@@ -22,6 +32,38 @@ pub enum Preprocess {
 	Imagenet,
 }
 
+/// The floating-point format a member's model computes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Precision {
+	/// As the file was saved (f32 for every model this project makes).
+	#[default]
+	Fp32,
+	/// IEEE half precision: tensor cores, half the memory traffic.
+	Fp16,
+	/// bfloat16: f32's range with half's size.
+	Bf16,
+}
+
+impl Precision {
+	fn kind(self) -> Kind {
+		match self {
+			Precision::Fp32 => Kind::Float,
+			Precision::Fp16 => Kind::Half,
+			Precision::Bf16 => Kind::BFloat16,
+		}
+	}
+}
+
+/// How a member runs its model on its device, beyond the group's input spec.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+	pub preprocess: Preprocess,
+	pub precision: Precision,
+	/// Images and convolution weights in NHWC order in memory (the shapes
+	/// stay NCHW): what cuDNN's tensor-core kernels read fastest.
+	pub channels_last: bool,
+}
+
 /// ImageNet's per-channel mean and standard deviation (RGB), as torchvision's
 /// models expect their inputs normalised.
 const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
@@ -31,7 +73,7 @@ const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 #[derive(Clone, Copy, Debug)]
 pub struct TchLoader {
 	pub device: Device,
-	pub preprocess: Preprocess,
+	pub options: RunOptions,
 }
 
 impl Loader for TchLoader {
@@ -41,7 +83,7 @@ impl Loader for TchLoader {
 		spec: &InputSpec,
 		classes: u32,
 	) -> Result<Box<dyn Backend>, BackendError> {
-		Ok(Box::new(TchBackend::load_with(path, self.device, spec, classes, self.preprocess)?))
+		Ok(Box::new(TchBackend::load_with(path, self.device, spec, classes, self.options)?))
 	}
 
 	fn device(&self) -> String {
@@ -89,9 +131,15 @@ pub struct TchBackend {
 	/// between batches: a fresh buffer of a large batch (19 MiB for 32 ImageNet
 	/// images) costs a page fault per 4 KiB on every call.
 	staging: Vec<u8>,
+	/// On a CUDA device: a pinned host tensor of the spec's dtype, as large as
+	/// the largest batch so far, that the batch is gathered into instead.
+	pinned: Option<Tensor>,
 	/// `(mean, std)` as `[1, 3, 1, 1]` tensors on the device, for
 	/// [`Preprocess::Imagenet`].
 	normalise: Option<(Tensor, Tensor)>,
+	/// The kind the model computes in.
+	compute: Kind,
+	channels_last: bool,
 }
 
 impl TchBackend {
@@ -103,17 +151,19 @@ impl TchBackend {
 		spec: &InputSpec,
 		classes: u32,
 	) -> Result<Self, BackendError> {
-		Self::load_with(path, device, spec, classes, Preprocess::None)
+		Self::load_with(path, device, spec, classes, RunOptions::default())
 	}
 
-	/// [`TchBackend::load`], with `preprocess` applied to every batch on the device.
+	/// [`TchBackend::load`], run as `options` say: a preprocessing step on
+	/// the device, the precision, the memory layout.
 	pub fn load_with(
 		path: &Path,
 		device: Device,
 		spec: &InputSpec,
 		classes: u32,
-		preprocess: Preprocess,
+		options: RunOptions,
 	) -> Result<Self, BackendError> {
+		let preprocess = options.preprocess;
 		if let Device::Cuda(n) = device {
 			if !tch::Cuda::is_available() || n >= tch::Cuda::device_count() as usize {
 				return Err(BackendError::DeviceUnavailable {
@@ -128,6 +178,29 @@ impl TchBackend {
 		};
 		let mut module = CModule::load_on_device(path, device).map_err(load_error)?;
 		module.f_set_eval().map_err(load_error)?;
+		let compute = options.precision.kind();
+		if compute != Kind::Float {
+			// tch's `CModule::to` has no `Result` form: a libtorch error there
+			// is a panic, caught here so that it fails this load only.
+			std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+				module.to(device, compute, false)
+			}))
+			.map_err(|_| BackendError::Load {
+				path: path.to_path_buf(),
+				reason: format!("converting the model to {:?} failed", options.precision),
+			})?;
+		}
+		if options.channels_last {
+			// libtorch reads the layout from the strides: an NCHW tensor whose
+			// data is laid out NHWC is channels-last. Convolution weights are
+			// the model's 4-d parameters.
+			for (_, mut weight) in module.named_parameters().map_err(load_error)? {
+				if weight.dim() == 4 {
+					let nhwc = nhwc_layout(&weight).map_err(load_error)?;
+					weight.f_set_data(&nhwc).map_err(load_error)?;
+				}
+			}
+		}
 		let kind = match spec.dtype {
 			DType::F32 => Kind::Float,
 			DType::U8 => Kind::Uint8,
@@ -163,7 +236,10 @@ impl TchBackend {
 			shape,
 			classes: classes as usize,
 			staging: Vec::new(),
+			pinned: None,
 			normalise,
+			compute,
+			channels_last: options.channels_last,
 		};
 		backend.health().map_err(|e| BackendError::FirstPass {
 			path: path.to_path_buf(),
@@ -178,6 +254,69 @@ impl TchBackend {
 			_ => 4,
 		}
 	}
+
+	/// The batch gathered into the pinned host buffer (grown to fit), as a
+	/// tensor of `size` over it. Every input is `per_input` bytes (checked).
+	fn gather_pinned(
+		&mut self,
+		inputs: &[&[u8]],
+		per_input: usize,
+		size: &[i64],
+	) -> Result<Tensor, tch::TchError> {
+		let elements = size.iter().product::<i64>();
+		let pinned = match self.pinned.take() {
+			Some(p) if p.numel() as i64 >= elements => p,
+			_ => {
+				Tensor::f_empty([elements], (self.kind, Device::Cpu))?.f_pin_memory(self.device)?
+			}
+		};
+		let bytes = inputs.len() * per_input;
+		// SAFETY: `pinned` is a contiguous CPU tensor of at least `elements`
+		// elements of `self.kind`: `bytes` bytes (each input's length was
+		// checked). Nothing else reads or writes it while this slice lives:
+		// the previous batch's copy to the device finished before its
+		// `infer` returned, and the tensor is not used until it is dropped.
+		let host = unsafe { std::slice::from_raw_parts_mut(pinned.data_ptr() as *mut u8, bytes) };
+		// One core copies a few GB/s: a batch of 128 f32 ImageNet images
+		// (77 MB) would take longer to gather than to infer on a GPU, so
+		// large batches are gathered by several threads.
+		let threads = if bytes >= PARALLEL_GATHER_BYTES { gather_threads() } else { 1 };
+		let per_thread = inputs.len().div_ceil(threads);
+		std::thread::scope(|scope| {
+			for (dest, group) in
+				host.chunks_mut(per_thread * per_input).zip(inputs.chunks(per_thread))
+			{
+				let mut gather = move || {
+					for (slot, input) in dest.chunks_mut(per_input).zip(group) {
+						slot.copy_from_slice(input);
+					}
+				};
+				if threads == 1 {
+					gather();
+				} else {
+					scope.spawn(gather);
+				}
+			}
+		});
+		let batch = pinned.f_narrow(0, 0, elements)?.f_view(size)?;
+		self.pinned = Some(pinned);
+		Ok(batch)
+	}
+}
+
+/// Batches at least this large are gathered into the pinned buffer by
+/// several threads.
+const PARALLEL_GATHER_BYTES: usize = 4 << 20;
+
+/// How many threads gather a large batch: the machine's cores, at most 8
+/// (more than the memory bus can use).
+fn gather_threads() -> usize {
+	std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// `t` (an `[N, C, H, W]` tensor) with its data laid out NHWC: channels-last.
+fn nhwc_layout(t: &Tensor) -> Result<Tensor, tch::TchError> {
+	t.f_permute([0, 2, 3, 1])?.f_contiguous()?.f_permute([0, 3, 1, 2])
 }
 
 impl Backend for TchBackend {
@@ -186,8 +325,6 @@ impl Backend for TchBackend {
 			return Ok(Vec::new());
 		}
 		let per_input: usize = self.shape.iter().product::<i64>() as usize * self.element_bytes();
-		let data = &mut self.staging;
-		data.clear();
 		for (i, input) in inputs.iter().enumerate() {
 			if input.len() != per_input {
 				return Err(BackendError::InputSize {
@@ -196,22 +333,43 @@ impl Backend for TchBackend {
 					want: per_input,
 				});
 			}
-			data.extend_from_slice(input);
 		}
 		let mut size = vec![inputs.len() as i64];
 		size.extend_from_slice(&self.shape);
 		let scores = tch::no_grad(|| -> Result<Tensor, tch::TchError> {
-			let batch = Tensor::f_from_data_size(data, &size, self.kind)?;
 			// The bytes cross to the device as they came (u8: a quarter of
 			// f32's), and become what the model takes there.
-			let batch = batch.f_to_device(self.device)?;
+			let batch = match self.device {
+				Device::Cuda(_) => {
+					let host = self.gather_pinned(inputs, per_input, &size)?;
+					host.f_to_device_(self.device, self.kind, true, false)?
+				}
+				_ => {
+					let data = &mut self.staging;
+					data.clear();
+					for input in inputs {
+						data.extend_from_slice(input);
+					}
+					Tensor::f_from_data_size(data, &size, self.kind)?
+				}
+			};
 			let batch = match &self.normalise {
 				Some((mean, std)) => {
 					batch.f_to_kind(Kind::Float)?.f_div_scalar(255.0)?.f_sub(mean)?.f_div(std)?
 				}
 				None => batch,
 			};
+			let batch = if self.compute != Kind::Float && batch.kind() != self.compute {
+				batch.f_to_kind(self.compute)?
+			} else {
+				batch
+			};
+			let batch =
+				if self.channels_last && batch.dim() == 4 { nhwc_layout(&batch)? } else { batch };
 			let out = self.module.forward_ts(&[batch])?;
+			// The copy back waits for the forward pass (and so for the
+			// non-blocking copy in before it): the pinned buffer is free
+			// again once this returns.
 			Ok(out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()?)
 		})
 		.map_err(forward)?;

@@ -39,6 +39,12 @@
 //!   same ballot). Every resend uses its own nonce, so no two copies can ever
 //!   both be included.
 //!
+//! - a step forgotten once final leaves no record to read an older state
+//!   against, so a block whose state nonce is below the finalized one (a
+//!   notification reached late, a fork that lost) sends nothing: without
+//!   this, a voter lagging behind finality would see its landed reveal
+//!   missing there and send it a second time.
+//!
 //! It also remembers the batches whose state holds its reveal, while the
 //! best chain grows block by block: a best block whose parent is not the
 //! previous best (a reorg, or skipped notifications) makes it forget them and
@@ -102,6 +108,12 @@ pub struct Voter {
 	/// The pool's next nonce for this key when the voter started, lowered
 	/// when earlier transactions turn out to have left the pool unincluded.
 	start_nonce: Mutex<u64>,
+	/// This key's account nonce at the latest finalized block seen. A block
+	/// whose state is below it is behind the finalized chain (a notification
+	/// the voter reaches late, or a fork that lost): the steps sent since were
+	/// forgotten once final, so that state cannot be read against them, and
+	/// nothing is sent on it.
+	final_nonce: Mutex<u64>,
 	/// Batches whose state holds this member's reveal on the best chain as
 	/// last followed, and that chain's head.
 	voted: Mutex<(Option<Hash>, HashSet<BatchId>)>,
@@ -154,6 +166,7 @@ impl Voter {
 			journal,
 			given_up: Mutex::new(HashSet::new()),
 			start_nonce: Mutex::new(start_nonce),
+			final_nonce: Mutex::new(0),
 			voted: Mutex::new((None, HashSet::new())),
 		}))
 	}
@@ -417,6 +430,10 @@ impl Voter {
 			self.chain.nonce_at(at, &self.account),
 			self.chain.pool_nonce(&self.account)
 		)?;
+		if state_nonce < *lock(&self.final_nonce) {
+			tracing::debug!(target: "worker::voter", "block {at:?} is behind the finalized chain; nothing sent on it");
+			return Ok(());
+		}
 		{
 			let mut start = lock(&self.start_nonce);
 			if state_nonce < *start {
@@ -581,6 +598,10 @@ impl Voter {
 		}
 		let finalized = self.chain.at(None).await?.block_hash();
 		let final_nonce = self.chain.nonce_at(finalized, &self.account).await?;
+		{
+			let mut floor = lock(&self.final_nonce);
+			*floor = (*floor).max(final_nonce);
+		}
 		lock(&self.sent).retain(|_, nonce| *nonce >= final_nonce);
 		Ok(())
 	}

@@ -6,7 +6,7 @@ mod common;
 use dropbear_primitives::{AgreementPolicy, DType, InputSpec, Output};
 use dropbear_worker::{
 	backend::Backend,
-	tch_backend::{Preprocess, TchBackend},
+	tch_backend::{Precision, Preprocess, RunOptions, TchBackend},
 	versions::ModelFiles,
 };
 
@@ -89,8 +89,7 @@ fn u8_images_are_scaled_and_normalised_on_the_device() {
 	let path = common::models_dir().join("imagenet-free.pt");
 	let u8_images = InputSpec { dtype: DType::U8, shape: vec![3, 224, 224].try_into().unwrap() };
 	let mut backend =
-		TchBackend::load_with(&path, tch::Device::Cpu, &u8_images, 1000, Preprocess::Imagenet)
-			.unwrap();
+		TchBackend::load_with(&path, tch::Device::Cpu, &u8_images, 1000, imagenet()).unwrap();
 	let plane = 224 * 224;
 	let image = |rgb: [u8; 3]| -> Vec<u8> { rgb.iter().flat_map(|c| vec![*c; plane]).collect() };
 	let (a, b) = (image([255, 0, 128]), image([10, 200, 77]));
@@ -115,11 +114,47 @@ fn u8_images_are_scaled_and_normalised_on_the_device() {
 		tch::Device::Cpu,
 		&digits_spec(),
 		10,
-		Preprocess::Imagenet,
+		imagenet(),
 	)
 	.err()
 	.expect("preprocessing an f32 input refused");
 	assert!(format!("{err:#}").contains("--preprocess imagenet takes u8 images"), "{err:#}");
+}
+
+fn imagenet() -> RunOptions {
+	RunOptions { preprocess: Preprocess::Imagenet, ..RunOptions::default() }
+}
+
+/// Channels-last moves a convolution model's weights and inputs to NHWC in
+/// memory and changes no score; bf16 changes them only by its rounding.
+#[test]
+fn channels_last_and_bf16_keep_the_models_answers() {
+	let path = common::models_dir().join("digits-cnn-wide.pt");
+	let (inputs, labels) = common::test_set();
+	let refs: Vec<&[u8]> = inputs.iter().take(64).map(|d| d.as_slice()).collect();
+	let scores = |options: RunOptions| {
+		TchBackend::load_with(&path, tch::Device::Cpu, &digits_spec(), 10, options)
+			.unwrap()
+			.infer(&refs)
+			.unwrap()
+	};
+	let plain = scores(RunOptions::default());
+	let nhwc = scores(RunOptions { channels_last: true, ..RunOptions::default() });
+	for (a, b) in plain.iter().flatten().zip(nhwc.iter().flatten()) {
+		assert!((a - b).abs() < 1e-4, "channels-last changed a score: {a} vs {b}");
+	}
+	let bf16 = scores(RunOptions {
+		precision: Precision::Bf16,
+		channels_last: true,
+		..RunOptions::default()
+	});
+	let argmax = |s: &Vec<f32>| (0..s.len()).max_by(|&i, &j| s[i].total_cmp(&s[j])).unwrap();
+	let agree = plain.iter().zip(&bf16).filter(|(a, b)| argmax(a) == argmax(b)).count();
+	let correct = bf16.iter().zip(&labels).filter(|(s, l)| argmax(s) == **l as usize).count();
+	// bf16 keeps 8 bits of mantissa: a label can flip only where two scores
+	// were within its rounding of each other.
+	assert!(agree >= 62, "bf16 kept {agree} of 64 labels");
+	assert!(correct >= 58, "bf16 classified {correct} of 64 held-out digits");
 }
 
 #[test]

@@ -282,6 +282,11 @@ fn start_validators(dir: &Path, spec: &str, island: &Island) -> Vec<Node> {
 		}
 		if i == ISLANDER {
 			node_spec.island = Some(island.place.clone());
+			// A healed validator once stayed stuck at the block it finalized
+			// before the cut, failing to import the main chain's next block
+			// (docs/reliability.md): BABE's epoch-tree and the import queue's
+			// decisions are logged for that case.
+			node_spec.extra.extend(["-l".into(), "babe=debug,sync::import-queue=debug".into()]);
 		}
 		nodes.push(Node::start(node_spec, dir).unwrap());
 	}

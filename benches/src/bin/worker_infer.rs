@@ -9,7 +9,7 @@ use clap::Parser;
 use dropbear_primitives::{DType, InputSpec};
 use dropbear_worker::{
 	backend::Backend,
-	tch_backend::{parse_device, Preprocess, TchBackend},
+	tch_backend::{parse_device, Precision, Preprocess, RunOptions, TchBackend},
 };
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,12 @@ struct Args {
 	/// worker's `--preprocess imagenet`); `none`: f32 inputs.
 	#[arg(long, value_enum, default_value = "none")]
 	preprocess: Preprocess,
+	/// The precision the model computes in (the worker's `--precision`).
+	#[arg(long, value_enum, default_value = "fp32")]
+	precision: Precision,
+	/// Channels-last images and weights (the worker's `--channels-last`).
+	#[arg(long)]
+	channels_last: bool,
 }
 
 fn main() -> Result<()> {
@@ -52,8 +58,12 @@ fn main() -> Result<()> {
 		dtype,
 		shape: args.shape.clone().try_into().map_err(|_| anyhow::anyhow!("too many dimensions"))?,
 	};
-	let mut backend =
-		TchBackend::load_with(&args.model, device, &spec, args.classes, args.preprocess)?;
+	let options = RunOptions {
+		preprocess: args.preprocess,
+		precision: args.precision,
+		channels_last: args.channels_last,
+	};
+	let mut backend = TchBackend::load_with(&args.model, device, &spec, args.classes, options)?;
 	let per_input = spec.byte_len().map_err(|e| anyhow::anyhow!("{e:?}"))? as usize;
 	for &batch in &args.batch_sizes {
 		// Deterministic, non-trivial inputs.
