@@ -29,7 +29,7 @@ for layout in one three; do
 	GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$layout" MODEL_SET=free-u8 \
 		DEMO_RATES="${RATES:-50 100 200}" DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 \
 		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 NO_ETH_RPC=1 EXIT_AFTER_DEMO=1 \
-		scripts/run-network.sh | grep -E '^demo|^network: (demo|gave|the demo|three)|[Ee]rror' || true
+		scripts/run-network.sh | grep -E '^demo|^network: (demo|gave|the |three)|[Ee]rror' || true
 	grep -h "carried" "$work/$layout/logs/site-router.log" 2>/dev/null | tail -n1 || true
 done
 "$DROPBEAR_PYTHON" benches/plot.py sites "$work" benches/reports/sites.json

@@ -197,7 +197,7 @@ if [ -n "${SITES:-}" ]; then
 	done
 	delays=()
 	for d in ${SITE_DELAYS:-1-2=20 1-3=30 2-3=40}; do delays+=(--delay "$d"); done
-	"${SITE_ROUTER:-$CARGO_TARGET_DIR/release/site-router}" --site -=0 --site dropbear-site1=1 \
+	"${SITE_ROUTER:-$CARGO_TARGET_DIR/release/site-router}" --site=-=0 --site dropbear-site1=1 \
 		--site dropbear-site2=2 --site dropbear-site3=3 "${delays[@]}" >"$LOGS/site-router.log" 2>&1 &
 	router_pid=$!
 	for _ in $(seq 50); do grep -q ready "$LOGS/site-router.log" && break; sleep 0.2; done
@@ -219,7 +219,7 @@ for i in "${!names[@]}"; do
 	args=(
 		--chain "$spec" --"$name" --base-path "$NETWORK_DIR/$name"
 		--node-key "${secret[$name]}"
-		--port $((P2P_BASE + i)) --rpc-port $((RPC_BASE + i))
+		--rpc-port $((RPC_BASE + i))
 		--prometheus-port $((METRICS_BASE + i))
 		--rpc-cors all --no-telemetry --no-mdns
 		--rpc-message-buffer-capacity-per-connection 4096
@@ -228,8 +228,12 @@ for i in "${!names[@]}"; do
 	[ "$i" -gt 0 ] && args+=(--bootnodes "$boot")
 	# In a site: peers dial its site address; the script and the other
 	# sites' workers reach its RPC there.
-	[ -n "${SITES:-}" ] && args+=(--listen-addr "/ip4/$(host_of "$i")/tcp/$((P2P_BASE + i))"
-		--unsafe-rpc-external --prometheus-external)
+	if [ -n "${SITES:-}" ]; then
+		args+=(--listen-addr "/ip4/$(host_of "$i")/tcp/$((P2P_BASE + i))"
+			--unsafe-rpc-external --prometheus-external)
+	else
+		args+=(--port $((P2P_BASE + i)))
+	fi
 	# Alice is the explorer's archive node: it reads every finalized block's state.
 	[ "$i" -eq 0 ] && args+=(--state-pruning archive-canonical --blocks-pruning archive-canonical)
 	in_site "$i" "$DROPBEAR_NODE" "${args[@]}" >"$LOGS/$name.log" 2>&1 &

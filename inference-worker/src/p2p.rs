@@ -251,7 +251,16 @@ async fn run(
 					if addrs.is_empty() || swarm.is_connected(peer) {
 						continue;
 					}
-					let dial = DialOpts::peer_id(*peer).addresses(addrs.clone()).build();
+					// From a port of its own, not the listening one: two
+					// members dialling each other at once from their
+					// listening ports would make one TCP connection by
+					// simultaneous open, on which both start the handshake
+					// as its initiator and it fails; across sites tens of
+					// milliseconds apart, in lockstep every tick.
+					let dial = DialOpts::peer_id(*peer)
+						.addresses(addrs.clone())
+						.allocate_new_port()
+						.build();
 					if let Err(e) = swarm.dial(dial) {
 						tracing::debug!(target: "worker::p2p", "cannot dial {peer}: {e}");
 					}
@@ -332,6 +341,10 @@ async fn run(
 				},
 				SwarmEvent::ConnectionEstablished { peer_id, .. } => {
 					tracing::info!(target: "worker::p2p", "connected to {peer_id}");
+				},
+				SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } if members.contains_key(&peer) => {
+					// Dialled again on the next tick; said once a tick at most.
+					tracing::warn!(target: "worker::p2p", "dialling member {peer}: {error}");
 				},
 				SwarmEvent::ConnectionClosed { peer_id, .. } => {
 					tracing::info!(target: "worker::p2p", "disconnected from {peer_id}");

@@ -17,7 +17,7 @@
 //! here. It is exact to the scheduler's timer slack (tens of microseconds)
 //! and drops nothing; bandwidth is not limited.
 //!
-//!     site-router --site dropbear-site1=1 --site dropbear-site2=2 \
+//!     site-router --site=-=0 --site dropbear-site1=1 --site dropbear-site2=2 \
 //!         --delay 1-2=20 --delay 1-3=30 --delay 2-3=40
 
 use anyhow::{anyhow, bail, Context, Result};
