@@ -39,11 +39,13 @@
 //!   same ballot). Every resend uses its own nonce, so no two copies can ever
 //!   both be included.
 //!
-//! - a step forgotten once final leaves no record to read an older state
-//!   against, so a block whose state nonce is below the finalized one (a
-//!   notification reached late, a fork that lost) sends nothing: without
-//!   this, a voter lagging behind finality would see its landed reveal
-//!   missing there and send it a second time.
+//! - a step forgotten once final is kept as settled while its batch is open
+//!   at the finalized block: on a block whose state nonce is below the
+//!   finalized one (a notification reached late, a fork that lost) a
+//!   settled step is not sent again. Without this a voter lagging behind
+//!   finality saw its landed reveal missing there, with no record of it,
+//!   and sent it a second time; steps it never sent still go out from such
+//!   a block, so a lagging voter keeps voting.
 //!
 //! It also remembers the batches whose state holds its reveal, while the
 //! best chain grows block by block: a best block whose parent is not the
@@ -108,12 +110,12 @@ pub struct Voter {
 	/// The pool's next nonce for this key when the voter started, lowered
 	/// when earlier transactions turn out to have left the pool unincluded.
 	start_nonce: Mutex<u64>,
-	/// This key's account nonce at the latest finalized block seen. A block
-	/// whose state is below it is behind the finalized chain (a notification
-	/// the voter reaches late, or a fork that lost): the steps sent since were
-	/// forgotten once final, so that state cannot be read against them, and
-	/// nothing is sent on it.
-	final_nonce: Mutex<u64>,
+	/// This key's account nonce at the latest finalized block seen, and the
+	/// steps forgotten from `sent` once final, kept while their batch may
+	/// still be open. A block whose state nonce is below that nonce is behind
+	/// the finalized chain (a notification the voter reaches late, or a fork
+	/// that lost): a settled step is not sent again on it.
+	settled: Mutex<(u64, HashSet<(BatchId, Step)>)>,
 	/// Batches whose state holds this member's reveal on the best chain as
 	/// last followed, and that chain's head.
 	voted: Mutex<(Option<Hash>, HashSet<BatchId>)>,
@@ -166,7 +168,7 @@ impl Voter {
 			journal,
 			given_up: Mutex::new(HashSet::new()),
 			start_nonce: Mutex::new(start_nonce),
-			final_nonce: Mutex::new(0),
+			settled: Mutex::new((0, HashSet::new())),
 			voted: Mutex::new((None, HashSet::new())),
 		}))
 	}
@@ -430,10 +432,7 @@ impl Voter {
 			self.chain.nonce_at(at, &self.account),
 			self.chain.pool_nonce(&self.account)
 		)?;
-		if state_nonce < *lock(&self.final_nonce) {
-			tracing::debug!(target: "worker::voter", "block {at:?} is behind the finalized chain; nothing sent on it");
-			return Ok(());
-		}
+		let behind_final = state_nonce < lock(&self.settled).0;
 		{
 			let mut start = lock(&self.start_nonce);
 			if state_nonce < *start {
@@ -451,6 +450,11 @@ impl Voter {
 		}
 		for (batch, position, step) in due {
 			let key = (batch.id, step);
+			if behind_final && lock(&self.settled).1.contains(&key) {
+				// Landed (or failed) in a block the finalized chain holds,
+				// after this older block.
+				continue;
+			}
 			let Action::Send(nonce) = self.action(key, state_nonce, pool_nonce) else {
 				continue;
 			};
@@ -591,18 +595,29 @@ impl Voter {
 	}
 
 	/// Forget the steps whose nonce the finalized chain has passed: their
-	/// fate (included, or failed) is final.
+	/// fate (included, or failed) is final. They are kept as settled while
+	/// their batch may be open, for blocks behind the finalized chain.
 	async fn forget_final(&self) -> Result<()> {
-		if lock(&self.sent).is_empty() {
+		if lock(&self.sent).is_empty() && lock(&self.settled).1.is_empty() {
 			return Ok(());
 		}
 		let finalized = self.chain.at(None).await?.block_hash();
 		let final_nonce = self.chain.nonce_at(finalized, &self.account).await?;
-		{
-			let mut floor = lock(&self.final_nonce);
-			*floor = (*floor).max(final_nonce);
-		}
-		lock(&self.sent).retain(|_, nonce| *nonce >= final_nonce);
+		let open = self.chain.pending_batches(Some(finalized), self.core.terms.group).await?;
+		// Batches close in id order: below the lowest batch open at a
+		// finalized block, every batch is closed for good.
+		let lowest_open = open.iter().min().copied().unwrap_or(BatchId::MAX);
+		let mut sent = lock(&self.sent);
+		let mut settled = lock(&self.settled);
+		settled.0 = settled.0.max(final_nonce);
+		sent.retain(|key, nonce| {
+			let pending = *nonce >= final_nonce;
+			if !pending {
+				settled.1.insert(*key);
+			}
+			pending
+		});
+		settled.1.retain(|(batch, _)| *batch >= lowest_open);
 		Ok(())
 	}
 
