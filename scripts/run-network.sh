@@ -74,10 +74,13 @@ names=(alice bob charlie dave)
 # Where each validator and its owner's worker run (SITES=3), and at which address.
 site_of=(1 1 2 3)
 host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else echo 127.0.0.1; fi; }
-in_site() { # index, command...: run it in that validator's site
+# Run a command in validator i's site, in place of the calling shell: it is
+# only ever called in a subshell of its own (`&` or a pipeline), so that `$!`
+# is the process itself and stop() reaches it.
+in_site() { # index, command...
 	local i=$1
 	shift
-	if [ -n "${SITES:-}" ]; then ip netns exec "dropbear-site${site_of[$i]}" "$@"; else "$@"; fi
+	if [ -n "${SITES:-}" ]; then exec ip netns exec "dropbear-site${site_of[$i]}" "$@"; else exec "$@"; fi
 }
 if [ -n "${SITES:-}" ]; then
 	[ "$SITES" = 3 ] || { echo "network: SITES=3 is the one layout there is"; exit 1; }
