@@ -17,6 +17,8 @@
 //! - [`keys`]: signers from dev names (`//Alice`) or key files.
 //! - [`answer`]: answers a worker signs for a client, checked against the
 //!   worker key on chain.
+//! - [`proven`]: storage keys and values of the generated addresses without
+//!   a node, for reading storage out of a proof offline.
 //! - [`worker_rpc`]: the worker's JSON-RPC as a typed trait, with its error
 //!   codes, served by the worker and called by the client library.
 //! - The node's `inference_*` JSON-RPC is typed in
@@ -33,6 +35,7 @@
 pub mod answer;
 pub mod chain;
 pub mod keys;
+pub mod proven;
 pub mod worker_rpc;
 
 /// Generated from `metadata/dropbear.scale` (SCALE `RuntimeMetadataPrefixed`,
@@ -84,9 +87,10 @@ pub mod worker_rpc;
 )]
 pub mod runtime {}
 
-// The macro does not tell cargo that it read the file: this does, so a new
-// metadata file rebuilds the generated code.
-const _: &[u8] = include_bytes!("../metadata/dropbear.scale");
+/// The metadata the generated code was made from. The macro does not tell
+/// cargo that it read the file: this does, so a new metadata file rebuilds
+/// the generated code. [`proven`] keys and decodes storage with it.
+const METADATA: &[u8] = include_bytes!("../metadata/dropbear.scale");
 
 pub use chain::{Chain, Included, Pending};
 pub use dropbear_primitives::{
@@ -113,7 +117,7 @@ pub type CertificatePage =
 	dropbear_primitives::rpc::CertificatePage<AccountId, Balance, BlockNumber>;
 pub type CertificateProof =
 	dropbear_primitives::rpc::CertificateProof<AccountId, Balance, BlockNumber>;
-pub use dropbear_primitives::rpc::{Checkpoint, MAX_PAGE};
+pub use dropbear_primitives::rpc::{Checkpoint, StateProof, MAX_PAGE};
 
 /// The registry's records as the chain stores them.
 pub mod records {

@@ -37,7 +37,7 @@ pub use dropbear_api::{
 	account, input_hash, keys, records, AccountId, Balance, BatchId, BatchView, BlockNumber,
 	Certificate, CertificatePage, CertificateProof, CertificateQuery, Chain, Checkpoint, Digest,
 	GroupId, Included, Keypair, MemberRecord, ModelId, Outcome, Output, Pending, RequestId,
-	VersionNumber, MAX_PAGE,
+	StateProof, VersionNumber, MAX_PAGE,
 };
 
 pub type Header = sp_runtime::generic::Header<BlockNumber, sp_runtime::traits::BlakeTwo256>;
@@ -201,6 +201,31 @@ impl Client {
 			.certificate_with_proof(request, Some(since_set))
 			.await
 			.map_err(|e| anyhow!("inference_certificateWithProof: {e}"))
+	}
+
+	/// Storage `keys` proven at the node's newest justified block, with the
+	/// set changes since `since_set`. A node that has seen no justification
+	/// yet (just started) is asked again for a while.
+	pub async fn state_proof(&self, keys: &[Vec<u8>], since_set: u64) -> Result<StateProof> {
+		let keys: Vec<_> = keys.iter().cloned().map(dropbear_api::primitives::rpc::Bytes).collect();
+		let started = Instant::now();
+		loop {
+			let asked = InferenceApiClient::<AccountId, Balance>::state_proof(
+				&self.rpc,
+				keys.clone(),
+				Some(since_set),
+			);
+			match asked.await {
+				Ok(proof) => return Ok(proof),
+				Err(jsonrpsee::core::ClientError::Call(e))
+					if e.code() == dropbear_api::primitives::rpc::code::NOT_FINAL
+						&& started.elapsed() < Duration::from_secs(30) =>
+				{
+					tokio::time::sleep(Duration::from_millis(500)).await;
+				}
+				Err(e) => bail!("inference_stateProof: {e}"),
+			}
+		}
 	}
 
 	/// Wait until the node can prove a request's certificate final.

@@ -16,9 +16,13 @@
 //! and `q` different members. A member that signs one output and votes
 //! another for the same input and version has lied, provably.
 
-use crate::{AccountId, BlockNumber, Client, Digest, GroupId, ModelId, Output};
+use crate::{
+	records, runtime,
+	verify::{self, ProvenState, VerifyError},
+	AccountId, BlockNumber, Checkpoint, Client, Digest, GroupId, ModelId, Output, StateProof,
+};
 use anyhow::{anyhow, bail, Context, Result};
-use dropbear_api::{answer::SignedAnswer, Answer, DType, InputSpec};
+use dropbear_api::{answer::SignedAnswer, proven, Answer, DType, InputSpec};
 use dropbear_primitives::hex32;
 use futures::{stream::FuturesUnordered, StreamExt};
 use http_body_util::{BodyExt, Full};
@@ -90,6 +94,141 @@ impl GroupAt {
 			input: record.input.0,
 			members,
 		})
+	}
+}
+
+impl GroupAt {
+	/// `group` at the newest GRANDPA-justified block the node has seen, read
+	/// out of a storage proof (`inference_stateProof`) of its record and its
+	/// members' model records, with the set changes since set `since_set`:
+	/// the proof makes a receipt checked against this group checkable
+	/// offline ([`ProvenReceipt`]). The proof is opened here against the
+	/// header the node sent, without checking finality (that needs a
+	/// checkpoint: [`ProvenReceipt::verify`]).
+	pub async fn proven(
+		client: &Client,
+		group: GroupId,
+		since_set: u64,
+	) -> Result<(Self, StateProof)> {
+		let mut keys = vec![group_key(group)?];
+		// The members are known only from the group's record, which the first
+		// proof brings; the justified block may move on between two calls
+		// and the members with it, hence a few tries.
+		for _ in 0..4 {
+			let proof = client.state_proof(&keys, since_set).await?;
+			let state =
+				verify::state_as_served(&proof).context("the node's state proof does not open")?;
+			let record = read_group(&state, group)?;
+			let wanted = registry_keys(group, &record)?;
+			if wanted.iter().all(|k| keys.contains(k)) {
+				let at = Self::from_state(group, proof.genesis_hash.0, &state)?;
+				return Ok((at, proof));
+			}
+			keys = wanted;
+		}
+		bail!("group {group}'s members changed under every proof asked for: try again")
+	}
+
+	/// `group` as the proven `state` holds it, on the chain of `genesis_hash`.
+	pub fn from_state(
+		group: GroupId,
+		genesis_hash: Digest,
+		state: &ProvenState,
+	) -> Result<Self, VerifyError> {
+		let record = read_group(state, group)?;
+		let models = runtime::storage().models().models();
+		let keys = registry_keys(group, &record)?;
+		let values = state.read(&keys[1..])?;
+		let mut members = Vec::new();
+		for (member, value) in record.members.0.iter().zip(values) {
+			let value = value.ok_or_else(|| {
+				VerifyError::StorageProof(format!(
+					"model {} of group {group} is not registered at #{}",
+					member.model, state.block_number
+				))
+			})?;
+			let model = proven::decode_value(&models, &value)
+				.map_err(|e| VerifyError::StorageProof(e.to_string()))?;
+			members.push(MemberKey {
+				model: member.model,
+				name: String::from_utf8_lossy(&model.name.0).into_owned(),
+				worker: model.worker,
+			});
+		}
+		Ok(Self {
+			genesis_hash,
+			group,
+			block: state.block_number,
+			block_hash: state.block_hash.0,
+			quorum: record.quorum,
+			input: record.input.0,
+			members,
+		})
+	}
+}
+
+/// The storage key of `Models::Groups(group)`.
+fn group_key(group: GroupId) -> Result<Vec<u8>, VerifyError> {
+	proven::storage_key(&runtime::storage().models().groups(), (group,))
+		.map_err(|e| VerifyError::StorageProof(e.to_string()))
+}
+
+/// What a group's proof covers: its record, then each member's model record.
+fn registry_keys(group: GroupId, record: &records::Group) -> Result<Vec<Vec<u8>>, VerifyError> {
+	let models = runtime::storage().models().models();
+	let mut keys = vec![group_key(group)?];
+	for member in &record.members.0 {
+		keys.push(
+			proven::storage_key(&models, (member.model,))
+				.map_err(|e| VerifyError::StorageProof(e.to_string()))?,
+		);
+	}
+	Ok(keys)
+}
+
+fn read_group(state: &ProvenState, group: GroupId) -> Result<records::Group, VerifyError> {
+	let groups = runtime::storage().models().groups();
+	let value = state.read(&[group_key(group)?])?.pop().flatten().ok_or_else(|| {
+		VerifyError::StorageProof(format!(
+			"group {group} does not exist at block #{}",
+			state.block_number
+		))
+	})?;
+	proven::decode_value(&groups, &value).map_err(|e| VerifyError::StorageProof(e.to_string()))
+}
+
+/// A quorum receipt with the proof of the group it was checked against:
+/// what a client keeps to show anyone, offline, that `q` members vouched
+/// for an answer. `dropbear infer --fast --save` writes it; `dropbear
+/// verify` checks it against a trusted checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvenReceipt {
+	pub receipt: QuorumReceipt,
+	/// `Models::Groups(group)` and the members' `Models` entries at the
+	/// receipt's block, with that block's finality proof.
+	pub group_proof: StateProof,
+}
+
+/// Why a proven receipt does not hold.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProvenReceiptError {
+	#[error("the group's proof: {0}")]
+	Group(#[from] VerifyError),
+	#[error("the receipt: {0}")]
+	Receipt(#[from] ReceiptError),
+}
+
+impl ProvenReceipt {
+	/// Check against a trusted `checkpoint`, with no node: the group proof
+	/// shows the group at a finalized block of the checkpoint's chain (as
+	/// [`verify::verify`] shows a certificate), and the receipt holds against
+	/// that group. Returns the group.
+	pub fn verify(&self, checkpoint: &Checkpoint) -> Result<GroupAt, ProvenReceiptError> {
+		let state = verify::verify_state(&self.group_proof, checkpoint)?;
+		let group = GroupAt::from_state(self.receipt.group, checkpoint.genesis_hash.0, &state)?;
+		self.receipt.check(&group)?;
+		Ok(group)
 	}
 }
 
@@ -220,7 +359,10 @@ struct Endpoint {
 
 /// One HTTP/2 connection to each member's worker; inputs go to all at once.
 pub struct Fanout {
+	/// The group the answers are checked against, at a justified block.
 	pub group: GroupAt,
+	/// Its proof, for [`Fanout::proven`].
+	pub group_proof: StateProof,
 	endpoints: Vec<Endpoint>,
 	http: HttpClient<HttpConnector, Full<Bytes>>,
 }
@@ -246,12 +388,13 @@ fn hex_bytes(value: Option<&serde_json::Value>, what: &str) -> Result<Vec<u8>> {
 }
 
 impl Fanout {
-	/// The group at the finalized head, and the worker at each of `urls`
+	/// The group at the newest justified block, proven ([`GroupAt::proven`],
+	/// with the set changes since genesis), and the worker at each of `urls`
 	/// (`http://HOST:PORT`): each must serve a member of the group, as its
 	/// server metadata says (`parameters.model_id` and `group`), within
 	/// [`CONNECT_PATIENCE`].
 	pub async fn connect(client: &Client, group: GroupId, urls: &[String]) -> Result<Self> {
-		let group = GroupAt::read(client, group, None).await?;
+		let (group, group_proof) = GroupAt::proven(client, group, 0).await?;
 		let http = HttpClient::builder(TokioExecutor::new())
 			.http2_only(true)
 			.pool_idle_timeout(Duration::from_secs(300))
@@ -298,7 +441,13 @@ impl Fanout {
 		if endpoints.is_empty() {
 			bail!("no worker address given for group {} (--http URL)", group.group);
 		}
-		Ok(Self { group, endpoints, http })
+		Ok(Self { group, group_proof, endpoints, http })
+	}
+
+	/// `receipt` (one of this fanout's) with the proof of the group it was
+	/// checked against, for anyone to check offline.
+	pub fn proven(&self, receipt: QuorumReceipt) -> ProvenReceipt {
+		ProvenReceipt { receipt, group_proof: self.group_proof.clone() }
 	}
 
 	/// The infer request for one input: the input in binary, the answer and

@@ -15,8 +15,9 @@
 use crate::{Certificate, CertificateProof, Header};
 use codec::{Decode, DecodeAll};
 use dropbear_primitives::{
-	inference as certificate, rpc::Checkpoint, BatchId, BatchInfo, Decision, RequestEntry,
-	Unbounded,
+	inference as certificate,
+	rpc::{Checkpoint, SetChange, StateProof},
+	BatchId, BatchInfo, Decision, RequestEntry, Unbounded,
 };
 use finality_grandpa::{voter_set::VoterSet, Chain, Error as GrandpaError};
 use sp_consensus_grandpa::{
@@ -64,6 +65,41 @@ pub struct Verified {
 
 /// Verify `proof` against the trusted `checkpoint`.
 pub fn verify(proof: &CertificateProof, checkpoint: &Checkpoint) -> Result<Verified, VerifyError> {
+	let header = finalized_header(
+		&Finality {
+			genesis_hash: proof.genesis_hash,
+			set_changes: &proof.set_changes,
+			set_id: proof.set_id,
+			header: &proof.header,
+			justification: &proof.justification,
+		},
+		checkpoint,
+	)?;
+	let rebuilt = proven_certificate(proof, header.state_root())?;
+	if rebuilt != proof.certificate {
+		return Err(VerifyError::CertificateMismatch(differences(&rebuilt, &proof.certificate)));
+	}
+	Ok(Verified {
+		certificate: rebuilt,
+		block_number: *header.number(),
+		block_hash: header.hash(),
+		set_id: proof.set_id,
+	})
+}
+
+/// What a proof offers as evidence that its block is final.
+struct Finality<'a> {
+	genesis_hash: H256,
+	set_changes: &'a [SetChange],
+	set_id: u64,
+	header: &'a [u8],
+	justification: &'a [u8],
+}
+
+/// Checks 1 to 3: the header of a block GRANDPA finalized on the
+/// checkpoint's chain, reached from the checkpoint's set through justified
+/// set changes.
+fn finalized_header(proof: &Finality, checkpoint: &Checkpoint) -> Result<Header, VerifyError> {
 	if proof.genesis_hash != checkpoint.genesis_hash {
 		return Err(VerifyError::WrongChain {
 			proof: proof.genesis_hash,
@@ -87,18 +123,90 @@ pub fn verify(proof: &CertificateProof, checkpoint: &Checkpoint) -> Result<Verif
 	}
 	let header = Header::decode_all(&mut &proof.header[..])
 		.map_err(|e| VerifyError::Header(format!("does not decode: {e}")))?;
-	check_justification(&proof.justification, &header, set_id, &authorities)
+	check_justification(proof.justification, &header, set_id, &authorities)
 		.map_err(VerifyError::Justification)?;
-	let rebuilt = proven_certificate(proof, header.state_root())?;
-	if rebuilt != proof.certificate {
-		return Err(VerifyError::CertificateMismatch(differences(&rebuilt, &proof.certificate)));
+	Ok(header)
+}
+
+/// Storage a [`StateProof`] proves at a finalized block.
+#[derive(Debug)]
+pub struct ProvenState {
+	pub block_number: u32,
+	pub block_hash: H256,
+	pub set_id: u64,
+	state_root: H256,
+	nodes: Vec<Vec<u8>>,
+}
+
+impl ProvenState {
+	/// The value of each of `keys` (`None`: proven absent). A key the proof
+	/// does not cover is an error, not an absence.
+	pub fn read(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, VerifyError> {
+		read_proven(&self.state_root, self.nodes.clone(), keys)
 	}
-	Ok(Verified {
-		certificate: rebuilt,
+}
+
+/// Verify a state proof against `checkpoint`: the storage it opens is then
+/// the chain's at a finalized block.
+pub fn verify_state(
+	proof: &StateProof,
+	checkpoint: &Checkpoint,
+) -> Result<ProvenState, VerifyError> {
+	let header = finalized_header(
+		&Finality {
+			genesis_hash: proof.genesis_hash,
+			set_changes: &proof.set_changes,
+			set_id: proof.set_id,
+			header: &proof.header,
+			justification: &proof.justification,
+		},
+		checkpoint,
+	)?;
+	Ok(ProvenState {
 		block_number: *header.number(),
 		block_hash: header.hash(),
-		set_id,
+		set_id: proof.set_id,
+		state_root: *header.state_root(),
+		nodes: proof.state_proof.iter().map(|b| b.0.clone()).collect(),
 	})
+}
+
+/// A state proof opened against the header its node sent, trusting that
+/// node for finality: for a client reading what it will later have checked
+/// offline with [`verify_state`].
+pub fn state_as_served(proof: &StateProof) -> Result<ProvenState, VerifyError> {
+	let header = Header::decode_all(&mut &proof.header[..])
+		.map_err(|e| VerifyError::Header(format!("does not decode: {e}")))?;
+	Ok(ProvenState {
+		block_number: *header.number(),
+		block_hash: header.hash(),
+		set_id: proof.set_id,
+		state_root: *header.state_root(),
+		nodes: proof.state_proof.iter().map(|b| b.0.clone()).collect(),
+	})
+}
+
+/// The values of `keys` in the trie of `root` that `nodes` prove.
+fn read_proven(
+	root: &H256,
+	nodes: Vec<Vec<u8>>,
+	keys: &[Vec<u8>],
+) -> Result<Vec<Option<Vec<u8>>>, VerifyError> {
+	let storage_proof = sp_trie::StorageProof::new(nodes);
+	let values =
+		sp_state_machine::read_proof_check::<BlakeTwo256, _>(*root, storage_proof, keys.iter())
+			.map_err(|e| {
+				VerifyError::StorageProof(format!(
+					"does not open against the state root {root:?}: {e}"
+				))
+			})?;
+	keys.iter()
+		.map(|key| {
+			values.get(key).cloned().ok_or_else(|| {
+				VerifyError::StorageProof(format!("holds no answer for key 0x{}", hex::encode(key)))
+			})
+		})
+		.collect()
 }
 
 /// The checks [`verify`] makes, in order, as a skeptic names them.
@@ -294,21 +402,8 @@ fn check_justification(
 fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certificate, VerifyError> {
 	let claimed = &proof.certificate;
 	let keys = certificate::storage_keys(&proof.pallet, claimed.request, claimed.batch);
-	let nodes = proof.state_proof.iter().map(|b| b.0.clone());
-	let storage_proof = sp_trie::StorageProof::new(nodes);
-	let values =
-		sp_state_machine::read_proof_check::<BlakeTwo256, _>(*root, storage_proof, keys.iter())
-			.map_err(|e| {
-				VerifyError::StorageProof(format!(
-					"does not open against the state root {root:?}: {e}"
-				))
-			})?;
-	let value = |i: usize, name: &str| -> Result<Option<Vec<u8>>, VerifyError> {
-		values
-			.get(&keys[i])
-			.cloned()
-			.ok_or_else(|| VerifyError::StorageProof(format!("holds no answer for {name}")))
-	};
+	let nodes = proof.state_proof.iter().map(|b| b.0.clone()).collect();
+	let values = read_proven(root, nodes, &keys)?;
 	fn decode<V: Decode>(bytes: Option<Vec<u8>>, name: &str) -> Result<V, VerifyError> {
 		let bytes = bytes
 			.ok_or_else(|| VerifyError::StorageProof(format!("{name} is absent at this block")))?;
@@ -316,7 +411,7 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 			.map_err(|e| VerifyError::StorageProof(format!("{name} does not decode: {e}")))
 	}
 	let (batch_id, index): (BatchId, u32) =
-		decode(value(0, "Requests")?, &format!("Requests({})", claimed.request))?;
+		decode(values[0].clone(), &format!("Requests({})", claimed.request))?;
 	if batch_id != claimed.batch {
 		return Err(VerifyError::CertificateMismatch(format!(
 			"batch (storage says {batch_id}, the certificate {})",
@@ -324,10 +419,10 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 		)));
 	}
 	let batch: BatchInfo<crate::AccountId, u128, u32, Unbounded> =
-		decode(value(1, "Batches")?, &format!("Batches({batch_id})"))?;
+		decode(values[1].clone(), &format!("Batches({batch_id})"))?;
 	let requests: Vec<RequestEntry<crate::AccountId>> =
-		decode(value(2, "BatchRequests")?, &format!("BatchRequests({batch_id})"))?;
-	let decisions: Option<Vec<Decision<u32>>> = match value(3, "Decisions")? {
+		decode(values[2].clone(), &format!("BatchRequests({batch_id})"))?;
+	let decisions: Option<Vec<Decision<u32>>> = match values[3].clone() {
 		None => None,
 		some => Some(decode(some, &format!("Decisions({batch_id})"))?),
 	};
@@ -340,7 +435,6 @@ fn proven_certificate(proof: &CertificateProof, root: &H256) -> Result<Certifica
 		})
 }
 
-/// The top-level fields in which two certificates differ.
 /// The fields in which two certificates differ, with both values.
 pub fn differences(proven: &Certificate, claimed: &Certificate) -> String {
 	let (a, b) = (serde_json::to_value(proven), serde_json::to_value(claimed));

@@ -370,7 +370,7 @@ impl Backend for TchBackend {
 			// The copy back waits for the forward pass (and so for the
 			// non-blocking copy in before it): the pinned buffer is free
 			// again once this returns.
-			Ok(out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()?)
+			out.f_to_kind(Kind::Float)?.f_to_device(Device::Cpu)?.f_contiguous()
 		})
 		.map_err(forward)?;
 		let dims = scores.size();

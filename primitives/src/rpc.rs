@@ -20,6 +20,8 @@ pub const MAX_PAGE: u32 = 256;
 pub const MAX_SCAN: u64 = 4096;
 /// The most blocks one `inference_certificates` range may span.
 pub const MAX_RANGE: u32 = 100_000;
+/// The most storage keys one `inference_stateProof` proves.
+pub const MAX_PROOF_KEYS: usize = 64;
 
 /// Error codes of the `inference_*` methods (beyond JSON-RPC's own -32602
 /// for bad parameters).
@@ -82,6 +84,15 @@ pub trait InferenceApi<AccountId, Balance> {
 		request: RequestId,
 		since_set: Option<u64>,
 	) -> RpcResult<CertificateProof<AccountId, Balance, BlockNumber>>;
+
+	/// Storage values at the newest GRANDPA-justified block this node has
+	/// seen, with a proof of them against that block's state root, its header
+	/// and justification, and the authority-set changes since set `since_set`
+	/// (default 0): what a client keeps to show offline what the chain held
+	/// (a group's members and worker keys, for a quorum receipt). At most
+	/// [`MAX_PROOF_KEYS`] keys.
+	#[method(name = "stateProof")]
+	fn state_proof(&self, keys: Vec<Bytes>, since_set: Option<u64>) -> RpcResult<StateProof>;
 
 	/// The GRANDPA authority set this node follows now, to save as a trusted
 	/// checkpoint for verifying proofs later.
@@ -174,6 +185,25 @@ pub struct CertificateProof<AccountId, Balance, BlockNumber> {
 	pub state_proof: Vec<Bytes>,
 	/// For each authority-set change after the checkpoint's set, the header
 	/// that enacted it and its justification by the outgoing set, in order.
+	pub set_changes: Vec<SetChange>,
+}
+
+/// Storage at a block that GRANDPA finalized, as `inference_stateProof`
+/// returns it: the same finality evidence as a [`CertificateProof`], and
+/// trie nodes that open the asked keys (to their values, or to their
+/// absence) against the header's state root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateProof {
+	pub genesis_hash: H256,
+	/// The SCALE-encoded header of the finalized block the proof is read at.
+	pub header: Bytes,
+	/// The GRANDPA justification that finalizes that block (SCALE).
+	pub justification: Bytes,
+	/// The authority set that signed the justification.
+	pub set_id: u64,
+	pub state_proof: Vec<Bytes>,
+	/// The authority-set changes after the checkpoint's set, in order.
 	pub set_changes: Vec<SetChange>,
 }
 

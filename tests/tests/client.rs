@@ -1,11 +1,15 @@
 //! The client side on a real dev node: every `inference_*` RPC method with its
-//! error cases, a certificate proof that verifies offline, tampered proofs that
+//! error cases, a certificate proof and a group's state proof that verify
+//! offline, tampered proofs that
 //! fail with the right message, and the `dropbear` CLI's commands as a user
 //! runs them. The demo members' worker keys vote directly here; the CLI's
 //! `infer` against real workers is in `worker.rs`.
 
+use dropbear_api::primitives::rpc::MAX_PROOF_KEYS;
 use dropbear_api::{account, AccountId, Balance, Chain, InferenceApiClient};
-use dropbear_client::{verify, BatchId, CertificateQuery, Client, Keypair, Outcome, Output};
+use dropbear_client::{
+	receipt::GroupAt, verify, BatchId, CertificateQuery, Client, Keypair, Outcome, Output,
+};
 use dropbear_e2e::{dev_key, node_binary, worker_key, Node, NodeSpec};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use std::{process::Command, time::Duration};
@@ -209,6 +213,22 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	assert!(err.contains("not in the state"), "{err}");
 	let err = client.proof(ids[0], 5).await.unwrap_err().to_string();
 	assert!(err.contains("since_set"), "{err}");
+
+	// State proofs (what a quorum receipt's group is proven by): the group
+	// read out of one equals the group the node reads at that block, and it
+	// verifies against the checkpoint; a group that does not exist is proven
+	// absent; the keys asked for are bounded.
+	let (group, proof) = GroupAt::proven(&client, 0, 0).await.unwrap();
+	assert_eq!(group, GroupAt::read(&client, 0, Some(group.block_hash)).await.unwrap());
+	assert_eq!(group.members.len(), 4);
+	let state = verify::verify_state(&proof, &checkpoint).unwrap();
+	assert_eq!(GroupAt::from_state(0, checkpoint.genesis_hash.0, &state), Ok(group));
+	let err = GroupAt::proven(&client, 99, 0).await.unwrap_err();
+	assert!(format!("{err:#}").contains("group 99 does not exist"), "{err:#}");
+	for count in [0, MAX_PROOF_KEYS + 1] {
+		let err = client.state_proof(&vec![vec![0u8; 32]; count], 0).await.unwrap_err();
+		assert!(err.to_string().contains("covers 1 to 64 keys"), "{err}");
+	}
 
 	// The CLI: lists, checkpoint, proof, verify (good and tampered), audit.
 	let (ok, out, err) = dropbear(&node, &["groups", "--format", "json"]);

@@ -16,8 +16,9 @@ use dropbear_api::{
 };
 use dropbear_client::{
 	lies::Lie,
-	receipt::{Fanout, GroupAt, QuorumReceipt},
-	Client, Outcome, Output,
+	receipt::{Fanout, GroupAt, ProvenReceipt, ProvenReceiptError, QuorumReceipt, ReceiptError},
+	verify::VerifyError,
+	Checkpoint, Client, Outcome, Output,
 };
 use dropbear_e2e::{
 	chain::{check_ledger, check_ledger_moves, ledger_now},
@@ -188,7 +189,9 @@ async fn triton_client_orders_what_a_worker_answered(chain: &Chain, worker: &Wor
 /// Open Inference Protocol, and a quorum receipt (three members' signed,
 /// equal answers) is printed before the request is ordered; the certificate
 /// follows. The receipt holds against the group at its finalized block, and
-/// the certificate certifies what it said.
+/// the certificate certifies what it said. Saved with the proof of its group,
+/// the receipt is verified offline against a trusted checkpoint, and every
+/// tampering with it or with its proof is caught.
 async fn fast_inference_holds_a_receipt_before_the_certificate(
 	node: &Node,
 	workers: &[Worker],
@@ -204,7 +207,8 @@ async fn fast_inference_holds_a_receipt_before_the_certificate(
 	let http: Vec<String> = workers.iter().map(|w| format!("http://{}", w.http_host())).collect();
 	let out = Command::new(node_binary().with_file_name("dropbear"))
 		.args(["--node", &node.ws_url(), "--key", "//Ferdie", "infer", "--group", "0", "--fast"])
-		.args(["--http", &http.join(","), "--format", "json", "--input"])
+		.args(["--http", &http.join(","), "--format", "json"])
+		.args(["--save", dir.join("fast").to_str().unwrap(), "--input"])
 		.args(&files)
 		.output()
 		.unwrap();
@@ -233,7 +237,112 @@ async fn fast_inference_holds_a_receipt_before_the_certificate(
 			Outcome::Certified(receipt.output.clone()),
 			"{certificate:?}"
 		);
+		let saved =
+			dir.join("fast").join(format!("receipt-0x{}.json", hex::encode(receipt.input_hash)));
+		receipts_hold_offline_and_tampering_shows(node, &saved, &receipt, &group).await;
 	}
+}
+
+/// A saved receipt (`receipt-0x<hash>.json`) checked as a stranger would:
+/// `dropbear verify` against a checkpoint taken from the node, with no node;
+/// then each part altered in turn, each caught by the check it breaks.
+async fn receipts_hold_offline_and_tampering_shows(
+	node: &Node,
+	saved: &Path,
+	receipt: &QuorumReceipt,
+	group: &GroupAt,
+) {
+	let cli = node_binary().with_file_name("dropbear");
+	let checkpoint_file = saved.with_file_name("checkpoint.json");
+	let status = Command::new(&cli)
+		.args(["--node", &node.ws_url(), "checkpoint", "--out", checkpoint_file.to_str().unwrap()])
+		.status()
+		.unwrap();
+	assert!(status.success());
+	let verified = Command::new(&cli)
+		.args(["verify", saved.to_str().unwrap(), "--checkpoint"])
+		.arg(&checkpoint_file)
+		.output()
+		.unwrap();
+	let said = String::from_utf8_lossy(&verified.stdout);
+	assert!(
+		verified.status.success() && said.starts_with("verified: receipt"),
+		"{said}{}",
+		String::from_utf8_lossy(&verified.stderr)
+	);
+	let proven: ProvenReceipt = serde_json::from_slice(&std::fs::read(saved).unwrap()).unwrap();
+	let checkpoint: Checkpoint =
+		serde_json::from_slice(&std::fs::read(&checkpoint_file).unwrap()).unwrap();
+	assert_eq!(&proven.receipt, receipt);
+	// The group the proof shows is the one the node reads at that block.
+	assert_eq!(proven.verify(&checkpoint).as_ref(), Ok(group));
+
+	// Another output than the members signed.
+	let mut forged = proven.clone();
+	let Output::Label(label) = forged.receipt.output else { panic!("{receipt:?}") };
+	forged.receipt.output = Output::Label((label + 1) % 10);
+	assert!(
+		matches!(
+			forged.verify(&checkpoint),
+			Err(ProvenReceiptError::Receipt(ReceiptError::OtherOutput { .. }))
+		),
+		"{:?}",
+		forged.verify(&checkpoint)
+	);
+	// Fewer answers than the quorum.
+	let mut short = proven.clone();
+	short.receipt.answers.truncate(group.quorum as usize - 1);
+	assert_eq!(
+		short.verify(&checkpoint),
+		Err(ProvenReceiptError::Receipt(ReceiptError::TooFew {
+			got: group.quorum as usize - 1,
+			quorum: group.quorum
+		}))
+	);
+	// A trie node missing from the group's proof.
+	let mut cut = proven.clone();
+	cut.group_proof.state_proof.pop();
+	assert!(
+		matches!(
+			cut.verify(&checkpoint),
+			Err(ProvenReceiptError::Group(VerifyError::StorageProof(_)))
+		),
+		"{:?}",
+		cut.verify(&checkpoint)
+	);
+	// A group proof whose justification is not of its header.
+	let mut unjustified = proven.clone();
+	unjustified.group_proof.justification = proven.group_proof.set_changes.first().map_or_else(
+		|| dropbear_api::primitives::rpc::Bytes(vec![0; 8]),
+		|change| change.justification.clone(),
+	);
+	assert!(
+		matches!(
+			unjustified.verify(&checkpoint),
+			Err(ProvenReceiptError::Group(VerifyError::Justification(_)))
+		),
+		"{:?}",
+		unjustified.verify(&checkpoint)
+	);
+	// A checkpoint of another chain.
+	let mut elsewhere = checkpoint.clone();
+	elsewhere.genesis_hash = Default::default();
+	assert!(matches!(
+		proven.verify(&elsewhere),
+		Err(ProvenReceiptError::Group(VerifyError::WrongChain { .. }))
+	));
+	// And the command line says which check failed.
+	std::fs::write(saved, serde_json::to_vec(&forged).unwrap()).unwrap();
+	let refused = Command::new(&cli)
+		.args(["verify", saved.to_str().unwrap(), "--checkpoint"])
+		.arg(&checkpoint_file)
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert!(
+		!refused.status.success() && stderr.contains("verification failed: the receipt: model"),
+		"{stderr}"
+	);
 }
 
 /// The example dApp through the Ethereum JSON-RPC, as a dApp developer runs

@@ -130,7 +130,7 @@ enum Door {
 	/// To one worker each, in turn, over JSON-RPC; it gossips them on.
 	Rpc(Workers),
 	/// To every member at once over the Open Inference Protocol.
-	Http(Fanout),
+	Http(Box<Fanout>),
 }
 
 impl Door {
@@ -242,7 +242,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let door = if args.http.is_empty() {
 		Door::Rpc(Workers::connect(client, args.group, &args.workers).await?)
 	} else {
-		Door::Http(Fanout::connect(client, args.group, &args.http).await?)
+		Door::Http(Box::new(Fanout::connect(client, args.group, &args.http).await?))
 	};
 	let mut certificates = client.subscribe_certificates(Some(args.group), false).await?;
 	let mut finalized = client.subscribe_certificates(Some(args.group), true).await?;

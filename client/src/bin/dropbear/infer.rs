@@ -51,7 +51,8 @@ pub struct Args {
 	#[arg(long, value_enum, default_value = "table")]
 	format: Format,
 	/// Also wait for finality and save each certificate's proof here as
-	/// `request-<id>.json`, for `dropbear verify`.
+	/// `request-<id>.json`, for `dropbear verify`; with --fast, each receipt
+	/// with the proof of its group as `receipt-0x<input hash>.json` first.
 	#[arg(long)]
 	save: Option<PathBuf>,
 }
@@ -123,6 +124,12 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 					receipt.group,
 					receipt.block
 				),
+			}
+			if let Some(dir) = &args.save {
+				std::fs::create_dir_all(dir)
+					.with_context(|| format!("creating {}", dir.display()))?;
+				let file = dir.join(format!("receipt-0x{}.json", hex::encode(receipt.input_hash)));
+				write_json(Some(&file), &fanout.proven(receipt.clone()))?;
 			}
 			hashes.push(receipt.input_hash);
 			receipts.push(receipt);

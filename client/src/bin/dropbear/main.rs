@@ -17,7 +17,7 @@ mod show;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use dropbear_client::{verify, CertificateProof, Checkpoint, Client};
+use dropbear_client::{receipt::ProvenReceipt, verify, CertificateProof, Checkpoint, Client};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -65,9 +65,11 @@ enum Command {
 		#[arg(long)]
 		out: Option<PathBuf>,
 	},
-	/// Check a saved certificate proof offline; says which check failed.
+	/// Check a saved certificate proof, or a saved quorum receipt, offline;
+	/// says which check failed.
 	Verify {
-		/// A file written by `dropbear proof` or `dropbear infer --save`.
+		/// A file written by `dropbear proof` or `dropbear infer --save`
+		/// (`request-<id>.json`, or `receipt-0x<hash>.json` with --fast).
 		proof: PathBuf,
 		/// A file written by `dropbear checkpoint` from a node you trust.
 		#[arg(long, env = "DROPBEAR_CHECKPOINT")]
@@ -134,8 +136,31 @@ async fn main() {
 async fn run(cli: Cli) -> Result<()> {
 	if let Command::Verify { proof, checkpoint } = &cli.command {
 		// Offline: no node is contacted.
-		let proof: CertificateProof = read_json(proof)?;
+		let saved: serde_json::Value = read_json(proof)?;
 		let checkpoint: Checkpoint = read_json(checkpoint)?;
+		if saved.get("receipt").is_some() {
+			let receipt: ProvenReceipt = serde_json::from_value(saved)
+				.with_context(|| format!("{} is not a saved receipt", proof.display()))?;
+			return match receipt.verify(&checkpoint) {
+				Ok(group) => {
+					println!(
+						"verified: receipt for input 0x{} says {:?}, signed by {} of group {}'s {} members (quorum {}) as the group stood in finalized block #{} (0x{})",
+						hex::encode(receipt.receipt.input_hash),
+						receipt.receipt.output,
+						receipt.receipt.answers.len(),
+						group.group,
+						group.members.len(),
+						group.quorum,
+						group.block,
+						hex::encode(group.block_hash)
+					);
+					Ok(())
+				}
+				Err(e) => Err(anyhow::anyhow!("verification failed: {e}")),
+			};
+		}
+		let proof: CertificateProof = serde_json::from_value(saved)
+			.with_context(|| format!("{} is not a certificate proof", proof.display()))?;
 		return match verify::verify(&proof, &checkpoint) {
 			Ok(v) => {
 				println!(

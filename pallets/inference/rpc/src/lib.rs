@@ -16,13 +16,16 @@
 //! proof, the header and the justification all name one block, and the
 //! certificate is still in the retained state there. The storage keys it
 //! proves are named after the pallet as the runtime itself names it.
+//! `inference_stateProof` proves any keys the caller names at that block
+//! (the client proves a group's members and worker keys with it); it bounds
+//! the keys, and a key with no value is proven absent.
 
 use codec::Encode;
 use dropbear_primitives::{
 	inference::MAX_CERTIFICATES_PER_CALL,
 	rpc::{
 		code, BlockNumber, Bytes, CertificatePage, CertificateProof, CertificateQuery, Checkpoint,
-		SetChange, MAX_PAGE, MAX_RANGE, MAX_SCAN,
+		SetChange, StateProof, MAX_PAGE, MAX_PROOF_KEYS, MAX_RANGE, MAX_SCAN,
 	},
 	BatchId, BatchView, Certificate, GroupId, MemberRecord, ModelId, Outcome, RequestId,
 };
@@ -219,6 +222,36 @@ where
 		Ok((set, all.into_iter().filter(|(id, _)| *id >= since && *id < set).collect()))
 	}
 
+	/// The newest block with a GRANDPA justification this node has seen:
+	/// every proof is read there.
+	fn justified(&self) -> RpcResult<Justified> {
+		self.latest.read().ok().and_then(|l| l.clone()).ok_or_else(|| {
+			error(
+				code::NOT_FINAL,
+				"this node has seen no GRANDPA justification yet: retry in a few seconds",
+			)
+		})
+	}
+
+	/// The set that finalized block `number`, and each set change since set
+	/// `since` with the header that enacted it and its justification.
+	fn set_changes(&self, number: BlockNumber, since: u64) -> RpcResult<(u64, Vec<SetChange>)> {
+		let (set_id, changes) = self.sets_up_to(number, since)?;
+		let mut set_changes = Vec::new();
+		for (_, last) in changes {
+			let change_hash = self
+				.client
+				.hash(last)
+				.map_err(|e| error(code::RUNTIME, format!("hash of #{last}: {e}")))?
+				.ok_or_else(|| error(code::RUNTIME, format!("no block #{last}")))?;
+			set_changes.push(SetChange {
+				header: Bytes(self.header(change_hash)?.encode()),
+				justification: Bytes(self.grandpa_justification(change_hash)?),
+			});
+		}
+		Ok((set_id, set_changes))
+	}
+
 	fn grandpa_justification(&self, hash: H256) -> RpcResult<Vec<u8>> {
 		self.client
 			.justifications(hash)
@@ -366,13 +399,7 @@ where
 		request: RequestId,
 		since_set: Option<u64>,
 	) -> RpcResult<CertificateProof<AccountId, Balance, BlockNumber>> {
-		let Justified { hash, number, encoded } =
-			self.latest.read().ok().and_then(|l| l.clone()).ok_or_else(|| {
-				error(
-					code::NOT_FINAL,
-					"this node has seen no GRANDPA justification yet: retry in a few seconds",
-				)
-			})?;
+		let Justified { hash, number, encoded } = self.justified()?;
 		let api = self.client.runtime_api();
 		let certificate = runtime("certificate", api.certificate(hash, request))?.ok_or_else(|| {
 			error(
@@ -399,23 +426,35 @@ where
 			.read_proof(hash, &mut keys.iter().map(|k| &k[..]))
 			.map_err(|e| error(code::RUNTIME, format!("storage proof at #{number}: {e}")))?;
 		let header = self.header(hash)?;
-		let (set_id, changes) = self.sets_up_to(number, since_set.unwrap_or(0))?;
-		let mut set_changes = Vec::new();
-		for (_, last) in changes {
-			let change_hash = self
-				.client
-				.hash(last)
-				.map_err(|e| error(code::RUNTIME, format!("hash of #{last}: {e}")))?
-				.ok_or_else(|| error(code::RUNTIME, format!("no block #{last}")))?;
-			set_changes.push(SetChange {
-				header: Bytes(self.header(change_hash)?.encode()),
-				justification: Bytes(self.grandpa_justification(change_hash)?),
-			});
-		}
+		let (set_id, set_changes) = self.set_changes(number, since_set.unwrap_or(0))?;
 		Ok(CertificateProof {
 			certificate,
 			genesis_hash: self.client.info().genesis_hash,
 			pallet,
+			header: Bytes(header.encode()),
+			justification: Bytes(encoded),
+			set_id,
+			state_proof: proof.into_iter_nodes().map(Bytes).collect(),
+			set_changes,
+		})
+	}
+
+	fn state_proof(&self, keys: Vec<Bytes>, since_set: Option<u64>) -> RpcResult<StateProof> {
+		if keys.is_empty() || keys.len() > MAX_PROOF_KEYS {
+			return Err(invalid(format!(
+				"a state proof covers 1 to {MAX_PROOF_KEYS} keys, not {}",
+				keys.len()
+			)));
+		}
+		let Justified { hash, number, encoded } = self.justified()?;
+		let proof = self
+			.client
+			.read_proof(hash, &mut keys.iter().map(|k| &k[..]))
+			.map_err(|e| error(code::RUNTIME, format!("storage proof at #{number}: {e}")))?;
+		let header = self.header(hash)?;
+		let (set_id, set_changes) = self.set_changes(number, since_set.unwrap_or(0))?;
+		Ok(StateProof {
+			genesis_hash: self.client.info().genesis_hash,
 			header: Bytes(header.encode()),
 			justification: Bytes(encoded),
 			set_id,
