@@ -41,6 +41,8 @@
 #   DROPBEAR_PRECISION=fp16 DROPBEAR_CHANNELS_LAST=true ...
 #                                               every worker runs its model in half precision,
 #                                               channels-last (the workers read these themselves)
+#   WORKER_TORCH_THREADS=N ...                  libtorch's CPU threads per worker (default:
+#                                               a quarter of the cores, at least one)
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate
 #   GROUP_MAX_BATCH=256 ...                     requests per batch (one vote covers a
 #                                               batch; the spec's default is 64)
@@ -325,6 +327,9 @@ for i in "${!names[@]}"; do
 	)
 	# u8 images, scaled and normalised by each worker on its device.
 	[ "$input_kind" = u8 ] && args+=(--preprocess imagenet)
+	# The four workers share this machine's cores: libtorch's OpenMP threads
+	# spin while idle, so each gets a quarter of them (at least one).
+	args+=(--torch-threads "${WORKER_TORCH_THREADS:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}")
 	# No peer list: each worker announces its libp2p peer on chain with its
 	# worker key and connects only to the group's members found there.
 	in_site "$i" "$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &

@@ -86,6 +86,13 @@ pub struct Options {
 	/// tensor-core convolutions prefer.
 	#[arg(long, env = "DROPBEAR_CHANNELS_LAST")]
 	pub channels_last: bool,
+	/// Threads libtorch computes a batch with on the CPU (its intra-op
+	/// threads); 0 keeps libtorch's default, one per core. Workers that share
+	/// a machine should split its cores between them: libtorch's OpenMP
+	/// threads spin while they wait for work, taking the cores from the
+	/// other workers and the nodes.
+	#[arg(long, env = "DROPBEAR_TORCH_THREADS", default_value_t = 0)]
+	pub torch_threads: usize,
 	/// Most inputs per forward pass.
 	#[arg(long, env = "DROPBEAR_MAX_BATCH", default_value_t = 64)]
 	pub max_batch: usize,
@@ -200,6 +207,9 @@ pub async fn start(args: &Options) -> Result<Service> {
 		precision: args.precision,
 		channels_last: args.channels_last,
 	};
+	if args.torch_threads > 0 {
+		crate::tch_backend::set_cpu_threads(args.torch_threads);
+	}
 	let loader: Arc<dyn Loader> = Arc::new(TchLoader { device, options });
 	let versions = Versions::new(chain.clone(), model, core.clone(), files, loader, batching);
 	// Serve nothing until the version serving now is loaded from a file with its digest.

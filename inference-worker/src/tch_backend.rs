@@ -69,6 +69,14 @@ pub struct RunOptions {
 const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
+/// Compute on the CPU with `threads` threads in this process (libtorch's
+/// intra-op parallelism, for every model loaded here); set before any
+/// model runs.
+pub fn set_cpu_threads(threads: usize) {
+	tch::set_num_threads(i32::try_from(threads).unwrap_or(i32::MAX));
+	tracing::info!(target: "worker", "libtorch computes with {} CPU threads", tch::get_num_threads());
+}
+
 /// Loads TorchScript files onto one device.
 #[derive(Clone, Copy, Debug)]
 pub struct TchLoader {
