@@ -452,7 +452,7 @@ impl Fanout {
 
 	/// The infer request for one input: the input in binary, the answer and
 	/// its signature asked for as JSON.
-	fn request_body(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+	fn request_body(&self, bytes: &[u8]) -> Result<Bytes> {
 		let spec = &self.group.input;
 		let mut shape = vec![1u32];
 		shape.extend(spec.shape.iter());
@@ -470,9 +470,11 @@ impl Fanout {
 			"outputs": [{ "name": "answer" }, { "name": "signature" }],
 		})
 		.to_string();
-		let mut body = head.into_bytes();
+		let mut body = Vec::with_capacity(head.len() + bytes.len());
+		body.extend_from_slice(head.as_bytes());
 		body.extend_from_slice(bytes);
-		Ok(body)
+		// One buffer shared by the requests to every member.
+		Ok(Bytes::from(body))
 	}
 
 	/// Send one input to one member; its signed answer. The future owns
@@ -480,7 +482,7 @@ impl Fanout {
 	fn ask(
 		&self,
 		endpoint: &Endpoint,
-		body: Vec<u8>,
+		body: Bytes,
 		head_len: usize,
 	) -> impl std::future::Future<Output = Result<SignedAnswer>> + Send + 'static {
 		let (http, infer) = (self.http.clone(), endpoint.infer.clone());
@@ -490,13 +492,13 @@ impl Fanout {
 	async fn asked(
 		http: HttpClient<HttpConnector, Full<Bytes>>,
 		infer: hyper::Uri,
-		body: Vec<u8>,
+		body: Bytes,
 		head_len: usize,
 	) -> Result<SignedAnswer> {
 		let request = hyper::Request::post(infer)
 			.header("content-type", "application/octet-stream")
 			.header("inference-header-content-length", head_len)
-			.body(Full::new(Bytes::from(body)))?;
+			.body(Full::new(body))?;
 		let response = http.request(request).await?;
 		let status = response.status();
 		// An answer for one input is a few hundred bytes; a worker sending
