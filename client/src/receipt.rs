@@ -13,8 +13,11 @@
 //! stood at a finalized block ([`GroupAt`], which the receipt names): every
 //! answer signed by the worker key the chain authorizes for its model, every
 //! model a member, every answer for the receipt's group, input and output,
-//! and `q` different members. A member that signs one output and votes
-//! another for the same input and version has lied, provably.
+//! and `q` different members. The group comes out of a storage proof at that
+//! block ([`GroupAt::proven`]), so a receipt saved with the proof
+//! ([`ProvenReceipt`]) is checked by anyone, offline, against a trusted
+//! checkpoint. A member that signs one output and votes another for the same
+//! input and version has lied, provably.
 
 use crate::{
 	records, runtime,
