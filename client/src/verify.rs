@@ -139,6 +139,17 @@ pub struct ProvenState {
 }
 
 impl ProvenState {
+	/// `proof`'s trie nodes under `header`'s state root.
+	fn opened(header: &Header, proof: &StateProof) -> Self {
+		Self {
+			block_number: *header.number(),
+			block_hash: header.hash(),
+			set_id: proof.set_id,
+			state_root: *header.state_root(),
+			nodes: proof.state_proof.iter().map(|b| b.0.clone()).collect(),
+		}
+	}
+
 	/// The value of each of `keys` (`None`: proven absent). A key the proof
 	/// does not cover is an error, not an absence.
 	pub fn read(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, VerifyError> {
@@ -162,13 +173,7 @@ pub fn verify_state(
 		},
 		checkpoint,
 	)?;
-	Ok(ProvenState {
-		block_number: *header.number(),
-		block_hash: header.hash(),
-		set_id: proof.set_id,
-		state_root: *header.state_root(),
-		nodes: proof.state_proof.iter().map(|b| b.0.clone()).collect(),
-	})
+	Ok(ProvenState::opened(&header, proof))
 }
 
 /// A state proof opened against the header its node sent, trusting that
@@ -177,13 +182,7 @@ pub fn verify_state(
 pub fn state_as_served(proof: &StateProof) -> Result<ProvenState, VerifyError> {
 	let header = Header::decode_all(&mut &proof.header[..])
 		.map_err(|e| VerifyError::Header(format!("does not decode: {e}")))?;
-	Ok(ProvenState {
-		block_number: *header.number(),
-		block_hash: header.hash(),
-		set_id: proof.set_id,
-		state_root: *header.state_root(),
-		nodes: proof.state_proof.iter().map(|b| b.0.clone()).collect(),
-	})
+	Ok(ProvenState::opened(&header, proof))
 }
 
 /// The values of `keys` in the trie of `root` that `nodes` prove.
