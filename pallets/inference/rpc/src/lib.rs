@@ -233,6 +233,31 @@ where
 		})
 	}
 
+	/// `keys` proven at the justified block, with its header, justification
+	/// and the set changes since set `since_set` (default 0).
+	fn prove(
+		&self,
+		justified: Justified,
+		keys: &mut dyn Iterator<Item = &[u8]>,
+		since_set: Option<u64>,
+	) -> RpcResult<StateProof> {
+		let Justified { hash, number, encoded } = justified;
+		let proof = self
+			.client
+			.read_proof(hash, keys)
+			.map_err(|e| error(code::RUNTIME, format!("storage proof at #{number}: {e}")))?;
+		let header = self.header(hash)?;
+		let (set_id, set_changes) = self.set_changes(number, since_set.unwrap_or(0))?;
+		Ok(StateProof {
+			genesis_hash: self.client.info().genesis_hash,
+			header: Bytes(header.encode()),
+			justification: Bytes(encoded),
+			set_id,
+			state_proof: proof.into_iter_nodes().map(Bytes).collect(),
+			set_changes,
+		})
+	}
+
 	/// The set that finalized block `number`, and each set change since set
 	/// `since` with the header that enacted it and its justification.
 	fn set_changes(&self, number: BlockNumber, since: u64) -> RpcResult<(u64, Vec<SetChange>)> {
@@ -399,7 +424,8 @@ where
 		request: RequestId,
 		since_set: Option<u64>,
 	) -> RpcResult<CertificateProof<AccountId, Balance, BlockNumber>> {
-		let Justified { hash, number, encoded } = self.justified()?;
+		let justified = self.justified()?;
+		let (hash, number) = (justified.hash, justified.number);
 		let api = self.client.runtime_api();
 		let certificate = runtime("certificate", api.certificate(hash, request))?.ok_or_else(|| {
 			error(
@@ -421,20 +447,16 @@ where
 		let pallet = String::from_utf8(pallet)
 			.map_err(|_| error(code::RUNTIME, "the runtime names pallet-inference in non-UTF-8"))?;
 		let keys = dropbear_primitives::storage_keys(&pallet, request, certificate.batch);
-		let proof = self
-			.client
-			.read_proof(hash, &mut keys.iter().map(|k| &k[..]))
-			.map_err(|e| error(code::RUNTIME, format!("storage proof at #{number}: {e}")))?;
-		let header = self.header(hash)?;
-		let (set_id, set_changes) = self.set_changes(number, since_set.unwrap_or(0))?;
+		let StateProof { genesis_hash, header, justification, set_id, state_proof, set_changes } =
+			self.prove(justified, &mut keys.iter().map(|k| &k[..]), since_set)?;
 		Ok(CertificateProof {
 			certificate,
-			genesis_hash: self.client.info().genesis_hash,
+			genesis_hash,
 			pallet,
-			header: Bytes(header.encode()),
-			justification: Bytes(encoded),
+			header,
+			justification,
 			set_id,
-			state_proof: proof.into_iter_nodes().map(Bytes).collect(),
+			state_proof,
 			set_changes,
 		})
 	}
@@ -446,21 +468,7 @@ where
 				keys.len()
 			)));
 		}
-		let Justified { hash, number, encoded } = self.justified()?;
-		let proof = self
-			.client
-			.read_proof(hash, &mut keys.iter().map(|k| &k[..]))
-			.map_err(|e| error(code::RUNTIME, format!("storage proof at #{number}: {e}")))?;
-		let header = self.header(hash)?;
-		let (set_id, set_changes) = self.set_changes(number, since_set.unwrap_or(0))?;
-		Ok(StateProof {
-			genesis_hash: self.client.info().genesis_hash,
-			header: Bytes(header.encode()),
-			justification: Bytes(encoded),
-			set_id,
-			state_proof: proof.into_iter_nodes().map(Bytes).collect(),
-			set_changes,
-		})
+		self.prove(self.justified()?, &mut keys.iter().map(|k| &k[..]), since_set)
 	}
 
 	fn checkpoint(&self) -> RpcResult<Checkpoint> {
