@@ -6,7 +6,11 @@
 //! (page-locked) host buffer kept between batches and copied to the device
 //! without blocking the host: a pageable copy goes through a bounce buffer
 //! at a fraction of the bus's speed, and that copy, not the model, bounded
-//! the worker at large batches. A member may also run its model in half
+//! the worker at large batches. On the CPU the buffer is a plain tensor,
+//! kept for the same reason as the f32 buffer u8 images are normalised
+//! into in place: each fresh tensor of a large batch is fresh pages that
+//! the kernel zeroes (18% of a 2-core machine's time in the data-plane
+//! benchmark before they were kept). A member may also run its model in half
 //! precision (`--precision fp16|bf16`) and channels-last
 //! (`--channels-last`); both are its own business, like its weights: the
 //! group agrees on labels, and a member whose reduced precision changes its
@@ -135,13 +139,17 @@ pub struct TchBackend {
 	/// Input shape without the batch dimension.
 	shape: Vec<i64>,
 	classes: usize,
-	/// The batch's input bytes, gathered here before they become a tensor. Kept
-	/// between batches: a fresh buffer of a large batch (19 MiB for 32 ImageNet
-	/// images) costs a page fault per 4 KiB on every call.
-	staging: Vec<u8>,
-	/// On a CUDA device: a pinned host tensor of the spec's dtype, as large as
-	/// the largest batch so far, that the batch is gathered into instead.
-	pinned: Option<Tensor>,
+	/// A host tensor of the spec's dtype, as large as the largest batch so
+	/// far, that each batch's input bytes are gathered into (pinned on a
+	/// CUDA device, for non-blocking copies). Kept between batches: a fresh
+	/// buffer of a large batch (38 MiB for 256 u8 ImageNet images) comes
+	/// from the kernel as zeroed pages, a page fault per 4 KiB, every call.
+	host: Option<Tensor>,
+	/// On the device, for [`Preprocess::Imagenet`]: the f32 batch the u8
+	/// one is scaled and normalised into, in place, kept between batches
+	/// for the same reason (four times the u8 batch: 154 MiB for 256
+	/// images, which fresh intermediate tensors paid four times over).
+	float: Option<Tensor>,
 	/// `(mean, std)` as `[1, 3, 1, 1]` tensors on the device, for
 	/// [`Preprocess::Imagenet`].
 	normalise: Option<(Tensor, Tensor)>,
@@ -243,8 +251,8 @@ impl TchBackend {
 			kind,
 			shape,
 			classes: classes as usize,
-			staging: Vec::new(),
-			pinned: None,
+			host: None,
+			float: None,
 			normalise,
 			compute,
 			channels_last: options.channels_last,
@@ -263,28 +271,33 @@ impl TchBackend {
 		}
 	}
 
-	/// The batch gathered into the pinned host buffer (grown to fit), as a
-	/// tensor of `size` over it. Every input is `per_input` bytes (checked).
-	fn gather_pinned(
+	/// The batch gathered into the host buffer (grown to fit), as a tensor
+	/// of `size` over it. Every input is `per_input` bytes (checked).
+	fn gather(
 		&mut self,
 		inputs: &[&[u8]],
 		per_input: usize,
 		size: &[i64],
 	) -> Result<Tensor, tch::TchError> {
 		let elements = size.iter().product::<i64>();
-		let pinned = match self.pinned.take() {
+		let buffer = match self.host.take() {
 			Some(p) if p.numel() as i64 >= elements => p,
 			_ => {
-				Tensor::f_empty([elements], (self.kind, Device::Cpu))?.f_pin_memory(self.device)?
+				let fresh = Tensor::f_empty([elements], (self.kind, Device::Cpu))?;
+				match self.device {
+					Device::Cuda(_) => fresh.f_pin_memory(self.device)?,
+					_ => fresh,
+				}
 			}
 		};
 		let bytes = inputs.len() * per_input;
-		// SAFETY: `pinned` is a contiguous CPU tensor of at least `elements`
+		// SAFETY: `buffer` is a contiguous CPU tensor of at least `elements`
 		// elements of `self.kind`: `bytes` bytes (each input's length was
 		// checked). Nothing else reads or writes it while this slice lives:
-		// the previous batch's copy to the device finished before its
-		// `infer` returned, and the tensor is not used until it is dropped.
-		let host = unsafe { std::slice::from_raw_parts_mut(pinned.data_ptr() as *mut u8, bytes) };
+		// the previous batch's copy to the device, and its forward pass on
+		// the CPU, finished before its `infer` returned (its scores were
+		// copied out), and the tensor is not used until it is dropped.
+		let host = unsafe { std::slice::from_raw_parts_mut(buffer.data_ptr() as *mut u8, bytes) };
 		// One core copies a few GB/s: a batch of 128 f32 ImageNet images
 		// (77 MB) would take longer to gather than to infer on a GPU, so
 		// large batches are gathered by several threads.
@@ -306,13 +319,37 @@ impl TchBackend {
 				}
 			}
 		});
-		let batch = pinned.f_narrow(0, 0, elements)?.f_view(size)?;
-		self.pinned = Some(pinned);
+		let batch = buffer.f_narrow(0, 0, elements)?.f_view(size)?;
+		self.host = Some(buffer);
 		Ok(batch)
+	}
+
+	/// `batch` (u8 images on the device) as f32, scaled to [0, 1] and
+	/// normalised by `mean` and `std`, in the kept f32 buffer (grown to
+	/// fit): the same three operations as a fresh-tensor
+	/// `(x / 255 - mean) / std`, in place.
+	fn normalise_into(
+		&mut self,
+		batch: &Tensor,
+		mean: &Tensor,
+		std: &Tensor,
+	) -> Result<Tensor, tch::TchError> {
+		let size = batch.size();
+		let elements = size.iter().product::<i64>();
+		let float = match self.float.take() {
+			Some(f) if f.numel() as i64 >= elements => f,
+			_ => Tensor::f_empty([elements], (Kind::Float, self.device))?,
+		};
+		let mut out = float.f_narrow(0, 0, elements)?.f_view(size.as_slice())?;
+		out.f_copy_(batch)?;
+		// Each in-place operation hands back the tensor it changed.
+		let out = out.f_div_scalar_(255.0)?.f_sub_(mean)?.f_div_(std)?;
+		self.float = Some(float);
+		Ok(out)
 	}
 }
 
-/// Batches at least this large are gathered into the pinned buffer by
+/// Batches at least this large are gathered into the host buffer by
 /// several threads.
 const PARALLEL_GATHER_BYTES: usize = 4 << 20;
 
@@ -347,23 +384,16 @@ impl Backend for TchBackend {
 		let scores = tch::no_grad(|| -> Result<Tensor, tch::TchError> {
 			// The bytes cross to the device as they came (u8: a quarter of
 			// f32's), and become what the model takes there.
+			let host = self.gather(inputs, per_input, &size)?;
 			let batch = match self.device {
-				Device::Cuda(_) => {
-					let host = self.gather_pinned(inputs, per_input, &size)?;
-					host.f_to_device_(self.device, self.kind, true, false)?
-				}
-				_ => {
-					let data = &mut self.staging;
-					data.clear();
-					for input in inputs {
-						data.extend_from_slice(input);
-					}
-					Tensor::f_from_data_size(data, &size, self.kind)?
-				}
+				Device::Cuda(_) => host.f_to_device_(self.device, self.kind, true, false)?,
+				_ => host,
 			};
-			let batch = match &self.normalise {
+			let batch = match self.normalise.take() {
 				Some((mean, std)) => {
-					batch.f_to_kind(Kind::Float)?.f_div_scalar(255.0)?.f_sub(mean)?.f_div(std)?
+					let normalised = self.normalise_into(&batch, &mean, &std);
+					self.normalise = Some((mean, std));
+					normalised?
 				}
 				None => batch,
 			};

@@ -92,16 +92,25 @@ fn u8_images_are_scaled_and_normalised_on_the_device() {
 		TchBackend::load_with(&path, tch::Device::Cpu, &u8_images, 1000, imagenet()).unwrap();
 	let plane = 224 * 224;
 	let image = |rgb: [u8; 3]| -> Vec<u8> { rgb.iter().flat_map(|c| vec![*c; plane]).collect() };
-	let (a, b) = (image([255, 0, 128]), image([10, 200, 77]));
-	let scores = backend.infer(&[&a, &b]).unwrap();
+	let (ca, cb) = ([255u8, 0, 128], [10u8, 200, 77]);
+	let (a, b) = (image(ca), image(cb));
 	let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
-	for (scores, rgb) in scores.iter().zip([[255u8, 0, 128], [10, 200, 77]]) {
-		assert_eq!(scores.len(), 1000);
-		for c in 0..3 {
-			let want = (f32::from(rgb[c]) / 255.0 - mean[c]) / std[c];
-			assert!((scores[c] - want).abs() < 1e-4, "channel {c}: {} vs {want}", scores[c]);
+	// Batches grow and shrink: the buffers kept between them hold the last
+	// batch's data beyond this one's end, which must never be read.
+	let batches: [Vec<[u8; 3]>; 4] = [vec![ca, cb], vec![cb], vec![cb, ca, cb], vec![ca]];
+	for colours in batches {
+		let images: Vec<Vec<u8>> = colours.iter().map(|c| image(*c)).collect();
+		let refs: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+		let scores = backend.infer(&refs).unwrap();
+		assert_eq!(scores.len(), colours.len());
+		for (scores, rgb) in scores.iter().zip(&colours) {
+			assert_eq!(scores.len(), 1000);
+			for c in 0..3 {
+				let want = (f32::from(rgb[c]) / 255.0 - mean[c]) / std[c];
+				assert!((scores[c] - want).abs() < 1e-4, "channel {c}: {} vs {want}", scores[c]);
+			}
+			assert!(scores[3..].iter().all(|s| *s == 0.0));
 		}
-		assert!(scores[3..].iter().all(|s| *s == 0.0));
 	}
 	// An image of another size is refused, and the backend keeps serving.
 	let err = backend.infer(&[&a[..100]]).unwrap_err();
