@@ -266,7 +266,10 @@ pub async fn start(
 		.max_encoding_message_size(MAX_BODY);
 	let (handle, stopped) = StopHandle::new();
 	tokio::spawn(async move {
+		// Adaptive HTTP/2 windows, as for the HTTP server (`oip::serve`):
+		// a far client is bounded by its link, not by a fixed window.
 		let served = tonic::transport::Server::builder()
+			.http2_adaptive_window(Some(true))
 			.add_service(service)
 			.serve_with_incoming_shutdown(incoming, stopped)
 			.await;
