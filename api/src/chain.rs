@@ -215,6 +215,11 @@ impl Chain {
 		Ok(self.conn().api.at_block(number).await?)
 	}
 
+	/// The hash of the node's best block.
+	pub async fn best_hash(&self) -> Result<Hash> {
+		self.conn().legacy.chain_get_block_hash(None).await?.context("the node has no best block")
+	}
+
 	/// The number of the node's best block.
 	pub async fn best_number(&self) -> Result<BlockNumber> {
 		let header = self
@@ -411,6 +416,20 @@ impl Chain {
 			.pallet_by_name("Models")
 			.and_then(|pallet| pallet.storage())
 			.and_then(|storage| storage.entry_by_name("WorkerPeers"))
+			.is_some())
+	}
+
+	/// Whether the runtime of the node's best block takes commitments that
+	/// name their batch's requests (`Inference::commit_for_requests`, spec
+	/// 103 on). A chain still on an older runtime takes only `commit`, which
+	/// names none; a newer one refuses that. Read at the best block, since
+	/// a transaction is signed for the best block's runtime.
+	pub async fn commits_name_requests(&self) -> Result<bool> {
+		let at = self.at(Some(self.best_hash().await?)).await?;
+		Ok(at
+			.metadata_ref()
+			.pallet_by_name("Inference")
+			.and_then(|pallet| pallet.call_variant_by_name("commit_for_requests"))
 			.is_some())
 	}
 

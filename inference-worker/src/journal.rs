@@ -7,7 +7,8 @@
 //! its commitment is sent: a commitment on chain always has its ballot on
 //! disk. Records are SCALE `(batch, requests digest, version, outputs,
 //! salt)`, each after its length (u32, little endian); a later record for a
-//! batch replaces an earlier one, and a torn last record (a crash while
+//! batch and requests digest replaces an earlier one (a fork that ordered
+//! other requests under the batch id has its own ballot), and a torn last record (a crash while
 //! writing) is ignored. The file is rewritten with only the open batches'
 //! ballots when it has grown past [`COMPACT_AFTER`] records.
 
@@ -35,6 +36,9 @@ struct Record {
 	salt: Digest,
 }
 
+/// Ballots by batch and the digest of the requests they were made for.
+pub type Ballots = HashMap<(BatchId, Digest), Ballot>;
+
 /// Ballots kept on disk.
 pub struct Journal {
 	path: PathBuf,
@@ -44,7 +48,7 @@ pub struct Journal {
 impl Journal {
 	/// Open (or create) the journal in `dir`, returning it with the ballots
 	/// it holds.
-	pub fn open(dir: &Path) -> Result<(Journal, HashMap<BatchId, (Digest, Ballot)>)> {
+	pub fn open(dir: &Path) -> Result<(Journal, Ballots)> {
 		fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let path = dir.join("ballots");
 		let bytes = match fs::read(&path) {
@@ -81,7 +85,7 @@ impl Journal {
 
 	/// Rewrite the journal with `live` alone once it has grown past
 	/// [`COMPACT_AFTER`] records (write a new file, then rename it over).
-	pub fn compact(&self, live: &HashMap<BatchId, (Digest, Ballot)>) -> Result<()> {
+	pub fn compact(&self, live: &Ballots) -> Result<()> {
 		let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
 		if file.1 < COMPACT_AFTER {
 			return Ok(());
@@ -107,10 +111,10 @@ fn encode(batch: BatchId, requests: Digest, ballot: &Ballot) -> Vec<u8> {
 
 /// Write `live` to a new file, flush it, rename it over `path`; the file
 /// opened for appending.
-fn rewrite(path: &Path, live: &HashMap<BatchId, (Digest, Ballot)>) -> Result<File> {
+fn rewrite(path: &Path, live: &Ballots) -> Result<File> {
 	let fresh = path.with_extension("new");
 	let mut out = File::create(&fresh).with_context(|| format!("creating {}", fresh.display()))?;
-	for (batch, (requests, ballot)) in live {
+	for ((batch, requests), ballot) in live {
 		out.write_all(&encode(*batch, *requests, ballot))?;
 	}
 	out.sync_all()?;
@@ -119,9 +123,9 @@ fn rewrite(path: &Path, live: &HashMap<BatchId, (Digest, Ballot)>) -> Result<Fil
 }
 
 /// Every whole record of `bytes`, later ones replacing earlier ones for a
-/// batch; stops at the first torn or undecodable one. Also the record count
-/// and the length of the whole records.
-fn decode_all(bytes: &[u8]) -> (HashMap<BatchId, (Digest, Ballot)>, usize, usize) {
+/// batch and requests digest; stops at the first torn or undecodable one.
+/// Also the record count and the length of the whole records.
+fn decode_all(bytes: &[u8]) -> (Ballots, usize, usize) {
 	let total = bytes.len();
 	let mut bytes = bytes;
 	let mut ballots = HashMap::new();
@@ -131,8 +135,8 @@ fn decode_all(bytes: &[u8]) -> (HashMap<BatchId, (Digest, Ballot)>, usize, usize
 		let Some((mut record, rest)) = rest.split_at_checked(len) else { break };
 		let Ok(r) = Record::decode(&mut record) else { break };
 		ballots.insert(
-			r.batch,
-			(r.requests, Ballot { version: r.version, outputs: r.outputs, salt: r.salt }),
+			(r.batch, r.requests),
+			Ballot { version: r.version, outputs: r.outputs, salt: r.salt },
 		);
 		records += 1;
 		bytes = rest;
@@ -159,7 +163,9 @@ mod tests {
 		assert!(loaded.is_empty());
 		journal.append(7, [1; 32], &ballot(3, 9)).unwrap();
 		journal.append(8, [2; 32], &ballot(4, 8)).unwrap();
-		journal.append(7, [3; 32], &ballot(5, 7)).unwrap();
+		journal.append(7, [1; 32], &ballot(5, 7)).unwrap();
+		// Another fork's requests under batch 7: a ballot of their own.
+		journal.append(7, [3; 32], &ballot(2, 6)).unwrap();
 		drop(journal);
 		// A crash in the middle of a record.
 		let path = dir.path().join("ballots");
@@ -168,22 +174,23 @@ mod tests {
 		fs::write(&path, bytes).unwrap();
 
 		let (journal, loaded) = Journal::open(dir.path()).unwrap();
-		assert_eq!(loaded.len(), 2);
-		assert_eq!(loaded[&7], ([3; 32], ballot(5, 7)));
-		assert_eq!(loaded[&8], ([2; 32], ballot(4, 8)));
+		assert_eq!(loaded.len(), 3);
+		assert_eq!(loaded[&(7, [1; 32])], ballot(5, 7));
+		assert_eq!(loaded[&(7, [3; 32])], ballot(2, 6));
+		assert_eq!(loaded[&(8, [2; 32])], ballot(4, 8));
 		// Records appended after the torn one was dropped are read back.
 		journal.append(10, [5; 32], &ballot(1, 1)).unwrap();
 		let (journal, loaded) = Journal::open(dir.path()).unwrap();
-		assert_eq!(loaded.len(), 3);
-		assert_eq!(loaded[&10], ([5; 32], ballot(1, 1)));
+		assert_eq!(loaded.len(), 4);
+		assert_eq!(loaded[&(10, [5; 32])], ballot(1, 1));
 		// Compaction keeps only the live ballots.
-		let live: HashMap<_, _> = loaded.into_iter().filter(|(b, _)| *b == 8).collect();
+		let live: Ballots = loaded.into_iter().filter(|((b, _), _)| *b == 8).collect();
 		journal.file.lock().unwrap().1 = COMPACT_AFTER;
 		journal.compact(&live).unwrap();
 		journal.append(9, [4; 32], &ballot(6, 6)).unwrap();
 		let (_, loaded) = Journal::open(dir.path()).unwrap();
 		assert_eq!(loaded.len(), 2);
-		assert_eq!(loaded[&8], ([2; 32], ballot(4, 8)));
-		assert_eq!(loaded[&9], ([4; 32], ballot(6, 6)));
+		assert_eq!(loaded[&(8, [2; 32])], ballot(4, 8));
+		assert_eq!(loaded[&(9, [4; 32])], ballot(6, 6));
 	}
 }

@@ -80,11 +80,12 @@ pub struct Ballot {
 	pub salt: Digest,
 }
 
-/// A digest of a batch's requests: after a reorg the same batch id can name
-/// other requests, and a ballot made for those must not be reused.
+/// The digest of a batch's requests, as the pallet keeps it and a
+/// commitment names it: after a reorg the same batch id can name other
+/// requests, and a ballot made for those must not be reused (the chain
+/// refuses a commitment made for them).
 pub fn requests_digest(batch: &BatchView) -> Digest {
-	let hashes: Vec<Digest> = batch.requests.iter().map(|r| r.input_hash).collect();
-	dropbear_api::input_hash(&hashes.concat())
+	dropbear_api::primitives::requests_digest(batch.requests.iter().map(|r| &r.input_hash))
 }
 
 /// Everything the voter needs.
@@ -100,9 +101,11 @@ pub struct Voter {
 	in_flight: Mutex<HashSet<(BatchId, Step)>>,
 	/// The nonce each step sent by this process was signed with.
 	sent: Mutex<HashMap<(BatchId, Step), u64>>,
-	/// What this process committed to, by batch, with the digest of the
-	/// batch's requests it was made for.
-	ballots: Mutex<HashMap<BatchId, (Digest, Ballot)>>,
+	/// What this process committed to, by batch and the digest of the
+	/// batch's requests it was made for: forks that order other requests
+	/// under one batch id each get their own ballot, so that whichever wins,
+	/// the ballot its commitment was made with is at hand.
+	ballots: Mutex<HashMap<(BatchId, Digest), Ballot>>,
 	/// Where ballots are kept across restarts, when the worker has a state directory.
 	journal: Option<Journal>,
 	/// Batches this process can no longer vote on (logged once).
@@ -327,7 +330,7 @@ impl Voter {
 			// about it: a ballot dropped there could never be revealed.
 			if let Some(lowest) = open_now.iter().min().copied() {
 				let mut ballots = lock(&self.ballots);
-				ballots.retain(|id, _| *id >= lowest);
+				ballots.retain(|(id, _), _| *id >= lowest);
 				if let Some(journal) = &self.journal {
 					if let Err(e) = journal.compact(&ballots) {
 						tracing::warn!(target: "worker::voter", "compacting the ballot journal: {e:#}");
@@ -374,22 +377,16 @@ impl Voter {
 			if !committed && number < batch.commit_until {
 				due.push((batch, position, Step::Commit));
 			} else if committed && batch.reveals_open_after(number) {
-				let made_for = lock(&self.ballots).get(&batch.id).map(|(requests, _)| *requests);
-				match made_for {
-					Some(requests) if requests == requests_digest(&batch) => {
-						due.push((batch, position, Step::Reveal))
-					}
-					// Committed on another fork to what that fork's batch of
-					// this id held: the commitment on this chain binds this
-					// member to outputs for other requests.
-					Some(_) => self.give_up(
+				// The chain took this member's commitment only for the
+				// requests it holds under this id, so the ballot is the one
+				// made for them.
+				if lock(&self.ballots).contains_key(&(batch.id, requests_digest(&batch))) {
+					due.push((batch, position, Step::Reveal))
+				} else {
+					self.give_up(
 						batch.id,
-						"its ballot was made for other requests (the batch read on another fork)",
-					),
-					None => self.give_up(
-						batch.id,
-						"its ballot is not in this process (committed before a restart)",
-					),
+						"its ballot is not in this process (committed before a restart without a state directory)",
+					)
 				}
 			} else if !committed {
 				self.give_up(batch.id, "its commit window has passed");
@@ -468,7 +465,9 @@ impl Voter {
 			tokio::spawn(async move {
 				let sent = match step {
 					Step::Commit => voter.commit_honestly(&batch, position, nonce).await,
-					Step::Reveal => voter.reveal_with(batch.id, nonce).await,
+					Step::Reveal => {
+						voter.reveal_with(batch.id, requests_digest(&batch), nonce).await
+					}
 				};
 				if let Err(e) = sent {
 					tracing::warn!(target: "worker::voter", "batch {} ({step:?}): {e:#}", batch.id);
@@ -500,13 +499,13 @@ impl Voter {
 		position: usize,
 		nonce: Option<u64>,
 	) -> Result<()> {
-		// A resend seals the same ballot (a different one would equivocate),
-		// unless a reorg gave the batch id other requests.
+		// A resend seals the same ballot (a different one would equivocate);
+		// the requests a fork ordered under this id get a ballot of their own.
 		let requests = requests_digest(batch);
-		let kept = lock(&self.ballots).get(&batch.id).cloned();
+		let kept = lock(&self.ballots).get(&(batch.id, requests)).cloned();
 		let (version, outputs) = match kept {
-			Some((made_for, b)) if made_for == requests => (b.version, b.outputs),
-			_ => self.honest_outputs(batch, position).await?,
+			Some(b) => (b.version, b.outputs),
+			None => self.honest_outputs(batch, position).await?,
 		};
 		self.commit_with(batch.id, requests, version, outputs, nonce).await
 	}
@@ -533,15 +532,13 @@ impl Voter {
 	) -> Result<()> {
 		let ballot = {
 			let mut ballots = lock(&self.ballots);
-			let salt = match ballots.get(&batch) {
-				Some((r, b)) if *r == requests && b.version == version && b.outputs == outputs => {
-					b.salt
-				}
+			let salt = match ballots.get(&(batch, requests)) {
+				Some(b) if b.version == version && b.outputs == outputs => b.salt,
 				_ => rand::random(),
 			};
 			let ballot = Ballot { version, outputs, salt };
-			let fresh = ballots.get(&batch) != Some(&(requests, ballot.clone()));
-			ballots.insert(batch, (requests, ballot.clone()));
+			let fresh = ballots.get(&(batch, requests)) != Some(&ballot);
+			ballots.insert((batch, requests), ballot.clone());
 			(ballot, fresh)
 		};
 		let (ballot, fresh) = ballot;
@@ -551,30 +548,44 @@ impl Voter {
 			journal.append(batch, requests, &ballot)?;
 		}
 		let digest = commitment(batch, self.versions.model, version, &ballot.outputs, &ballot.salt);
-		self.commit_digest(batch, digest, nonce).await
+		self.commit_digest(batch, requests, digest, nonce).await
 	}
 
-	/// Send a commitment as it is (the fault harness sends made-up ones).
+	/// Send a commitment as it is, for the requests whose digest is
+	/// `requests` (the fault harness sends made-up ones).
 	pub async fn commit_digest(
 		&self,
 		batch: BatchId,
+		requests: Digest,
 		digest: Digest,
 		nonce: Option<u64>,
 	) -> Result<()> {
-		let call = runtime::tx().inference().commit(batch, digest);
-		self.send_step((batch, Step::Commit), &call, nonce).await
+		let inference = runtime::tx().inference();
+		if self.chain.commits_name_requests().await? {
+			let call = inference.commit_for_requests(batch, requests, digest);
+			self.send_step((batch, Step::Commit), &call, nonce).await
+		} else {
+			// A runtime from before spec 103 (until its upgrade lands).
+			let call = inference.commit(batch, digest);
+			self.send_step((batch, Step::Commit), &call, nonce).await
+		}
 	}
 
-	/// Reveal the ballot kept for `batch`; wait until it is in a best block.
-	pub async fn reveal(&self, batch: BatchId) -> Result<()> {
-		self.reveal_with(batch, None).await
+	/// Reveal the ballot kept for `batch` as read; wait until it is in a best block.
+	pub async fn reveal(&self, batch: &BatchView) -> Result<()> {
+		self.reveal_with(batch.id, requests_digest(batch), None).await
 	}
 
-	async fn reveal_with(&self, batch: BatchId, nonce: Option<u64>) -> Result<()> {
-		let (_, ballot) = lock(&self.ballots)
-			.get(&batch)
+	async fn reveal_with(
+		&self,
+		batch: BatchId,
+		requests: Digest,
+		nonce: Option<u64>,
+	) -> Result<()> {
+		let ballot = lock(&self.ballots)
+			.get(&(batch, requests))
 			.cloned()
-			.ok_or_else(|| anyhow!("no ballot for batch {batch}"))?;
+			.ok_or_else(|| anyhow!("no ballot for batch {batch} with these requests"))?;
 		self.reveal_ballot(batch, ballot, nonce).await
 	}
 
@@ -678,6 +689,22 @@ impl Voter {
 					// it is due later, and is derived and sent again then.
 					return Err(e.error.context(format!(
 						"the {step:?} on batch {batch} came before reveals opened"
+					)));
+				}
+				Err(e)
+					if ["OtherRequests", "RevealMismatch", "RequestsNotNamed"].iter().any(
+						|name| format!("{:#}", e.error).contains(&format!("Inference::{name}")),
+					) =>
+				{
+					// Made for the requests another fork ordered under this
+					// batch id, and carried over a reorg to this chain (or a
+					// commitment in the old form that met the runtime upgrade
+					// on its way): not a refusal of this member. Its step for
+					// the requests here is derived from this chain's batch,
+					// in the form its runtime takes, and sent again.
+					self.core.metrics.votes_refused.inc();
+					return Err(e.error.context(format!(
+						"the {step:?} on batch {batch} was made for another fork's requests or runtime"
 					)));
 				}
 				Err(e) if format!("{:#}", e.error).contains("Inference::UnknownBatch") => {

@@ -193,6 +193,9 @@ pub struct MemberRecord {
 	pub unresolved: u64,
 	/// Batches for which the member's worker sent two different commitments.
 	pub equivocated: u64,
+	/// Lies proven against the member (`report_lie`): answers its worker
+	/// signed for a request that differ from the vote it revealed on it.
+	pub lied: u64,
 }
 
 /// An inference certificate, as the runtime API assembles it from storage.
@@ -351,6 +354,27 @@ pub fn commitment(
 	sp_crypto_hashing::blake2_256(&bytes)
 }
 
+/// The digest of a batch's requests: their input hashes in batch order,
+/// chained one request at a time from [`NO_REQUESTS`] by
+/// [`extend_requests_digest`]. The pallet extends a batch's digest as each
+/// request joins it (one hash per request, no read of the list), and a
+/// worker computes it from the requests it read; a commitment carries it.
+/// Two forks that order different requests under one batch id give the
+/// batch two digests, so a commitment made on one is refused on the other.
+pub fn requests_digest<'a>(input_hashes: impl IntoIterator<Item = &'a Digest>) -> Digest {
+	input_hashes.into_iter().fold(NO_REQUESTS, |digest, h| extend_requests_digest(&digest, h))
+}
+
+/// The [`requests_digest`] of a batch with no requests yet.
+pub const NO_REQUESTS: Digest = [0; 32];
+
+/// The [`requests_digest`] of a batch whose digest was `digest` once a
+/// request for `input_hash` joins it: blake2-256 of `digest ++ input_hash`.
+pub fn extend_requests_digest(digest: &Digest, input_hash: &Digest) -> Digest {
+	// SCALE encodes two byte arrays as their concatenation.
+	sp_crypto_hashing::blake2_256(&(digest, input_hash).encode())
+}
+
 /// The storage items a certificate is assembled from, in the order
 /// [`storage_keys`] returns their keys.
 pub const CERTIFICATE_ITEMS: [&str; 4] = ["Requests", "Batches", "BatchRequests", "Decisions"];
@@ -378,4 +402,24 @@ pub fn storage_keys(pallet_name: &str, request: RequestId, batch: BatchId) -> [V
 		key(batch_requests, &batch.encode()),
 		key(decisions, &batch.encode()),
 	]
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn requests_digest_chains_input_hashes_in_order() {
+		let (a, b) = ([1u8; 32], [2u8; 32]);
+		assert_eq!(requests_digest(&[]), NO_REQUESTS);
+		let one = extend_requests_digest(&NO_REQUESTS, &a);
+		assert_eq!(requests_digest(&[a]), one);
+		assert_eq!(requests_digest(&[a, b]), extend_requests_digest(&one, &b));
+		let mut joined = NO_REQUESTS.to_vec();
+		joined.extend(a);
+		assert_eq!(one, sp_crypto_hashing::blake2_256(&joined), "digest ++ input hash");
+		// Other requests, or the same in another order, give another digest.
+		assert_ne!(requests_digest(&[b, a]), requests_digest(&[a, b]));
+		assert_ne!(requests_digest(&[a]), requests_digest(&[a, a]));
+	}
 }

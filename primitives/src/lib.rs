@@ -37,9 +37,9 @@ pub mod rpc;
 pub use agreement::{decide, Output, OutputError, Verdict, MAX_TOP_K};
 pub use answer::{Answer, ANSWER_CONTEXT};
 pub use inference::{
-	assemble, bit, commitment, mask_members, storage_keys, BatchId, BatchInfo, BatchMember,
-	BatchView, Certificate, Decision, MemberRecord, MemberVersion, Outcome, RequestEntry,
-	RequestId, Unbounded,
+	assemble, bit, commitment, mask_members, requests_digest, storage_keys, BatchId, BatchInfo,
+	BatchMember, BatchView, Certificate, Decision, MemberRecord, MemberVersion, Outcome,
+	RequestEntry, RequestId, Unbounded,
 };
 pub use input::{input_hash, InputError};
 pub use registry::{GroupTerms, ModelRegistry, ServingMember};

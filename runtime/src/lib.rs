@@ -129,10 +129,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	impl_name: alloc::borrow::Cow::Borrowed("dropbear"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -204,11 +204,16 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations that run when this runtime replaces the one before
 /// (spec 100 to 101: pallet-inference's open-batch index gains deadlines;
 /// to 102: contracts, with every existing account mapped to an Ethereum
-/// address). The first runs only from the storage version it expects; the
-/// second maps only accounts not mapped yet (a read per account on each
-/// upgrade: drop it once every network runs spec 102).
-type Migrations =
-	(pallet_inference::migrations::v2::MigrateV1ToV2<Runtime>, configs::MapExistingAccounts);
+/// address; to 103: open batches keep their requests digest, which
+/// commitments name). The inference ones run only from the storage version
+/// they expect, in order; the accounts one maps only accounts not mapped
+/// yet (a read per account on each upgrade: drop it once every network runs
+/// spec 102).
+type Migrations = (
+	pallet_inference::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_inference::migrations::v3::MigrateV2ToV3<Runtime>,
+	configs::MapExistingAccounts,
+);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

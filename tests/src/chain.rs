@@ -5,14 +5,26 @@
 
 use anyhow::{anyhow, Result};
 use dropbear_api::{
-	account, primitives::commitment, runtime, BatchId, BlockNumber, Chain, Digest, Included,
-	Keypair, Output, Static, VersionNumber,
+	account,
+	primitives::{commitment, requests_digest},
+	runtime, BatchId, BlockNumber, Chain, Digest, Included, Keypair, Output, Static, VersionNumber,
 };
 use std::time::Duration;
 
 pub use dropbear_client::ledger::{
 	check_ledger, check_ledger_moves, ledger_at, ledger_now, Ledger,
 };
+
+/// The digest of `batch`'s requests that a commitment names, read at the
+/// best block as a worker does (a finalized block may come after the
+/// commit window).
+pub async fn requests_of(chain: &Chain, batch: BatchId) -> Result<Digest> {
+	crate::wait_for("the batch in a best block", Duration::from_secs(60), || async {
+		let view = chain.batch(Some(chain.best_hash().await?), batch).await?;
+		Ok(view.map(|v| requests_digest(v.requests.iter().map(|r| &r.input_hash))))
+	})
+	.await
+}
 
 /// The worker key `who` votes `outputs` of `version` on `batch` as a worker
 /// does: it commits (with a fresh salt), waits until the batch takes
@@ -30,7 +42,10 @@ pub async fn vote(
 	let model = chain.worker_model(None, &account(who)).await?.unwrap_or(0);
 	let salt: Digest = rand::random();
 	let digest = commitment(batch, model, version, &outputs, &salt);
-	chain.submit(who, &runtime::tx().inference().commit(batch, digest)).await?;
+	let requests = requests_of(chain, batch).await?;
+	chain
+		.submit(who, &runtime::tx().inference().commit_for_requests(batch, requests, digest))
+		.await?;
 	crate::wait_for("the batch to take reveals", Duration::from_secs(60), || async {
 		let finalized = chain.at(None).await?;
 		let view = chain

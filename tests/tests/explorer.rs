@@ -165,9 +165,15 @@ async fn the_explorer_shows_history_records_and_proofs_in_a_browser_and_rides_ou
 	let model_of_dave = chain.worker_model(None, &account(&dave)).await.unwrap().unwrap();
 	let first = commitment(batch, model_of_dave, 1, &[], &[1; 32]);
 	let second = commitment(batch, model_of_dave, 1, &[], &[2; 32]);
-	chain.submit(&dave, &runtime::tx().inference().commit(batch, first)).await.unwrap();
-	let equivocation =
-		chain.submit(&dave, &runtime::tx().inference().commit(batch, second)).await.unwrap();
+	let requests = dropbear_e2e::chain::requests_of(chain, batch).await.unwrap();
+	chain
+		.submit(&dave, &runtime::tx().inference().commit_for_requests(batch, requests, first))
+		.await
+		.unwrap();
+	let equivocation = chain
+		.submit(&dave, &runtime::tx().inference().commit_for_requests(batch, requests, second))
+		.await
+		.unwrap();
 	let slash = equivocation.events.find_first::<events::Equivocated>().unwrap().unwrap();
 	assert!(slash.slashed > 0, "Dave's owner was not slashed");
 	tokio::join!(

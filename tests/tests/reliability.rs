@@ -8,7 +8,8 @@
 //!    link taken down) and healed; its worker fails over too;
 //! 3. a forkless runtime upgrade from the previous release (spec 100, kept in
 //!    `runtime/releases/`) to this one, with pallet-inference's storage
-//!    migration, rehearsed first by `dropbear-node try-runtime
+//!    migrations (and commitments changing form: workers commit in the old
+//!    form until the upgrade lands, then name the batch's requests), rehearsed first by `dropbear-node try-runtime
 //!    on-runtime-upgrade` on the live chain's state (the load pausing while
 //!    it takes the machine's cores), then enacted by `sudo(system.setCode)`
 //!    while requests flow;
@@ -175,7 +176,7 @@ async fn caught_up(node: &Node, reference: &Node, height: u32) {
 
 /// This release's `spec_version` (runtime/src/lib.rs), which the upgrade
 /// brings the chain to from the previous release's 100.
-const RELEASE_SPEC: u64 = 102;
+const RELEASE_SPEC: u64 = 103;
 
 /// The runtime's spec version at the node's best block.
 async fn spec_version(node: &Node) -> u64 {
@@ -396,7 +397,7 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	})
 	.await
 	.unwrap();
-	assert_eq!(inference_storage_version(&nodes[0]).await, 2, "the migration did not run");
+	assert_eq!(inference_storage_version(&nodes[0]).await, 3, "the migrations did not run");
 	assert!(!runs_try_runtime_api(&nodes[0]).await, "the chain runs a try-runtime build");
 	let request = ordered_after(&ordered, upgrading, Duration::from_secs(8)).await;
 	let after = client.wait_certificate(request, Duration::from_secs(90)).await.unwrap();

@@ -808,6 +808,10 @@ async fn a_lying_member_never_changes_a_certificate_is_slashed_on_its_signed_ans
 	.await
 	.unwrap();
 	assert_eq!(charlie_before - charlie_after, charlie_before / 10);
+	// The member's record on chain counts the lie (read at the finalized
+	// block, which holds the slash).
+	let record = chain.member_record(None, 0, 2).await.unwrap();
+	assert_eq!(record.lied, 1, "{record:?}");
 	let err = refused(client.report_lie(&ferdie, lie).await, "the same proof again");
 	assert!(err.contains("AlreadyConvicted"), "{err}");
 

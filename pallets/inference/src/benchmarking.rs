@@ -57,7 +57,8 @@ const SALT: Digest = [7; 32];
 fn commit_for<T: Config>(worker: &T::AccountId, batch: BatchId, outputs: &[Output]) {
 	let model = T::Registry::model_of_worker(worker).unwrap();
 	let digest = certificate::commitment(batch, model, 1, outputs, &SALT);
-	Pallet::<T>::do_commit(worker, batch, digest).unwrap();
+	let requests = RequestsDigests::<T>::get(batch).unwrap();
+	Pallet::<T>::do_commit(worker, batch, requests, digest).unwrap();
 }
 
 /// Every member commits at block 2; the chain moves past the commit window.
@@ -122,9 +123,10 @@ mod benchmarks {
 		let (batch, workers, _) = batch_of::<T>(1);
 		let worker = workers.first().unwrap().clone();
 		commit_for::<T>(&worker, batch, &labels(1, 1));
+		let requests = RequestsDigests::<T>::get(batch).unwrap();
 
 		#[extrinsic_call]
-		commit(RawOrigin::Signed(worker), batch, [9; 32]);
+		commit_for_requests(RawOrigin::Signed(worker), batch, requests, [9; 32]);
 
 		assert!(Commitments::<T>::get(batch, 0).unwrap().equivocated);
 	}

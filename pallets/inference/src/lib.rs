@@ -20,7 +20,14 @@
 //!   - **commit**: a digest binding the member to its outputs,
 //!     [`certificate::commitment`]`(batch, model, version, outputs, salt)`,
 //!     taken until the batch's `commit_until` block
-//!     (`created + CommitWindow`);
+//!     (`created + CommitWindow`), with the digest of the requests it was
+//!     made for ([`dropbear_primitives::inference::requests_digest`]): when
+//!     BABE forks at the block that orders a batch, the two branches can
+//!     order other requests under one batch id, and a commitment made on one
+//!     branch that lands on the other is refused there
+//!     ([`Error::OtherRequests`]) instead of binding the member to outputs
+//!     for requests it never saw; its worker commits again for the requests
+//!     of the branch that won;
 //!   - **reveal**: the outputs and the salt, taken once every member has
 //!     committed or the commit window has passed, until the deadline. Only
 //!     revealed votes that match their commitment count.
@@ -96,7 +103,8 @@
 //! (kept in [`Revealers`], so that a key rotated after the reveal does not
 //! void the proof). The owner is slashed as for equivocation (the same
 //! share, the same once-per-offence-window bound, shared between the two
-//! offences). A vote of [`Output::Unavailable`] is not a lie: a worker that
+//! offences), and the lie counts in the member's record
+//! ([`MemberRecord::lied`]), slashed or not. A vote of [`Output::Unavailable`] is not a lie: a worker that
 //! lost an input in a restart says so honestly. A proven lie costs the
 //! reporter nothing; a refused report pays its fee.
 
@@ -130,6 +138,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
+use dropbear_primitives::inference::{extend_requests_digest, NO_REQUESTS};
 use frame_support::{
 	pallet_prelude::*,
 	traits::fungible::{self, Inspect, MutateHold},
@@ -187,7 +196,7 @@ pub mod pallet {
 	use super::*;
 
 	/// Storage layout version; bump with a migration in `migrations/`.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -308,6 +317,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BatchRequests<T: Config> =
 		StorageMap<_, Twox64Concat, BatchId, RequestsOf<T>, ValueQuery>;
+
+	/// The [`certificate::requests_digest`] of each open batch's requests,
+	/// which its commitments must name; removed when the batch closes.
+	#[pallet::storage]
+	pub type RequestsDigests<T: Config> = StorageMap<_, Twox64Concat, BatchId, Digest, OptionQuery>;
 
 	/// Each batch's decisions, in batch order; absent until the first vote.
 	#[pallet::storage]
@@ -510,6 +524,13 @@ pub mod pallet {
 		NotALie,
 		/// A lie against this vote was already proven.
 		AlreadyConvicted,
+		/// The commitment was made for other requests than this batch holds
+		/// (read on a fork that ordered others under this batch id): read the
+		/// batch again and commit for its requests.
+		OtherRequests,
+		/// `commit` names no requests and is retired: send
+		/// `commit_for_requests` with the digest of the batch's requests.
+		RequestsNotNamed,
 	}
 
 	#[pallet::hooks]
@@ -601,15 +622,10 @@ pub mod pallet {
 			Ok(Some(Self::request_weight(input_hashes.len() as u32, opened)).into())
 		}
 
-		/// Commit to the outputs of a member's model for a batch.
-		///
-		/// - Origin: Signed by the worker key authorized now for a member of the batch.
-		/// - `batch`: a batch created in an earlier block, before its `commit_until` block.
-		/// - `commitment`: [`certificate::commitment`]`(batch, model, version,
-		///   outputs, salt)` of the outputs the member will reveal.
-		///
-		/// A valid commitment pays no fee. A second, different commitment for the
-		/// same batch is equivocation (see the module docs). Complexity: O(1).
+		/// Retired: the commitment of runtimes before spec 103, which named no
+		/// requests. Always refused with [`Error::RequestsNotNamed`]; kept
+		/// under its index and name so that a worker tells the two runtimes
+		/// apart and an older worker gets a clear error.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::commit())]
 		pub fn commit(
@@ -617,8 +633,33 @@ pub mod pallet {
 			batch: BatchId,
 			commitment: Digest,
 		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let _ = (batch, commitment);
+			Err(Error::<T>::RequestsNotNamed.into())
+		}
+
+		/// Commit to the outputs of a member's model for a batch's requests.
+		///
+		/// - Origin: Signed by the worker key authorized now for a member of the batch.
+		/// - `batch`: a batch created in an earlier block, before its `commit_until` block.
+		/// - `requests`: the batch's requests as the member read them,
+		///   [`dropbear_primitives::inference::requests_digest`] of their input
+		///   hashes in batch order; refused unless it is this chain's.
+		/// - `commitment`: [`certificate::commitment`]`(batch, model, version,
+		///   outputs, salt)` of the outputs the member will reveal.
+		///
+		/// A valid commitment pays no fee. A second, different commitment for the
+		/// same batch is equivocation (see the module docs). Complexity: O(1).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::commit())]
+		pub fn commit_for_requests(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			requests: Digest,
+			commitment: Digest,
+		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			Self::do_commit(&worker, batch, commitment)
+			Self::do_commit(&worker, batch, requests, commitment)
 		}
 
 		/// Reveal the outputs a member committed to for a batch.
@@ -743,18 +784,20 @@ impl<T: Config> Pallet<T> {
 		let mut next_request = NextRequestId::<T>::get();
 		let mut filling = FillingBatch::<T>::get(group)
 			.filter(|(block, _)| *block == now)
-			.and_then(|(_, id)| Batches::<T>::get(id).map(|b| (id, b)));
+			.and_then(|(_, id)| Some((id, Batches::<T>::get(id)?, RequestsDigests::<T>::get(id)?)));
 
 		let mut opened = 0u32;
 		for input_hash in hashes {
-			let (batch_id, mut batch) = match filling.take() {
-				Some((id, b)) if b.len < b.capacity => (id, b),
+			let (batch_id, mut batch, mut digest) = match filling.take() {
+				Some((id, b, d)) if b.len < b.capacity => (id, b, d),
 				full => {
-					if let Some((id, full)) = full {
+					if let Some((id, full, digest)) = full {
 						Batches::<T>::insert(id, full);
+						RequestsDigests::<T>::insert(id, digest);
 					}
 					opened.saturating_inc();
-					Self::open_batch(group, &terms, now)?
+					let (id, batch) = Self::open_batch(group, &terms, now)?;
+					(id, batch, NO_REQUESTS)
 				}
 			};
 			if !batch.price.is_zero() {
@@ -767,6 +810,7 @@ impl<T: Config> Pallet<T> {
 			BatchRequests::<T>::try_append(batch_id, entry).map_err(|_| Error::<T>::Overflow)?;
 			Requests::<T>::insert(next_request, (batch_id, index));
 			batch.len = batch.len.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			digest = extend_requests_digest(&digest, input_hash);
 			batch.undecided = batch.undecided.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			Self::deposit_event(Event::Requested {
 				request: next_request,
@@ -778,10 +822,11 @@ impl<T: Config> Pallet<T> {
 				fee: batch.price,
 			});
 			next_request = next_request.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			filling = Some((batch_id, batch));
+			filling = Some((batch_id, batch, digest));
 		}
-		if let Some((id, batch)) = filling {
+		if let Some((id, batch, digest)) = filling {
 			Batches::<T>::insert(id, batch);
+			RequestsDigests::<T>::insert(id, digest);
 		}
 		NextRequestId::<T>::put(next_request);
 		Ok(opened)
@@ -865,11 +910,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_commit(
 		worker: &T::AccountId,
 		batch_id: BatchId,
+		requests: Digest,
 		commitment: Digest,
 	) -> DispatchResultWithPostInfo {
 		let now = frame_system::Pallet::<T>::block_number();
 		let (mut batch, position, member) = Self::voting_member(worker, batch_id, now)?;
 		ensure!(now <= batch.commit_until, Error::<T>::CommitWindowClosed);
+		// Before the equivocation check: a commitment for other requests is
+		// no second vote on these.
+		ensure!(RequestsDigests::<T>::get(batch_id) == Some(requests), Error::<T>::OtherRequests);
 
 		if let Some(mut earlier) = Commitments::<T>::get(batch_id, position) {
 			ensure!(earlier.digest != commitment, Error::<T>::AlreadyCommitted);
@@ -1004,6 +1053,7 @@ impl<T: Config> Pallet<T> {
 
 		revealer.convicted = true;
 		Revealers::<T>::insert(batch_id, position, revealer);
+		MemberRecords::<T>::mutate(batch.group, member.model, |r| r.lied.saturating_inc());
 		let now = frame_system::Pallet::<T>::block_number();
 		let slashed = Self::slash_once_per_window(&member.owner, now);
 		log::warn!(
@@ -1115,6 +1165,7 @@ impl<T: Config> Pallet<T> {
 			batch.closed = true;
 			Batches::<T>::insert(next, batch);
 			OpenBatches::<T>::remove(group, next);
+			RequestsDigests::<T>::remove(next);
 			Self::deposit_event(Event::BatchClosed { batch: next, expired });
 			next = next.saturating_add(1);
 			closed = closed.saturating_add(1);
@@ -1334,6 +1385,11 @@ impl<T: Config> Pallet<T> {
 		for (id, batch) in Batches::<T>::iter() {
 			let requests = BatchRequests::<T>::get(id);
 			ensure!(requests.len() as u32 == batch.len, "batch length differs from its requests");
+			let digest = certificate::requests_digest(requests.iter().map(|r| &r.input_hash));
+			ensure!(
+				RequestsDigests::<T>::get(id) == (!batch.closed).then_some(digest),
+				"an open batch's requests digest is not that of its requests (or a closed one's is kept)"
+			);
 			ensure!(batch.len <= batch.capacity, "batch above its capacity");
 			let decisions = Decisions::<T>::get(id);
 			let undecided = match &decisions {

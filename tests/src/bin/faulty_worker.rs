@@ -17,7 +17,10 @@
 use anyhow::{bail, Result};
 use clap::Parser;
 use dropbear_api::{primitives::commitment, Output};
-use dropbear_worker::{service, voter::Ballot};
+use dropbear_worker::{
+	service,
+	voter::{requests_digest, Ballot},
+};
 use std::collections::HashSet;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +105,8 @@ async fn main() -> Result<()> {
 					let result = async {
 						if fault == Fault::Copy {
 							// Nothing computed: a digest of nothing in particular.
-							return voter.commit_digest(id, rand::random(), None).await;
+							let requests = requests_digest(&batch);
+							return voter.commit_digest(id, requests, rand::random(), None).await;
 						}
 						let (version, honest) = voter.honest_outputs(&batch, position).await?;
 						let first = match fault {
@@ -114,7 +118,7 @@ async fn main() -> Result<()> {
 						if fault == Fault::Equivocate {
 							let lie = lie(&honest, classes);
 							let second = commitment(id, model, version, &lie, &rand::random());
-							voter.commit_digest(id, second, None).await?;
+							voter.commit_digest(id, requests_digest(&batch), second, None).await?;
 							tracing::warn!(target: "faulty", "equivocated on batch {id}");
 						}
 						Ok(())
@@ -150,7 +154,7 @@ async fn main() -> Result<()> {
 			} else if revealed.insert(id) {
 				let voter = voter.clone();
 				tokio::spawn(async move {
-					if let Err(e) = voter.reveal(id).await {
+					if let Err(e) = voter.reveal(&batch).await {
 						tracing::warn!(target: "faulty", "reveal on batch {id}: {e:#}");
 					}
 				});

@@ -115,7 +115,7 @@ enum Command {
 		checkpoint: Option<PathBuf>,
 	},
 	/// A member's record in a group: batches, agreed, dissented, missed,
-	/// unavailable, unresolved and equivocated, as the chain counts them.
+	/// unavailable, unresolved, equivocated and lied, as the chain counts them.
 	Member {
 		group: u32,
 		model: u32,

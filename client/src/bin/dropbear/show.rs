@@ -179,6 +179,7 @@ pub async fn member(client: &Client, group: u32, model: u32, format: Format) -> 
 		"unavailable",
 		"unresolved",
 		"equivocated",
+		"lied",
 	];
 	let row = vec![
 		group.to_string(),
@@ -190,6 +191,7 @@ pub async fn member(client: &Client, group: u32, model: u32, format: Format) -> 
 		r.unavailable.to_string(),
 		r.unresolved.to_string(),
 		r.equivocated.to_string(),
+		r.lied.to_string(),
 	];
 	match format {
 		Format::Json => {

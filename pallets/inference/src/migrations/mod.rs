@@ -6,3 +6,4 @@
 //! so listing one twice, or keeping it listed after it ran, is harmless.
 
 pub mod v2;
+pub mod v3;

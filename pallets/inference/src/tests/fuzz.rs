@@ -197,9 +197,14 @@ fn run(step: &Step) -> Result<(), sp_runtime::DispatchError> {
 			} else {
 				[noise; 32]
 			};
-			let result = Inference::commit(RuntimeOrigin::signed(voter(origin)), batch, digest)
-				.map(|_| ())
-				.map_err(|e| e.error);
+			let result = Inference::commit_for_requests(
+				RuntimeOrigin::signed(voter(origin)),
+				batch,
+				requests_of(batch),
+				digest,
+			)
+			.map(|_| ())
+			.map_err(|e| e.error);
 			if result.is_ok() && honest {
 				BALLOTS.with(|b| {
 					b.borrow_mut().entry((origin, batch)).or_insert(outputs);
@@ -250,9 +255,14 @@ fn run(step: &Step) -> Result<(), sp_runtime::DispatchError> {
 					&salt(*owner),
 				);
 				result = result.and(
-					Inference::commit(RuntimeOrigin::signed(worker_of(*owner)), batch, digest)
-						.map(|_| ())
-						.map_err(|e| e.error),
+					Inference::commit_for_requests(
+						RuntimeOrigin::signed(worker_of(*owner)),
+						batch,
+						requests_of(batch),
+						digest,
+					)
+					.map(|_| ())
+					.map_err(|e| e.error),
 				);
 			}
 			if let Some(info) = Batches::<Test>::get(batch) {

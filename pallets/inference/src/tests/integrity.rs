@@ -48,7 +48,12 @@ fn a_copier_that_waits_to_commit_is_too_late() {
 		reveal_labels(1, 0, &[6]);
 		let copied = crate::certificate::commitment(0, 3, 1, &labels(&[6]), &salt(4));
 		assert_noop!(
-			Inference::commit(RuntimeOrigin::signed(worker_of(4)), 0, copied),
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(worker_of(4)),
+				0,
+				requests_of(0),
+				copied
+			),
 			Error::<Test>::CommitWindowClosed
 		);
 	});
@@ -102,7 +107,12 @@ fn unavailable_from_a_minority_is_outvoted() {
 		assert_eq!(outcomes(0), vec![Outcome::Certified(Output::Label(2))]);
 		let digest = crate::certificate::commitment(0, 3, 1, &[Output::Unavailable], &salt(4));
 		assert_noop!(
-			Inference::commit(RuntimeOrigin::signed(worker_of(4)), 0, digest),
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(worker_of(4)),
+				0,
+				requests_of(0),
+				digest
+			),
 			Error::<Test>::CommitWindowClosed
 		);
 	});
@@ -124,7 +134,12 @@ fn a_revoked_key_cannot_vote_and_its_replacement_can() {
 		let digest = crate::certificate::commitment(0, 1, 1, &labels(&[2]), &salt(2));
 		assert_ok!(Models::revoke_worker(RuntimeOrigin::signed(2), 1));
 		assert_noop!(
-			Inference::commit(RuntimeOrigin::signed(worker_of(2)), 0, digest),
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(worker_of(2)),
+				0,
+				requests_of(0),
+				digest
+			),
 			Error::<Test>::NotMember
 		);
 		// A fresh key for model 0 reveals the commitment made for the model.
@@ -145,11 +160,21 @@ fn a_suspended_member_cannot_vote_until_its_owner_bonds_again() {
 		Models::slash_owner(&1, sp_runtime::Perbill::from_percent(95));
 		let digest = crate::certificate::commitment(0, 0, 1, &labels(&[2]), &salt(1));
 		assert_noop!(
-			Inference::commit(RuntimeOrigin::signed(worker_of(1)), 0, digest),
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(worker_of(1)),
+				0,
+				requests_of(0),
+				digest
+			),
 			Error::<Test>::MemberSuspended
 		);
 		assert_ok!(Models::bond(RuntimeOrigin::signed(1), 50));
-		assert_ok!(Inference::commit(RuntimeOrigin::signed(worker_of(1)), 0, digest));
+		assert_ok!(Inference::commit_for_requests(
+			RuntimeOrigin::signed(worker_of(1)),
+			0,
+			requests_of(0),
+			digest
+		));
 		// Suspended again before revealing: the reveal does not count.
 		Models::slash_owner(&1, sp_runtime::Perbill::from_percent(50));
 		commit_all(0, &[(2, &[2]), (3, &[2]), (4, &[2])]);

@@ -4,7 +4,7 @@
 //! nothing is refused with its reason and changes nothing.
 
 use super::*;
-use crate::{Answer, Error, Revealers};
+use crate::{Answer, Error, MemberRecords, Revealers};
 use frame_support::{assert_noop, dispatch::Pays};
 
 fn genesis() -> [u8; 32] {
@@ -66,6 +66,8 @@ fn a_vote_that_contradicts_a_signed_answer_slashes_the_owner_once() {
 			Event::Lied { answered: Output::Label(3), voted: Output::Label(5), batch: 0, .. }
 		)));
 		assert!(Revealers::<Test>::get(0, 3).unwrap().convicted);
+		assert_eq!(MemberRecords::<Test>::get(0, 3).lied, 1, "the member's record counts it");
+		assert_eq!(MemberRecords::<Test>::get(0, 0).lied, 0);
 		// The same vote cannot be reported twice.
 		assert_noop!(report(1, answer(4, 1, 3), worker_of(4)), Error::<Test>::AlreadyConvicted);
 
@@ -78,6 +80,7 @@ fn a_vote_that_contradicts_a_signed_answer_slashes_the_owner_once() {
 		assert_ok!(report(2, answer(4, 0, 3), worker_of(4)));
 		assert_eq!(lies(), vec![(1, 3, START_BOND / 10), (2, 3, 0)]);
 		assert_eq!(before - bond(4), START_BOND / 10);
+		assert_eq!(MemberRecords::<Test>::get(0, 3).lied, 2, "a lie unslashed still counts");
 
 		// Pruning takes the revealers with the votes.
 		run_to_block(40);

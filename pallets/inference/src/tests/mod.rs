@@ -20,7 +20,7 @@ mod pruning;
 mod requests;
 mod votes;
 
-use crate::{mock::*, BatchId, Event, Output};
+use crate::{mock::*, BatchId, Digest, Event, Output};
 use frame_support::{assert_ok, traits::fungible::InspectHold};
 
 pub fn events() -> Vec<Event<Test>> {
@@ -53,10 +53,22 @@ pub fn labels(labels: &[u32]) -> Vec<Output> {
 	labels.iter().map(|l| Output::Label(*l)).collect()
 }
 
+/// The requests digest a commitment for `batch` names: the one the pallet
+/// keeps while the batch is open (the digest of no requests for a batch that
+/// is not open, whose commitments are refused anyway).
+pub fn requests_of(batch: BatchId) -> Digest {
+	crate::RequestsDigests::<Test>::get(batch).unwrap_or(crate::certificate::NO_REQUESTS)
+}
+
 /// Owner `o`'s worker commits to `outputs` for `batch` (model `o - 1`, version 1).
 pub fn commit_outputs(owner: AccountId, batch: BatchId, outputs: &[Output]) {
 	let digest = crate::certificate::commitment(batch, owner as u32 - 1, 1, outputs, &salt(owner));
-	assert_ok!(Inference::commit(RuntimeOrigin::signed(worker_of(owner)), batch, digest));
+	assert_ok!(Inference::commit_for_requests(
+		RuntimeOrigin::signed(worker_of(owner)),
+		batch,
+		requests_of(batch),
+		digest
+	));
 }
 
 /// Owner `o`'s worker reveals `outputs` for `batch`, committed with [`commit_outputs`].

@@ -111,7 +111,12 @@ fn a_commitment_after_the_window_is_refused_and_the_others_reveal_after_it() {
 		run_to_block(4);
 		let late = crate::certificate::commitment(0, 3, 1, &labels(&[5]), &salt(4));
 		assert_noop!(
-			Inference::commit(RuntimeOrigin::signed(worker_of(4)), 0, late),
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(worker_of(4)),
+				0,
+				requests_of(0),
+				late
+			),
 			Error::<Test>::CommitWindowClosed
 		);
 		for owner in 1..=3 {
@@ -197,7 +202,13 @@ fn valid_commitments_and_reveals_are_free() {
 		request_n(ALICE, 1);
 		run_to_block(2);
 		let digest = crate::certificate::commitment(0, 0, 1, &labels(&[3]), &salt(1));
-		let info = Inference::commit(RuntimeOrigin::signed(worker_of(1)), 0, digest).unwrap();
+		let info = Inference::commit_for_requests(
+			RuntimeOrigin::signed(worker_of(1)),
+			0,
+			requests_of(0),
+			digest,
+		)
+		.unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
 		run_to_block(4);
 		let info =
@@ -214,13 +225,23 @@ fn bad_commitments_and_reveals_are_refused_with_named_errors_and_change_nothing(
 		let good = || labels(&[1, 2]);
 		let digest = crate::certificate::commitment(0, 0, 1, &good(), &salt(1));
 		let commit = |who: AccountId, batch: BatchId, digest| {
-			Inference::commit(RuntimeOrigin::signed(who), batch, digest)
+			Inference::commit_for_requests(
+				RuntimeOrigin::signed(who),
+				batch,
+				requests_of(batch),
+				digest,
+			)
 		};
 		let reveal = |who: AccountId, version: u32, outputs: Vec<Output>, salt| {
 			Inference::reveal(RuntimeOrigin::signed(who), 0, version, outputs, salt)
 		};
 		assert_noop!(commit(worker_of(1), 0, digest), Error::<Test>::BatchStillFilling);
 		run_to_block(2);
+		// The retired form, which names no requests, is refused whatever it says.
+		assert_noop!(
+			Inference::commit(RuntimeOrigin::signed(worker_of(1)), 0, digest),
+			Error::<Test>::RequestsNotNamed
+		);
 		assert_noop!(commit(worker_of(1), 9, digest), Error::<Test>::UnknownBatch);
 		assert_noop!(commit(worker_of(5), 0, digest), Error::<Test>::NotMember);
 		assert_noop!(commit(ALICE, 0, digest), Error::<Test>::NotMember);
