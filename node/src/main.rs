@@ -10,6 +10,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod epoch_guard;
 mod rpc;
 mod service;
 mod try_runtime;

@@ -30,12 +30,14 @@ type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
-type BabeBlockImport = sc_consensus_babe::BabeBlockImport<
-	Block,
-	FullClient,
-	GrandpaBlockImport,
-	SlotInherents,
-	FullSelectChain,
+type BabeBlockImport = crate::epoch_guard::EpochGuard<
+	sc_consensus_babe::BabeBlockImport<
+		Block,
+		FullClient,
+		GrandpaBlockImport,
+		SlotInherents,
+		FullSelectChain,
+	>,
 >;
 /// The transaction pool.
 pub type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
@@ -151,6 +153,8 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		select_chain.clone(),
 		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
 	)?;
+	let block_import =
+		crate::epoch_guard::EpochGuard::new(block_import, client.clone(), babe_link.clone());
 
 	let (import_queue, babe_worker) =
 		sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
