@@ -2,7 +2,7 @@
 //! Weights for `pallet_inference`, measured by FRAME benchmarks against the Dropbear
 //! runtime. Written by `scripts/benchmark-weights.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-12-04. Steps 20, repeat 10,
+//! Benchmark CLI 64.0.0, 2026-12-05. Steps 20, repeat 10,
 //! Wasm execution `Compiled`, chain `Some("dev")`.
 //! Machine `vm`, CPU `AMD EPYC`.
 
@@ -50,17 +50,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:0 w:1024)
 	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequestsDigests` (r:0 w:1024)
+	/// Proof: `Inference::RequestsDigests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Requests` (r:0 w:1024)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1024]`.
 	fn request_batch(n: u32, ) -> Weight {
-		// Minimum execution time: 370_921_000 picoseconds.
-		Weight::from_parts(375_708_000, 43470)
-			.saturating_add(Weight::from_parts(153_494_525, 0).saturating_mul(n.into()))
+		// Minimum execution time: 236_722_000 picoseconds.
+		Weight::from_parts(237_745_000, 43470)
+			.saturating_add(Weight::from_parts(133_873_914, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	/// Storage: `Models::Groups` (r:1 w:0)
@@ -71,6 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::FillingBatch` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Batches` (r:1 w:1)
 	/// Proof: `Inference::Batches` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequestsDigests` (r:1 w:1)
+	/// Proof: `Inference::RequestsDigests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -81,11 +85,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1023]`.
 	fn request_batch_filling(n: u32, ) -> Weight {
-		// Minimum execution time: 103_624_000 picoseconds.
-		Weight::from_parts(109_783_000, 77211)
-			.saturating_add(Weight::from_parts(59_525_869, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(5))
+		// Minimum execution time: 107_430_000 picoseconds.
+		Weight::from_parts(108_592_000, 77211)
+			.saturating_add(Weight::from_parts(53_080_075, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	/// Storage: `Inference::Batches` (r:1 w:0)
@@ -96,6 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Groups` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Owners` (r:1 w:1)
 	/// Proof: `Models::Owners` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequestsDigests` (r:1 w:0)
+	/// Proof: `Inference::RequestsDigests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Commitments` (r:1 w:1)
 	/// Proof: `Inference::Commitments` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::LastSlashWindow` (r:1 w:1)
@@ -105,11 +111,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::MemberRecords` (r:1 w:1)
-	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 102_973_000 picoseconds.
-		Weight::from_parts(129_642_000, 4693)
-			.saturating_add(T::DbWeight::get().reads(9))
+		// Minimum execution time: 102_893_000 picoseconds.
+		Weight::from_parts(109_703_000, 4693)
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Inference::Batches` (r:1 w:1)
@@ -132,9 +138,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn reveal(b: u32, ) -> Weight {
-		// Minimum execution time: 131_606_000 picoseconds.
-		Weight::from_parts(188_237_263, 1122478)
-			.saturating_add(Weight::from_parts(1_089_712, 0).saturating_mul(b.into()))
+		// Minimum execution time: 124_406_000 picoseconds.
+		Weight::from_parts(135_501_048, 1122478)
+			.saturating_add(Weight::from_parts(987_013, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -153,17 +159,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1024 w:1024)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::MemberRecords` (r:16 w:16)
-	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenBatches` (r:0 w:1)
 	/// Proof: `Inference::OpenBatches` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequestsDigests` (r:0 w:1)
+	/// Proof: `Inference::RequestsDigests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn close_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 252_995_000 picoseconds.
-		Weight::from_parts(255_168_000, 1122478)
-			.saturating_add(Weight::from_parts(57_074_733, 0).saturating_mul(b.into()))
+		// Minimum execution time: 230_112_000 picoseconds.
+		Weight::from_parts(230_293_000, 1122478)
+			.saturating_add(Weight::from_parts(48_717_245, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(37))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes(21))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(b.into()))
 	}
@@ -187,9 +195,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn prune_batch(b: u32, ) -> Weight {
-		// Minimum execution time: 82_192_000 picoseconds.
-		Weight::from_parts(52_544_486, 1122478)
-			.saturating_add(Weight::from_parts(1_797_391, 0).saturating_mul(b.into()))
+		// Minimum execution time: 79_859_000 picoseconds.
+		Weight::from_parts(46_241_752, 1122478)
+			.saturating_add(Weight::from_parts(1_626_746, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(52))
 			.saturating_add(T::DbWeight::get().writes(52))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
@@ -206,6 +214,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Revealers` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Votes` (r:1 w:0)
 	/// Proof: `Inference::Votes` (`max_values`: None, `max_size`: Some(67618), added: 70093, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::MemberRecords` (r:1 w:1)
+	/// Proof: `Inference::MemberRecords` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::LastSlashWindow` (r:1 w:1)
 	/// Proof: `Inference::LastSlashWindow` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Owners` (r:1 w:1)
@@ -215,10 +225,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn report_lie() -> Weight {
-		// Minimum execution time: 387_556_000 picoseconds.
-		Weight::from_parts(436_798_000, 77211)
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().writes(5))
+		// Minimum execution time: 371_484_000 picoseconds.
+		Weight::from_parts(408_619_000, 77211)
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Inference::Requests` (r:1 w:0)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
@@ -230,9 +240,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Decisions` (`max_values`: None, `max_size`: Some(93202), added: 95677, mode: `MaxEncodedLen`)
 	/// Component `b` ranges over `[1, 1024]`.
 	fn read_certificate(b: u32, ) -> Weight {
-		// Minimum execution time: 28_322_000 picoseconds.
-		Weight::from_parts(48_684_987, 96667)
-			.saturating_add(Weight::from_parts(124_148, 0).saturating_mul(b.into()))
+		// Minimum execution time: 27_861_000 picoseconds.
+		Weight::from_parts(38_953_200, 96667)
+			.saturating_add(Weight::from_parts(127_205, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
 	/// Storage: `Models::Groups` (r:1 w:0)
@@ -243,9 +253,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Component `m` ranges over `[1, 16]`.
 	fn read_group_terms(m: u32, ) -> Weight {
-		// Minimum execution time: 18_398_000 picoseconds.
-		Weight::from_parts(13_211_232, 4153)
-			.saturating_add(Weight::from_parts(8_748_066, 0).saturating_mul(m.into()))
+		// Minimum execution time: 18_347_000 picoseconds.
+		Weight::from_parts(13_541_142, 4153)
+			.saturating_add(Weight::from_parts(8_466_940, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
@@ -255,61 +265,61 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights for mock runtimes and tests, with ParityDB's database weights.
 impl WeightInfo for () {
 	fn request_batch(n: u32, ) -> Weight {
-		Weight::from_parts(375_708_000, 43470)
-			.saturating_add(Weight::from_parts(153_494_525, 0).saturating_mul(n.into()))
+		Weight::from_parts(237_745_000, 43470)
+			.saturating_add(Weight::from_parts(133_873_914, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(38))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 76221).saturating_mul(n.into()))
 	}
 	fn request_batch_filling(n: u32, ) -> Weight {
-		Weight::from_parts(109_783_000, 77211)
-			.saturating_add(Weight::from_parts(59_525_869, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().writes(5))
+		Weight::from_parts(108_592_000, 77211)
+			.saturating_add(Weight::from_parts(53_080_075, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().writes(6))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(129_642_000, 4693)
-			.saturating_add(ParityDbWeight::get().reads(9))
+		Weight::from_parts(109_703_000, 4693)
+			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn reveal(b: u32, ) -> Weight {
-		Weight::from_parts(188_237_263, 1122478)
-			.saturating_add(Weight::from_parts(1_089_712, 0).saturating_mul(b.into()))
+		Weight::from_parts(135_501_048, 1122478)
+			.saturating_add(Weight::from_parts(987_013, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(23))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn close_batch(b: u32, ) -> Weight {
-		Weight::from_parts(255_168_000, 1122478)
-			.saturating_add(Weight::from_parts(57_074_733, 0).saturating_mul(b.into()))
+		Weight::from_parts(230_293_000, 1122478)
+			.saturating_add(Weight::from_parts(48_717_245, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(37))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(ParityDbWeight::get().writes(20))
+			.saturating_add(ParityDbWeight::get().writes(21))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(b.into()))
 	}
 	fn prune_batch(b: u32, ) -> Weight {
-		Weight::from_parts(52_544_486, 1122478)
-			.saturating_add(Weight::from_parts(1_797_391, 0).saturating_mul(b.into()))
+		Weight::from_parts(46_241_752, 1122478)
+			.saturating_add(Weight::from_parts(1_626_746, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(52))
 			.saturating_add(ParityDbWeight::get().writes(52))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
 	}
 	fn report_lie() -> Weight {
-		Weight::from_parts(436_798_000, 77211)
-			.saturating_add(ParityDbWeight::get().reads(10))
-			.saturating_add(ParityDbWeight::get().writes(5))
+		Weight::from_parts(408_619_000, 77211)
+			.saturating_add(ParityDbWeight::get().reads(11))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn read_certificate(b: u32, ) -> Weight {
-		Weight::from_parts(48_684_987, 96667)
-			.saturating_add(Weight::from_parts(124_148, 0).saturating_mul(b.into()))
+		Weight::from_parts(38_953_200, 96667)
+			.saturating_add(Weight::from_parts(127_205, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 	}
 	fn read_group_terms(m: u32, ) -> Weight {
-		Weight::from_parts(13_211_232, 4153)
-			.saturating_add(Weight::from_parts(8_748_066, 0).saturating_mul(m.into()))
+		Weight::from_parts(13_541_142, 4153)
+			.saturating_add(Weight::from_parts(8_466_940, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2655).saturating_mul(m.into()))
