@@ -163,9 +163,11 @@ fn vote(batch: u64, labels: &[[u32; 4]]) {
 			&outputs(model),
 			&salt,
 		);
-		assert_ok!(Inference::commit(
+		let requests = pallet_inference::RequestsDigests::<Runtime>::get(batch).unwrap();
+		assert_ok!(Inference::commit_for_requests(
 			RuntimeOrigin::signed(AccountId::from(*worker)),
 			batch,
+			requests,
 			digest
 		));
 	}

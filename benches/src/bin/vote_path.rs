@@ -41,10 +41,13 @@ fn main() -> anyhow::Result<()> {
 		base.ref_time() as f64 / 1e6,
 	);
 	let fits = |w: Weight| budget.ref_time() / w.saturating_add(base).ref_time().max(1);
-	let commit_len =
-		RuntimeCall::Inference(pallet_inference::Call::commit { batch: 0, commitment: [0; 32] })
-			.encoded_size()
-			+ ENVELOPE;
+	let commit_len = RuntimeCall::Inference(pallet_inference::Call::commit_for_requests {
+		batch: 0,
+		requests: [0; 32],
+		commitment: [0; 32],
+	})
+	.encoded_size()
+		+ ENVELOPE;
 
 	// Ordering: request_batch of 1,024 into a batch already open this block.
 	let order_call = W::request_batch_filling(1024);

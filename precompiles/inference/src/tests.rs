@@ -79,7 +79,13 @@ fn vote(batch: u64, voters: &[(u8, u32)]) {
 	for (o, label) in voters {
 		let outputs = vec![Output::Label(*label); n];
 		let digest = commitment(batch, u32::from(*o) - 1, 1, &outputs, &[*o; 32]);
-		assert_ok!(Inference::commit(RuntimeOrigin::signed(worker_of(*o)), batch, digest));
+		let requests = pallet_inference::RequestsDigests::<Test>::get(batch).unwrap();
+		assert_ok!(Inference::commit_for_requests(
+			RuntimeOrigin::signed(worker_of(*o)),
+			batch,
+			requests,
+			digest
+		));
 	}
 	let info = pallet_inference::Batches::<Test>::get(batch).unwrap();
 	run_to_block(info.commit_until + 1);
