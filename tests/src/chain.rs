@@ -6,7 +6,7 @@
 use anyhow::{anyhow, Result};
 use dropbear_api::{
 	account,
-	primitives::{commitment, requests_digest},
+	primitives::{commitment, inference::NO_REQUESTS, requests_digest},
 	runtime, BatchId, BlockNumber, Chain, Digest, Included, Keypair, Output, Static, VersionNumber,
 };
 use std::time::Duration;
@@ -17,13 +17,11 @@ pub use dropbear_client::ledger::{
 
 /// The digest of `batch`'s requests that a commitment names, read at the
 /// best block as a worker does (a finalized block may come after the
-/// commit window).
+/// commit window); that of no requests for a batch the chain does not
+/// hold, which it refuses for that (`UnknownBatch`).
 pub async fn requests_of(chain: &Chain, batch: BatchId) -> Result<Digest> {
-	crate::wait_for("the batch in a best block", Duration::from_secs(60), || async {
-		let view = chain.batch(Some(chain.best_hash().await?), batch).await?;
-		Ok(view.map(|v| requests_digest(v.requests.iter().map(|r| &r.input_hash))))
-	})
-	.await
+	let view = chain.batch(Some(chain.best_hash().await?), batch).await?;
+	Ok(view.map_or(NO_REQUESTS, |v| requests_digest(v.requests.iter().map(|r| &r.input_hash))))
 }
 
 /// The worker key `who` votes `outputs` of `version` on `batch` as a worker
