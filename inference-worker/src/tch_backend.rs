@@ -323,30 +323,30 @@ impl TchBackend {
 		self.host = Some(buffer);
 		Ok(batch)
 	}
+}
 
-	/// `batch` (u8 images on the device) as f32, scaled to [0, 1] and
-	/// normalised by `mean` and `std`, in the kept f32 buffer (grown to
-	/// fit): the same three operations as a fresh-tensor
-	/// `(x / 255 - mean) / std`, in place.
-	fn normalise_into(
-		&mut self,
-		batch: &Tensor,
-		mean: &Tensor,
-		std: &Tensor,
-	) -> Result<Tensor, tch::TchError> {
-		let size = batch.size();
-		let elements = size.iter().product::<i64>();
-		let float = match self.float.take() {
-			Some(f) if f.numel() as i64 >= elements => f,
-			_ => Tensor::f_empty([elements], (Kind::Float, self.device))?,
-		};
-		let mut out = float.f_narrow(0, 0, elements)?.f_view(size.as_slice())?;
-		out.f_copy_(batch)?;
-		// Each in-place operation hands back the tensor it changed.
-		let out = out.f_div_scalar_(255.0)?.f_sub_(mean)?.f_div_(std)?;
-		self.float = Some(float);
-		Ok(out)
-	}
+/// `batch` (u8 images on `device`) as f32, scaled to [0, 1] and normalised
+/// by `mean` and `std`, in the kept f32 buffer `kept` (grown to fit): the
+/// same three operations as a fresh-tensor `(x / 255 - mean) / std`, in
+/// place.
+fn normalise_into(
+	kept: &mut Option<Tensor>,
+	device: Device,
+	batch: &Tensor,
+	(mean, std): &(Tensor, Tensor),
+) -> Result<Tensor, tch::TchError> {
+	let size = batch.size();
+	let elements = size.iter().product::<i64>();
+	let float = match kept.take() {
+		Some(f) if f.numel() as i64 >= elements => f,
+		_ => Tensor::f_empty([elements], (Kind::Float, device))?,
+	};
+	let mut out = float.f_narrow(0, 0, elements)?.f_view(size.as_slice())?;
+	out.f_copy_(batch)?;
+	// Each in-place operation hands back the tensor it changed.
+	let out = out.f_div_scalar_(255.0)?.f_sub_(mean)?.f_div_(std)?;
+	*kept = Some(float);
+	Ok(out)
 }
 
 /// Batches at least this large are gathered into the host buffer by
@@ -389,12 +389,8 @@ impl Backend for TchBackend {
 				Device::Cuda(_) => host.f_to_device_(self.device, self.kind, true, false)?,
 				_ => host,
 			};
-			let batch = match self.normalise.take() {
-				Some((mean, std)) => {
-					let normalised = self.normalise_into(&batch, &mean, &std);
-					self.normalise = Some((mean, std));
-					normalised?
-				}
+			let batch = match &self.normalise {
+				Some(by) => normalise_into(&mut self.float, self.device, &batch, by)?,
 				None => batch,
 			};
 			let batch = if self.compute != Kind::Float && batch.kind() != self.compute {
