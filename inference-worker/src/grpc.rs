@@ -55,13 +55,14 @@ fn bad(message: String) -> Status {
 }
 
 /// The input's bytes from a request: its raw contents, or its typed ones.
-fn input_bytes(server: &Server, request: &ModelInferRequest) -> Result<Vec<Vec<u8>>, Status> {
+/// Raw contents are taken out of the request, not copied.
+fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<Vec<u8>>, Status> {
 	let spec = &server.core.terms.input;
 	let [input] = &request.inputs[..] else {
 		return Err(oip::one_input(request.inputs.len()).into());
 	};
 	let (n, total) = oip::check_tensor(spec, &input.name, &input.datatype, &input.shape)?;
-	let bytes = match (&request.raw_input_contents[..], &input.contents) {
+	let bytes = match (&mut request.raw_input_contents[..], &input.contents) {
 		([raw], None) => {
 			if raw.len() != total {
 				return Err(bad(format!(
@@ -71,7 +72,7 @@ fn input_bytes(server: &Server, request: &ModelInferRequest) -> Result<Vec<Vec<u
 					input.datatype
 				)));
 			}
-			raw.clone()
+			std::mem::take(raw)
 		}
 		([], Some(contents)) => {
 			let elements = total / spec.dtype.size() as usize;
@@ -186,7 +187,7 @@ impl GrpcInferenceService for Service {
 		&self,
 		request: Request<ModelInferRequest>,
 	) -> Result<Response<ModelInferResponse>, Status> {
-		let request = request.into_inner();
+		let mut request = request.into_inner();
 		let server = &self.0;
 		server
 			.check_serving(server.check_name(&request.model_name, Some(&request.model_version))?)?;
@@ -204,7 +205,7 @@ impl GrpcInferenceService for Service {
 		if outputs.is_empty() {
 			outputs = OUTPUTS.to_vec();
 		}
-		let inputs = input_bytes(server, &request)?;
+		let inputs = input_bytes(server, &mut request)?;
 		let fanout =
 			match request.parameters.get(oip::FANOUT).and_then(|p| p.parameter_choice.as_ref()) {
 				None => false,

@@ -24,8 +24,13 @@ enum Command {
 	Info,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+	// Before any thread starts, so that every allocation runs under it.
+	service::keep_freed_memory();
+	tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<()> {
 	service::init_tracing();
 	let cli = Cli::parse();
 	if let Some(Command::Info) = cli.command {

@@ -234,7 +234,7 @@ pub fn parse_infer(
 	};
 	let (n, total) = check_tensor(spec, &input.name, &input.datatype, &input.shape)?;
 	let want_type = datatype(spec.dtype);
-	let bytes = match (input.parameters.get("binary_data_size"), &input.data) {
+	let inputs = match (input.parameters.get("binary_data_size"), &input.data) {
 		(Some(size), None) => {
 			let size =
 				size.as_u64().ok_or_else(|| bad("binary_data_size is not a number of bytes"))?
@@ -251,7 +251,7 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			binary.to_vec()
+			split_slice(binary, n)
 		}
 		(None, Some(data)) => {
 			if !binary.is_empty() {
@@ -260,7 +260,7 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			json_data(spec.dtype, data, total / spec.dtype.size() as usize)?
+			split(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?, n)
 		}
 		(Some(_), Some(_)) => {
 			return Err(bad(format!("input '{INPUT}' has both data and binary_data_size")))
@@ -291,7 +291,7 @@ pub fn parse_infer(
 		outputs
 	};
 	let fanout = flag(&request.parameters, FANOUT)?;
-	Ok(Infer { id: request.id, inputs: split(bytes, n), outputs, fanout })
+	Ok(Infer { id: request.id, inputs, outputs, fanout })
 }
 
 /// The error of a request without exactly one input tensor.
@@ -322,8 +322,17 @@ pub fn check_tensor(
 	Ok((n, total))
 }
 
-/// `n` inputs of equal size, back to back.
+/// `n` inputs of equal size, back to back (one input keeps its buffer:
+/// an ImageNet image is not copied again).
 pub fn split(bytes: Vec<u8>, n: usize) -> Vec<Vec<u8>> {
+	match n {
+		0 | 1 => vec![bytes],
+		n => split_slice(&bytes, n),
+	}
+}
+
+/// `n` inputs of equal size, back to back, each copied out once.
+pub fn split_slice(bytes: &[u8], n: usize) -> Vec<Vec<u8>> {
 	let each = bytes.len() / n.max(1);
 	bytes.chunks_exact(each.max(1)).map(<[u8]>::to_vec).collect()
 }
