@@ -290,21 +290,24 @@ impl Chain {
 				Some(best) if best != finalized.block_hash() => conn.api.at_block(best).await?,
 				_ => finalized,
 			};
-			signing
+			let progress = signing
 				.transactions()
 				.sign_and_submit_then_watch(call, signer, params)
 				.await
-				.with_context(|| format!("submitting {what}"))
+				.with_context(|| format!("submitting {what}"))?;
+			// No block before the one signed at can hold it.
+			Ok::<_, anyhow::Error>((progress, signing.block_number() + 1))
 		};
 		// A node cut off by the network never answers; the caller may then
 		// send again (with the same nonce) through another.
-		let progress = tokio::time::timeout(SUBMIT_PATIENCE, submit).await.map_err(|_| {
-			anyhow!("submitting {what}: no answer from {} in {SUBMIT_PATIENCE:?}", self.url())
-		})??;
+		let (progress, from) =
+			tokio::time::timeout(SUBMIT_PATIENCE, submit).await.map_err(|_| {
+				anyhow!("submitting {what}: no answer from {} in {SUBMIT_PATIENCE:?}", self.url())
+			})??;
 		let mut nonces = self.nonces();
 		let next = nonces.entry(account.0).or_insert(0);
 		*next = (*next).max(nonce + 1);
-		Ok(Pending { progress, what, account, nonce })
+		Ok(Pending { progress, what, account, nonce, conn: self.conn(), from })
 	}
 
 	/// [`Chain::send`], then wait until the call is in a best block: its
@@ -374,17 +377,23 @@ impl Chain {
 		&self,
 		error: &runtime::runtime_types::sp_runtime::DispatchError,
 	) -> String {
-		use runtime::runtime_types::sp_runtime::DispatchError as E;
-		let E::Module(module) = error else { return format!("{error:?}") };
-		let Ok(at) = self.conn().api.at_current_block().await else { return format!("{error:?}") };
-		let metadata = at.metadata_ref();
-		metadata
-			.pallet_by_error_index(module.index)
-			.and_then(|p| {
-				let variant = p.error_variant_by_index(*module.error.first()?)?;
-				Some(format!("{}::{}", p.name(), variant.name))
-			})
-			.unwrap_or_else(|| format!("{error:?}"))
+		match self.conn().api.at_current_block().await {
+			Ok(at) => error_name(&at, error),
+			Err(_) => format!("{error:?}"),
+		}
+	}
+
+	/// Search blocks `blocks` (by number, waiting for those not yet made) for
+	/// the extrinsic `hash`: in the best chain, or with `finalized` in the
+	/// finalized one. Its events if it succeeded, its error's name if it
+	/// failed; an error if no block of the range holds it.
+	pub async fn search(
+		&self,
+		hash: Hash,
+		blocks: std::ops::Range<u64>,
+		finalized: bool,
+	) -> Result<std::result::Result<Included, String>> {
+		search(&self.conn(), hash, blocks, finalized).await
 	}
 
 	// --- The registry (pallet-models) ---
@@ -608,7 +617,24 @@ pub struct Pending {
 	what: String,
 	account: AccountId,
 	nonce: u64,
+	/// The node it was sent to, and the first block that may hold it.
+	conn: Arc<Conn>,
+	from: u64,
 }
+
+/// The pool's word for a transaction it holds already. The fork-aware pool
+/// can say it to the one and only submission of a transaction, and then
+/// report nothing more although the transaction is in the pool: a block's
+/// maintenance imports it from the pool's mempool into a new view between
+/// the two steps of `submit_and_watch` (polkadot-sdk pull requests 11419
+/// and 12919, open). Seen once in the data-plane benchmark, a `request_batch`
+/// among thousands.
+const ALREADY_IMPORTED: &str = "already imported";
+
+/// Blocks [`Pending`] searches for a transaction the pool said it already
+/// held before it gives up (it is then `lost`, not `dropped`: its nonce
+/// stays taken).
+const SEARCH_BLOCKS: u64 = 20;
 
 /// An extrinsic in a block, with its events.
 pub struct Included {
@@ -629,6 +655,17 @@ pub struct NotIncluded {
 }
 
 impl Pending {
+	/// Its hash (blake2-256 of the extrinsic's bytes).
+	pub fn hash(&self) -> Hash {
+		self.progress.extrinsic_hash()
+	}
+
+	/// The first block that may hold it (the one after the block it was
+	/// signed at).
+	pub fn first_block(&self) -> u64 {
+		self.from
+	}
+
 	/// The nonce it was signed with.
 	pub fn nonce(&self) -> u64 {
 		self.nonce
@@ -676,6 +713,19 @@ impl Pending {
 				}
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+					if message.to_lowercase().contains(ALREADY_IMPORTED) =>
+				{
+					let (conn, from, hash) = (self.conn, self.from, self.progress.extrinsic_hash());
+					return search(&conn, hash, from..from + SEARCH_BLOCKS, finalized)
+						.await
+						.map_err(|e| {
+							lost(anyhow!("{what}: the pool said \"{message}\", and then: {e:#}"))
+						})?
+						.map_err(|error| fail(false, anyhow!("{what} failed: {error}")));
+				}
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message } => {
 					return Err(fail(true, anyhow!("{what} was not included: {message}")))
 				}
@@ -684,6 +734,58 @@ impl Pending {
 		}
 		Err(lost(anyhow!("{what}: the node stopped reporting on the transaction")))
 	}
+}
+
+/// `Pallet::Error` for a dispatch error, by the metadata of block `at`.
+fn error_name(at: &AtBlock, error: &runtime::runtime_types::sp_runtime::DispatchError) -> String {
+	use runtime::runtime_types::sp_runtime::DispatchError as E;
+	let E::Module(module) = error else { return format!("{error:?}") };
+	let metadata = at.metadata_ref();
+	metadata
+		.pallet_by_error_index(module.index)
+		.and_then(|p| {
+			let variant = p.error_variant_by_index(*module.error.first()?)?;
+			Some(format!("{}::{}", p.name(), variant.name))
+		})
+		.unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// [`Chain::search`] on one connection.
+async fn search(
+	conn: &Conn,
+	hash: Hash,
+	blocks: std::ops::Range<u64>,
+	finalized: bool,
+) -> Result<std::result::Result<Included, String>> {
+	use runtime::system::events::ExtrinsicFailed;
+	let mut next = blocks.start;
+	while next < blocks.end {
+		let head = match finalized {
+			true => conn.api.at_current_block().await?.block_number(),
+			false => conn.legacy.chain_get_header(None).await?.context("no best block")?.number,
+		};
+		while next <= head && next < blocks.end {
+			let Some(block) = conn.legacy.chain_get_block_hash(Some(next.into())).await? else {
+				break;
+			};
+			let at = conn.api.at_block(block).await?;
+			let extrinsics = at.extrinsics().fetch().await?;
+			// One that does not decode is not one this client signed.
+			if let Some(ext) = extrinsics.iter().flatten().find(|e| e.hash() == hash) {
+				let events = ext.events().await?;
+				return Ok(match events.find_first::<ExtrinsicFailed>() {
+					Some(failed) => Err(match failed {
+						Ok(failed) => error_name(&at, &failed.dispatch_error),
+						Err(e) => format!("undecodable ExtrinsicFailed: {e}"),
+					}),
+					None => Ok(Included { block, events }),
+				});
+			}
+			next += 1;
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	bail!("not in blocks {} to {}", blocks.start, blocks.end - 1)
 }
 
 /// A failed extrinsic's error, named `Pallet::Error` where it is a module error.

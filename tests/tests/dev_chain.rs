@@ -1,7 +1,8 @@
 //! A single `--dev` node, and the chain specs and node keys the local network
 //! is built from.
 
-use dropbear_e2e::{dev_node_key, node_binary, wait_finalized, Node, NodeSpec, Rpc};
+use dropbear_api::{account, runtime, Chain};
+use dropbear_e2e::{dev_key, dev_node_key, node_binary, wait_finalized, Node, NodeSpec, Rpc};
 use std::{process::Command, time::Duration};
 
 #[tokio::test]
@@ -20,6 +21,35 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 		"the node did not open ParityDB:\n{}",
 		node.log_tail(30)
 	);
+
+	// A transaction found by searching blocks for its hash (what a client
+	// falls back on when the pool answers "already imported" to its only
+	// submission) is the one its watcher reported, with the same events.
+	let chain = Chain::connect(&node.ws_url(), Duration::from_secs(30)).await.unwrap();
+	let (ferdie, bob) = (dev_key("Ferdie"), account(&dev_key("Bob")));
+	let transfer = runtime::tx().balances().transfer_keep_alive(bob.into(), 1_000_000);
+	let pending = chain.send(&ferdie, &transfer).await.unwrap();
+	let (hash, from) = (pending.hash(), pending.first_block());
+	let included = chain.settle(pending.included().await).unwrap();
+	let found = chain.search(hash, from..from + 10, false).await.unwrap().unwrap();
+	assert_eq!(found.block, included.block);
+	assert_eq!(found.events.iter().count(), included.events.iter().count());
+	// A failed one is found with its error's name: no group 99.
+	let no_group = runtime::tx().inference().request_batch(99, vec![[1; 32]], 1);
+	let pending = chain.send(&ferdie, &no_group).await.unwrap();
+	let (hash, from) = (pending.hash(), pending.first_block());
+	let watched = chain.settle(pending.included().await).err().expect("the transfer failed");
+	let Err(error) = chain.search(hash, from..from + 10, false).await.unwrap() else {
+		panic!("the search found the failed transfer a success");
+	};
+	assert_eq!(error, "Inference::UnknownGroup");
+	assert!(watched.to_string().ends_with(&error), "watched: {watched}; searched: {error}");
+	// A hash no block holds is an error once the range is searched.
+	let best = u64::from(Rpc(&client).best_number().await.unwrap());
+	match chain.search([7; 32].into(), best..best + 2, false).await {
+		Err(e) => assert!(e.to_string().contains("not in blocks"), "{e:#}"),
+		Ok(_) => panic!("found an extrinsic no block holds"),
+	}
 }
 
 fn export_chain_spec(chain: &str) -> serde_json::Value {
