@@ -71,7 +71,7 @@ def e2e(work, out, machine=None):
                         key=lambda p: int(Path(p).stem.split("-")[-1])):
             r = json.loads(Path(f).read_text())
             r.update({"model_set": s, "raw_slowest_member_per_s": baseline,
-                      # The steady rate (first to last certificate) against the raw rate.
+                      # The steady rate (first certifying block to the last) against the raw rate.
                       "ratio_to_raw": r.get("sustained_per_s", r["certified_per_s"]) / baseline if baseline else None})
             runs.append(r)
     report = {
@@ -98,7 +98,7 @@ def e2e(work, out, machine=None):
         x = [r["offered_per_s"] for r in rs]
         a.plot(x, [r["certified_per_s"] for r in rs], style, label=f"{s}: whole run")
         if all("sustained_per_s" in r for r in rs):
-            a.plot(x, [r["sustained_per_s"] for r in rs], style, alpha=0.4, label=f"{s}: first to last certificate")
+            a.plot(x, [r["sustained_per_s"] for r in rs], style, alpha=0.4, label=f"{s}: steady (first certifying block to the last)")
         b.plot(x, [r["latency_s"]["p50"] for r in rs], style, label=f"{s}: best block p50")
         b.plot(x, [r["latency_s"]["p99"] for r in rs], style, alpha=0.5, label=f"{s}: best block p99")
         b.plot(x, [r["finality_latency_s"]["p50"] for r in rs], style, alpha=0.3, label=f"{s}: finalized p50")

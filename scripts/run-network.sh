@@ -44,6 +44,7 @@
 #   WORKER_TORCH_THREADS=N ...                  libtorch's CPU threads per worker (default:
 #                                               a quarter of the cores, at least one)
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate
+#   DEMO_WARMUP=8192 ...                        first send 8192 inputs, not reported
 #   GROUP_MAX_BATCH=256 ...                     requests per batch (one vote covers a
 #                                               batch; the spec's default is 64)
 #   SITES=3 ...                                 three sites a network apart (root only): the
@@ -357,7 +358,30 @@ snapshot_metrics() {
 	done
 }
 
+# The demo's door: each input to every member at once over the Open
+# Inference Protocol (DEMO_DOOR=rpc: to one worker in turn over JSON-RPC,
+# which gossips it).
+door_args() {
+	if [ "${DEMO_DOOR:-http}" = http ]; then
+		for i in "${!names[@]}"; do echo --http "http://$(host_of "$i"):$((WORKER_HTTP_BASE + 10 * i))"; done
+	else
+		for ws in "${workers_ws[@]}"; do echo --worker "$ws"; done
+	fi
+}
+
 demo_status=0
+# DEMO_WARMUP=N: first N inputs (at DEMO_WARMUP_RATE, 400/s), not reported, so that
+# the runs that count find the workers in their steady state (input stores
+# full, their memory reused rather than first touched).
+if [ -n "${DEMO_WARMUP:-}" ] && [ "${DEMO_WARMUP}" -gt 0 ]; then
+	warm_rate="${DEMO_WARMUP_RATE:-400}"
+	echo "network: warming up with $DEMO_WARMUP inputs at $warm_rate requests/s (log $LOGS/demo-warmup.log)"
+	warm_args=(--group 0 --rate "$warm_rate" --count "$DEMO_WARMUP" --quiet --seed 7)
+	[ -n "${DEMO_CONCURRENCY:-}" ] && warm_args+=(--concurrency "$DEMO_CONCURRENCY")
+	warm_args+=($(door_args))
+	(in_site 0 "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${warm_args[@]}") >"$LOGS/demo-warmup.log" 2>&1 ||
+		echo "network: the warm-up run failed; see $LOGS/demo-warmup.log"
+fi
 snapshot_metrics start
 for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	report="$LOGS/demo-report-$rate.json"
@@ -370,13 +394,7 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	[ -n "${DEMO_CONCURRENCY:-}" ] && demo_args+=(--concurrency "$DEMO_CONCURRENCY")
 	# Synthetic inputs differ from one rate to the next: none is already held.
 	demo_args+=(--seed $((rate * 1000000)))
-	# Each input to every member at once over the Open Inference Protocol
-	# (DEMO_DOOR=rpc: to one worker in turn over JSON-RPC, which gossips it).
-	if [ "${DEMO_DOOR:-http}" = http ]; then
-		for i in "${!names[@]}"; do demo_args+=(--http "http://$(host_of "$i"):$((WORKER_HTTP_BASE + 10 * i))"); done
-	else
-		for ws in "${workers_ws[@]}"; do demo_args+=(--worker "$ws"); done
-	fi
+	demo_args+=($(door_args))
 	# A failed demo is reported and the next rate still runs.
 	set +e
 	# In Alice's site (SITES=3): a client near one validator, far from others.
