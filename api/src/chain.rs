@@ -282,6 +282,9 @@ impl Chain {
 			// Its lifetime counts from the finalized block, which no reorg
 			// can take away.
 			let finalized = conn.api.at_current_block().await?;
+			// No block up to the finalized one can hold it; any later one,
+			// on any branch, may.
+			let from = finalized.block_number() + 1;
 			let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
 				.nonce(nonce)
 				.mortal_from_unchecked(MORTALITY, finalized.block_number(), finalized.block_hash())
@@ -295,8 +298,7 @@ impl Chain {
 				.sign_and_submit_then_watch(call, signer, params)
 				.await
 				.with_context(|| format!("submitting {what}"))?;
-			// No block before the one signed at can hold it.
-			Ok::<_, anyhow::Error>((progress, signing.block_number() + 1))
+			Ok::<_, anyhow::Error>((progress, from))
 		};
 		// A node cut off by the network never answers; the caller may then
 		// send again (with the same nonce) through another.
@@ -660,8 +662,8 @@ impl Pending {
 		self.progress.extrinsic_hash()
 	}
 
-	/// The first block that may hold it (the one after the block it was
-	/// signed at).
+	/// The first block that may hold it (the one after the finalized block
+	/// its lifetime counts from).
 	pub fn first_block(&self) -> u64 {
 		self.from
 	}
