@@ -762,9 +762,10 @@ async fn search(
 	use runtime::system::events::ExtrinsicFailed;
 	let mut next = blocks.start;
 	while next < blocks.end {
-		let head = match finalized {
-			true => conn.api.at_current_block().await?.block_number(),
-			false => conn.legacy.chain_get_header(None).await?.context("no best block")?.number,
+		let head = if finalized {
+			conn.api.at_current_block().await?.block_number()
+		} else {
+			conn.legacy.chain_get_header(None).await?.context("no best block")?.number
 		};
 		while next <= head && next < blocks.end {
 			let Some(block) = conn.legacy.chain_get_block_hash(Some(next.into())).await? else {

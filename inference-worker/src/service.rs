@@ -33,13 +33,13 @@ pub fn init_tracing() {
 ///
 /// A worker lives on buffers of a few hundred KB (an ImageNet input is
 /// 150 KB as it arrives, copied once out of its request). By default glibc
-/// serves those from fresh mappings, raises its threshold only as it frees
-/// them, and hands memory back to the kernel as soon as 128 KB lie free at
-/// the top of a heap: each input then faulted in pages the kernel had to
-/// zero again, a fifth of the machine's CPU in the data-plane benchmark.
-/// Fixed thresholds keep buffers up to 32 MiB in the heaps and keep up to
-/// 256 MiB free in them. (libtorch's batch tensors are larger and are kept
-/// by the backend itself.)
+/// serves those from fresh mappings until its adaptive threshold has grown,
+/// and hands memory back to the kernel as soon as 128 KB lie free at the top
+/// of a heap, so a freed buffer's pages come back zeroed by the kernel at
+/// the next fault. Fixed thresholds keep buffers up to 32 MiB in the heaps
+/// and keep up to 256 MiB free in them. (The first fill of the input store
+/// still touches fresh memory, which no setting avoids: see docs/worker.md.
+/// libtorch's batch tensors are larger and are kept by the backend itself.)
 pub fn keep_freed_memory() {
 	#[cfg(all(target_os = "linux", target_env = "gnu"))]
 	// SAFETY: mallopt only sets allocator parameters; it is called before
