@@ -10,6 +10,9 @@ fn main() {
 	// from the system (scripts/setup.sh installs protobuf-compiler).
 	tonic_prost_build::configure()
 		.build_client(false)
+		// Raw tensor contents decode as slices of the message's buffer
+		// (bytes::Bytes), not copies: an input is kept as it arrived.
+		.bytes(".inference.ModelInferRequest.raw_input_contents")
 		.compile_protos(&["proto/inference.proto"], &["proto"])
 		.expect("compiling proto/inference.proto");
 }

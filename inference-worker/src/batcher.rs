@@ -9,6 +9,7 @@
 
 use crate::{
 	backend::{Backend, BackendError},
+	inputs::Bytes,
 	metrics::Metrics,
 };
 use std::{
@@ -35,7 +36,7 @@ pub const HEALTH_INTERVAL: Duration = Duration::from_secs(30);
 type Health = Arc<Mutex<Result<(), BackendError>>>;
 
 struct Job {
-	input: std::sync::Arc<Vec<u8>>,
+	input: Bytes,
 	queued: Instant,
 	reply: oneshot::Sender<Scores>,
 }
@@ -77,10 +78,7 @@ impl Batcher {
 	}
 
 	/// Queue one input; the receiver gets its scores when its batch has run.
-	pub fn submit(
-		&self,
-		input: std::sync::Arc<Vec<u8>>,
-	) -> Result<oneshot::Receiver<Scores>, Overloaded> {
+	pub fn submit(&self, input: Bytes) -> Result<oneshot::Receiver<Scores>, Overloaded> {
 		let (reply, rx) = oneshot::channel();
 		match self.tx.try_send(Job { input, queued: Instant::now(), reply }) {
 			Ok(()) => {
@@ -96,10 +94,7 @@ impl Batcher {
 	}
 
 	/// Scores of many inputs, queued together and awaited.
-	pub async fn infer_all(
-		&self,
-		inputs: Vec<std::sync::Arc<Vec<u8>>>,
-	) -> Result<Vec<Vec<f32>>, BackendError> {
+	pub async fn infer_all(&self, inputs: Vec<Bytes>) -> Result<Vec<Vec<f32>>, BackendError> {
 		let mut pending = Vec::with_capacity(inputs.len());
 		for input in inputs {
 			// Wait for room rather than fail: the chain side must answer every
@@ -161,7 +156,7 @@ fn run<B: Backend>(
 			}
 		}
 		metrics.queue_depth.sub(jobs.len() as u64);
-		let inputs: Vec<&[u8]> = jobs.iter().map(|j| j.input.as_slice()).collect();
+		let inputs: Vec<&[u8]> = jobs.iter().map(|j| &j.input[..]).collect();
 		let started = Instant::now();
 		let result = backend.infer(&inputs);
 		metrics.batch_size.observe(jobs.len() as f64);
@@ -235,7 +230,7 @@ mod tests {
 	async fn a_full_batch_runs_without_waiting() {
 		let (b, sizes) = batcher(4, 10_000, 64, 0);
 		let started = Instant::now();
-		let scores = b.infer_all((0..8u8).map(|i| Arc::new(vec![i])).collect()).await.unwrap();
+		let scores = b.infer_all((0..8u8).map(|i| Bytes::from(vec![i])).collect()).await.unwrap();
 		assert_eq!(scores, (0..8).map(|i| vec![i as f32]).collect::<Vec<_>>());
 		assert_eq!(*sizes.lock().unwrap(), vec![4, 4]);
 		assert!(
@@ -248,7 +243,7 @@ mod tests {
 	async fn a_partial_batch_runs_after_max_wait() {
 		let (b, sizes) = batcher(64, 50, 64, 0);
 		let started = Instant::now();
-		let scores = b.infer_all(vec![Arc::new(vec![7]), Arc::new(vec![9])]).await.unwrap();
+		let scores = b.infer_all(vec![Bytes::from(vec![7]), Bytes::from(vec![9])]).await.unwrap();
 		assert_eq!(scores, vec![vec![7.0], vec![9.0]]);
 		assert_eq!(*sizes.lock().unwrap(), vec![2]);
 		assert!(started.elapsed() >= Duration::from_millis(50), "waited for more inputs first");
@@ -285,11 +280,11 @@ mod tests {
 			Metrics::unregistered(),
 		);
 		// The model holds the first input while the queue fills.
-		let first = b.submit(Arc::new(vec![1])).unwrap();
+		let first = b.submit(Bytes::from(vec![1])).unwrap();
 		took.recv().unwrap();
-		let _q1 = b.submit(Arc::new(vec![2])).unwrap();
-		let _q2 = b.submit(Arc::new(vec![3])).unwrap();
-		assert_eq!(b.submit(Arc::new(vec![4])).unwrap_err(), Overloaded(2));
+		let _q1 = b.submit(Bytes::from(vec![2])).unwrap();
+		let _q2 = b.submit(Bytes::from(vec![3])).unwrap();
+		assert_eq!(b.submit(Bytes::from(vec![4])).unwrap_err(), Overloaded(2));
 		for _ in 0..3 {
 			release.send(()).unwrap();
 		}

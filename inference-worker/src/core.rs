@@ -15,7 +15,7 @@
 use crate::{
 	backend::BackendError,
 	batcher::{Batcher, Overloaded, Scores},
-	inputs::{self, InputError, InputStore},
+	inputs::{self, Bytes, InputError, InputStore},
 	metrics::Metrics,
 	p2p::P2p,
 };
@@ -215,7 +215,7 @@ impl Core {
 		}
 		let hash = self.check(&bytes)?;
 		let serving = *self.current.lock().unwrap_or_else(|p| p.into_inner());
-		self.take(hash, bytes, !from_peer, false, serving).map(|taken| taken.hash)
+		self.take(hash, Bytes::from(bytes), !from_peer, false, serving).map(|taken| taken.hash)
 	}
 
 	/// [`inputs::check`], counting a refused input.
@@ -234,7 +234,7 @@ impl Core {
 	/// itself). An input already held runs again, for its scores.
 	pub fn answer(
 		self: &Arc<Self>,
-		inputs: Vec<Vec<u8>>,
+		inputs: Vec<Bytes>,
 		gossip: bool,
 	) -> Result<Vec<Pending>, AcceptError> {
 		// Each input is hashed once (150 KB of blake2 for an ImageNet image).
@@ -279,12 +279,11 @@ impl Core {
 	fn take(
 		self: &Arc<Self>,
 		hash: Digest,
-		bytes: Vec<u8>,
+		bytes: Bytes,
 		gossip: bool,
 		want_scores: bool,
 		(version, weights): (VersionNumber, Digest),
 	) -> Result<Taken, AcceptError> {
-		let bytes = Arc::new(bytes);
 		if !self.store.insert(hash, bytes.clone()) {
 			let scores = match want_scores {
 				true => {
@@ -424,7 +423,7 @@ impl Core {
 
 	/// An input by hash: held here, or fetched (and checked) from the other
 	/// members, asking again until `until`; `None` if nobody gave it by then.
-	async fn input(&self, hash: &Digest, until: Instant) -> Option<Arc<Vec<u8>>> {
+	async fn input(&self, hash: &Digest, until: Instant) -> Option<Bytes> {
 		loop {
 			// It may arrive by gossip while this waits.
 			if let Some(bytes) = self.store.get(hash) {
@@ -438,7 +437,7 @@ impl Core {
 				if let Ok(Some(bytes)) = tokio::time::timeout(left, p2p.fetch(*hash)).await {
 					self.metrics.received("fetch", bytes.len());
 					if inputs::check(&self.terms.input, &bytes).ok() == Some(*hash) {
-						let bytes = Arc::new(bytes);
+						let bytes = Bytes::from(bytes);
 						self.store.insert(*hash, bytes.clone());
 						return Some(bytes);
 					}

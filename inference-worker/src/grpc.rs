@@ -13,6 +13,7 @@
 
 use crate::{
 	core::Core,
+	inputs::Bytes,
 	oip::{self, OipError, ServedModel, Server, StopHandle, MAX_BODY, OUTPUTS},
 };
 use dropbear_primitives::DType;
@@ -55,8 +56,8 @@ fn bad(message: String) -> Status {
 }
 
 /// The input's bytes from a request: its raw contents, or its typed ones.
-/// Raw contents are taken out of the request, not copied.
-fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<Vec<u8>>, Status> {
+/// Raw contents are slices of the message's buffer, not copies.
+fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<Bytes>, Status> {
 	let spec = &server.core.terms.input;
 	let [input] = &request.inputs[..] else {
 		return Err(oip::one_input(request.inputs.len()).into());
@@ -85,10 +86,11 @@ fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<V
 							values.len()
 						)));
 					}
-					values
+					let bytes = values
 						.iter()
 						.map(|v| u8::try_from(*v).map_err(|_| bad(format!("UINT8 data holds {v}"))))
-						.collect::<Result<Vec<u8>, Status>>()?
+						.collect::<Result<Vec<u8>, Status>>()?;
+					Bytes::from(bytes)
 				}
 				DType::F32 => {
 					let values = &contents.fp32_contents;
@@ -98,7 +100,7 @@ fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<V
 							values.len()
 						)));
 					}
-					values.iter().flat_map(|v| v.to_le_bytes()).collect()
+					Bytes::from_iter(values.iter().flat_map(|v| v.to_le_bytes()))
 				}
 			}
 		}

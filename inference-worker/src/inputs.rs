@@ -2,7 +2,13 @@
 //! group's input spec and named by their blake2-256 hash (the hash a client
 //! puts in its `request` extrinsic) with `dropbear_primitives::input`, the
 //! one definition the client and the tests use too.
+//!
+//! An input is a [`Bytes`]: the store, the model thread's queue and gossip
+//! share one buffer, and an input sent in binary over the Open Inference
+//! Protocol is a slice of the request body it arrived in, never copied out
+//! of it (150 KB a member for an ImageNet image, and a large allocation).
 
+pub use bytes::Bytes;
 pub use dropbear_primitives::input::{check, describe, input_hash, InputError};
 use dropbear_primitives::Digest;
 use std::{
@@ -18,7 +24,7 @@ pub struct InputStore {
 }
 
 struct StoreInner {
-	by_hash: HashMap<Digest, Arc<Vec<u8>>>,
+	by_hash: HashMap<Digest, Bytes>,
 	order: VecDeque<Digest>,
 }
 
@@ -34,7 +40,7 @@ impl InputStore {
 	}
 
 	/// Keep an input; `false` if it was already here.
-	pub fn insert(&self, hash: Digest, bytes: Arc<Vec<u8>>) -> bool {
+	pub fn insert(&self, hash: Digest, bytes: Bytes) -> bool {
 		let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
 		if s.by_hash.contains_key(&hash) {
 			return false;
@@ -58,7 +64,7 @@ impl InputStore {
 		}
 	}
 
-	pub fn get(&self, hash: &Digest) -> Option<Arc<Vec<u8>>> {
+	pub fn get(&self, hash: &Digest) -> Option<Bytes> {
 		self.inner.lock().unwrap_or_else(|p| p.into_inner()).by_hash.get(hash).cloned()
 	}
 
@@ -79,17 +85,17 @@ mod tests {
 	fn the_store_forgets_the_oldest_input_past_its_capacity() {
 		let store = InputStore::new(2);
 		for i in 0..3u8 {
-			assert!(store.insert([i; 32], Arc::new(vec![i])));
+			assert!(store.insert([i; 32], Bytes::from(vec![i])));
 		}
-		assert!(!store.insert([2; 32], Arc::new(vec![2])));
+		assert!(!store.insert([2; 32], Bytes::from(vec![2])));
 		assert_eq!(store.len(), 2);
 		assert!(store.get(&[0; 32]).is_none());
-		assert_eq!(store.get(&[2; 32]).as_deref(), Some(&vec![2u8]));
+		assert_eq!(store.get(&[2; 32]), Some(Bytes::from(vec![2u8])));
 		// A removed input is taken afresh, and holds its own place.
 		store.remove(&[2; 32]);
 		assert_eq!(store.len(), 1);
-		assert!(store.insert([2; 32], Arc::new(vec![2])));
-		assert!(store.insert([3; 32], Arc::new(vec![3])));
+		assert!(store.insert([2; 32], Bytes::from(vec![2])));
+		assert!(store.insert([3; 32], Bytes::from(vec![3])));
 		assert!(store.get(&[1; 32]).is_none(), "the oldest went first");
 		assert_eq!(store.len(), 2);
 	}

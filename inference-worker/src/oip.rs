@@ -192,7 +192,8 @@ struct RequestOutput {
 #[derive(Debug, PartialEq)]
 pub struct Infer {
 	pub id: Option<String>,
-	pub inputs: Vec<Vec<u8>>,
+	/// In binary, slices of the request's body; from JSON, decoded.
+	pub inputs: Vec<Bytes>,
 	pub outputs: Vec<(&'static str, bool)>,
 	/// The request's `fanout` parameter: the client sends these inputs to
 	/// every member itself, so they are not gossiped.
@@ -204,7 +205,7 @@ pub struct Infer {
 pub fn parse_infer(
 	spec: &InputSpec,
 	header_length: Option<&str>,
-	body: &[u8],
+	body: &Bytes,
 ) -> Result<Infer, OipError> {
 	let (head, binary) = match header_length {
 		Some(value) => {
@@ -219,7 +220,7 @@ pub fn parse_infer(
 			}
 			body.split_at(n)
 		}
-		None => (body, &[][..]),
+		None => (&body[..], &[][..]),
 	};
 	if head.len() > MAX_JSON {
 		return Err(OipError::TooLarge(format!(
@@ -251,7 +252,7 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			split_slice(binary, n)
+			split(body.slice(body.len() - binary.len()..), n)
 		}
 		(None, Some(data)) => {
 			if !binary.is_empty() {
@@ -260,7 +261,7 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			split(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?, n)
+			split(Bytes::from(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?), n)
 		}
 		(Some(_), Some(_)) => {
 			return Err(bad(format!("input '{INPUT}' has both data and binary_data_size")))
@@ -322,19 +323,11 @@ pub fn check_tensor(
 	Ok((n, total))
 }
 
-/// `n` inputs of equal size, back to back (one input keeps its buffer:
-/// an ImageNet image is not copied again).
-pub fn split(bytes: Vec<u8>, n: usize) -> Vec<Vec<u8>> {
-	match n {
-		0 | 1 => vec![bytes],
-		n => split_slice(&bytes, n),
-	}
-}
-
-/// `n` inputs of equal size, back to back, each copied out once.
-pub fn split_slice(bytes: &[u8], n: usize) -> Vec<Vec<u8>> {
+/// `n` inputs of equal size, back to back: each a slice of `bytes`' buffer,
+/// none copied.
+pub fn split(bytes: Bytes, n: usize) -> Vec<Bytes> {
 	let each = bytes.len() / n.max(1);
-	bytes.chunks_exact(each.max(1)).map(<[u8]>::to_vec).collect()
+	(0..n).map(|i| bytes.slice(i * each..(i + 1) * each)).collect()
 }
 
 /// How many inputs a tensor of `shape` holds: one of the spec's shape, or
@@ -582,12 +575,8 @@ impl Server {
 
 	/// Take `inputs` (checked whole first), wait for the model's scores on
 	/// each and sign this member's answers.
-	pub async fn replies(
-		&self,
-		inputs: Vec<Vec<u8>>,
-		gossip: bool,
-	) -> Result<Vec<Reply>, OipError> {
-		self.core.metrics.received("client", inputs.iter().map(Vec::len).sum());
+	pub async fn replies(&self, inputs: Vec<Bytes>, gossip: bool) -> Result<Vec<Reply>, OipError> {
+		self.core.metrics.received("client", inputs.iter().map(Bytes::len).sum());
 		let pending = self.core.answer(inputs, gossip).map_err(|e| match e {
 			AcceptError::Invalid(e) => bad(e.to_string()),
 			e @ (AcceptError::Overloaded(_) | AcceptError::NotReady) => {
@@ -919,6 +908,11 @@ mod tests {
 		InputSpec { dtype: DType::U8, shape: vec![1, 4, 4].try_into().unwrap() }
 	}
 
+	/// [`parse_infer`] of a body copied into a buffer of its own.
+	fn parse(spec: &InputSpec, length: Option<&str>, body: &[u8]) -> Result<Infer, OipError> {
+		parse_infer(spec, length, &Bytes::copy_from_slice(body))
+	}
+
 	fn request(input: Value) -> Vec<u8> {
 		json!({ "inputs": [input] }).to_string().into_bytes()
 	}
@@ -934,7 +928,7 @@ mod tests {
 			let body = request(json!({
 				"name": "input", "datatype": "UINT8", "shape": [2, 1, 4, 4], "data": data,
 			}));
-			let infer = parse_infer(&digits(), None, &body).unwrap();
+			let infer = parse(&digits(), None, &body).unwrap();
 			assert_eq!(infer.inputs, vec![(0..16).collect::<Vec<u8>>(), (16..32).collect()]);
 			assert_eq!(infer.outputs, OUTPUTS.iter().map(|o| (*o, false)).collect::<Vec<_>>());
 		}
@@ -942,7 +936,7 @@ mod tests {
 			"parameters": { "fanout": true },
 			"inputs": [{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] }],
 		});
-		assert!(parse_infer(&digits(), None, fanned_out.to_string().as_bytes()).unwrap().fanout);
+		assert!(parse(&digits(), None, fanned_out.to_string().as_bytes()).unwrap().fanout);
 	}
 
 	#[test]
@@ -959,18 +953,24 @@ mod tests {
 		let mut body = head.clone().into_bytes();
 		body.extend(100u8..116);
 		let length = head.len().to_string();
+		let body = Bytes::from(body);
 		let infer = parse_infer(&digits(), Some(&length), &body).unwrap();
 		assert_eq!(infer.id.as_deref(), Some("r1"));
+		assert_eq!(
+			infer.inputs[0].as_ptr(),
+			body[head.len()..].as_ptr(),
+			"the input is the body's own bytes, not a copy"
+		);
 		assert!(!infer.fanout, "gossiped unless the client fans out");
 		assert_eq!(infer.inputs, vec![(100u8..116).collect::<Vec<u8>>()]);
 		assert_eq!(infer.outputs, vec![("label", true)]);
 
 		// Truncated: a byte short.
 		let short = &body[..body.len() - 1];
-		let err = parse_infer(&digits(), Some(&length), short).unwrap_err();
+		let err = parse(&digits(), Some(&length), short).unwrap_err();
 		assert!(matches!(&err, OipError::BadRequest(m) if m.contains("is 15 bytes")), "{err}");
 		// A header length past the body.
-		let err = parse_infer(&digits(), Some("100000"), &body).unwrap_err();
+		let err = parse(&digits(), Some("100000"), &body).unwrap_err();
 		assert!(err.to_string().contains("past the body"), "{err}");
 	}
 
@@ -1015,7 +1015,7 @@ mod tests {
 			),
 		];
 		for (input, reason) in cases {
-			let err = parse_infer(&digits(), None, &request(input.clone())).unwrap_err();
+			let err = parse(&digits(), None, &request(input.clone())).unwrap_err();
 			assert!(
 				matches!(&err, OipError::BadRequest(m) if m.contains(reason)),
 				"{input}: {err:?}, wanted {reason}"
@@ -1025,15 +1025,15 @@ mod tests {
 			{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] },
 			{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] },
 		]});
-		let err = parse_infer(&digits(), None, two.to_string().as_bytes()).unwrap_err();
+		let err = parse(&digits(), None, two.to_string().as_bytes()).unwrap_err();
 		assert!(err.to_string().contains("one input tensor"), "{err}");
-		let err = parse_infer(&digits(), None, b"{not json").unwrap_err();
+		let err = parse(&digits(), None, b"{not json").unwrap_err();
 		assert!(err.to_string().contains("not an inference request"), "{err}");
 		let many = request(json!({
 			"name": "input", "datatype": "UINT8", "shape": [MAX_INPUTS + 1, 1, 4, 4],
 			"parameters": { "binary_data_size": (MAX_INPUTS + 1) * 16 },
 		}));
-		let err = parse_infer(&digits(), Some(&many.len().to_string()), &many).unwrap_err();
+		let err = parse(&digits(), Some(&many.len().to_string()), &many).unwrap_err();
 		assert!(matches!(err, OipError::TooLarge(_)), "{err:?}");
 		// JSON past its bound is refused before it is parsed (a tree of values
 		// takes many times its text).
@@ -1041,13 +1041,13 @@ mod tests {
 			"name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16],
 		}));
 		huge.resize(MAX_JSON + 1, b' ');
-		let err = parse_infer(&digits(), None, &huge).unwrap_err();
+		let err = parse(&digits(), None, &huge).unwrap_err();
 		assert!(matches!(&err, OipError::TooLarge(m) if m.contains("binary extension")), "{err:?}");
 		let unknown_output = json!({
 			"inputs": [{ "name": "input", "datatype": "UINT8", "shape": [1, 4, 4], "data": vec![0; 16] }],
 			"outputs": [{ "name": "logits" }],
 		});
-		let err = parse_infer(&digits(), None, unknown_output.to_string().as_bytes()).unwrap_err();
+		let err = parse(&digits(), None, unknown_output.to_string().as_bytes()).unwrap_err();
 		assert!(err.to_string().contains("unknown output 'logits'"), "{err}");
 	}
 
@@ -1057,7 +1057,7 @@ mod tests {
 		let body = request(
 			json!({ "name": "input", "datatype": "FP32", "shape": [2], "data": [1.5, -2] }),
 		);
-		let infer = parse_infer(&spec, None, &body).unwrap();
+		let infer = parse(&spec, None, &body).unwrap();
 		let want: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
 		assert_eq!(infer.inputs, vec![want]);
 	}

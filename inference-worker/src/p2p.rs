@@ -22,7 +22,7 @@ use libp2p::{
 	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
 };
 use serde::{Deserialize, Serialize};
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, time::Duration};
 use tokio::sync::{mpsc, oneshot};
 
 /// Largest gossiped input: a 3 x 512 x 512 f32 image fits with room.
@@ -65,7 +65,7 @@ pub struct Member {
 
 enum Command {
 	Members(Vec<Member>),
-	Publish { group: GroupId, bytes: Arc<Vec<u8>> },
+	Publish { group: GroupId, bytes: crate::inputs::Bytes },
 	Fetch { hash: Digest, reply: oneshot::Sender<Option<Vec<u8>>> },
 	Peers { reply: oneshot::Sender<usize> },
 }
@@ -149,7 +149,7 @@ impl P2p {
 	}
 
 	/// Gossip an input to the group.
-	pub async fn publish(&self, group: GroupId, bytes: Arc<Vec<u8>>) {
+	pub async fn publish(&self, group: GroupId, bytes: crate::inputs::Bytes) {
 		let _ = self.commands.send(Command::Publish { group, bytes }).await;
 	}
 

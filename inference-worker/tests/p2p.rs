@@ -3,10 +3,10 @@
 //! member (or no longer one) gets nothing.
 
 use dropbear_worker::{
-	inputs::{input_hash, InputStore},
+	inputs::{input_hash, Bytes, InputStore},
 	p2p::{self, Member, P2p},
 };
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, time::Duration};
 use tokio::sync::mpsc;
 
 async fn node(store: InputStore) -> (P2p, Member, mpsc::Receiver<p2p::Received>) {
@@ -44,7 +44,7 @@ async fn members_gossip_and_fetch_and_anyone_else_gets_nothing() {
 	let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
 	let image: Vec<u8> = (0..224 * 224 * 3 * 4).map(|i| (i % 251) as u8).collect();
 	let received = loop {
-		a.publish(0, Arc::new(image.clone())).await;
+		a.publish(0, Bytes::from(image.clone())).await;
 		match tokio::time::timeout(Duration::from_secs(1), rx_b.recv()).await {
 			Ok(Some(r)) => break r,
 			_ => assert!(tokio::time::Instant::now() < deadline, "gossip never arrived"),
@@ -57,7 +57,7 @@ async fn members_gossip_and_fetch_and_anyone_else_gets_nothing() {
 	// An input only A holds: B fetches it by hash; an unknown hash gives
 	// nothing; C, who dialled A all along, gets nothing either.
 	let held = vec![7u8; 256];
-	store_a.insert(input_hash(&held), Arc::new(held.clone()));
+	store_a.insert(input_hash(&held), Bytes::from(held.clone()));
 	assert_eq!(b.fetch(input_hash(&held)).await, Some(held.clone()));
 	assert_eq!(b.fetch([9u8; 32]).await, None);
 	assert_eq!(c.fetch(input_hash(&held)).await, None);
