@@ -370,6 +370,14 @@ pub struct Fanout {
 	http: HttpClient<HttpConnector, Full<Bytes>>,
 }
 
+/// What [`Fanout::answers`] heard for one input.
+pub struct Answers {
+	/// The input's hash: the id it is ordered by.
+	pub input_hash: Digest,
+	/// Each worker's (by its URL) checked signed answer, or why there is none.
+	pub by_worker: Vec<(String, Result<SignedAnswer>)>,
+}
+
 /// A worker's answer as the protocol carries it.
 #[derive(Deserialize)]
 struct InferResponse {
@@ -558,21 +566,17 @@ impl Fanout {
 	/// worker's (by its URL) checked signed answer, or why there is none.
 	/// What a client keeps to prove a lie later ([`crate::lies`]), whichever
 	/// members turn out to vote otherwise.
-	pub async fn answers(
-		&self,
-		bytes: &[u8],
-		patience: Duration,
-	) -> Vec<(String, Result<SignedAnswer>)> {
+	pub async fn answers(&self, bytes: &[u8], patience: Duration) -> Answers {
+		// Hashed once here, for the checks and the caller (150 KB of blake2
+		// for an ImageNet image).
 		let input_hash = crate::input_hash(bytes);
 		let body = match self.request_body(bytes) {
 			Ok(body) => body,
 			Err(e) => {
 				let e = format!("{e:#}");
-				return self
-					.endpoints
-					.iter()
-					.map(|p| (p.url.clone(), Err(anyhow!("{e}"))))
-					.collect();
+				let by_worker =
+					self.endpoints.iter().map(|p| (p.url.clone(), Err(anyhow!("{e}")))).collect();
+				return Answers { input_hash, by_worker };
 			}
 		};
 		let head_len = body.len() - bytes.len();
@@ -585,7 +589,7 @@ impl Fanout {
 				(endpoint.url.clone(), self.checked(endpoint, answered, input_hash))
 			}
 		});
-		futures::future::join_all(asked).await
+		Answers { input_hash, by_worker: futures::future::join_all(asked).await }
 	}
 
 	/// Send `bytes` to every member at once and return a receipt as soon as

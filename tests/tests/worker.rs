@@ -758,6 +758,7 @@ async fn a_lying_member_never_changes_a_certificate_is_slashed_on_its_signed_ans
 	let answers: Vec<SignedAnswer> = fanout
 		.answers(digit, Duration::from_secs(30))
 		.await
+		.by_worker
 		.into_iter()
 		.map(|(url, answer)| answer.unwrap_or_else(|e| panic!("{url}: {e:#}")))
 		.collect();

@@ -162,17 +162,18 @@ impl Door {
 			Door::Rpc(workers) => workers.submit_to(i, bytes).await,
 			Door::Http(fanout) => {
 				let answers = fanout.answers(bytes, Duration::from_secs(60)).await;
+				let by_worker = &answers.by_worker;
 				// A member that did not take the input fetches it from the
 				// others at vote time; only when none took it is it lost.
 				if let Some(failed) =
-					answers.iter().find_map(|(url, a)| a.as_ref().err().map(|e| (url, e)))
+					by_worker.iter().find_map(|(url, a)| a.as_ref().err().map(|e| (url, e)))
 				{
-					if answers.iter().all(|(_, a)| a.is_err()) {
+					if by_worker.iter().all(|(_, a)| a.is_err()) {
 						bail!("no member took input {i}: {}: {:#}", failed.0, failed.1);
 					}
 					tracing::warn!(target: "dropbear::demo", "input {i}: {}: {:#}", failed.0, failed.1);
 				}
-				Ok(dropbear_client::input_hash(bytes))
+				Ok(answers.input_hash)
 			}
 		}
 	}
