@@ -77,17 +77,18 @@ names=(alice bob charlie dave)
 # Where each validator and its owner's worker run (SITES=3), and at which address.
 site_of=(1 1 2 3)
 host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else echo 127.0.0.1; fi; }
+# WORKER_NICE / DEMO_NICE: the workers' and the demo client's nice level
+# (0, the validators' priority, by default). The data-plane benchmarks
+# saturate this machine and run both at 10, so that block production comes
+# first, as it would on validators' own machines: at equal shares a
+# saturated machine stretched proposals toward the 2-second slot, BABE
+# forked and certificates fell behind. At the main job's light load nice 10
+# cost latency instead (docs/worker.md, "One machine, two priorities").
+WORKER_NICE="${WORKER_NICE:-0}"
+DEMO_NICE="${DEMO_NICE:-0}"
 # Run a command in validator i's site, in place of the calling shell: it is
 # only ever called in a subshell of its own (`&` or a pipeline), so that `$!`
 # is the process itself and stop() reaches it.
-# The workers and the demo client run below the validators' CPU priority
-# (nice 10 by default; DATA_PLANE_NICE=0 for equal shares): on one machine
-# they take what block production leaves, as they would beside validators
-# on machines of their own. Without it, a saturated machine stretches each
-# block's proposal toward its 2-second slot, BABE forks, and certificates
-# fall behind the inputs (measured: docs/worker.md, "One machine, two
-# priorities").
-DATA_PLANE_NICE="${DATA_PLANE_NICE:-10}"
 in_site() { # index, command...
 	local i=$1
 	shift
@@ -341,7 +342,7 @@ for i in "${!names[@]}"; do
 	args+=(--torch-threads "${WORKER_TORCH_THREADS:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}")
 	# No peer list: each worker announces its libp2p peer on chain with its
 	# worker key and connects only to the group's members found there.
-	in_site "$i" nice -n "$DATA_PLANE_NICE" "$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
+	in_site "$i" nice -n "$WORKER_NICE" "$worker_bin" "${args[@]}" >"$LOGS/worker-$name.log" 2>&1 &
 	worker_pids+=($!)
 	workers_ws+=("ws://$host:$((WORKER_RPC_BASE + i))")
 	printf 'network: worker %-8s %-17s rpc ws://%s:%d  http http://%s:%d/v2  grpc %d  metrics http://%s:%d/metrics  log %s\n' \
@@ -387,7 +388,7 @@ if [ -n "${DEMO_WARMUP:-}" ] && [ "${DEMO_WARMUP}" -gt 0 ]; then
 	warm_args=(--group 0 --rate "$warm_rate" --count "$DEMO_WARMUP" --quiet --seed 7)
 	[ -n "${DEMO_CONCURRENCY:-}" ] && warm_args+=(--concurrency "$DEMO_CONCURRENCY")
 	warm_args+=($(door_args))
-	(in_site 0 nice -n "$DATA_PLANE_NICE" "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${warm_args[@]}") >"$LOGS/demo-warmup.log" 2>&1 ||
+	(in_site 0 nice -n "$DEMO_NICE" "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${warm_args[@]}") >"$LOGS/demo-warmup.log" 2>&1 ||
 		echo "network: the warm-up run failed; see $LOGS/demo-warmup.log"
 fi
 snapshot_metrics start
@@ -406,7 +407,7 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	# A failed demo is reported and the next rate still runs.
 	set +e
 	# In Alice's site (SITES=3): a client near one validator, far from others.
-	in_site 0 nice -n "$DATA_PLANE_NICE" "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
+	in_site 0 nice -n "$DEMO_NICE" "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${demo_args[@]}" 2>&1 | tee "$LOGS/demo-$rate.log"
 	status=${PIPESTATUS[0]}
 	set -e
 	[ "$status" = 0 ] || { demo_status=1; echo "network: the demo at $rate requests/s failed (exit $status); see $LOGS/demo-$rate.log"; }
