@@ -16,8 +16,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 [[ "${SKIP_SETUP:-}" == 1 ]] || scripts/setup.sh
 scripts/build.sh >/dev/null
-# The data plane below the validators' CPU priority (docs/worker.md, "One
-# machine, two priorities").
+# This benchmark saturates the machine on purpose: the workers and the
+# client run below the validators' CPU priority, so that block production
+# keeps its slots (docs/worker.md, "One machine, two priorities").
 export WORKER_NICE="${WORKER_NICE:-10}" DEMO_NICE="${DEMO_NICE:-10}"
 work="${BENCH_DIR:-$PWD/.bench-sites}"
 rm -rf "$work"

@@ -86,6 +86,9 @@ host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else ech
 # cost latency instead (docs/worker.md, "One machine, two priorities").
 WORKER_NICE="${WORKER_NICE:-0}"
 DEMO_NICE="${DEMO_NICE:-0}"
+for level in "$WORKER_NICE" "$DEMO_NICE"; do
+	[[ "$level" =~ ^-?[0-9]+$ ]] || { echo "network: WORKER_NICE and DEMO_NICE take a nice level (an integer), not '$level'"; exit 1; }
+done
 # Run a command in validator i's site, in place of the calling shell: it is
 # only ever called in a subshell of its own (`&` or a pipeline), so that `$!`
 # is the process itself and stop() reaches it.

@@ -371,6 +371,7 @@ pub struct Fanout {
 }
 
 /// What [`Fanout::answers`] heard for one input.
+#[derive(Debug)]
 pub struct Answers {
 	/// The input's hash: the id it is ordered by.
 	pub input_hash: Digest,
@@ -562,10 +563,10 @@ impl Fanout {
 		Ok(signed)
 	}
 
-	/// Send `bytes` to every member at once and wait for every answer: each
-	/// worker's (by its URL) checked signed answer, or why there is none.
-	/// What a client keeps to prove a lie later ([`crate::lies`]), whichever
-	/// members turn out to vote otherwise.
+	/// Send `bytes` to every member at once and wait for every answer: the
+	/// input's hash, and each worker's (by its URL) checked signed answer or
+	/// why there is none. What a client keeps to prove a lie later
+	/// ([`crate::lies`]), whichever members turn out to vote otherwise.
 	pub async fn answers(&self, bytes: &[u8], patience: Duration) -> Answers {
 		// Hashed once here, for the checks and the caller (150 KB of blake2
 		// for an ImageNet image).

@@ -56,12 +56,15 @@ fn bad(message: String) -> Status {
 }
 
 /// The input's bytes from a request: its raw contents, or its typed ones.
-/// Raw contents are slices of the message's buffer, not copies.
+/// Raw contents arrive as slices of the message's buffer; [`oip::split`]
+/// keeps one large input that way and copies the rest.
 fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<Bytes>, Status> {
 	let spec = &server.core.terms.input;
 	let [input] = &request.inputs[..] else {
 		return Err(oip::one_input(request.inputs.len()).into());
 	};
+	// The buffer the raw contents are slices of holds the whole message.
+	let message = prost::Message::encoded_len(&*request);
 	let (n, total) = oip::check_tensor(spec, &input.name, &input.datatype, &input.shape)?;
 	let bytes = match (&mut request.raw_input_contents[..], &input.contents) {
 		([raw], None) => {
@@ -115,7 +118,7 @@ fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<B
 			)))
 		}
 	};
-	Ok(oip::split(bytes, n))
+	Ok(oip::split(bytes, n, message))
 }
 
 fn tensor_metadata(tensors: Vec<oip::TensorMetadata>) -> Vec<TensorMetadata> {

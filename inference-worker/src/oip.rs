@@ -252,7 +252,7 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			split(body.slice(body.len() - binary.len()..), n)
+			split(body.slice(head.len()..), n, body.len())
 		}
 		(None, Some(data)) => {
 			if !binary.is_empty() {
@@ -261,7 +261,10 @@ pub fn parse_infer(
 					binary.len()
 				)));
 			}
-			split(Bytes::from(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?), n)
+			let bytes =
+				Bytes::from(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?);
+			let decoded = bytes.len();
+			split(bytes, n, decoded)
 		}
 		(Some(_), Some(_)) => {
 			return Err(bad(format!("input '{INPUT}' has both data and binary_data_size")))
@@ -323,11 +326,30 @@ pub fn check_tensor(
 	Ok((n, total))
 }
 
-/// `n` inputs of equal size, back to back: each a slice of `bytes`' buffer,
-/// none copied.
-pub fn split(bytes: Bytes, n: usize) -> Vec<Bytes> {
+/// Inputs at least this large are kept as slices of the buffer they came
+/// in rather than copied (an ImageNet image costs more to copy than a
+/// near-free model costs to run); smaller ones are copied, which is cheap.
+pub const SLICE_AT_LEAST: usize = 64 << 10;
+
+/// How many bytes besides the input a buffer may hold for the input to be
+/// kept as a slice of it (a request's JSON header, a message's other fields).
+pub const SLICE_SLACK: usize = 4 << 10;
+
+/// The `n` inputs of equal size that `bytes` holds back to back (`bytes`
+/// is `n` times an input's size: the callers checked it), from a buffer of
+/// `buffer` bytes in all. A kept input keeps its whole buffer alive, and the
+/// store keeps thousands: so one large input that is nearly all of its
+/// buffer is a slice of it, and every other input is copied into a buffer
+/// of its own. A request padded with a large header, or carrying many
+/// inputs of which most are already held, then holds no more memory in the
+/// store than its new inputs' bytes.
+pub fn split(bytes: Bytes, n: usize, buffer: usize) -> Vec<Bytes> {
 	let each = bytes.len() / n.max(1);
-	(0..n).map(|i| bytes.slice(i * each..(i + 1) * each)).collect()
+	debug_assert_eq!(bytes.len(), n * each, "inputs of equal size");
+	if n == 1 && each >= SLICE_AT_LEAST && buffer <= each + SLICE_SLACK {
+		return vec![bytes];
+	}
+	(0..n).map(|i| Bytes::copy_from_slice(&bytes[i * each..(i + 1) * each])).collect()
 }
 
 /// How many inputs a tensor of `shape` holds: one of the spec's shape, or
@@ -953,14 +975,8 @@ mod tests {
 		let mut body = head.clone().into_bytes();
 		body.extend(100u8..116);
 		let length = head.len().to_string();
-		let body = Bytes::from(body);
-		let infer = parse_infer(&digits(), Some(&length), &body).unwrap();
+		let infer = parse(&digits(), Some(&length), &body).unwrap();
 		assert_eq!(infer.id.as_deref(), Some("r1"));
-		assert_eq!(
-			infer.inputs[0].as_ptr(),
-			body[head.len()..].as_ptr(),
-			"the input is the body's own bytes, not a copy"
-		);
 		assert!(!infer.fanout, "gossiped unless the client fans out");
 		assert_eq!(infer.inputs, vec![(100u8..116).collect::<Vec<u8>>()]);
 		assert_eq!(infer.outputs, vec![("label", true)]);
@@ -972,6 +988,47 @@ mod tests {
 		// A header length past the body.
 		let err = parse(&digits(), Some("100000"), &body).unwrap_err();
 		assert!(err.to_string().contains("past the body"), "{err}");
+	}
+
+	/// A body of `head` padded to `pad` bytes with spaces, then `images`.
+	fn binary_body(n: usize, each: usize, pad: usize) -> (Bytes, String, Vec<u8>) {
+		let mut head = json!({
+			"inputs": [{
+				"name": "input", "datatype": "UINT8", "shape": [n, 3, 128, 256],
+				"parameters": { "binary_data_size": n * each },
+			}],
+		})
+		.to_string();
+		head.extend(std::iter::repeat(' ').take(pad.saturating_sub(head.len())));
+		let images: Vec<u8> = (0..n * each).map(|i| (i % 251) as u8).collect();
+		let mut body = head.clone().into_bytes();
+		body.extend_from_slice(&images);
+		(Bytes::from(body), head.len().to_string(), images)
+	}
+
+	#[test]
+	fn one_large_input_is_kept_as_the_body_and_any_other_is_copied_out() {
+		let spec = InputSpec { dtype: DType::U8, shape: vec![3, 128, 256].try_into().unwrap() };
+		let each = 3 * 128 * 256;
+		assert!(each >= SLICE_AT_LEAST);
+		// One image behind a small header: the input is the body's own bytes.
+		let (body, length, images) = binary_body(1, each, 0);
+		let infer = parse_infer(&spec, Some(&length), &body).unwrap();
+		assert_eq!(infer.inputs, vec![images.clone()]);
+		let image_at = body.len() - each;
+		assert_eq!(infer.inputs[0].as_ptr(), body[image_at..].as_ptr(), "not copied");
+		// Behind a header padded past the slack, it is copied: kept, it
+		// would keep the padding alive with it.
+		let (body, length, images) = binary_body(1, each, SLICE_SLACK + 1);
+		let infer = parse_infer(&spec, Some(&length), &body).unwrap();
+		assert_eq!(infer.inputs, vec![images]);
+		assert_ne!(infer.inputs[0].as_ptr(), body[body.len() - each..].as_ptr(), "copied");
+		// Two in one request: each copied into a buffer of its own.
+		let (body, length, images) = binary_body(2, each, 0);
+		let infer = parse_infer(&spec, Some(&length), &body).unwrap();
+		assert_eq!(infer.inputs, vec![images[..each].to_vec(), images[each..].to_vec()]);
+		let start = body.len() - 2 * each;
+		assert_ne!(infer.inputs[0].as_ptr(), body[start..].as_ptr(), "copied");
 	}
 
 	#[test]

@@ -10,7 +10,7 @@
 //! key changes) is disconnected. Members are dialled at the addresses they
 //! announced on chain, again whenever the connection drops.
 
-use crate::inputs::InputStore;
+use crate::inputs::{Bytes, InputStore};
 use anyhow::{Context, Result};
 use codec::{Decode, Encode};
 use dropbear_primitives::{Digest, GroupId};
@@ -65,7 +65,7 @@ pub struct Member {
 
 enum Command {
 	Members(Vec<Member>),
-	Publish { group: GroupId, bytes: crate::inputs::Bytes },
+	Publish { group: GroupId, bytes: Bytes },
 	Fetch { hash: Digest, reply: oneshot::Sender<Option<Vec<u8>>> },
 	Peers { reply: oneshot::Sender<usize> },
 }
@@ -149,7 +149,7 @@ impl P2p {
 	}
 
 	/// Gossip an input to the group.
-	pub async fn publish(&self, group: GroupId, bytes: crate::inputs::Bytes) {
+	pub async fn publish(&self, group: GroupId, bytes: Bytes) {
 		let _ = self.commands.send(Command::Publish { group, bytes }).await;
 	}
 

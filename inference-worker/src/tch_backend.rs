@@ -320,11 +320,12 @@ impl TchBackend {
 /// channel, folded into `x * scale + shift` with `scale = 1 / (255 std)`
 /// and `shift = -mean / std`, each a `[1, 3, 1, 1]` tensor on the device:
 /// two passes over the batch after the u8-to-f32 copy, neither a division,
-/// where the three-step form took three, two of them divisions (in the
-/// data-plane benchmark's profile the normalising passes went from 3.2% of
-/// the machine to 1.6%). The results differ from it by float rounding only.
-/// A single `addcmul` pass measured slower on the CPU (8%): its kernel with
-/// two broadcast operands ran outside libtorch's vectorised fast path.
+/// where the three-step form took three, two of them divisions (figures in
+/// `docs/worker.md`). The scores differ from the three-step form's in their
+/// last bits: labels agree but for near-ties, the bytes an `Exact` group
+/// hashes do not. A single `addcmul` pass measured slower on the CPU: its
+/// kernel with two broadcast operands ran outside libtorch's vectorised
+/// fast path.
 struct Normalise {
 	scale: Tensor,
 	shift: Tensor,
