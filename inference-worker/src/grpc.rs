@@ -63,7 +63,8 @@ fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<B
 	let [input] = &request.inputs[..] else {
 		return Err(oip::one_input(request.inputs.len()).into());
 	};
-	// The buffer the raw contents are slices of holds the whole message.
+	// The buffer raw contents are slices of holds the whole message; typed
+	// contents are decoded into a buffer of their own (sized below).
 	let message = prost::Message::encoded_len(&*request);
 	let (n, total) = oip::check_tensor(spec, &input.name, &input.datatype, &input.shape)?;
 	let bytes = match (&mut request.raw_input_contents[..], &input.contents) {
@@ -118,7 +119,8 @@ fn input_bytes(server: &Server, request: &mut ModelInferRequest) -> Result<Vec<B
 			)))
 		}
 	};
-	Ok(oip::split(bytes, n, message))
+	let buffer = if request.raw_input_contents.is_empty() { bytes.len() } else { message };
+	Ok(oip::split(bytes, n, buffer))
 }
 
 fn tensor_metadata(tensors: Vec<oip::TensorMetadata>) -> Vec<TensorMetadata> {

@@ -263,8 +263,8 @@ pub fn parse_infer(
 			}
 			let bytes =
 				Bytes::from(json_data(spec.dtype, data, total / spec.dtype.size() as usize)?);
-			let decoded = bytes.len();
-			split(bytes, n, decoded)
+			let own_buffer = bytes.len();
+			split(bytes, n, own_buffer)
 		}
 		(Some(_), Some(_)) => {
 			return Err(bad(format!("input '{INPUT}' has both data and binary_data_size")))
@@ -338,15 +338,17 @@ pub const SLICE_SLACK: usize = 4 << 10;
 /// The `n` inputs of equal size that `bytes` holds back to back (`bytes`
 /// is `n` times an input's size: the callers checked it), from a buffer of
 /// `buffer` bytes in all. A kept input keeps its whole buffer alive, and the
-/// store keeps thousands: so one large input that is nearly all of its
-/// buffer is a slice of it, and every other input is copied into a buffer
-/// of its own. A request padded with a large header, or carrying many
-/// inputs of which most are already held, then holds no more memory in the
-/// store than its new inputs' bytes.
+/// store keeps thousands: so one input that is its buffer (decoded from
+/// JSON or typed contents), or a large one that is nearly all of it, is
+/// kept as it is, and every other input is copied into a buffer of its own.
+/// A request padded with a large header, or carrying many inputs of which
+/// most are already held, then holds no more memory in the store than its
+/// new inputs' bytes.
 pub fn split(bytes: Bytes, n: usize, buffer: usize) -> Vec<Bytes> {
 	let each = bytes.len() / n.max(1);
 	debug_assert_eq!(bytes.len(), n * each, "inputs of equal size");
-	if n == 1 && each >= SLICE_AT_LEAST && buffer <= each + SLICE_SLACK {
+	let nearly_all = each >= SLICE_AT_LEAST && buffer <= each + SLICE_SLACK;
+	if n == 1 && (buffer == each || nearly_all) {
 		return vec![bytes];
 	}
 	(0..n).map(|i| Bytes::copy_from_slice(&bytes[i * each..(i + 1) * each])).collect()

@@ -32,7 +32,7 @@ pub fn init_tracing() {
 /// Have glibc's allocator keep freed memory for the next allocation.
 ///
 /// A worker lives on buffers of a few hundred KB (an ImageNet input is
-/// 150 KB as it arrives, copied once out of its request). By default glibc
+/// 150 KB, and the request body it arrives in a little more). By default glibc
 /// serves those from fresh mappings until its adaptive threshold has grown,
 /// and hands memory back to the kernel as soon as 128 KB lie free at the top
 /// of a heap, so a freed buffer's pages come back zeroed by the kernel at
