@@ -387,14 +387,14 @@ impl Chain {
 
 	/// Search blocks `blocks` (by number, waiting for those not yet made) for
 	/// the extrinsic `hash`: in the best chain, or with `finalized` in the
-	/// finalized one. Its events if it succeeded, its error's name if it
+	/// finalized one. Its events if it succeeded, the chain's refusal if it
 	/// failed; an error if no block of the range holds it.
 	pub async fn search(
 		&self,
 		hash: Hash,
 		blocks: std::ops::Range<u64>,
 		finalized: bool,
-	) -> Result<std::result::Result<Included, String>> {
+	) -> Result<std::result::Result<Included, Refusal>> {
 		search(&self.conn(), hash, blocks, finalized).await
 	}
 
@@ -652,8 +652,28 @@ pub struct NotIncluded {
 	/// The node stopped reporting on it (its connection was lost): it was
 	/// not refused, and may still reach a block through another node.
 	pub lost: bool,
+	/// It is in a block, and failed there: the chain's error.
+	pub refusal: Option<Refusal>,
 	account: AccountId,
 	pub error: anyhow::Error,
+}
+
+/// The error an extrinsic failed with in a block.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+	/// `Pallet::Error` by the metadata of that block (or the dispatch
+	/// error as it came, where it is not a pallet's).
+	pub name: String,
+	/// The pallet error, typed, to match on: a renamed or removed error
+	/// then breaks the build of the code that matches it. `None` where it
+	/// is not a pallet error or this build's metadata has no such error.
+	pub error: Option<runtime::Error>,
+}
+
+impl std::fmt::Display for Refusal {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(&self.name)
+	}
 }
 
 impl Pending {
@@ -688,14 +708,27 @@ impl Pending {
 	async fn wait(mut self, finalized: bool) -> Result<Included, NotIncluded> {
 		let what = self.what.clone();
 		let account = self.account;
-		let fail = |dropped: bool, error: anyhow::Error| NotIncluded {
-			dropped,
+		let dropped = |error: anyhow::Error| NotIncluded {
+			dropped: true,
 			lost: false,
+			refusal: None,
 			account,
 			error,
 		};
-		let lost =
-			|error: anyhow::Error| NotIncluded { dropped: false, lost: true, account, error };
+		let refused = |refusal: Refusal| NotIncluded {
+			dropped: false,
+			lost: false,
+			error: anyhow!("{what} failed: {refusal}"),
+			refusal: Some(refusal),
+			account,
+		};
+		let lost = |error: anyhow::Error| NotIncluded {
+			dropped: false,
+			lost: true,
+			refusal: None,
+			account,
+			error,
+		};
 		while let Some(status) = self.progress.next().await {
 			let status = status.map_err(|e| lost(anyhow!("{what}: {e}")))?;
 			match status {
@@ -703,14 +736,14 @@ impl Pending {
 					let block = in_block.block_hash();
 					return match in_block.wait_for_success().await {
 						Ok(events) => Ok(Included { block, events }),
-						Err(e) => Err(fail(false, anyhow!("{what} failed: {}", describe(&e)))),
+						Err(e) => Err(refused(refusal(&e))),
 					};
 				}
 				TransactionStatus::InFinalizedBlock(in_block) => {
 					let block = in_block.block_hash();
 					return match in_block.wait_for_success().await {
 						Ok(events) => Ok(Included { block, events }),
-						Err(e) => Err(fail(false, anyhow!("{what} failed: {}", describe(&e)))),
+						Err(e) => Err(refused(refusal(&e))),
 					};
 				}
 				TransactionStatus::Error { message }
@@ -724,12 +757,12 @@ impl Pending {
 						.map_err(|e| {
 							lost(anyhow!("{what}: the pool said \"{message}\", and then: {e:#}"))
 						})?
-						.map_err(|error| fail(false, anyhow!("{what} failed: {error}")));
+						.map_err(refused);
 				}
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message } => {
-					return Err(fail(true, anyhow!("{what} was not included: {message}")))
+					return Err(dropped(anyhow!("{what} was not included: {message}")))
 				}
 				_ => {}
 			}
@@ -758,7 +791,7 @@ async fn search(
 	hash: Hash,
 	blocks: std::ops::Range<u64>,
 	finalized: bool,
-) -> Result<std::result::Result<Included, String>> {
+) -> Result<std::result::Result<Included, Refusal>> {
 	use runtime::system::events::ExtrinsicFailed;
 	let mut next = blocks.start;
 	while next < blocks.end {
@@ -778,8 +811,14 @@ async fn search(
 				let events = ext.events().await?;
 				return Ok(match events.find_first::<ExtrinsicFailed>() {
 					Some(failed) => Err(match failed {
-						Ok(failed) => error_name(&at, &failed.dispatch_error),
-						Err(e) => format!("undecodable ExtrinsicFailed: {e}"),
+						Ok(failed) => Refusal {
+							name: error_name(&at, &failed.dispatch_error),
+							error: pallet_error(&at, &failed.dispatch_error),
+						},
+						Err(e) => Refusal {
+							name: format!("undecodable ExtrinsicFailed: {e}"),
+							error: None,
+						},
 					}),
 					None => Ok(Included { block, events }),
 				});
@@ -791,14 +830,39 @@ async fn search(
 	bail!("not in blocks {} to {}", blocks.start, blocks.end - 1)
 }
 
-/// A failed extrinsic's error, named `Pallet::Error` where it is a module error.
-fn describe(e: &TransactionEventsError) -> String {
+/// The typed pallet error of a dispatch error, decoded by the metadata of
+/// block `at` (variants by name, so a runtime that numbers its errors
+/// otherwise still decodes).
+fn pallet_error(
+	at: &AtBlock,
+	error: &runtime::runtime_types::sp_runtime::DispatchError,
+) -> Option<runtime::Error> {
+	use runtime::runtime_types::sp_runtime::DispatchError as E;
+	use subxt::ext::scale_decode::DecodeAsType;
+	let E::Module(module) = error else { return None };
+	let mut bytes = vec![module.index];
+	bytes.extend_from_slice(&module.error);
+	let metadata = at.metadata_ref();
+	runtime::Error::decode_as_type(
+		&mut &bytes[..],
+		metadata.outer_enums().error_enum_ty(),
+		metadata.types(),
+	)
+	.ok()
+}
+
+/// A failed extrinsic's error: named `Pallet::Error`, and typed, where it
+/// is a module error.
+fn refusal(e: &TransactionEventsError) -> Refusal {
 	match e {
-		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m)) => m
-			.details()
-			.map(|d| format!("{}::{}", d.pallet.name(), d.variant.name))
-			.unwrap_or_else(|_| e.to_string()),
-		other => other.to_string(),
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m)) => Refusal {
+			name: m
+				.details()
+				.map(|d| format!("{}::{}", d.pallet.name(), d.variant.name))
+				.unwrap_or_else(|_| e.to_string()),
+			error: m.as_root_error::<runtime::Error>().ok(),
+		},
+		other => Refusal { name: other.to_string(), error: None },
 	}
 }
 

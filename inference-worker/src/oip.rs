@@ -1001,7 +1001,7 @@ mod tests {
 			}],
 		})
 		.to_string();
-		head.extend(std::iter::repeat(' ').take(pad.saturating_sub(head.len())));
+		head.extend(std::iter::repeat_n(' ', pad.saturating_sub(head.len())));
 		let images: Vec<u8> = (0..n * each).map(|i| (i % 251) as u8).collect();
 		let mut body = head.clone().into_bytes();
 		body.extend_from_slice(&images);

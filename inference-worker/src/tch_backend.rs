@@ -345,7 +345,7 @@ impl Normalise {
 
 	/// `batch` (u8 images on `device`) normalised into the kept f32 buffer
 	/// `kept` (grown to fit).
-	fn into_kept(
+	fn normalise_into(
 		&self,
 		kept: &mut Option<Tensor>,
 		device: Device,
@@ -407,7 +407,7 @@ impl Backend for TchBackend {
 				_ => host,
 			};
 			let batch = match &self.normalise {
-				Some(by) => by.into_kept(&mut self.float, self.device, &batch)?,
+				Some(by) => by.normalise_into(&mut self.float, self.device, &batch)?,
 				None => batch,
 			};
 			let batch = if self.compute != Kind::Float && batch.kind() != self.compute {

@@ -272,10 +272,16 @@ impl Voter {
 		}
 	}
 
-	/// One new best block: the steps due sent first (every round trip
-	/// before them can push a step into a later block), then versions in
-	/// step and weights nothing needs unloaded.
-	async fn on_best_block(self: &Arc<Self>, hash: Hash, parent: Hash, number: u32) -> Result<()> {
+	/// One new best block, as [`Voter::follow`] takes each: the steps due
+	/// sent first (every round trip before them can push a step into a
+	/// later block), then versions in step and weights nothing needs
+	/// unloaded.
+	pub async fn on_best_block(
+		self: &Arc<Self>,
+		hash: Hash,
+		parent: Hash,
+		number: u32,
+	) -> Result<()> {
 		self.note_best(hash, parent);
 		let due = self.due_steps(hash, number).await?;
 		// A reorg can bring back a batch of weights unloaded since.
@@ -683,51 +689,119 @@ impl Voter {
 					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} dropped or its node lost (attempt {attempt}): {:#}", e.error);
 					tokio::time::sleep(Duration::from_millis(500)).await;
 				}
-				Err(e) if format!("{:#}", e.error).contains("Inference::CommitPhaseOpen") => {
-					// A reveal read on another fork (a node cut off builds
-					// its own), where the window closed sooner: on this chain
-					// it is due later, and is derived and sent again then.
-					return Err(e.error.context(format!(
-						"the {step:?} on batch {batch} came before reveals opened"
-					)));
-				}
-				Err(e)
-					if ["OtherRequests", "RevealMismatch", "RequestsNotNamed"].iter().any(
-						|name| format!("{:#}", e.error).contains(&format!("Inference::{name}")),
-					) =>
-				{
-					// Made for the requests another fork ordered under this
-					// batch id, and carried over a reorg to this chain (or a
-					// commitment in the old form that met the runtime upgrade
-					// on its way): not a refusal of this member. Its step for
-					// the requests here is derived from this chain's batch,
-					// in the form its runtime takes, and sent again.
-					self.core.metrics.votes_refused.inc();
-					return Err(e.error.context(format!(
-						"the {step:?} on batch {batch} was made for another fork's requests or runtime"
-					)));
-				}
-				Err(e) if format!("{:#}", e.error).contains("Inference::UnknownBatch") => {
-					// The block it landed in has no such batch: the batch was
-					// read on another fork (a node cut off builds its own).
-					// Not a refusal of this member: the batch may yet open on
-					// the chain that wins, and is voted on if it does.
-					self.core.metrics.votes_refused.inc();
-					return Err(e.error.context(format!(
-						"the {step:?} on batch {batch} landed on a fork without the batch"
-					)));
-				}
 				Err(e) => {
-					// Refused on chain (suspended, removed, a mismatch...): sending
-					// it again would only pay another fee.
-					self.core.metrics.votes_refused.inc();
-					self.give_up(batch, &format!("the chain refused its {step:?}: {:#}", e.error));
-					return Err(e.error.context(format!("the {step:?} on batch {batch}")));
+					let name = e.refusal.as_ref().map_or("no pallet error", |r| r.name.as_str());
+					let error = e.refusal.as_ref().and_then(|r| r.error.as_ref());
+					return match refused(error) {
+						Refused::Done => {
+							// A copy of this step landed already (a resend,
+							// or one carried over a reorg).
+							tracing::debug!(target: "worker::voter", "{step:?} on batch {batch} already on chain ({name})");
+							Ok(())
+						}
+						Refused::TooEarly => {
+							// Read on another fork (a node cut off builds its
+							// own), where the commit window closed sooner: on
+							// this chain it is due later, and is derived and
+							// sent again then.
+							Err(e.error.context(format!(
+								"the {step:?} on batch {batch} came before reveals opened"
+							)))
+						}
+						Refused::Stale => {
+							// Not a refusal of this member: the block it landed
+							// in is not the state it was read from. What is due
+							// there (a commitment for the requests that chain
+							// ordered under this id, in the form its runtime
+							// takes, or nothing once the window has passed) is
+							// derived from the next best block.
+							self.core.metrics.votes_refused.inc();
+							Err(e.error.context(format!(
+								"the {step:?} on batch {batch} was read from another state than the block it landed in ({name})"
+							)))
+						}
+						Refused::Final => {
+							// Sending it again would only pay another fee.
+							self.core.metrics.votes_refused.inc();
+							self.give_up(
+								batch,
+								&format!("the chain refused its {step:?}: {:#}", e.error),
+							);
+							Err(e.error.context(format!("the {step:?} on batch {batch}")))
+						}
+					};
 				}
 			}
 		}
 		self.core.metrics.votes_refused.inc();
 		bail!("{step:?} on batch {batch} not included after 3 attempts")
+	}
+}
+
+/// What a commitment or reveal refused on chain tells the voter, which
+/// derives every step from the state of a best block. Most refusals say the
+/// block the step landed in holds another state than the one it was read
+/// from: a fork that ordered other requests under the batch id or none at
+/// all, one where the member's commitment did not land, a runtime upgrade
+/// crossed on the way, or blocks that passed while it waited in the pool.
+/// Then the next best block says what is due, if anything (`due_steps` gives
+/// up on a batch whose window has passed there). Only a refusal that no
+/// state read again can mend makes the voter give up on the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refused {
+	/// The chain holds this step already.
+	Done,
+	/// A reveal before reveals opened on the chain it landed on.
+	TooEarly,
+	/// Read from another state than the block it landed in.
+	Stale,
+	/// Refused whatever state it is read from (the member is suspended or
+	/// not in the group, equivocated, or its model's output is malformed).
+	Final,
+}
+
+/// How to take a step's refusal (see [`Refused`]). Every pallet error is
+/// named, so that one added to the pallet is placed here before it builds.
+fn refused(error: Option<&runtime::Error>) -> Refused {
+	use runtime::runtime_types::pallet_inference::pallet::Error as E;
+	let Some(runtime::Error::Inference(error)) = error else { return Refused::Final };
+	match error {
+		E::AlreadyCommitted | E::AlreadyRevealed => Refused::Done,
+		E::CommitPhaseOpen => Refused::TooEarly,
+		// A fork without the batch, or one that opened it in the landing block.
+		E::UnknownBatch | E::BatchStillFilling |
+		// Windows that passed on this chain while the step was on its way
+		// (`due_steps` then gives up on the batch, having read it again).
+		E::BatchClosed | E::CommitWindowClosed |
+		// A commitment that landed on a fork that lost, and a reveal carried
+		// to the chain that won.
+		E::NoCommitment |
+		// Made for the requests (and so the outputs and versions) that another
+		// fork ordered under this batch id.
+		E::OtherRequests | E::RevealMismatch | E::WrongLength | E::WrongVersion |
+		// A commitment in the old form that met the runtime upgrade.
+		E::RequestsNotNamed => Refused::Stale,
+		E::NotMember | E::MemberSuspended | E::AlreadyEquivocated | E::MalformedOutput => {
+			Refused::Final
+		}
+		// Errors of the other calls (requests, lies), which no vote meets.
+		E::UnknownGroup |
+		E::GroupInactive |
+		E::FeeBelowPrice |
+		E::CannotPayFee |
+		E::NoInputs |
+		E::TooManyRequests |
+		E::Overflow |
+		E::FeeTransferFailed |
+		E::UnknownRequest |
+		E::AnswerForOtherChain |
+		E::AnswerForOtherRequest |
+		E::AnswerNotByMember |
+		E::AnswerForOtherVersion |
+		E::NotRevealed |
+		E::BadAnswerSignature |
+		E::NotALie |
+		E::AlreadyConvicted => Refused::Final,
 	}
 }
 
@@ -737,4 +811,30 @@ enum Action {
 	Send(Option<u64>),
 	/// It is in the pool or in a later block.
 	Wait,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use runtime::runtime_types::pallet_inference::pallet::Error as E;
+
+	fn of(error: E) -> Refused {
+		refused(Some(&runtime::Error::Inference(error)))
+	}
+
+	#[test]
+	fn a_step_read_on_a_fork_that_lost_is_derived_again_and_one_about_the_member_is_given_up() {
+		// A reorg: the commitment landed on the fork that lost, the reveal on
+		// the chain that won; or the batch id holds other requests there.
+		for stale in [E::NoCommitment, E::UnknownBatch, E::BatchStillFilling, E::OtherRequests] {
+			assert_eq!(of(stale.clone()), Refused::Stale, "{stale:?}");
+		}
+		assert_eq!(of(E::CommitPhaseOpen), Refused::TooEarly);
+		assert_eq!(of(E::AlreadyRevealed), Refused::Done);
+		for last in [E::MemberSuspended, E::NotMember, E::AlreadyEquivocated] {
+			assert_eq!(of(last.clone()), Refused::Final, "{last:?}");
+		}
+		// Not a pallet error this build knows (another pallet's, or none).
+		assert_eq!(refused(None), Refused::Final);
+	}
 }

@@ -1,7 +1,10 @@
 //! A single `--dev` node, and the chain specs and node keys the local network
 //! is built from.
 
-use dropbear_api::{account, runtime, Chain};
+use dropbear_api::{
+	account, runtime, runtime::runtime_types::pallet_inference::pallet::Error as InferenceError,
+	Chain,
+};
 use dropbear_e2e::{dev_key, dev_node_key, node_binary, wait_finalized, Node, NodeSpec, Rpc};
 use std::{process::Command, time::Duration};
 
@@ -38,12 +41,22 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 	let no_group = runtime::tx().inference().request_batch(99, vec![[1; 32]], 1);
 	let pending = chain.send(&ferdie, &no_group).await.unwrap();
 	let (hash, from) = (pending.hash(), pending.first_block());
-	let watched = chain.settle(pending.included().await).err().expect("the transfer failed");
-	let Err(error) = chain.search(hash, from..from + 10, false).await.unwrap() else {
-		panic!("the search found the failed transfer a success");
+	let watched = match pending.included().await {
+		Ok(_) => panic!("a request to group 99 was taken"),
+		Err(e) => e,
 	};
-	assert_eq!(error, "Inference::UnknownGroup");
-	assert!(watched.to_string().ends_with(&error), "watched: {watched}; searched: {error}");
+	let Err(searched) = chain.search(hash, from..from + 10, false).await.unwrap() else {
+		panic!("the search found the failed request a success");
+	};
+	// Both ways name the pallet's error, and type it for callers to match on.
+	assert_eq!(searched.name, "Inference::UnknownGroup");
+	assert!(watched.error.to_string().ends_with(&searched.name), "watched: {:#}", watched.error);
+	for refusal in [watched.refusal.as_ref().expect("refused in a block"), &searched] {
+		assert!(
+			matches!(refusal.error, Some(runtime::Error::Inference(InferenceError::UnknownGroup))),
+			"{refusal:?}"
+		);
+	}
 	// A hash no block holds is an error once the range is searched.
 	let best = u64::from(Rpc(&client).best_number().await.unwrap());
 	match chain.search([7; 32].into(), best..best + 2, false).await {

@@ -956,11 +956,17 @@ async fn two_colluding_liars_get_no_certificate_and_the_client_is_refunded() {
 }
 
 #[tokio::test]
-async fn a_copying_member_is_never_counted_and_a_withheld_input_voids_only_itself() {
+async fn a_copier_is_never_counted_a_withheld_input_voids_only_itself_and_a_stale_reveal_costs_no_vote(
+) {
 	let dir = tempfile::tempdir().unwrap();
 	// Dave's worker runs no model: it commits to nothing in particular and
-	// reveals whatever the others revealed.
-	let (node, chain, workers) = network(dir.path(), [None, None, None, Some("copy")]).await;
+	// reveals whatever the others revealed. Bob's is honest, but each batch
+	// first meets what a reorg does to a member: a reveal of a commitment
+	// that is not on this chain (it landed on the fork that lost), refused
+	// with `NoCommitment`. Bob must still commit and reveal on the batch:
+	// without him the three honest members have no quorum.
+	let (node, chain, workers) =
+		network(dir.path(), [None, Some("stale-reveal"), None, Some("copy")]).await;
 	let client = Client::connect(&node.ws_url()).await.unwrap();
 	let start = ledger_now(&chain).await.unwrap();
 	let dave = account(&dev_key("Dave"));
@@ -1008,6 +1014,12 @@ async fn a_copying_member_is_never_counted_and_a_withheld_input_voids_only_itsel
 	.await
 	.unwrap_or_else(|e| panic!("{e}: {}", workers[3].log()));
 	assert!(workers[0].log().contains("voting it unavailable"), "{}", workers[0].log());
+	let bob = workers[1].log();
+	assert!(
+		bob.contains("stale reveal on batch") && bob.contains("Inference::NoCommitment"),
+		"Bob's batch never met a reveal with no commitment: {bob}"
+	);
+	assert!(!bob.contains("not voting on batch"), "Bob gave up a batch: {bob}");
 
 	// Fees settle when the batch closes: every fee, the withheld input's
 	// included, goes to the three honest members; none to Dave.

@@ -12,16 +12,22 @@
 //!   batch, then reveals the honest outputs;
 //! - `copy`: never runs its model: it commits to a made-up digest (so that
 //!   the others' reveals are not held back), waits for the others' reveals
-//!   and reveals the most common answer among them.
+//!   and reveals the most common answer among them;
+//! - `stale-reveal`: no fault of its own, but what a reorg does to an honest
+//!   member: on each new batch it first reveals a ballot it has no
+//!   commitment for on this chain (as when its commitment landed on a fork
+//!   that lost and its reveal reached the chain that won), through the
+//!   production voter, which then takes every best block as
+//!   `dropbear-worker` does.
 
 use anyhow::{bail, Result};
 use clap::Parser;
 use dropbear_api::{primitives::commitment, Output};
 use dropbear_worker::{
 	service,
-	voter::{requests_digest, Ballot},
+	voter::{requests_digest, Ballot, Voter},
 };
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Fault {
@@ -31,6 +37,7 @@ enum Fault {
 	Late(u32),
 	Equivocate,
 	Copy,
+	StaleReveal,
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
@@ -39,9 +46,12 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
 		None if s == "silent" => Ok(Fault::Silent),
 		None if s == "equivocate" => Ok(Fault::Equivocate),
 		None if s == "copy" => Ok(Fault::Copy),
+		None if s == "stale-reveal" => Ok(Fault::StaleReveal),
 		Some(("constant", l)) => l.parse().map(Fault::Constant).map_err(|e| e.to_string()),
 		Some(("late", n)) => n.parse().map(Fault::Late).map_err(|e| e.to_string()),
-		_ => Err(format!("unknown fault {s:?}: lie, constant:L, silent, late:N, equivocate, copy")),
+		_ => Err(format!(
+			"unknown fault {s:?}: lie, constant:L, silent, late:N, equivocate, copy, stale-reveal"
+		)),
 	}
 }
 
@@ -81,6 +91,9 @@ async fn main() -> Result<()> {
 	tracing::warn!(target: "faulty", "fault injection: {:?}", cli.fault);
 	let mut committed: HashSet<u64> = HashSet::new();
 	let mut revealed: HashSet<u64> = HashSet::new();
+	if cli.fault == Fault::StaleReveal {
+		return stale_reveals(voter).await;
+	}
 	let mut blocks = voter.chain.api().stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let Ok(block) = block else { continue };
@@ -159,6 +172,42 @@ async fn main() -> Result<()> {
 					}
 				});
 			}
+		}
+	}
+	bail!("the node closed the block stream")
+}
+
+/// `stale-reveal`: before the voter sees a batch, a reveal it never
+/// committed to goes out through it and is refused (`NoCommitment`); then
+/// the voter takes the block as the production worker does, and must still
+/// commit and reveal on that batch.
+async fn stale_reveals(voter: Arc<Voter>) -> Result<()> {
+	let mut tried: HashSet<u64> = HashSet::new();
+	let mut blocks = voter.chain.api().stream_best_blocks().await?;
+	while let Some(block) = blocks.next().await {
+		let Ok(block) = block else { continue };
+		let (hash, number, parent) =
+			(block.hash(), block.number() as u32, block.header().parent_hash);
+		for (batch, position) in voter.open_batches(hash).await? {
+			if batch.committed.get(position).copied().unwrap_or(true) || !tried.insert(batch.id) {
+				continue;
+			}
+			let version = batch.members.get(position).map(|m| m.version).unwrap_or(0);
+			let outputs = vec![Output::Label(0); batch.requests.len()];
+			let ballot = Ballot { version, outputs, salt: rand::random() };
+			match voter.reveal_ballot(batch.id, ballot, None).await {
+				Ok(()) => tracing::error!(
+					target: "faulty",
+					"a reveal with no commitment on batch {} was taken",
+					batch.id
+				),
+				Err(e) => {
+					tracing::warn!(target: "faulty", "stale reveal on batch {} refused: {e:#}", batch.id)
+				}
+			}
+		}
+		if let Err(e) = voter.on_best_block(hash, parent, number).await {
+			tracing::warn!(target: "faulty", "at #{number}: {e:#}");
 		}
 	}
 	bail!("the node closed the block stream")
