@@ -17,9 +17,9 @@
 //! - [`keys`]: signers from dev names (`//Alice`) or key files.
 //!
 //! A typical request: hash the input, [`worker::Workers::submit`] it, then
-//! [`Client::request`] (or [`Client::request_batch`]) and
-//! [`Client::wait_certificate`]; later [`Client::wait_proof`] and
-//! [`verify::verify`].
+//! [`Client::order`] and [`Client::wait_ordered`] (which follows the
+//! requests across a reorg, and never returns another request's
+//! certificate); later [`Client::wait_proof`] and [`verify::verify`].
 
 pub mod explorer;
 pub mod ledger;
@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 pub use dropbear_api::{
 	account, input_hash, keys, records, AccountId, Balance, BatchId, BatchView, BlockNumber,
 	Certificate, CertificatePage, CertificateProof, CertificateQuery, Chain, Checkpoint, Digest,
-	GroupId, Included, Keypair, MemberRecord, ModelId, Outcome, Output, Pending, RequestId,
+	GroupId, Hash, Included, Keypair, MemberRecord, ModelId, Outcome, Output, Pending, RequestId,
 	StateProof, VersionNumber, MAX_PAGE,
 };
 
@@ -47,6 +47,37 @@ pub type Model = records::Model;
 /// A query of everything (narrow it with the fields you need).
 pub fn query_all() -> CertificateQuery {
 	CertificateQuery::default()
+}
+
+/// Requests ordered by one extrinsic, each with the input it was made for,
+/// and what finds them again after a reorg (see [`Client::wait_ordered`]).
+#[derive(Clone, Debug)]
+pub struct Ordered {
+	/// Request ids at the best block last looked at, in input order.
+	pub requests: Vec<(RequestId, Digest)>,
+	/// The account that ordered (and pays).
+	pub client: AccountId,
+	/// The extrinsic's hash.
+	pub extrinsic: Hash,
+	/// The first block that may hold it.
+	pub first_block: u64,
+}
+
+impl Ordered {
+	/// The request ids, in input order.
+	pub fn ids(&self) -> Vec<RequestId> {
+		self.requests.iter().map(|(id, _)| *id).collect()
+	}
+
+	fn set_ids(&mut self, ids: Vec<RequestId>) -> Result<()> {
+		if ids.len() != self.requests.len() {
+			bail!("{} inputs ordered, but {} requests made", self.requests.len(), ids.len());
+		}
+		for ((id, _), new) in self.requests.iter_mut().zip(ids) {
+			*id = new;
+		}
+		Ok(())
+	}
 }
 
 /// A connection to a node: the typed chain interface for extrinsics and
@@ -141,6 +172,108 @@ impl Client {
 	) -> Result<Vec<RequestId>> {
 		let call = runtime::tx().inference().request_batch(group, inputs.to_vec(), max_fee_each);
 		requested_ids(&self.submit(signer, &call).await?)
+	}
+
+	/// Order inference of inputs already sent to the group's workers (one
+	/// `request`, or one `request_batch` of at most the chain's
+	/// `MaxRequestsPerCall`), paying at most `max_fee_each` per input; wait
+	/// until the order is in a best block. Wait for its certificates with
+	/// [`Client::wait_ordered`], which follows them across a reorg.
+	pub async fn order(
+		&self,
+		signer: &Keypair,
+		group: GroupId,
+		inputs: &[Digest],
+		max_fee_each: Balance,
+	) -> Result<Ordered> {
+		let inference = runtime::tx().inference();
+		let pending = match inputs {
+			[input] => self.send(signer, &inference.request(group, *input, max_fee_each)).await?,
+			_ => {
+				let call = inference.request_batch(group, inputs.to_vec(), max_fee_each);
+				self.send(signer, &call).await?
+			}
+		};
+		let (extrinsic, first_block) = (pending.hash(), pending.first_block());
+		let included = self.chain.settle(pending.included().await)?;
+		let mut ordered = Ordered {
+			requests: inputs.iter().map(|input| (0, *input)).collect(),
+			client: account(signer),
+			extrinsic,
+			first_block,
+		};
+		ordered.set_ids(requested_ids(&included)?)?;
+		Ok(ordered)
+	}
+
+	/// Wait until request `i` of `ordered` is decided in a best block: its
+	/// certificate, which is always of this client's own request for that
+	/// input. A reorg can order the extrinsic again in another block, where
+	/// its requests get other ids: a certificate under the old id is then
+	/// someone else's (another client or input), or there is none. Then the
+	/// requests are found again in the best chain by the extrinsic's hash,
+	/// and `ordered` takes their new ids.
+	pub async fn wait_ordered(
+		&self,
+		ordered: &mut Ordered,
+		i: usize,
+		timeout: Duration,
+	) -> Result<Certificate> {
+		let started = Instant::now();
+		let mut searched: Option<Instant> = None;
+		loop {
+			let &(request, input) =
+				ordered.requests.get(i).ok_or_else(|| anyhow!("no request {i} in the order"))?;
+			let certificate = self.certificate(request).await?;
+			match certificate {
+				Some(c) if c.input_hash == input && c.client == ordered.client => {
+					if !c.outcome.is_pending() {
+						return Ok(c);
+					}
+				}
+				// Not this order's request at the best block: moved by a
+				// reorg. Searching reads every block since the order, so it
+				// waits a little between tries while the extrinsic is back
+				// in the pool.
+				_ if searched.is_none_or(|t| t.elapsed() > Duration::from_secs(2)) => {
+					searched = Some(Instant::now());
+					self.find_again(ordered).await?;
+					continue;
+				}
+				_ => {}
+			}
+			if started.elapsed() > timeout {
+				bail!("request {request} not decided within {timeout:?}");
+			}
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
+	}
+
+	/// Find the requests of `ordered` again in the best chain (by its
+	/// extrinsic's hash, from its first block to the best one) and take
+	/// their ids; nothing changes while no block holds it (it is back in the
+	/// pool after a reorg).
+	async fn find_again(&self, ordered: &mut Ordered) -> Result<()> {
+		let best = u64::from(self.chain.best_number().await?);
+		let blocks = ordered.first_block..best + 1;
+		let found = match self.chain.search(ordered.extrinsic, blocks, false).await {
+			Ok(found) => found,
+			Err(_) => return Ok(()),
+		};
+		let included = found.map_err(|refusal| {
+			anyhow!("the order, ordered again after a reorg, failed there: {refusal}")
+		})?;
+		let before: Vec<RequestId> = ordered.requests.iter().map(|(id, _)| *id).collect();
+		ordered.set_ids(requested_ids(&included)?)?;
+		if ordered.requests.iter().map(|(id, _)| *id).ne(before) {
+			tracing::info!(
+				target: "dropbear::client",
+				"a reorg ordered this client's requests again, in block {:?}: now {:?}",
+				included.block,
+				ordered.ids()
+			);
+		}
+		Ok(())
 	}
 
 	/// A request's certificate at the best block (`Pending` while undecided).

@@ -694,9 +694,11 @@ impl Voter {
 					let error = e.refusal.as_ref().and_then(|r| r.error.as_ref());
 					return match refused(error) {
 						Refused::Done => {
-							// A copy of this step landed already (a resend,
-							// or one carried over a reorg).
-							tracing::debug!(target: "worker::voter", "{step:?} on batch {batch} already on chain ({name})");
+							// A copy of this step landed already. The nonces
+							// are there so that this never happens (see the
+							// module docs): said loudly, and tests look for it.
+							self.core.metrics.votes_refused.inc();
+							tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} sent a second time: {:#}", e.error);
 							Ok(())
 						}
 						Refused::TooEarly => {
@@ -749,7 +751,8 @@ impl Voter {
 /// state read again can mend makes the voter give up on the batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Refused {
-	/// The chain holds this step already.
+	/// The chain holds this step already: a second copy was sent, which the
+	/// nonces are there to prevent.
 	Done,
 	/// A reveal before reveals opened on the chain it landed on.
 	TooEarly,

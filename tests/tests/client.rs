@@ -1,9 +1,10 @@
 //! The client side on a real dev node: every `inference_*` RPC method with its
 //! error cases, a certificate proof and a group's state proof that verify
-//! offline, tampered proofs that
-//! fail with the right message, and the `dropbear` CLI's commands as a user
-//! runs them. The demo members' worker keys vote directly here; the CLI's
-//! `infer` against real workers is in `worker.rs`.
+//! offline, tampered proofs that fail with the right message, the `dropbear`
+//! CLI's commands as a user runs them, and an order whose requests a reorg
+//! moved to other ids, followed to its own certificates. The demo members'
+//! worker keys vote directly here; the CLI's `infer` against real workers is
+//! in `worker.rs`.
 
 use dropbear_api::primitives::rpc::MAX_PROOF_KEYS;
 use dropbear_api::{account, AccountId, Balance, Chain, InferenceApiClient};
@@ -53,7 +54,8 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 
 	// Ferdie orders three inputs through the client library.
 	let ferdie = dev_key("Ferdie");
-	let ids = client.request_batch(&ferdie, 0, &[[1; 32], [2; 32], [3; 32]], PRICE).await.unwrap();
+	let ordered = client.order(&ferdie, 0, &[[1; 32], [2; 32], [3; 32]], PRICE).await.unwrap();
+	let ids = ordered.ids();
 	assert_eq!(ids.len(), 3);
 	let pending = client.certificate(ids[0]).await.unwrap().unwrap();
 	assert_eq!(pending.outcome, Outcome::Pending);
@@ -337,4 +339,21 @@ async fn certificates_over_rpc_with_proofs_that_verify_offline_and_the_cli() {
 	assert!(out.contains("\n0,0,1,2,0,0,0,1,0"), "{out}");
 	let (ok, out, err) = dropbear(&node, &["member", "0", "3", "--format", "csv"]);
 	assert!(ok && out.contains("\n0,3,1,0,0,3,0,0,0"), "{out}{err}");
+
+	// A reorg can order Ferdie's extrinsic again in another block, where its
+	// requests get other ids, and other requests the ids it had. Waiting on
+	// the order follows it and never answers with another request's
+	// certificate: here Ferdie's second id is Eve's request, and his third
+	// names no request at all, as a reorg would leave them.
+	let eve = client.order(&dev_key("Eve"), 0, &[[9; 32]], PRICE).await.unwrap();
+	let mut moved = ordered.clone();
+	moved.requests[1].0 = eve.ids()[0];
+	moved.requests[2].0 = 1_000_000;
+	let second = client.wait_ordered(&mut moved, 1, Duration::from_secs(30)).await.unwrap();
+	assert_eq!((second.request, second.input_hash), (ids[1], [2; 32]), "{second:?}");
+	assert_eq!(second.outcome, Outcome::Certified(Output::Label(2)));
+	assert_eq!(moved.ids(), ids, "the order's requests found again by its extrinsic");
+	moved.requests[2].0 = 1_000_000;
+	let third = client.wait_ordered(&mut moved, 2, Duration::from_secs(30)).await.unwrap();
+	assert_eq!((third.request, third.outcome), (ids[2], Outcome::NoAgreement));
 }

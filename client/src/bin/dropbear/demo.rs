@@ -283,6 +283,8 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	// first unanswered one takes the certificate).
 	let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
 	let mut sent_at: Vec<Option<Instant>> = vec![None; n];
+	let mut input_of: Vec<Option<[u8; 32]>> = vec![None; n];
+	let me = dropbear_client::account(&signer);
 	let started = Instant::now();
 	// Request ids, known once each request_batch is in a block.
 	let mut in_flight = tokio::task::JoinSet::new();
@@ -345,6 +347,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			Some(sent) = sent_rx.recv() => {
 				for (k, hash) in sent.hashes.iter().enumerate() {
 					by_hash.entry(*hash).or_default().push(sent.start + k);
+					input_of[sent.start + k] = Some(*hash);
 					sent_at[sent.start + k] = Some(sent.at);
 				}
 				let (start, pending) = (sent.start, sent.pending);
@@ -404,7 +407,17 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			}
 		}
 		for cert in pending_certs.drain(..) {
-			let i = match ids.iter().position(|id| *id == Some(cert.request)) {
+			// The subscription is the whole group's: others' requests too.
+			if cert.client != me {
+				continue;
+			}
+			// A reorg can order this client's extrinsic again under other
+			// ids: an id is a digit's only while the input matches.
+			let by_id = ids
+				.iter()
+				.position(|id| *id == Some(cert.request))
+				.filter(|i| input_of[*i] == Some(cert.input_hash));
+			let i = match by_id {
 				Some(i) if results[i].is_some() => continue,
 				Some(i) => {
 					if let Some(indices) = by_hash.get_mut(&cert.input_hash) {

@@ -2,7 +2,7 @@
 
 use crate::{show, write_json, Format};
 use anyhow::{bail, Context, Result};
-use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Digest, Outcome};
+use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Digest, Outcome, RequestId};
 use std::{
 	io::{IsTerminal, Write},
 	path::PathBuf,
@@ -155,24 +155,21 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		}
 		hashes
 	};
-	let mut ids = Vec::new();
+	let mut orders = Vec::new();
 	for chunk in hashes.chunks(PER_CALL) {
-		ids.extend(if chunk.len() == 1 {
-			vec![client.request(&signer, args.group, chunk[0], max_fee).await?]
-		} else {
-			client.request_batch(&signer, args.group, chunk, max_fee).await?
-		});
-	}
-	if ids.len() != hashes.len() {
-		bail!("{} inputs but {} requests ordered", hashes.len(), ids.len());
+		orders.push(client.order(&signer, args.group, chunk, max_fee).await?);
 	}
 	let timeout = Duration::from_secs(args.timeout);
-	let mut progress = Progress::new("certificates", ids.len());
+	let mut progress = Progress::new("certificates", hashes.len());
 	let mut certificates = Vec::new();
-	for id in &ids {
-		certificates.push(client.wait_certificate(*id, timeout).await?);
-		progress.tick();
+	for order in &mut orders {
+		for i in 0..order.requests.len() {
+			certificates.push(client.wait_ordered(order, i, timeout).await?);
+			progress.tick();
+		}
 	}
+	// The ids the certificates were read under (a reorg may have moved them).
+	let ids: Vec<RequestId> = certificates.iter().map(|c| c.request).collect();
 	let elapsed = started.elapsed();
 	show::certificates(&certificates, args.format)?;
 	// A receipt the certificate contradicts means a member signed one
@@ -207,8 +204,25 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	if let Some(dir) = &args.save {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let mut progress = Progress::new("proofs", ids.len());
-		for id in &ids {
-			let proof = client.wait_proof(*id, 0, timeout).await?;
+		let places = orders
+			.iter()
+			.enumerate()
+			.flat_map(|(o, order)| (0..order.requests.len()).map(move |i| (o, i)));
+		for ((o, i), certificate) in places.collect::<Vec<_>>().into_iter().zip(&certificates) {
+			let mut id = certificate.request;
+			let mut proof = client.wait_proof(id, 0, timeout).await?;
+			let same = |proven: &dropbear_client::Certificate| {
+				(proven.input_hash, &proven.client) == (certificate.input_hash, &certificate.client)
+			};
+			if !same(&proof.certificate) {
+				// Finality took another fork than the best block the
+				// certificate was read at: the request is under another id.
+				id = client.wait_ordered(&mut orders[o], i, timeout).await?.request;
+				proof = client.wait_proof(id, 0, timeout).await?;
+				if !same(&proof.certificate) {
+					bail!("request {id}: the finalized chain holds another request under its id");
+				}
+			}
 			write_json(Some(&dir.join(format!("request-{id}.json"))), &proof)?;
 			progress.tick();
 		}
