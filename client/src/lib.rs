@@ -18,8 +18,8 @@
 //!
 //! A typical request: hash the input, [`worker::Workers::submit`] it, then
 //! [`Client::order`] and [`Client::wait_ordered`] (which follows the
-//! requests across a reorg, and never returns another request's
-//! certificate); later [`Client::wait_proof`] and [`verify::verify`].
+//! requests across a reorg, and returns only certificates of this account's
+//! requests for those inputs); later [`Client::wait_proof`] and [`verify::verify`].
 
 pub mod explorer;
 pub mod ledger;
@@ -207,8 +207,8 @@ impl Client {
 	}
 
 	/// Wait until request `i` of `ordered` is decided in a best block: its
-	/// certificate, which is always of this client's own request for that
-	/// input. A reorg can order the extrinsic again in another block, where
+	/// certificate, which is always of a request of this account for that
+	/// input (if the account ordered the input twice, possibly the other). A reorg can order the extrinsic again in another block, where
 	/// its requests get other ids: a certificate under the old id is then
 	/// someone else's (another client or input), or there is none. Then the
 	/// requests are found again in the best chain by the extrinsic's hash,
@@ -221,6 +221,8 @@ impl Client {
 	) -> Result<Certificate> {
 		let started = Instant::now();
 		let mut searched: Option<Instant> = None;
+		// Why the last search found no block with the order, if it did not.
+		let mut not_found: Option<anyhow::Error> = None;
 		loop {
 			let &(request, input) =
 				ordered.requests.get(i).ok_or_else(|| anyhow!("no request {i} in the order"))?;
@@ -237,13 +239,19 @@ impl Client {
 				// in the pool.
 				_ if searched.is_none_or(|t| t.elapsed() > Duration::from_secs(2)) => {
 					searched = Some(Instant::now());
-					self.find_again(ordered).await?;
+					not_found = self.find_again(ordered).await?.err();
 					continue;
 				}
 				_ => {}
 			}
 			if started.elapsed() > timeout {
-				bail!("request {request} not decided within {timeout:?}");
+				match not_found {
+					Some(e) => bail!(
+						"request {request} not decided within {timeout:?}: a reorg moved the order, and the best chain holds it nowhere since block {} ({e:#})",
+						ordered.first_block
+					),
+					None => bail!("request {request} not decided within {timeout:?}"),
+				}
 			}
 			tokio::time::sleep(Duration::from_millis(250)).await;
 		}
@@ -251,14 +259,15 @@ impl Client {
 
 	/// Find the requests of `ordered` again in the best chain (by its
 	/// extrinsic's hash, from its first block to the best one) and take
-	/// their ids; nothing changes while no block holds it (it is back in the
-	/// pool after a reorg).
-	async fn find_again(&self, ordered: &mut Ordered) -> Result<()> {
+	/// their ids. `Ok(Err(why))` while no block is found to hold it (it is
+	/// back in the pool after a reorg, or the search failed: both may pass);
+	/// an error if the order failed where it landed again.
+	async fn find_again(&self, ordered: &mut Ordered) -> Result<Result<()>> {
 		let best = u64::from(self.chain.best_number().await?);
 		let blocks = ordered.first_block..best + 1;
 		let found = match self.chain.search(ordered.extrinsic, blocks, false).await {
 			Ok(found) => found,
-			Err(_) => return Ok(()),
+			Err(e) => return Ok(Err(e)),
 		};
 		let included = found.map_err(|refusal| {
 			anyhow!("the order, ordered again after a reorg, failed there: {refusal}")
@@ -273,7 +282,7 @@ impl Client {
 				ordered.ids()
 			);
 		}
-		Ok(())
+		Ok(Ok(()))
 	}
 
 	/// A request's certificate at the best block (`Pending` while undecided).

@@ -110,6 +110,10 @@ pub struct Voter {
 	journal: Option<Journal>,
 	/// Batches this process can no longer vote on (logged once).
 	given_up: Mutex<HashSet<BatchId>>,
+	/// How often each step was refused as read from another state than its
+	/// landing block ([`Refused::Stale`]); the batch is given up at
+	/// [`STALE_AT_MOST`].
+	stale: Mutex<HashMap<(BatchId, Step), u32>>,
 	/// The pool's next nonce for this key when the voter started, lowered
 	/// when earlier transactions turn out to have left the pool unincluded.
 	start_nonce: Mutex<u64>,
@@ -127,6 +131,14 @@ pub struct Voter {
 /// A node that sends no new best block for this long is taken as lost
 /// (blocks come every slot; a few empty slots are normal).
 const STALLED_AFTER: Duration = Duration::from_secs(20);
+
+/// How many times one step may be refused as read from another state than
+/// the block it landed in before its batch is given up. A reorg costs a
+/// step one such refusal, rarely two; a step that keeps meeting one on a
+/// chain that no longer moves under it (a ballot kept for a batch id whose
+/// version differs on this fork, say) would otherwise pay a fee every block
+/// until the batch's deadline.
+const STALE_AT_MOST: u32 = 3;
 
 /// How long a step sent may take to reach a best block before it is sent
 /// again (a few blocks; more only when its node is gone).
@@ -170,6 +182,7 @@ impl Voter {
 			ballots: Mutex::new(ballots),
 			journal,
 			given_up: Mutex::new(HashSet::new()),
+			stale: Mutex::new(HashMap::new()),
 			start_nonce: Mutex::new(start_nonce),
 			settled: Mutex::new((0, HashSet::new())),
 			voted: Mutex::new((None, HashSet::new())),
@@ -344,6 +357,7 @@ impl Voter {
 				}
 			}
 			lock(&self.given_up).retain(|id| open_now.contains(id));
+			lock(&self.stale).retain(|(id, _), _| open_now.contains(id));
 			voted.1.clone()
 		};
 		// Read the batches at once: this is on the path from a block to the
@@ -509,9 +523,13 @@ impl Voter {
 		// the requests a fork ordered under this id get a ballot of their own.
 		let requests = requests_digest(batch);
 		let kept = lock(&self.ballots).get(&(batch.id, requests)).cloned();
+		// Forks on either side of a version's activation can order the same
+		// requests under one id for different versions: a ballot is reused
+		// only for the version this batch records.
+		let version_here = batch.members.get(position).map(|m| m.version);
 		let (version, outputs) = match kept {
-			Some(b) => (b.version, b.outputs),
-			None => self.honest_outputs(batch, position).await?,
+			Some(b) if Some(b.version) == version_here => (b.version, b.outputs),
+			_ => self.honest_outputs(batch, position).await?,
 		};
 		self.commit_with(batch.id, requests, version, outputs, nonce).await
 	}
@@ -718,6 +736,21 @@ impl Voter {
 							// takes, or nothing once the window has passed) is
 							// derived from the next best block.
 							self.core.metrics.votes_refused.inc();
+							let times = {
+								let mut stale = lock(&self.stale);
+								let times = stale.entry(key).or_default();
+								*times += 1;
+								*times
+							};
+							if times >= STALE_AT_MOST {
+								self.give_up(
+									batch,
+									&format!(
+										"its {step:?} was refused {times} times: {:#}",
+										e.error
+									),
+								);
+							}
 							Err(e.error.context(format!(
 								"the {step:?} on batch {batch} was read from another state than the block it landed in ({name})"
 							)))

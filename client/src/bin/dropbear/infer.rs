@@ -204,25 +204,32 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	if let Some(dir) = &args.save {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 		let mut progress = Progress::new("proofs", ids.len());
-		let places = orders
+		let places: Vec<(usize, usize)> = orders
 			.iter()
 			.enumerate()
-			.flat_map(|(o, order)| (0..order.requests.len()).map(move |i| (o, i)));
-		for ((o, i), certificate) in places.collect::<Vec<_>>().into_iter().zip(&certificates) {
-			let mut id = certificate.request;
-			let mut proof = client.wait_proof(id, 0, timeout).await?;
-			let same = |proven: &dropbear_client::Certificate| {
-				(proven.input_hash, &proven.client) == (certificate.input_hash, &certificate.client)
-			};
-			if !same(&proof.certificate) {
-				// Finality took another fork than the best block the
-				// certificate was read at: the request is under another id.
-				id = client.wait_ordered(&mut orders[o], i, timeout).await?.request;
-				proof = client.wait_proof(id, 0, timeout).await?;
-				if !same(&proof.certificate) {
-					bail!("request {id}: the finalized chain holds another request under its id");
+			.flat_map(|(o, order)| (0..order.requests.len()).map(move |i| (o, i)))
+			.collect();
+		for (o, i) in places {
+			// The request's id is read again at the best block first (a
+			// reorg may have moved it since its certificate was read), and
+			// the proof, at a finalized block, must be of the same request:
+			// finality can settle on another fork than that best block.
+			let mut tries = 0;
+			let (id, proof) = loop {
+				let certificate = client.wait_ordered(&mut orders[o], i, timeout).await?;
+				let id = certificate.request;
+				let proof = client.wait_proof(id, 0, timeout).await?;
+				let proven = &proof.certificate;
+				if (proven.input_hash, &proven.client)
+					== (certificate.input_hash, &certificate.client)
+				{
+					break (id, proof);
 				}
-			}
+				tries += 1;
+				if tries == 3 {
+					bail!("request {id}: the finalized chain keeps holding another request under its id");
+				}
+			};
 			write_json(Some(&dir.join(format!("request-{id}.json"))), &proof)?;
 			progress.tick();
 		}
