@@ -58,6 +58,7 @@ use dropbear_api::{
 	account, primitives::commitment, runtime, AccountId, BatchId, BatchView, BlockNumber, Chain,
 	Digest, Hash, Keypair, Output, Static, VersionNumber,
 };
+use futures::FutureExt;
 use std::{
 	collections::{HashMap, HashSet},
 	sync::{Arc, Mutex},
@@ -246,7 +247,7 @@ impl Voter {
 					tracing::warn!(target: "worker::voter", "the node ended the block stream; following again");
 					break;
 				};
-				let block = match block {
+				let mut block = match block {
 					Ok(b) => b,
 					Err(e) => {
 						// The stream is opened again, through another node if
@@ -255,6 +256,21 @@ impl Voter {
 						break;
 					}
 				};
+				// Behind its node (the burst a new stream starts with after a
+				// failover, or blocks that came while one was handled), the
+				// voter acts on the newest best block it has: that block's
+				// state says everything due, and steps derived from the
+				// older ones only land after their windows.
+				let mut then = None;
+				while let Some(next) = blocks.next().now_or_never() {
+					match next {
+						Some(Ok(newer)) => block = newer,
+						end_or_error => {
+							then = Some(end_or_error);
+							break;
+						}
+					}
+				}
 				let (hash, number) = (block.hash(), block.number() as BlockNumber);
 				let parent = block.header().parent_hash;
 				match tokio::time::timeout(STALLED_AFTER, self.on_best_block(hash, parent, number))
@@ -270,6 +286,17 @@ impl Voter {
 						}
 						break;
 					}
+				}
+				match then {
+					Some(None) => {
+						tracing::warn!(target: "worker::voter", "the node ended the block stream; following again");
+						break;
+					}
+					Some(Some(Err(e))) => {
+						tracing::warn!(target: "worker::voter", "block stream error: {e}; following again");
+						break;
+					}
+					_ => {}
 				}
 				if last_progress.elapsed() > Duration::from_secs(10) {
 					last_progress = std::time::Instant::now();
