@@ -256,10 +256,9 @@ impl Voter {
 						break;
 					}
 				};
-				// Behind its node (the burst a new stream starts with after a
-				// failover, or blocks that came while one was handled), the
-				// voter acts on the newest best block it has: that block's
-				// state says everything due, and steps derived from the
+				// Behind its node (blocks that came while one was handled),
+				// the voter acts on the newest best block it has: that
+				// block's state says everything due, and steps derived from
 				// older ones only land after their windows.
 				let mut then = None;
 				while let Some(next) = blocks.next().now_or_never() {
@@ -273,6 +272,19 @@ impl Voter {
 				}
 				let (hash, number) = (block.hash(), block.number() as BlockNumber);
 				let parent = block.header().parent_hash;
+				// A new stream (after a failover, say) can begin well behind
+				// its node's best and bring the blocks since one at a time:
+				// a block two or more behind is skipped, for the same reason.
+				if then.is_none() {
+					let best =
+						tokio::time::timeout(Duration::from_secs(2), self.chain.best_number())
+							.await;
+					if let Ok(Ok(best)) = best {
+						if number.saturating_add(2) <= best {
+							continue;
+						}
+					}
+				}
 				match tokio::time::timeout(STALLED_AFTER, self.on_best_block(hash, parent, number))
 					.await
 				{
