@@ -363,7 +363,8 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 
 	// 2. Charlie's validator is cut off. The others finalize without it; its
 	//    worker hears nothing from it and fails over; healed, it catches up
-	//    to the finalized chain (dropping whatever it built alone).
+	//    to the finalized chain (cut off, it builds nothing: a validator
+	//    with no peers skips its slots; fork.rs makes a real fork).
 	let cut = Instant::now();
 	island.cut().unwrap();
 	let later = finality_moves(&nodes[0], 8, "finality with Charlie cut off").await;
