@@ -257,6 +257,38 @@ impl Client {
 		}
 	}
 
+	/// Wait until request `i` of `ordered` is decided in a finalized block:
+	/// the proof of its certificate (for [`verify::verify`]). A decision in
+	/// a best block can still be undone (the fork that made it may lose,
+	/// even as `Expired`); finality cannot. The id is read again at the best
+	/// block first, and a proof that is of another request under it (the
+	/// finalized chain ordered the extrinsic elsewhere) is waited for again
+	/// under the id found then, up to three times.
+	pub async fn wait_ordered_proof(
+		&self,
+		ordered: &mut Ordered,
+		i: usize,
+		timeout: Duration,
+	) -> Result<CertificateProof> {
+		let &(_, input) =
+			ordered.requests.get(i).ok_or_else(|| anyhow!("no request {i} in the order"))?;
+		let mut tries = 0;
+		loop {
+			let id = self.wait_ordered(ordered, i, timeout).await?.request;
+			let proof = self.wait_proof(id, 0, timeout).await?;
+			let proven = &proof.certificate;
+			if proven.input_hash == input && proven.client == ordered.client {
+				return Ok(proof);
+			}
+			tries += 1;
+			if tries == 3 {
+				bail!(
+					"request {id}: the finalized chain keeps holding another request under its id"
+				);
+			}
+		}
+	}
+
 	/// Find the requests of `ordered` again in the best chain (by its
 	/// extrinsic's hash, from its first block to the best one) and take
 	/// their ids. `Ok(Err(why))` while no block is found to hold it (it is

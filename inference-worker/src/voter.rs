@@ -229,6 +229,7 @@ impl Voter {
 					}
 				}
 			};
+			let mut catching_up = true;
 			loop {
 				let block = tokio::select! {
 					b = blocks.next() => b,
@@ -274,8 +275,10 @@ impl Voter {
 				let parent = block.header().parent_hash;
 				// A new stream (after a failover, say) can begin well behind
 				// its node's best and bring the blocks since one at a time:
-				// a block two or more behind is skipped, for the same reason.
-				if then.is_none() {
+				// until it has caught up, a block two or more behind is
+				// skipped, for the same reason. (Only then: a stream that
+				// lags steadily still has its blocks handled.)
+				if catching_up && then.is_none() {
 					let best =
 						tokio::time::timeout(Duration::from_secs(2), self.chain.best_number())
 							.await;
@@ -284,6 +287,7 @@ impl Voter {
 							continue;
 						}
 					}
+					catching_up = false;
 				}
 				match tokio::time::timeout(STALLED_AFTER, self.on_best_block(hash, parent, number))
 					.await

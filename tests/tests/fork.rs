@@ -13,7 +13,9 @@
 //!
 //! Checked: the fork really carried the order (its ids there differ from
 //! the final ones); the client follows its order to certificates of its
-//! own requests for its own inputs, with the right labels, never Ferdie's;
+//! own requests for its own inputs, decided in finalized blocks (on the
+//! fork, which no worker reaches, the batch would expire) with the right
+//! labels, never Ferdie's;
 //! Ferdie's orders keep their ids; Charlie's node is back on the finalized
 //! chain. (Whether Charlie's member votes on the batch the order gets after
 //! the heal depends on how soon its node catches up, so it is not checked.)
@@ -27,7 +29,7 @@ use dropbear_e2e::{
 	dev_key, dev_node_key,
 	netns::Island,
 	node_binary, wait_finalized,
-	workers::{all_ready, chain_spec_with_real_digests, models_dir, Worker, FILES, NAMES},
+	workers::{all_ready, chain_spec_with_real_digests, models_dir, Worker, FILES, NAMES, PRICE},
 	Node, NodeSpec, Rpc,
 };
 use std::{
@@ -65,9 +67,19 @@ fn start_validators(dir: &Path, spec: &str, island: &Island) -> Vec<Node> {
 	nodes
 }
 
+/// A process killed (and reaped) when the test ends, however it ends.
+struct Process(Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
 /// `dropbear-order` inside the island, ordering `inputs` as Eve through
 /// Charlie's node; its output goes to `out`.
-fn order_on_island(island: &Island, node: &Node, inputs: &[Digest], out: &Path) -> Child {
+fn order_on_island(island: &Island, node: &Node, inputs: &[Digest], out: &Path) -> Process {
 	let mut cmd = Command::new("ip");
 	cmd.args(["netns", "exec", &island.place.netns])
 		.arg(node_binary().with_file_name("dropbear-order"))
@@ -79,6 +91,7 @@ fn order_on_island(island: &Island, node: &Node, inputs: &[Digest], out: &Path) 
 	cmd.stdout(Stdio::from(file.try_clone().unwrap()))
 		.stderr(Stdio::from(file))
 		.spawn()
+		.map(Process)
 		.expect("starting dropbear-order")
 }
 
@@ -128,7 +141,7 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	// goes through the island.
 	let eve_inputs = vec![send(0).await, send(1).await, send(2).await];
 	let ferdie = dev_key("Ferdie");
-	let warm = client.order(&ferdie, 0, &[send(3).await], 10_000_000_000).await.unwrap();
+	let warm = client.order(&ferdie, 0, &[send(3).await], PRICE).await.unwrap();
 	let mut warm_order = warm.clone();
 	let first = client.wait_ordered(&mut warm_order, 0, Duration::from_secs(90)).await.unwrap();
 	assert!(matches!(first.outcome, Outcome::Certified(_)), "{first:?}");
@@ -142,22 +155,21 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	let mut next = 4;
 	let on_fork: Vec<RequestId> = loop {
 		let inputs = vec![send(next).await, send(next + 1).await];
-		ferdie_orders.push(client.order(&ferdie, 0, &inputs, 10_000_000_000).await.unwrap());
+		ferdie_orders.push(client.order(&ferdie, 0, &inputs, PRICE).await.unwrap());
 		next += 2;
 		if let Some(ids) = said(&out, "ordered").first() {
 			break serde_json::from_str(ids).unwrap();
 		}
-		if next >= 60 {
-			let _ = eve.kill();
+		if next >= 60 || eve.0.try_wait().unwrap().is_some() {
 			panic!(
-				"Eve's order never reached a block of Charlie's fork: {}",
+				"Eve's order never reached a block of Charlie's fork (or her client stopped): {}",
 				std::fs::read_to_string(&out).unwrap_or_default()
 			);
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	};
 	let inputs = vec![send(next).await, send(next + 1).await];
-	ferdie_orders.push(client.order(&ferdie, 0, &inputs, 10_000_000_000).await.unwrap());
+	ferdie_orders.push(client.order(&ferdie, 0, &inputs, PRICE).await.unwrap());
 	let ferdie_ids: Vec<RequestId> = ferdie_orders.iter().flat_map(|o| o.ids()).collect();
 	assert!(
 		on_fork.iter().any(|id| ferdie_ids.contains(id)),
@@ -176,11 +188,10 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	island.heal().unwrap();
 	let deadline = Instant::now() + Duration::from_secs(240);
 	let exited = loop {
-		if let Some(status) = eve.try_wait().unwrap() {
+		if let Some(status) = eve.0.try_wait().unwrap() {
 			break status;
 		}
 		if Instant::now() > deadline {
-			let _ = eve.kill();
 			panic!(
 				"Eve's client did not follow its order to its certificates: {}",
 				std::fs::read_to_string(&out).unwrap_or_default()

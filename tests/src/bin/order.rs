@@ -1,10 +1,11 @@
 //! `dropbear-order`: a client that orders inputs already sent to a group's
 //! workers and follows the order to its certificates, through the client
-//! library (`Client::order`, `Client::wait_ordered`). The fork test runs it
-//! inside a network namespace, where the one node it reaches builds a fork
-//! of its own. It prints `ordered <ids>` (JSON) once the order is in a best
-//! block, then `decided <certificate>` (JSON) for each request in order,
-//! and exits 0 when every request is decided.
+//! library (`Client::order`, `Client::wait_ordered_proof`). The fork test
+//! runs it inside a network namespace, where the one node it reaches builds
+//! a fork of its own. It prints `ordered <ids>` (JSON) once the order is in
+//! a best block, then `decided <certificate>` (JSON, as proven at a
+//! finalized block) for each request in order, and exits 0 when every
+//! request is decided.
 
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
@@ -51,11 +52,12 @@ async fn main() -> Result<()> {
 	let mut ordered = client.order(&signer, cli.group, &cli.inputs, price).await?;
 	say(format!("ordered {}", serde_json::to_string(&ordered.ids())?))?;
 	for i in 0..cli.inputs.len() {
-		let certificate = client
-			.wait_ordered(&mut ordered, i, Duration::from_secs(cli.timeout))
+		// Decided in a finalized block: a fork's decisions can be undone.
+		let proof = client
+			.wait_ordered_proof(&mut ordered, i, Duration::from_secs(cli.timeout))
 			.await
 			.with_context(|| format!("request {i} of the order"))?;
-		say(format!("decided {}", serde_json::to_string(&certificate)?))?;
+		say(format!("decided {}", serde_json::to_string(&proof.certificate)?))?;
 	}
 	Ok(())
 }

@@ -1,7 +1,7 @@
 //! `dropbear infer`: inputs to workers, requests to the chain, certificates back.
 
 use crate::{show, write_json, Format};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Digest, Outcome, RequestId};
 use std::{
 	io::{IsTerminal, Write},
@@ -210,26 +210,8 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			.flat_map(|(o, order)| (0..order.requests.len()).map(move |i| (o, i)))
 			.collect();
 		for (o, i) in places {
-			// The request's id is read again at the best block first (a
-			// reorg may have moved it since its certificate was read), and
-			// the proof, at a finalized block, must be of the same request:
-			// finality can settle on another fork than that best block.
-			let mut tries = 0;
-			let (id, proof) = loop {
-				let certificate = client.wait_ordered(&mut orders[o], i, timeout).await?;
-				let id = certificate.request;
-				let proof = client.wait_proof(id, 0, timeout).await?;
-				let proven = &proof.certificate;
-				if (proven.input_hash, &proven.client)
-					== (certificate.input_hash, &certificate.client)
-				{
-					break (id, proof);
-				}
-				tries += 1;
-				if tries == 3 {
-					bail!("request {id}: the finalized chain keeps holding another request under its id");
-				}
-			};
+			let proof = client.wait_ordered_proof(&mut orders[o], i, timeout).await?;
+			let id = proof.certificate.request;
 			write_json(Some(&dir.join(format!("request-{id}.json"))), &proof)?;
 			progress.tick();
 		}
