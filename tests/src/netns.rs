@@ -85,3 +85,32 @@ impl Drop for Island {
 		let _ = ip(&["netns", "del", &self.place.netns]);
 	}
 }
+
+/// The local chain's four validators from chain spec `spec`, the one at
+/// `islander` on `island` (it dials Alice through the island's link), each
+/// of the others dialing Alice directly; `tweak` adjusts each one's spec
+/// (by its position) before it starts.
+pub fn validators_with_islander(
+	dir: &std::path::Path,
+	spec: &str,
+	island: &Island,
+	islander: usize,
+	tweak: impl Fn(usize, &mut crate::NodeSpec),
+) -> Vec<crate::Node> {
+	let mut nodes: Vec<crate::Node> = Vec::new();
+	for (i, name) in ["alice", "bob", "charlie", "dave"].iter().enumerate() {
+		let mut node_spec = crate::NodeSpec::local_validator(name);
+		node_spec.chain = spec.to_string();
+		if let Some(alice) = nodes.first() {
+			let (_, peer) = crate::dev_node_key("alice");
+			let host = if i == islander { island.host_ip.clone() } else { alice.ip() };
+			node_spec.bootnodes = vec![format!("/ip4/{host}/tcp/{}/p2p/{peer}", alice.p2p_port)];
+		}
+		if i == islander {
+			node_spec.island = Some(island.place.clone());
+		}
+		tweak(i, &mut node_spec);
+		nodes.push(crate::Node::start(node_spec, dir).unwrap());
+	}
+	nodes
+}

@@ -26,11 +26,11 @@ use dropbear_api::{
 };
 use dropbear_client::{Client, Outcome, Output};
 use dropbear_e2e::{
-	dev_key, dev_node_key,
-	netns::Island,
+	dev_key,
+	netns::{validators_with_islander, Island},
 	node_binary, wait_finalized,
 	workers::{all_ready, chain_spec_with_real_digests, models_dir, Worker, FILES, NAMES, PRICE},
-	Node, NodeSpec, Rpc,
+	Node, Rpc,
 };
 use std::{
 	path::Path,
@@ -38,7 +38,6 @@ use std::{
 	time::{Duration, Instant},
 };
 
-const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 const ISLANDER: usize = 2;
 
 /// The held-out digits (256 bytes each) and their labels.
@@ -46,25 +45,6 @@ fn digits() -> (Vec<Vec<u8>>, Vec<u8>) {
 	let bytes = std::fs::read(models_dir().join("digits-test.bin")).unwrap();
 	let labels = std::fs::read(models_dir().join("digits-test-labels.bin")).unwrap();
 	(bytes.chunks(256).map(<[u8]>::to_vec).collect(), labels)
-}
-
-fn start_validators(dir: &Path, spec: &str, island: &Island) -> Vec<Node> {
-	let mut nodes: Vec<Node> = Vec::new();
-	for (i, name) in VALIDATORS.iter().enumerate() {
-		let mut node_spec = NodeSpec::local_validator(name);
-		node_spec.chain = spec.to_string();
-		if let Some(alice) = nodes.first() {
-			let (_, peer) = dev_node_key("alice");
-			let host = if i == ISLANDER { island.host_ip.clone() } else { alice.ip() };
-			node_spec.bootnodes = vec![format!("/ip4/{host}/tcp/{}/p2p/{peer}", alice.p2p_port)];
-		}
-		if i == ISLANDER {
-			node_spec.island = Some(island.place.clone());
-			node_spec.extra.push("--force-authoring".into());
-		}
-		nodes.push(Node::start(node_spec, dir).unwrap());
-	}
-	nodes
 }
 
 /// A process killed (and reaped) when the test ends, however it ends.
@@ -111,7 +91,13 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	// Dropped after the nodes (declared before them): its namespace outlives them.
 	let island = Island::create(1).unwrap();
 	let spec = chain_spec_with_real_digests(dir.path(), "local");
-	let nodes = start_validators(dir.path(), &spec.to_string_lossy(), &island);
+	// Cut off, Charlie's validator goes on building blocks alone.
+	let nodes =
+		validators_with_islander(dir.path(), &spec.to_string_lossy(), &island, ISLANDER, |i, n| {
+			if i == ISLANDER {
+				n.extra.push("--force-authoring".into());
+			}
+		});
 	for node in &nodes {
 		wait_finalized(node, 1, Duration::from_secs(120)).await.unwrap();
 	}

@@ -31,14 +31,14 @@ use dropbear_api::{
 use dropbear_client::{Client, Outcome};
 use dropbear_e2e::{
 	chain::{check_ledger, ledger_now},
-	dev_key, dev_node_key,
-	netns::Island,
+	dev_key,
+	netns::{validators_with_islander, Island},
 	node_binary, wait_finalized, wait_for,
 	workers::{
 		all_ready, chain_spec_with_real_digests, member_voted, models_dir, P2pPlan, Worker, FILES,
 		NAMES, PRICE,
 	},
-	Node, NodeSpec, Rpc,
+	Node, Rpc,
 };
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use std::{
@@ -47,7 +47,6 @@ use std::{
 	time::{Duration, Instant},
 };
 
-const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 /// Charlie's validator runs on an island (a network namespace) to be cut off.
 const ISLANDER: usize = 2;
 
@@ -270,28 +269,18 @@ async fn inference_storage_version(node: &Node) -> u16 {
 /// Start the four validators (Charlie on `island`, the others on loopback)
 /// in `dir`; Alice keeps every finalized state for the ledger check.
 fn start_validators(dir: &Path, spec: &str, island: &Island) -> Vec<Node> {
-	let mut nodes: Vec<Node> = Vec::new();
-	for (i, name) in VALIDATORS.iter().enumerate() {
-		let mut node_spec = NodeSpec::local_validator(name);
-		node_spec.chain = spec.to_string();
-		if let Some(alice) = nodes.first() {
-			let (_, peer) = dev_node_key("alice");
-			let host = if i == ISLANDER { island.host_ip.clone() } else { alice.ip() };
-			node_spec.bootnodes = vec![format!("/ip4/{host}/tcp/{}/p2p/{peer}", alice.p2p_port)];
-		} else {
-			node_spec = node_spec.archive();
+	validators_with_islander(dir, spec, island, ISLANDER, |i, node| {
+		if i == 0 {
+			*node = node.clone().archive();
 		}
 		if i == ISLANDER {
-			node_spec.island = Some(island.place.clone());
 			// A healed validator once stayed stuck at the block it finalized
 			// before the cut, failing to import the main chain's next block
 			// (docs/reliability.md): BABE's epoch-tree and the import queue's
 			// decisions are logged for that case.
-			node_spec.extra.extend(["-l".into(), "babe=debug,sync::import-queue=debug".into()]);
+			node.extra.extend(["-l".into(), "babe=debug,sync::import-queue=debug".into()]);
 		}
-		nodes.push(Node::start(node_spec, dir).unwrap());
-	}
-	nodes
+	})
 }
 
 /// Each owner's worker follows its own validator first, then Alice's.
