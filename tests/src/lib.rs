@@ -1,7 +1,9 @@
 //! Harness for Dropbear's end-to-end tests: real `dropbear-node` processes on
 //! 127.0.0.1 with free ports and throw-away base paths, stopped when the test
 //! ends (also when it fails, in which case the tail of every node's log is
-//! printed so that the failure can be read).
+//! printed, and every node's and worker's whole log is kept under
+//! `$CARGO_TARGET_DIR/e2e-failed/`, so that the failure can be read after
+//! the throw-away directory is gone).
 //!
 //! The node binary is `$DROPBEAR_NODE`, or the release build next to this test
 //! binary (`scripts/test.sh` builds it first).
@@ -73,19 +75,56 @@ pub fn worker_key(owner: &str) -> Keypair {
 	dev_key(&format!("{owner}-worker"))
 }
 
-static PORTS_HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+static PORTS_HANDED_OUT: Mutex<Option<(HashSet<u16>, u32)>> = Mutex::new(None);
+
+/// The lowest port the kernel hands out as the local port of an outgoing
+/// connection (Linux's `ip_local_port_range`).
+fn ephemeral_low() -> u16 {
+	fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+		.ok()
+		.and_then(|range| range.split_whitespace().next()?.parse().ok())
+		.unwrap_or(32768)
+}
 
 /// A TCP port on 127.0.0.1 that nothing listens on now and that this process has
 /// not handed out before.
+///
+/// Ports come from below the kernel's ephemeral range: a port is handed out
+/// here well before its process binds it (a worker binds its ports once its
+/// node answers; a restarted node binds its old ones again), and a port in
+/// the ephemeral range could meanwhile become the local port of one of the
+/// many outgoing connections the network makes, so that the bind fails.
+/// Each test process starts at its own place in the range. Where the range
+/// leaves too little room below it, the kernel picks (port 0).
 pub fn free_port() -> u16 {
-	let mut seen = PORTS_HANDED_OUT.lock().unwrap();
-	let seen = seen.get_or_insert_with(HashSet::new);
-	loop {
-		let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-		if seen.insert(port) {
+	const LOWEST: u16 = 10_000;
+	let mut state = PORTS_HANDED_OUT.lock().unwrap();
+	let (seen, next) = state.get_or_insert_with(|| {
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.subsec_nanos())
+			.unwrap_or(0);
+		(HashSet::new(), std::process::id() ^ nanos)
+	});
+	let high = ephemeral_low();
+	if high < LOWEST + 2_000 {
+		loop {
+			let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+			if seen.insert(port) {
+				return port;
+			}
+		}
+	}
+	let span = u32::from(high - LOWEST);
+	for _ in 0..span {
+		*next = next.wrapping_add(1) % span;
+		let port = LOWEST + *next as u16;
+		if !seen.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+			seen.insert(port);
 			return port;
 		}
 	}
+	panic!("no free port left in {LOWEST}..{high}");
 }
 
 /// How to start one node.
@@ -328,6 +367,54 @@ impl Drop for Node {
 			eprintln!("---- last lines of {} ----\n{}", self.spec.name, self.log_tail(40));
 		}
 		self.kill();
+		if std::thread::panicking() {
+			keep_failed_log(&self.log_path);
+		}
+	}
+}
+
+/// Where a failed test's logs are kept: one folder per test run under
+/// `$CARGO_TARGET_DIR/e2e-failed/` (the system's temporary folder without
+/// it), named by the test and the time the first log was kept.
+fn failed_logs_dir() -> Option<&'static Path> {
+	static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+	DIR.get_or_init(|| {
+		let base = std::env::var_os("CARGO_TARGET_DIR")
+			.map(PathBuf::from)
+			.unwrap_or_else(std::env::temp_dir)
+			.join("e2e-failed");
+		let test = std::thread::current().name().unwrap_or("test").replace("::", "-");
+		let stamp = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_secs())
+			.unwrap_or(0);
+		let dir = base.join(format!("{stamp}-{test}"));
+		match fs::create_dir_all(&dir) {
+			Ok(()) => {
+				eprintln!("---- the logs of this failed test are kept in {} ----", dir.display());
+				Some(dir)
+			}
+			Err(e) => {
+				eprintln!("---- cannot keep the logs in {}: {e} ----", dir.display());
+				None
+			}
+		}
+	})
+	.as_deref()
+}
+
+/// Copy a log of a failing test where it outlives the test's directory.
+pub fn keep_failed_log(log: &Path) {
+	let (Some(dir), Some(name)) = (failed_logs_dir(), log.file_name()) else { return };
+	let mut to = dir.join(name);
+	for k in 1.. {
+		if !to.exists() {
+			break;
+		}
+		to = dir.join(format!("{}.{k}", name.to_string_lossy()));
+	}
+	if let Err(e) = fs::copy(log, &to) {
+		eprintln!("---- cannot keep {}: {e} ----", log.display());
 	}
 }
 

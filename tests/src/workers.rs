@@ -13,6 +13,7 @@ use dropbear_client::Client;
 use std::{
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::Mutex,
 	time::Duration,
 };
 
@@ -200,6 +201,13 @@ impl Worker {
 		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
+	/// The last `n` lines of the worker's log.
+	pub fn log_tail(&self, n: usize) -> String {
+		let log = self.log();
+		let lines: Vec<&str> = log.lines().collect();
+		lines[lines.len().saturating_sub(n)..].join("\n")
+	}
+
 	pub fn rpc_url(&self) -> String {
 		format!("http://127.0.0.1:{}", self.rpc_port)
 	}
@@ -220,12 +228,8 @@ impl Drop for Worker {
 		let _ = self.child.kill();
 		let _ = self.child.wait();
 		if std::thread::panicking() {
-			let log = self.log();
-			let tail: Vec<&str> = log.lines().rev().take(30).collect();
-			eprintln!("---- last lines of {} ----", self.log.display());
-			for l in tail.into_iter().rev() {
-				eprintln!("{l}");
-			}
+			eprintln!("---- last lines of {} ----\n{}", self.log.display(), self.log_tail(30));
+			crate::keep_failed_log(&self.log);
 		}
 	}
 }
@@ -312,11 +316,21 @@ pub async fn all_ready(workers: &[Worker]) {
 	for w in workers {
 		let client =
 			jsonrpsee::http_client::HttpClientBuilder::default().build(w.rpc_url()).unwrap();
+		let last = Mutex::new(None);
 		wait_for("a worker to serve with its three peers", Duration::from_secs(90), || async {
 			let health = client.health().await;
-			Ok(health.ok().filter(|h| h.ready && h.peers >= 3))
+			let ready = health.as_ref().ok().filter(|h| h.ready && h.peers >= 3).map(|_| ());
+			*last.lock().unwrap() = Some(health.map_err(|e| e.to_string()));
+			Ok(ready)
 		})
 		.await
-		.unwrap_or_else(|e| panic!("{e}: {}", w.log()));
+		.unwrap_or_else(|e| {
+			panic!(
+				"{e}: worker logging to {} last answered {:?}; the last lines of its log: {}",
+				w.log.display(),
+				last.lock().unwrap(),
+				w.log_tail(30)
+			)
+		});
 	}
 }
