@@ -18,8 +18,28 @@ use std::{sync::Arc, time::Duration};
 /// How often the group's members are read again.
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
+/// The chain took this worker's announcement into a block and refused it
+/// there (the key is not the model's worker, say): a setting to fix, not a
+/// moment to wait out.
+#[derive(Debug)]
+pub struct AnnouncementRefused(pub String);
+
+impl std::fmt::Display for AnnouncementRefused {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(&self.0)
+	}
+}
+
+impl std::error::Error for AnnouncementRefused {}
+
 /// Announce `peer` at `addrs` for `model` with its worker key, unless the
 /// chain already has exactly that. Waits for the best block that takes it.
+///
+/// Fails with [`AnnouncementRefused`] when a block refused it; any other
+/// failure (the pool dropped it, the node went away) may pass: a worker
+/// restarted together with its node can sign with a nonce its node's best
+/// block still allows and a block its node has not yet imported has
+/// already used, and the pool drops it as outdated once that block comes.
 pub async fn announce(
 	chain: &Chain,
 	signer: &Keypair,
@@ -37,9 +57,12 @@ pub async fn announce(
 		}
 	}
 	let call = runtime::tx().models().set_worker_peer(peer_id, addrs);
-	chain.submit(signer, &call).await.with_context(|| {
-		format!("announcing peer {peer} for model {model} with key {}", account(signer))
-	})?;
+	let what = || format!("announcing peer {peer} for model {model} with key {}", account(signer));
+	let outcome = chain.send(signer, &call).await.with_context(what)?.included().await;
+	if let Err(dropbear_api::NotIncluded { refusal: Some(refusal), .. }) = &outcome {
+		return Err(AnnouncementRefused(format!("{}: the chain refused it: {refusal}", what())).into());
+	}
+	chain.settle(outcome).with_context(what)?;
 	tracing::info!(target: "worker", "announced peer {peer} for model {model} on chain");
 	Ok(())
 }
@@ -136,7 +159,9 @@ pub struct Following {
 impl Following {
 	/// Announce this worker's peer (or, on a chain without the registry,
 	/// take the fallback members) and set the members a first time. An
-	/// announcement the chain refuses is an error.
+	/// announcement a block refuses is an error; one that did not reach a
+	/// block is tried again every [`FOLLOW_EVERY`], as is anything else
+	/// that failed (logged as a warning until the announcement lands).
 	pub async fn start(
 		chain: Arc<Chain>,
 		p2p: P2p,
@@ -154,17 +179,32 @@ impl Following {
 			fallback_done: false,
 			on_fallback: false,
 		};
-		following.step().await?;
+		if let Err(e) = following.step().await {
+			if e.downcast_ref::<AnnouncementRefused>().is_some() {
+				return Err(e);
+			}
+			tracing::warn!(target: "worker", "following the group's members: {e:#}; trying again");
+		}
 		Ok(following)
 	}
 
-	/// Read the group again every [`FOLLOW_EVERY`] until the process stops.
+	/// Read the group again every [`FOLLOW_EVERY`] until the process stops
+	/// (or until a block refuses this worker's announcement).
 	pub fn spawn(mut self) {
 		tokio::spawn(async move {
 			loop {
 				tokio::time::sleep(FOLLOW_EVERY).await;
 				if let Err(e) = self.step().await {
-					tracing::debug!(target: "worker::p2p", "following the group's members: {e:#}");
+					if e.downcast_ref::<AnnouncementRefused>().is_some() {
+						// Each try would pay a fee to be refused again.
+						tracing::error!(target: "worker", "{e:#}; no longer announcing, and no other member can reach this worker");
+						return;
+					}
+					if self.announced {
+						tracing::debug!(target: "worker::p2p", "following the group's members: {e:#}");
+					} else {
+						tracing::warn!(target: "worker", "following the group's members: {e:#}; trying again");
+					}
 				}
 			}
 		});
