@@ -294,7 +294,7 @@ impl Client {
 	/// their ids. `Ok(Err(why))` while no block is found to hold it (it is
 	/// back in the pool after a reorg, or the search failed: both may pass);
 	/// an error if the order failed where it landed again.
-	async fn find_again(&self, ordered: &mut Ordered) -> Result<Result<()>> {
+	pub async fn find_again(&self, ordered: &mut Ordered) -> Result<Result<()>> {
 		let best = u64::from(self.chain.best_number().await?);
 		let blocks = ordered.first_block..best + 1;
 		let found = match self.chain.search(ordered.extrinsic, blocks, false).await {

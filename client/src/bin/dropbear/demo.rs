@@ -11,7 +11,9 @@
 //! pseudo-random tensors, so every figure but accuracy still holds.
 
 use anyhow::{anyhow, bail, Context, Result};
-use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Outcome, Output};
+use dropbear_client::{
+	keys, receipt::Fanout, worker::Workers, Client, Ordered, Outcome, Output,
+};
 use dropbear_primitives::{DType, InputSpec};
 use futures::StreamExt;
 use serde_json::json;
@@ -75,7 +77,9 @@ const DIGIT_BYTES: usize = 256;
 /// Hashes per `request_batch`: the runtime's `MaxRequestsPerCall`.
 const MAX_PER_CALL: usize = 1024;
 /// A certificate not delivered by the subscription this long after its
-/// request is polled for by id, at most `POLL_MAX` every 3 s.
+/// request is polled for by id, at most `POLL_MAX` every 3 s. An id whose
+/// certificate is not this client's for that input was moved by a reorg:
+/// its order is found again in the best chain by the extrinsic's hash.
 const POLL_AFTER: Duration = Duration::from_secs(20);
 const POLL_MAX: usize = 64;
 
@@ -286,9 +290,12 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let mut input_of: Vec<Option<[u8; 32]>> = vec![None; n];
 	let me = dropbear_client::account(&signer);
 	let started = Instant::now();
-	// Request ids, known once each request_batch is in a block.
+	// Request ids, known once each request_batch is in a block, and each
+	// request_batch as ordered (by its first digit), to follow across a
+	// reorg.
 	let mut in_flight = tokio::task::JoinSet::new();
 	let mut ids: Vec<Option<u64>> = vec![None; n];
+	let mut orders: BTreeMap<usize, Ordered> = BTreeMap::new();
 	let mut poll = tokio::time::interval(Duration::from_secs(3));
 	let mut results: Vec<Option<Decided>> = (0..n).map(|_| None).collect();
 	let mut decided = 0usize;
@@ -351,16 +358,28 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 					sent_at[sent.start + k] = Some(sent.at);
 				}
 				let (start, pending) = (sent.start, sent.pending);
+				let order = Ordered {
+					requests: sent.hashes.iter().map(|h| (0, *h)).collect(),
+					client: me.clone(),
+					extrinsic: pending.hash(),
+					first_block: pending.first_block(),
+				};
 				in_flight.spawn(async move {
 					let included = pending.included().await.map_err(|e| e.error);
-					(start, included.and_then(|i| dropbear_api::chain::requested_ids(&i)))
+					(start, order, included.and_then(|i| dropbear_api::chain::requested_ids(&i)))
 				});
 			}
 			Some(done) = in_flight.join_next() => {
-				let (start, requested) = done.map_err(|e| anyhow!("request task: {e}"))?;
-				for (k, id) in requested?.into_iter().enumerate() {
-					ids[start + k] = Some(id);
+				let (start, mut order, requested) = done.map_err(|e| anyhow!("request task: {e}"))?;
+				let requested = requested?;
+				if requested.len() != order.requests.len() {
+					bail!("{} inputs ordered, but {} requests made", order.requests.len(), requested.len());
 				}
+				for (k, id) in requested.into_iter().enumerate() {
+					ids[start + k] = Some(id);
+					order.requests[k].0 = id;
+				}
+				orders.insert(start, order);
 			}
 			// The subscription is the fast path; a poll by id catches any
 			// certificate it did not deliver (a few a round, oldest first,
@@ -368,16 +387,38 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			_ = poll.tick() => {
 				let overdue = (0..n)
 					.filter_map(|i| match (ids[i], &results[i], sent_at[i]) {
-						(Some(id), None, Some(t)) if t.elapsed() > POLL_AFTER => Some(id),
+						(Some(id), None, Some(t)) if t.elapsed() > POLL_AFTER => Some((i, id)),
 						_ => None,
 					})
 					.take(POLL_MAX)
 					.collect::<Vec<_>>();
-				for id in overdue {
-					if let Some(cert) = client.certificate(id).await? {
-						if !cert.outcome.is_pending() {
-							pending_certs.push(cert);
+				let mut moved = std::collections::BTreeSet::new();
+				for (i, id) in overdue {
+					match client.certificate(id).await? {
+						Some(cert) if cert.client == me && Some(cert.input_hash) == input_of[i] => {
+							if !cert.outcome.is_pending() {
+								pending_certs.push(cert);
+							}
 						}
+						// Someone else's request under this id, or none.
+						_ => {
+							if let Some((&start, _)) = orders.range(..=i).next_back() {
+								moved.insert(start);
+							}
+						}
+					}
+				}
+				for start in moved {
+					let Some(order) = orders.get_mut(&start) else { continue };
+					match client.find_again(order).await {
+						Ok(Ok(())) => {
+							for (k, (id, _)) in order.requests.iter().enumerate() {
+								ids[start + k] = Some(*id);
+							}
+						}
+						// Back in the pool: looked for again on a later poll.
+						Ok(Err(_)) => {}
+						Err(e) => eprintln!("demo: the order of digits {start}.. after a reorg: {e:#}"),
 					}
 				}
 			}
