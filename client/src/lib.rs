@@ -69,7 +69,9 @@ impl Ordered {
 		self.requests.iter().map(|(id, _)| *id).collect()
 	}
 
-	fn set_ids(&mut self, ids: Vec<RequestId>) -> Result<()> {
+	/// Take the ids a block gave the order's requests (its `Requested`
+	/// events, in input order).
+	pub fn set_ids(&mut self, ids: Vec<RequestId>) -> Result<()> {
 		if ids.len() != self.requests.len() {
 			bail!("{} inputs ordered, but {} requests made", self.requests.len(), ids.len());
 		}
@@ -227,12 +229,11 @@ impl Client {
 			let &(request, input) =
 				ordered.requests.get(i).ok_or_else(|| anyhow!("no request {i} in the order"))?;
 			let certificate = self.certificate(request).await?;
+			let mine = |c: &Certificate| c.input_hash == input && c.client == ordered.client;
 			match certificate {
-				Some(c) if c.input_hash == input && c.client == ordered.client => {
-					if !c.outcome.is_pending() {
-						return Ok(c);
-					}
-				}
+				Some(c) if mine(&c) && !c.outcome.is_pending() => return Ok(c),
+				// This order's request, not yet decided.
+				Some(c) if mine(&c) => {}
 				// Not this order's request at the best block: moved by a
 				// reorg. Searching reads every block since the order, so it
 				// waits a little between tries while the extrinsic is back

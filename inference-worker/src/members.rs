@@ -17,6 +17,10 @@ use std::{sync::Arc, time::Duration};
 
 /// How often the group's members are read again.
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+/// How many times an announcement that reached no block is sent.
+const ANNOUNCE_TRIES: u32 = 5;
+/// How long an announcement may take to reach a best block.
+const INCLUSION_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The chain took this worker's announcement into a block and refused it
 /// there (the key is not the model's worker, say): a setting to fix, not a
@@ -35,11 +39,14 @@ impl std::error::Error for AnnouncementRefused {}
 /// Announce `peer` at `addrs` for `model` with its worker key, unless the
 /// chain already has exactly that. Waits for the best block that takes it.
 ///
-/// Fails with [`AnnouncementRefused`] when a block refused it; any other
-/// failure (the pool dropped it, the node went away) may pass: a worker
-/// restarted together with its node can sign with a nonce its node's best
-/// block still allows and a block its node has not yet imported has
-/// already used, and the pool drops it as outdated once that block comes.
+/// An announcement that reaches no block is sent again, up to
+/// [`ANNOUNCE_TRIES`] times [`FOLLOW_EVERY`] apart: a worker restarted
+/// together with its node can sign with a nonce its node's best block still
+/// allows while a block its node has not yet imported already used it, and
+/// the pool drops it as outdated once that block comes. One that was lost
+/// (no block within [`INCLUSION_PATIENCE`], or the node went away) is sent
+/// again with the same nonce, so that at most one of the two can land. Fails
+/// with [`AnnouncementRefused`] when a block refused it with a pallet error.
 pub async fn announce(
 	chain: &Chain,
 	signer: &Keypair,
@@ -49,22 +56,76 @@ pub async fn announce(
 ) -> Result<()> {
 	let peer_id = peer.to_bytes();
 	let addrs: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
-	if let Some(known) = chain.worker_peer(None, model).await? {
-		let known_addrs: Vec<&Vec<u8>> = known.addrs.0.iter().map(|a| &a.0).collect();
-		if known.peer_id.0 == peer_id && known_addrs == addrs.iter().collect::<Vec<_>>() {
-			tracing::info!(target: "worker", "peer {peer} is already announced for model {model}");
-			return Ok(());
+	let what = || format!("announcing peer {peer} for model {model} with key {}", account(signer));
+	let call = runtime::tx().models().set_worker_peer(peer_id.clone(), addrs.clone());
+	// The nonce of a send that was lost, to send again with.
+	let mut lost_nonce = None;
+	let mut last_error = None;
+	for attempt in 1..=ANNOUNCE_TRIES {
+		if attempt > 1 {
+			tokio::time::sleep(FOLLOW_EVERY).await;
+		}
+		match chain.worker_peer(None, model).await {
+			Ok(Some(known))
+				if known.peer_id.0 == peer_id &&
+					known.addrs.0.iter().map(|a| &a.0).eq(addrs.iter()) =>
+			{
+				tracing::info!(target: "worker", "peer {peer} is announced for model {model}");
+				return Ok(());
+			}
+			Ok(_) => {}
+			Err(e) => {
+				tracing::warn!(target: "worker", "{} (attempt {attempt}): reading the announced peer: {e:#}", what());
+				last_error = Some(e);
+				continue;
+			}
+		}
+		let sent = match lost_nonce.take() {
+			Some(nonce) => chain.send_with_nonce(signer, &call, nonce).await,
+			None => chain.send(signer, &call).await,
+		};
+		let pending = match sent {
+			Ok(pending) => pending,
+			Err(e) => {
+				tracing::warn!(target: "worker", "{} (attempt {attempt}): {e:#}", what());
+				last_error = Some(e);
+				continue;
+			}
+		};
+		let nonce = pending.nonce();
+		let outcome = match tokio::time::timeout(INCLUSION_PATIENCE, pending.included()).await {
+			Ok(outcome) => outcome,
+			Err(_) => {
+				tracing::warn!(target: "worker", "{} (attempt {attempt}): in no best block after {INCLUSION_PATIENCE:?}", what());
+				lost_nonce = Some(nonce);
+				last_error = Some(anyhow::anyhow!("in no best block after {INCLUSION_PATIENCE:?}"));
+				continue;
+			}
+		};
+		if let Err(e) = &outcome {
+			// A pallet's error, by the block's metadata (not a block whose
+			// events could not be read).
+			if let Some(refusal) = e.refusal.as_ref().filter(|r| r.error.is_some()) {
+				let refused = format!("{}: the chain refused it: {refusal}", what());
+				return Err(AnnouncementRefused(refused).into());
+			}
+			if e.lost {
+				lost_nonce = Some(nonce);
+			}
+		}
+		match chain.settle(outcome) {
+			Ok(_) => {
+				tracing::info!(target: "worker", "announced peer {peer} for model {model} on chain");
+				return Ok(());
+			}
+			Err(e) => {
+				tracing::warn!(target: "worker", "{} (attempt {attempt}): {e:#}", what());
+				last_error = Some(e);
+			}
 		}
 	}
-	let call = runtime::tx().models().set_worker_peer(peer_id, addrs);
-	let what = || format!("announcing peer {peer} for model {model} with key {}", account(signer));
-	let outcome = chain.send(signer, &call).await.with_context(what)?.included().await;
-	if let Err(dropbear_api::NotIncluded { refusal: Some(refusal), .. }) = &outcome {
-		return Err(AnnouncementRefused(format!("{}: the chain refused it: {refusal}", what())).into());
-	}
-	chain.settle(outcome).with_context(what)?;
-	tracing::info!(target: "worker", "announced peer {peer} for model {model} on chain");
-	Ok(())
+	let e = last_error.unwrap_or_else(|| anyhow::anyhow!("no attempt made"));
+	Err(e.context(format!("{} failed {ANNOUNCE_TRIES} times", what())))
 }
 
 /// The members of `group` other than `own`, with their announced peers,
@@ -152,6 +213,9 @@ pub struct Following {
 	own: Announcement,
 	fallback: Vec<Member>,
 	announced: bool,
+	/// A block refused the announcement: it is not sent again (each try
+	/// would pay a fee to be refused again).
+	refused: bool,
 	fallback_done: bool,
 	on_fallback: bool,
 }
@@ -159,9 +223,7 @@ pub struct Following {
 impl Following {
 	/// Announce this worker's peer (or, on a chain without the registry,
 	/// take the fallback members) and set the members a first time. An
-	/// announcement a block refuses is an error; one that did not reach a
-	/// block is tried again every [`FOLLOW_EVERY`], as is anything else
-	/// that failed (logged as a warning until the announcement lands).
+	/// announcement that fails (see [`announce`]) is an error.
 	pub async fn start(
 		chain: Arc<Chain>,
 		p2p: P2p,
@@ -176,34 +238,27 @@ impl Following {
 			own,
 			fallback,
 			announced: false,
+			refused: false,
 			fallback_done: false,
 			on_fallback: false,
 		};
-		if let Err(e) = following.step().await {
-			if e.downcast_ref::<AnnouncementRefused>().is_some() {
-				return Err(e);
-			}
-			tracing::warn!(target: "worker", "following the group's members: {e:#}; trying again");
-		}
+		following.step().await?;
 		Ok(following)
 	}
 
-	/// Read the group again every [`FOLLOW_EVERY`] until the process stops
-	/// (or until a block refuses this worker's announcement).
+	/// Read the group again every [`FOLLOW_EVERY`] until the process stops.
+	/// An announcement (at the upgrade to the registry) that a block
+	/// refuses is not sent again; the members are still followed.
 	pub fn spawn(mut self) {
 		tokio::spawn(async move {
 			loop {
 				tokio::time::sleep(FOLLOW_EVERY).await;
 				if let Err(e) = self.step().await {
 					if e.downcast_ref::<AnnouncementRefused>().is_some() {
-						// Each try would pay a fee to be refused again.
-						tracing::error!(target: "worker", "{e:#}; no longer announcing, and no other member can reach this worker");
-						return;
-					}
-					if self.announced {
-						tracing::debug!(target: "worker::p2p", "following the group's members: {e:#}");
+						tracing::error!(target: "worker", "{e:#}; not announcing again, so the other members cannot reach this worker");
+						self.refused = true;
 					} else {
-						tracing::warn!(target: "worker", "following the group's members: {e:#}; trying again");
+						tracing::debug!(target: "worker::p2p", "following the group's members: {e:#}");
 					}
 				}
 			}
@@ -224,7 +279,7 @@ impl Following {
 			}
 			return Ok(());
 		}
-		if !self.announced {
+		if !self.announced && !self.refused {
 			let Announcement { signer, model, peer, addrs } = &self.own;
 			announce(&self.chain, signer, *model, *peer, addrs).await?;
 			self.announced = true;

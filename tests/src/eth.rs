@@ -64,9 +64,7 @@ impl EthRpc {
 	}
 
 	pub fn log_tail(&self) -> String {
-		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-		let lines: Vec<&str> = text.lines().collect();
-		lines[lines.len().saturating_sub(40)..].join("\n")
+		crate::tail_of(&self.log, 40)
 	}
 }
 

@@ -1,7 +1,7 @@
 //! Harness for Dropbear's end-to-end tests: real `dropbear-node` processes on
 //! 127.0.0.1 with free ports and throw-away base paths, stopped when the test
 //! ends (also when it fails, in which case the tail of every node's log is
-//! printed, and every node's and worker's whole log is kept under
+//! printed, and the whole log of every node and worker still running is kept under
 //! `$CARGO_TARGET_DIR/e2e-failed/`, so that the failure can be read after
 //! the throw-away directory is gone).
 //!
@@ -350,9 +350,7 @@ impl Node {
 
 	/// The last `n` lines of the node's log.
 	pub fn log_tail(&self, n: usize) -> String {
-		let text = fs::read_to_string(&self.log_path).unwrap_or_default();
-		let lines: Vec<&str> = text.lines().collect();
-		lines[lines.len().saturating_sub(n)..].join("\n")
+		tail_of(&self.log_path, n)
 	}
 
 	/// The whole log so far.
@@ -373,38 +371,54 @@ impl Drop for Node {
 	}
 }
 
-/// Where a failed test's logs are kept: one folder per test run under
+/// Where a failed test's logs are kept: one folder per failing test under
 /// `$CARGO_TARGET_DIR/e2e-failed/` (the system's temporary folder without
-/// it), named by the test and the time the first log was kept.
-fn failed_logs_dir() -> Option<&'static Path> {
-	static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-	DIR.get_or_init(|| {
-		let base = std::env::var_os("CARGO_TARGET_DIR")
-			.map(PathBuf::from)
-			.unwrap_or_else(std::env::temp_dir)
-			.join("e2e-failed");
-		let test = std::thread::current().name().unwrap_or("test").replace("::", "-");
-		let stamp = std::time::SystemTime::now()
-			.duration_since(std::time::UNIX_EPOCH)
-			.map(|d| d.as_secs())
-			.unwrap_or(0);
-		let dir = base.join(format!("{stamp}-{test}"));
-		match fs::create_dir_all(&dir) {
-			Ok(()) => {
-				eprintln!("---- the logs of this failed test are kept in {} ----", dir.display());
-				Some(dir)
+/// it), named by the time its first log was kept and the test.
+fn failed_logs_dir() -> Option<PathBuf> {
+	static DIRS: Mutex<Option<std::collections::HashMap<String, Option<PathBuf>>>> =
+		Mutex::new(None);
+	let test = std::thread::current().name().unwrap_or("test").replace("::", "-");
+	let mut dirs = DIRS.lock().unwrap_or_else(|p| p.into_inner());
+	dirs.get_or_insert_with(Default::default)
+		.entry(test.clone())
+		.or_insert_with(|| {
+			let base = std::env::var_os("CARGO_TARGET_DIR")
+				.map(PathBuf::from)
+				.unwrap_or_else(std::env::temp_dir)
+				.join("e2e-failed");
+			let stamp = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_secs())
+				.unwrap_or(0);
+			let dir = base.join(format!("{stamp}-{test}"));
+			match fs::create_dir_all(&dir) {
+				Ok(()) => {
+					eprintln!("---- the logs of this failed test are kept in {} ----", dir.display());
+					Some(dir)
+				}
+				Err(e) => {
+					eprintln!("---- cannot keep the logs in {}: {e} ----", dir.display());
+					None
+				}
 			}
-			Err(e) => {
-				eprintln!("---- cannot keep the logs in {}: {e} ----", dir.display());
-				None
-			}
-		}
-	})
-	.as_deref()
+		})
+		.clone()
+}
+
+/// The last `n` lines of the file at `path` (empty when it cannot be read).
+pub fn tail_of(path: &Path, n: usize) -> String {
+	let text = fs::read_to_string(path).unwrap_or_default();
+	let lines: Vec<&str> = text.lines().collect();
+	lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// Copy a log of a failing test where it outlives the test's directory.
 pub fn keep_failed_log(log: &Path) {
+	static KEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+	let mut kept = KEPT.lock().unwrap_or_else(|p| p.into_inner());
+	if !kept.get_or_insert_with(HashSet::new).insert(log.to_path_buf()) {
+		return;
+	}
 	let (Some(dir), Some(name)) = (failed_logs_dir(), log.file_name()) else { return };
 	let mut to = dir.join(name);
 	for k in 1.. {

@@ -108,6 +108,7 @@ pub struct Worker {
 	/// ... and its gRPC port.
 	pub grpc_port: u16,
 	pub log: PathBuf,
+	name: String,
 }
 
 impl Worker {
@@ -194,7 +195,7 @@ impl Worker {
 			.stderr(Stdio::from(file))
 			.spawn()
 			.unwrap();
-		Worker { child, rpc_port, p2p_port, http_port, grpc_port, log }
+		Worker { child, rpc_port, p2p_port, http_port, grpc_port, log, name: name.to_string() }
 	}
 
 	pub fn log(&self) -> String {
@@ -203,9 +204,7 @@ impl Worker {
 
 	/// The last `n` lines of the worker's log.
 	pub fn log_tail(&self, n: usize) -> String {
-		let log = self.log();
-		let lines: Vec<&str> = log.lines().collect();
-		lines[lines.len().saturating_sub(n)..].join("\n")
+		crate::tail_of(&self.log, n)
 	}
 
 	pub fn rpc_url(&self) -> String {
@@ -229,7 +228,22 @@ impl Drop for Worker {
 		let _ = self.child.wait();
 		if std::thread::panicking() {
 			eprintln!("---- last lines of {} ----\n{}", self.log.display(), self.log_tail(30));
+			// With the logs of this worker's earlier runs (a restarted
+			// worker logs to worker-NAME-K.log beside worker-NAME.log).
 			crate::keep_failed_log(&self.log);
+			if let Some(dir) = self.log.parent() {
+				for k in 0.. {
+					let earlier = dir.join(if k == 0 {
+						format!("worker-{}.log", self.name)
+					} else {
+						format!("worker-{}-{k}.log", self.name)
+					});
+					if earlier == self.log || !earlier.exists() {
+						break;
+					}
+					crate::keep_failed_log(&earlier);
+				}
+			}
 		}
 	}
 }
@@ -325,11 +339,11 @@ pub async fn all_ready(workers: &[Worker]) {
 		})
 		.await
 		.unwrap_or_else(|e| {
+			// The worker's drop prints its log's tail and keeps the log.
 			panic!(
-				"{e}: worker logging to {} last answered {:?}; the last lines of its log: {}",
+				"{e}: the worker logging to {} last answered {:?}",
 				w.log.display(),
-				last.lock().unwrap(),
-				w.log_tail(30)
+				last.lock().unwrap()
 			)
 		});
 	}

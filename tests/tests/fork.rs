@@ -211,9 +211,9 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	// And Ferdie's orders, made on the main chain, kept their ids.
 	for mut order in ferdie_orders {
 		let ids = order.ids();
-		for i in 0..ids.len() {
+		for (i, id) in ids.iter().enumerate() {
 			let cert = client.wait_ordered(&mut order, i, Duration::from_secs(90)).await.unwrap();
-			assert_eq!(cert.request, ids[i]);
+			assert_eq!(cert.request, *id);
 		}
 	}
 	// Charlie's node holds the main chain's block where its fork had its own.

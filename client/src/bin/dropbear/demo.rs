@@ -82,6 +82,7 @@ const MAX_PER_CALL: usize = 1024;
 /// its order is found again in the best chain by the extrinsic's hash.
 const POLL_AFTER: Duration = Duration::from_secs(20);
 const POLL_MAX: usize = 64;
+const SEARCH_EVERY: Duration = Duration::from_secs(10);
 
 /// What the chain decided for one request, as the client saw it.
 struct Decided {
@@ -296,6 +297,8 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 	let mut in_flight = tokio::task::JoinSet::new();
 	let mut ids: Vec<Option<u64>> = vec![None; n];
 	let mut orders: BTreeMap<usize, Ordered> = BTreeMap::new();
+	// Orders a reorg moved and not yet found again, with their last search.
+	let mut moved: BTreeMap<usize, Option<Instant>> = BTreeMap::new();
 	let mut poll = tokio::time::interval(Duration::from_secs(3));
 	let mut results: Vec<Option<Decided>> = (0..n).map(|_| None).collect();
 	let mut decided = 0usize;
@@ -360,7 +363,7 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 				let (start, pending) = (sent.start, sent.pending);
 				let order = Ordered {
 					requests: sent.hashes.iter().map(|h| (0, *h)).collect(),
-					client: me.clone(),
+					client: me,
 					extrinsic: pending.hash(),
 					first_block: pending.first_block(),
 				};
@@ -371,13 +374,9 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			}
 			Some(done) = in_flight.join_next() => {
 				let (start, mut order, requested) = done.map_err(|e| anyhow!("request task: {e}"))?;
-				let requested = requested?;
-				if requested.len() != order.requests.len() {
-					bail!("{} inputs ordered, but {} requests made", order.requests.len(), requested.len());
-				}
-				for (k, id) in requested.into_iter().enumerate() {
-					ids[start + k] = Some(id);
-					order.requests[k].0 = id;
+				order.set_ids(requested?)?;
+				for (k, (id, _)) in order.requests.iter().enumerate() {
+					ids[start + k] = Some(*id);
 				}
 				orders.insert(start, order);
 			}
@@ -385,14 +384,17 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			// certificate it did not deliver (a few a round, oldest first,
 			// so that the poll never holds up the loop).
 			_ = poll.tick() => {
+				// The order holding digit `i` (orders are contiguous runs
+				// of digits keyed by their first).
+				let order_of = |i: usize| orders.range(..=i).next_back().map(|(&start, _)| start);
 				let overdue = (0..n)
 					.filter_map(|i| match (ids[i], &results[i], sent_at[i]) {
 						(Some(id), None, Some(t)) if t.elapsed() > POLL_AFTER => Some((i, id)),
 						_ => None,
 					})
+					.filter(|(i, _)| order_of(*i).is_none_or(|start| !moved.contains_key(&start)))
 					.take(POLL_MAX)
 					.collect::<Vec<_>>();
-				let mut moved = std::collections::BTreeSet::new();
 				for (i, id) in overdue {
 					match client.certificate(id).await? {
 						Some(cert) if cert.client == me && Some(cert.input_hash) == input_of[i] => {
@@ -402,23 +404,40 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 						}
 						// Someone else's request under this id, or none.
 						_ => {
-							if let Some((&start, _)) = orders.range(..=i).next_back() {
-								moved.insert(start);
+							if let Some(start) = order_of(i) {
+								moved.entry(start).or_insert(None);
 							}
 						}
 					}
 				}
-				for start in moved {
+				// Each moved order is searched for at most every
+				// SEARCH_EVERY (a search reads every block since the order).
+				let due: Vec<usize> = moved
+					.iter()
+					.filter(|(_, searched)| searched.is_none_or(|t: Instant| t.elapsed() > SEARCH_EVERY))
+					.map(|(start, _)| *start)
+					.collect();
+				for start in due {
+					moved.insert(start, Some(Instant::now()));
 					let Some(order) = orders.get_mut(&start) else { continue };
 					match client.find_again(order).await {
 						Ok(Ok(())) => {
 							for (k, (id, _)) in order.requests.iter().enumerate() {
 								ids[start + k] = Some(*id);
 							}
+							moved.remove(&start);
 						}
-						// Back in the pool: looked for again on a later poll.
+						// Back in the pool: looked for again later.
 						Ok(Err(_)) => {}
-						Err(e) => eprintln!("demo: the order of digits {start}.. after a reorg: {e:#}"),
+						// Ordered again and failed there: these digits get
+						// no certificate (the report counts them undecided).
+						Err(e) => {
+							eprintln!("demo: the order of digits {start}..{} after a reorg: {e:#}", start + order.requests.len());
+							for k in 0..order.requests.len() {
+								ids[start + k] = None;
+							}
+							moved.remove(&start);
+						}
 					}
 				}
 			}
