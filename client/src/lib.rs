@@ -296,7 +296,10 @@ impl Client {
 	/// back in the pool after a reorg, or the search failed: both may pass);
 	/// an error if the order failed where it landed again.
 	pub async fn find_again(&self, ordered: &mut Ordered) -> Result<Result<()>> {
-		let best = u64::from(self.chain.best_number().await?);
+		let best = match self.chain.best_number().await {
+			Ok(best) => u64::from(best),
+			Err(e) => return Ok(Err(e)),
+		};
 		let blocks = ordered.first_block..best + 1;
 		let found = match self.chain.search(ordered.extrinsic, blocks, false).await {
 			Ok(found) => found,

@@ -45,21 +45,23 @@ impl std::error::Error for AnnouncementRefused {}
 /// allows while a block its node has not yet imported already used it, and
 /// the pool drops it as outdated once that block comes. One that was lost
 /// (no block within [`INCLUSION_PATIENCE`], or the node went away) is sent
-/// again with the same nonce, so that at most one of the two can land. Fails
-/// with [`AnnouncementRefused`] when a block refused it with a pallet error.
+/// again with the same nonce, so that at most one of the two can land, and
+/// no later transaction of this key waits behind a nonce nothing fills:
+/// `lost_nonce` keeps it, also across calls, until a send with it is taken
+/// or the pool's count for the key is past it. Fails with
+/// [`AnnouncementRefused`] when a block refused it with a pallet error.
 pub async fn announce(
 	chain: &Chain,
 	signer: &Keypair,
 	model: ModelId,
 	peer: PeerId,
 	addrs: &[Multiaddr],
+	lost_nonce: &mut Option<u64>,
 ) -> Result<()> {
 	let peer_id = peer.to_bytes();
 	let addrs: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
 	let what = || format!("announcing peer {peer} for model {model} with key {}", account(signer));
 	let call = runtime::tx().models().set_worker_peer(peer_id.clone(), addrs.clone());
-	// The nonce of a send that was lost, to send again with.
-	let mut lost_nonce = None;
 	let mut last_error = None;
 	for attempt in 1..=ANNOUNCE_TRIES {
 		if attempt > 1 {
@@ -80,13 +82,23 @@ pub async fn announce(
 				continue;
 			}
 		}
-		let sent = match lost_nonce.take() {
+		let sent = match *lost_nonce {
 			Some(nonce) => chain.send_with_nonce(signer, &call, nonce).await,
 			None => chain.send(signer, &call).await,
 		};
 		let pending = match sent {
-			Ok(pending) => pending,
+			Ok(pending) => {
+				*lost_nonce = None;
+				pending
+			}
 			Err(e) => {
+				// The pool holds that nonce, or the chain used it: the lost
+				// copy is alive or landed, and the next send takes the next.
+				if let Some(nonce) = *lost_nonce {
+					if chain.pool_nonce(&account(signer)).await.is_ok_and(|next| next > nonce) {
+						*lost_nonce = None;
+					}
+				}
 				tracing::warn!(target: "worker", "{} (attempt {attempt}): {e:#}", what());
 				last_error = Some(e);
 				continue;
@@ -97,7 +109,7 @@ pub async fn announce(
 			Ok(outcome) => outcome,
 			Err(_) => {
 				tracing::warn!(target: "worker", "{} (attempt {attempt}): in no best block after {INCLUSION_PATIENCE:?}", what());
-				lost_nonce = Some(nonce);
+				*lost_nonce = Some(nonce);
 				last_error = Some(anyhow::anyhow!("in no best block after {INCLUSION_PATIENCE:?}"));
 				continue;
 			}
@@ -110,7 +122,7 @@ pub async fn announce(
 				return Err(AnnouncementRefused(refused).into());
 			}
 			if e.lost {
-				lost_nonce = Some(nonce);
+				*lost_nonce = Some(nonce);
 			}
 		}
 		match chain.settle(outcome) {
@@ -216,6 +228,8 @@ pub struct Following {
 	/// A block refused the announcement: it is not sent again (each try
 	/// would pay a fee to be refused again).
 	refused: bool,
+	/// The nonce of an announcement that was lost, to send again with.
+	lost_nonce: Option<u64>,
 	fallback_done: bool,
 	on_fallback: bool,
 }
@@ -239,6 +253,7 @@ impl Following {
 			fallback,
 			announced: false,
 			refused: false,
+			lost_nonce: None,
 			fallback_done: false,
 			on_fallback: false,
 		};
@@ -281,7 +296,7 @@ impl Following {
 		}
 		if !self.announced && !self.refused {
 			let Announcement { signer, model, peer, addrs } = &self.own;
-			announce(&self.chain, signer, *model, *peer, addrs).await?;
+			announce(&self.chain, signer, *model, *peer, addrs, &mut self.lost_nonce).await?;
 			self.announced = true;
 			if self.on_fallback {
 				tracing::info!(target: "worker", "the chain now keeps workers' peers: members from the chain from now on");

@@ -357,7 +357,21 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	let cut = Instant::now();
 	island.cut().unwrap();
 	let later = finality_moves(&nodes[0], 8, "finality with Charlie cut off").await;
-	let request = ordered_after(&ordered, cut, Duration::from_secs(25)).await;
+	// Cut off, the node does not refuse the worker's calls: they go
+	// unanswered. The worker fails over once no best block came for 20 s,
+	// after a call in flight has waited out its own 15 s, and the batches
+	// whose commit windows closed meanwhile go without its vote. The
+	// request checked is one ordered after the failover (a fixed delay
+	// after the cut was too short in one CI run of six).
+	wait_for("Charlie's worker to fail over", Duration::from_secs(90), || async {
+		Ok(workers[ISLANDER].log().contains("now using").then_some(()))
+	})
+	.await
+	.unwrap_or_else(|e| {
+		panic!("Charlie's worker did not fail over: {e}: {}", workers[ISLANDER].log())
+	});
+	eprintln!("reliability: 2. Charlie's worker had failed over {:?} after the cut", cut.elapsed());
+	let request = ordered_after(&ordered, Instant::now(), Duration::ZERO).await;
 	let batch = client.wait_certificate(request, Duration::from_secs(90)).await.unwrap().batch;
 	member_voted(&client, batch, 2, Duration::from_secs(90)).await.unwrap_or_else(|e| {
 		panic!("Charlie's worker did not fail over: {e}: {}", workers[ISLANDER].log())
