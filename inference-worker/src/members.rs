@@ -69,8 +69,8 @@ pub async fn announce(
 		}
 		match chain.worker_peer(None, model).await {
 			Ok(Some(known))
-				if known.peer_id.0 == peer_id &&
-					known.addrs.0.iter().map(|a| &a.0).eq(addrs.iter()) =>
+				if known.peer_id.0 == peer_id
+					&& known.addrs.0.iter().map(|a| &a.0).eq(addrs.iter()) =>
 			{
 				tracing::info!(target: "worker", "peer {peer} is announced for model {model}");
 				return Ok(());

@@ -393,7 +393,10 @@ fn failed_logs_dir() -> Option<PathBuf> {
 			let dir = base.join(format!("{stamp}-{test}"));
 			match fs::create_dir_all(&dir) {
 				Ok(()) => {
-					eprintln!("---- the logs of this failed test are kept in {} ----", dir.display());
+					eprintln!(
+						"---- the logs of this failed test are kept in {} ----",
+						dir.display()
+					);
 					Some(dir)
 				}
 				Err(e) => {

@@ -11,9 +11,7 @@
 //! pseudo-random tensors, so every figure but accuracy still holds.
 
 use anyhow::{anyhow, bail, Context, Result};
-use dropbear_client::{
-	keys, receipt::Fanout, worker::Workers, Client, Ordered, Outcome, Output,
-};
+use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Ordered, Outcome, Output};
 use dropbear_primitives::{DType, InputSpec};
 use futures::StreamExt;
 use serde_json::json;
