@@ -75,7 +75,9 @@ pub fn worker_key(owner: &str) -> Keypair {
 	dev_key(&format!("{owner}-worker"))
 }
 
-static PORTS_HANDED_OUT: Mutex<Option<(HashSet<u16>, u32)>> = Mutex::new(None);
+/// The ports handed out, the last offset tried, and where the ephemeral
+/// range starts (read once).
+static PORTS_HANDED_OUT: Mutex<Option<(HashSet<u16>, u32, u16)>> = Mutex::new(None);
 
 /// The lowest port the kernel hands out as the local port of an outgoing
 /// connection (Linux's `ip_local_port_range`).
@@ -99,14 +101,14 @@ fn ephemeral_low() -> u16 {
 pub fn free_port() -> u16 {
 	const LOWEST: u16 = 10_000;
 	let mut state = PORTS_HANDED_OUT.lock().unwrap();
-	let (seen, next) = state.get_or_insert_with(|| {
+	let (seen, next, high) = state.get_or_insert_with(|| {
 		let nanos = std::time::SystemTime::now()
 			.duration_since(std::time::UNIX_EPOCH)
 			.map(|d| d.subsec_nanos())
 			.unwrap_or(0);
-		(HashSet::new(), std::process::id() ^ nanos)
+		(HashSet::new(), std::process::id() ^ nanos, ephemeral_low())
 	});
-	let high = ephemeral_low();
+	let high = *high;
 	if high < LOWEST + 2_000 {
 		loop {
 			let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -361,11 +363,9 @@ impl Node {
 
 impl Drop for Node {
 	fn drop(&mut self) {
-		if std::thread::panicking() {
-			eprintln!("---- last lines of {} ----\n{}", self.spec.name, self.log_tail(40));
-		}
 		self.kill();
 		if std::thread::panicking() {
+			eprintln!("---- last lines of {} ----\n{}", self.spec.name, self.log_tail(40));
 			keep_failed_log(&self.log_path);
 		}
 	}

@@ -147,16 +147,7 @@ impl Worker {
 		let p2p_port = p2p.map(|(plan, _)| plan.port).unwrap_or_else(free_port);
 		let (http_port, grpc_port) = (free_port(), free_port());
 		// A restarted worker gets a fresh log next to its first one.
-		let log = (0..)
-			.map(|k| {
-				dir.join(if k == 0 {
-					format!("worker-{name}.log")
-				} else {
-					format!("worker-{name}-{k}.log")
-				})
-			})
-			.find(|p| !p.exists())
-			.unwrap();
+		let log = (0..).map(|k| worker_log(dir, name, k)).find(|p| !p.exists()).unwrap();
 		let file = std::fs::File::create(&log).unwrap();
 		let mut cmd = match fault {
 			None => Command::new(worker_binary()),
@@ -222,6 +213,11 @@ impl Worker {
 	}
 }
 
+/// The log of the `k`th run of worker `name` in `dir` (0: its first).
+fn worker_log(dir: &Path, name: &str, k: usize) -> PathBuf {
+	dir.join(if k == 0 { format!("worker-{name}.log") } else { format!("worker-{name}-{k}.log") })
+}
+
 impl Drop for Worker {
 	fn drop(&mut self) {
 		let _ = self.child.kill();
@@ -233,11 +229,7 @@ impl Drop for Worker {
 			crate::keep_failed_log(&self.log);
 			if let Some(dir) = self.log.parent() {
 				for k in 0.. {
-					let earlier = dir.join(if k == 0 {
-						format!("worker-{}.log", self.name)
-					} else {
-						format!("worker-{}-{k}.log", self.name)
-					});
+					let earlier = worker_log(dir, &self.name, k);
 					if earlier == self.log || !earlier.exists() {
 						break;
 					}
