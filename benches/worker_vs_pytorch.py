@@ -7,7 +7,10 @@ throughput) and writes a JSON report and a PNG plot.
 Both sides time the whole path a server pays: input bytes to a tensor, forward
 pass under no_grad, scores back on the CPU as floats. On a GPU both gather the
 batch into a pinned host buffer and copy it to the device without blocking,
-and both run with the same --precision and --channels-last. A small shared machine
+and both run with the same --precision and --channels-last. A setting with +xN
+runs N model threads on each side, each with its own copy of the model and, on
+a GPU, its own CUDA stream (the worker's --instances; in Python, threads under
+torch.cuda.stream), and counts their inputs together. A small shared machine
 is noisy, so each point is measured in several rounds that alternate between
 the two sides, and the medians are compared.
 
@@ -46,7 +49,11 @@ def inputs(batch, shape):
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
-def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last=False):
+def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last=False,
+            instances=1):
+    if instances > 1:
+        return pytorch_instances(path, shape, batch, seconds, device, precision, channels_last,
+                                 instances)
     module = torch.jit.load(str(path), map_location=device).eval()
     dtype = DTYPES[precision]
     if dtype != torch.float32:
@@ -85,17 +92,72 @@ def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last
             "inputs_per_s": n * batch / elapsed, "ms_per_batch": elapsed * 1000 / n}
 
 
+def pytorch_instances(path, shape, batch, seconds, device, precision, channels_last, instances):
+    """`instances` threads, each with its own copy of the model and, on a GPU,
+    its own stream, each running the same path as pytorch() above."""
+    import threading
+    cuda = device.startswith("cuda")
+    dtype = DTYPES[precision]
+    raw = bytearray(inputs(batch, shape).tobytes())
+    barrier = threading.Barrier(instances)
+    results = [None] * instances
+
+    def run(k):
+        module = torch.jit.load(str(path), map_location=device).eval()
+        if dtype != torch.float32:
+            module = module.to(dtype)
+        if channels_last:
+            module = module.to(memory_format=torch.channels_last)
+        stream = torch.cuda.Stream(device=device) if cuda else None
+        staging = torch.empty([batch, *shape], dtype=torch.float32, pin_memory=cuda)
+
+        def once():
+            with torch.no_grad():
+                x = torch.frombuffer(raw, dtype=torch.float32).reshape([batch, *shape])
+                if cuda:
+                    staging.copy_(x)
+                    x = staging.to(device, non_blocking=True)
+                else:
+                    x = x.to(device)
+                x = x.to(dtype)
+                if channels_last and x.dim() == 4:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                return module(x).float().cpu().numpy()
+
+        ctx = torch.cuda.stream(stream) if cuda else torch.no_grad()
+        with ctx:
+            for _ in range(10):
+                once()
+            barrier.wait()
+            start, n = time.perf_counter(), 0
+            while time.perf_counter() - start < seconds or n < 3:
+                once()
+                n += 1
+            results[k] = (n, time.perf_counter() - start)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(instances)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    n = sum(r[0] for r in results)
+    elapsed = max(r[1] for r in results)
+    return {"batch": batch, "instances": instances, "iterations": n, "seconds": elapsed,
+            "inputs_per_s": n * batch / elapsed, "ms_per_batch": elapsed * 1000 / n * instances}
+
+
 def median(values):
     v = sorted(values)
     return v[len(v) // 2]
 
 
 def worker(binary, path, shape, classes, batches, seconds, device, threads, precision="fp32",
-           channels_last=False):
+           channels_last=False, instances=1):
     out = subprocess.run(
         [binary, "--model", str(path), "--shape", ",".join(map(str, shape)), "--classes", str(classes),
          "--batch-sizes", ",".join(map(str, batches)), "--seconds", str(seconds),
-         "--device", device, "--threads", str(threads), "--precision", precision]
+         "--device", device, "--threads", str(threads), "--precision", precision,
+         "--instances", str(instances)]
         + (["--channels-last"] if channels_last else []),
         check=True, capture_output=True, text=True)
     return {r["batch"]: r for r in map(json.loads, out.stdout.splitlines())}
@@ -113,7 +175,8 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--settings", default="fp32",
-                   help="comma-separated, each measured: fp32, fp16 or bf16, +cl for channels-last (fp16+cl)")
+                   help="comma-separated, each measured: fp32, fp16 or bf16, +cl for channels-last, "
+                        "+xN for N model threads (fp16+cl+x2)")
     p.add_argument("--out", default="benches/reports/worker-vs-pytorch-cpu")
     args = p.parse_args()
     if args.replot:
@@ -136,32 +199,39 @@ def main():
     }
     settings = []
     for setting in args.settings.split(","):
-        precision, _, layout = setting.partition("+")
-        if precision not in DTYPES or layout not in ("", "cl"):
-            p.error(f"unknown setting {setting!r}: fp32, fp16 or bf16, with +cl for channels-last")
-        settings.append((precision, layout == "cl"))
+        precision, *flags = setting.split("+")
+        instances = [int(f[1:]) for f in flags if f[:1] == "x" and f[1:].isdigit()]
+        if (precision not in DTYPES or any(f != "cl" and not (f[:1] == "x" and f[1:].isdigit())
+                                           for f in flags) or len(instances) > 1
+                or any(n < 1 for n in instances)):
+            p.error(f"unknown setting {setting!r}: fp32, fp16 or bf16, with +cl for channels-last "
+                    "and +xN for N model threads")
+        settings.append((precision, "cl" in flags, instances[0] if instances else 1))
     print(f"{'model':<16} {'setting':<10} {'batch':>5} {'pytorch/s':>11} {'worker/s':>11} {'ratio':>6}")
     for name in args.models.split(","):
         file, shape, classes = MODELS[name]
         path = Path(args.models_dir) / file
-        for precision, channels_last in settings:
+        for precision, channels_last, instances in settings:
             if channels_last and len(shape) != 3:
                 continue
-            setting = precision + ("+cl" if channels_last else "")
+            setting = (precision + ("+cl" if channels_last else "")
+                       + (f"+x{instances}" if instances > 1 else ""))
             for b in batches:
                 py_rounds, rs_rounds = [], []
                 for _ in range(args.rounds):
                     py_rounds.append(pytorch(path, shape, b, args.seconds, args.device, precision,
-                                             channels_last))
+                                             channels_last, instances))
                     rs_rounds.append(worker(args.worker_bin, path, shape, classes, [b], args.seconds,
-                                            args.device, args.threads, precision, channels_last)[b])
+                                            args.device, args.threads, precision, channels_last,
+                                            instances)[b])
                 py = median([r["inputs_per_s"] for r in py_rounds])
                 rs = median([r["inputs_per_s"] for r in rs_rounds])
                 ratio = rs / py
                 print(f"{name:<16} {setting:<10} {b:>5} {py:>11.1f} {rs:>11.1f} {ratio:>6.3f}", flush=True)
                 report["results"].append({
                     "model": name, "setting": setting, "precision": precision,
-                    "channels_last": channels_last, "batch": b, "ratio": ratio,
+                    "channels_last": channels_last, "instances": instances, "batch": b,
+                    "ratio": ratio,
                     "pytorch": {"inputs_per_s": py, "rounds": py_rounds},
                     "worker": {"inputs_per_s": rs, "rounds": rs_rounds},
                 })

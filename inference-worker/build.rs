@@ -1,11 +1,14 @@
 //! See `torch_link.rs`: rpath to the venv's libtorch, libtorch_cuda kept;
-//! and the gRPC service's code from `proto/inference.proto`.
+//! the CUDA stream calls of `cuda/streams.cpp`, where libtorch's and CUDA's
+//! headers are at hand (cfg `dropbear_cuda_streams`); and the gRPC
+//! service's code from `proto/inference.proto`.
 
 #[path = "torch_link.rs"]
 mod torch_link;
 
 fn main() {
 	torch_link::emit();
+	cuda_streams();
 	// The Open Inference Protocol's gRPC service (src/grpc.rs); protoc comes
 	// from the system (scripts/setup.sh installs protobuf-compiler).
 	tonic_prost_build::configure()
@@ -15,4 +18,32 @@ fn main() {
 		.bytes(".inference.ModelInferRequest.raw_input_contents")
 		.compile_protos(&["proto/inference.proto"], &["proto"])
 		.expect("compiling proto/inference.proto");
+}
+
+/// Compile `cuda/streams.cpp` against libtorch's c10 headers and link it
+/// with libc10_cuda. Without the headers the worker still builds, and its
+/// model threads share the default stream (`src/cuda.rs` says why).
+fn cuda_streams() {
+	println!("cargo::rustc-check-cfg=cfg(dropbear_cuda_streams)");
+	println!("cargo:rerun-if-changed=cuda/streams.cpp");
+	let Some((torch_include, cuda_include)) = torch_link::cuda_include_dirs() else {
+		println!(
+			"cargo:warning=libtorch's or CUDA's headers not found: model threads share the default CUDA stream"
+		);
+		return;
+	};
+	cc::Build::new()
+		.cpp(true)
+		.std("c++17")
+		.include(&torch_include)
+		.include(&cuda_include)
+		.file("cuda/streams.cpp")
+		.warnings(false)
+		.compile("dropbear_cuda_streams");
+	if let Some(torch) = torch_include.parent() {
+		println!("cargo:rustc-link-search=native={}", torch.join("lib").display());
+	}
+	println!("cargo:rustc-link-lib=dylib=c10_cuda");
+	println!("cargo:rustc-link-lib=dylib=c10");
+	println!("cargo:rustc-cfg=dropbear_cuda_streams");
 }

@@ -23,6 +23,41 @@ pub fn torch_lib_dir() -> Option<PathBuf> {
 	out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
+/// The folders holding libtorch's C++ headers (`c10/cuda/CUDAStream.h`
+/// among them) and CUDA's runtime headers (`cuda_runtime_api.h` with its
+/// `crt/` part), when both are there: `CUDA_HOME`'s `include`, or the
+/// CUDA wheels beside the venv's torch (`nvidia/cu13/include`). Only the
+/// worker's build script compiles against them.
+#[allow(dead_code)]
+pub fn cuda_include_dirs() -> Option<(PathBuf, PathBuf)> {
+	println!("cargo:rerun-if-env-changed=CUDA_HOME");
+	let lib = torch_lib_dir()?;
+	let torch_include = lib.parent()?.join("include");
+	if !torch_include.join("c10/cuda/CUDAStream.h").exists() {
+		return None;
+	}
+	let mut candidates = Vec::new();
+	if let Some(home) = std::env::var_os("CUDA_HOME") {
+		candidates.push(PathBuf::from(home).join("include"));
+	}
+	// site-packages/torch/lib -> site-packages/nvidia/cu*/include
+	if let Some(site) = lib.parent().and_then(|t| t.parent()) {
+		if let Ok(entries) = std::fs::read_dir(site.join("nvidia")) {
+			let mut found: Vec<PathBuf> = entries
+				.filter_map(|e| e.ok())
+				.map(|e| e.path().join("include"))
+				.filter(|p| p.join("cuda_runtime_api.h").exists())
+				.collect();
+			found.sort();
+			candidates.extend(found.into_iter().rev());
+		}
+	}
+	let cuda_include = candidates.into_iter().find(|dir| {
+		dir.join("cuda_runtime_api.h").exists() && dir.join("crt/host_defines.h").exists()
+	})?;
+	Some((torch_include, cuda_include))
+}
+
 /// Emit the rpath and the kept libtorch_cuda for this package's binaries and tests.
 pub fn emit() {
 	println!("cargo:rerun-if-env-changed=LIBTORCH");

@@ -42,6 +42,6 @@ PY
 "$python" "$here/benches/worker_vs_pytorch.py" \
 	--worker-bin "$bin" --models-dir "$models" --device "${DEVICE:-cuda}" \
 	--models "${MODELS:-resnet18,mobilenet_v2,resnet50}" \
-	--batch-sizes "${BATCH_SIZES:-1,8,32,128}" --settings "${SETTINGS:-fp32,fp16+cl}" \
+	--batch-sizes "${BATCH_SIZES:-1,8,32,128}" --settings "${SETTINGS:-fp32,fp16+cl,fp16+cl+x2}" \
 	--seconds "${SECONDS_PER_POINT:-3}" --rounds "${ROUNDS:-5}" \
 	--out "${OUT:-$here/benches/reports/worker-vs-pytorch-cuda}"

@@ -24,9 +24,11 @@
 #   E2E_MODELS="resnet50 resnet50:u8"  RATES="100 200 400"  SECONDS_PER_RATE=15
 #   SKIP_RAW=1 (only the end-to-end part), SKIP_E2E=1 (only the raw part);
 #   the raw part takes SECONDS_PER_POINT, ROUNDS, RAW_MODELS, BATCH_SIZES and
-#   SETTINGS (fp32,fp16+cl: each a precision, +cl for channels-last, both
+#   SETTINGS (fp32,fp16+cl,fp16+cl+x2: each a precision, +cl for
+#   channels-last, +xN for N model threads each on its own CUDA stream, both
 #   sides run with it); the end-to-end part runs every worker (and its
-#   baseline) with E2E_PRECISION (fp32) and E2E_CHANNELS_LAST=1 if set
+#   baseline) with E2E_PRECISION (fp32), E2E_CHANNELS_LAST=1 if set and
+#   E2E_INSTANCES model threads (1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here="$PWD"
@@ -92,6 +94,7 @@ for entry in $e2e_models; do
 	[ "$model_set" = free-u8 ] && file=imagenet-free preprocess=imagenet
 	run_options=(--precision "${E2E_PRECISION:-fp32}")
 	[ -n "${E2E_CHANNELS_LAST:-}" ] && run_options+=(--channels-last)
+	run_options+=(--instances "${E2E_INSTANCES:-1}")
 	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
 		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
@@ -100,6 +103,7 @@ for entry in $e2e_models; do
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
 		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" IMAGENET_INPUT=$input \
 		DROPBEAR_PRECISION="${E2E_PRECISION:-fp32}" DROPBEAR_CHANNELS_LAST="$([ -n "${E2E_CHANNELS_LAST:-}" ] && echo true || echo false)" \
+		DROPBEAR_INSTANCES="${E2E_INSTANCES:-1}" \
 		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 NO_ETH_RPC=1 \
 		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model_set" \
 		DEMO_RATES="$(case "$model_set" in free | free-u8) echo "${FREE_RATES:-200 400 800 1600}" ;; *) echo "${RATES:-100 200 400 800 1600}" ;; esac)" \

@@ -41,6 +41,8 @@
 #   DROPBEAR_PRECISION=fp16 DROPBEAR_CHANNELS_LAST=true ...
 #                                               every worker runs its model in half precision,
 #                                               channels-last (the workers read these themselves)
+#   DROPBEAR_INSTANCES=2 ...                    two model threads per worker, each with its
+#                                               own copy of the model and CUDA stream
 #   WORKER_TORCH_THREADS=N ...                  libtorch's CPU threads per worker (default:
 #                                               a quarter of the cores, at least one)
 #   DEMO_SECONDS=20 ...                         send for 20 s at each rate

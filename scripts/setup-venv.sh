@@ -25,6 +25,10 @@ requirements=(
 	# web3.py, with which the end-to-end tests use the chain's Ethereum
 	# JSON-RPC as a Python dApp developer would.
 	web3==7.16.0
+	# The CUDA runtime headers' crt/ part, which the CUDA wheels torch pulls
+	# in leave out: the worker's CUDA stream calls (inference-worker/cuda/)
+	# compile against c10's CUDA headers, which include them. 134 KB.
+	nvidia-cuda-crt==13.0.88
 )
 
 venv="$DROPBEAR_VENV"

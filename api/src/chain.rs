@@ -59,6 +59,8 @@ pub struct Chain {
 	urls: Vec<String>,
 	/// By account bytes (subxt's account id is not `Hash`).
 	next_nonce: Mutex<HashMap<[u8; 32], u64>>,
+	/// How many times [`Chain::reconnect`] replaced the connection.
+	reconnections: tokio::sync::watch::Sender<u64>,
 }
 
 /// One open connection to one node.
@@ -139,6 +141,7 @@ impl Chain {
 			conn: RwLock::new(Arc::new(conn)),
 			urls: urls.to_vec(),
 			next_nonce: Default::default(),
+			reconnections: tokio::sync::watch::Sender::new(0),
 		})
 	}
 
@@ -179,7 +182,16 @@ impl Chain {
 			tracing::warn!(target: "dropbear::chain", "node at {current} lost; now using {url}");
 		}
 		*self.conn.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(conn);
+		self.reconnections.send_modify(|n| *n += 1);
 		Ok(url)
+	}
+
+	/// Changes each time [`Chain::reconnect`] replaces the connection. A
+	/// transaction watched through the old connection may be in a block
+	/// that watch never reports (its node was cut off): the caller sends it
+	/// again, with its nonce, through the new one.
+	pub fn reconnections(&self) -> tokio::sync::watch::Receiver<u64> {
+		self.reconnections.subscribe()
 	}
 
 	fn conn(&self) -> Arc<Conn> {

@@ -47,6 +47,14 @@ pub trait Backend: Send + 'static {
 
 	/// Where it runs, for logs and `worker_info`.
 	fn device(&self) -> String;
+
+	/// Called by the model thread that will run this backend, before its
+	/// first batch (a backend is loaded on another thread). A CUDA backend
+	/// gives the thread a stream of its own here; what it says is logged.
+	/// An error is logged too, and the thread runs on regardless.
+	fn on_model_thread(&mut self) -> Result<Option<String>, BackendError> {
+		Ok(None)
+	}
 }
 
 impl Backend for Box<dyn Backend> {
@@ -58,6 +66,9 @@ impl Backend for Box<dyn Backend> {
 	}
 	fn device(&self) -> String {
 		(**self).device()
+	}
+	fn on_model_thread(&mut self) -> Result<Option<String>, BackendError> {
+		(**self).on_model_thread()
 	}
 }
 

@@ -1,11 +1,18 @@
-//! The batching queue: inputs wait in a bounded queue; the model thread takes
+//! The batching queue: inputs wait in a bounded queue; a model thread takes
 //! a full batch, or what has arrived when the oldest input has waited
 //! `max_wait`, and runs it in one forward pass. A full queue answers
 //! [`Overloaded`] at once instead of growing.
 //!
-//! The model thread also keeps the backend's health: the result of its last
-//! batch, or of a health check it runs after [`HEALTH_INTERVAL`] idle. The
-//! worker's health answer reads it ([`Batcher::health`]).
+//! One queue may feed several model threads, each with its own backend (a
+//! copy of the same model: Triton's instance group, `--instances`). One
+//! thread at a time gathers a batch from the queue; while it runs that
+//! batch, the next thread gathers the next one. On a GPU each thread has a
+//! CUDA stream of its own ([`crate::cuda`]), so one batch's copy in and
+//! another's forward pass overlap.
+//!
+//! Each model thread also keeps its backend's health: the result of its
+//! last batch, or of a health check it runs after [`HEALTH_INTERVAL`] idle.
+//! The worker's health answer reads them ([`Batcher::health`]).
 
 use crate::{
 	backend::{Backend, BackendError},
@@ -32,8 +39,11 @@ pub type Scores = Result<Vec<f32>, BackendError>;
 /// An idle model thread checks its backend this often.
 pub const HEALTH_INTERVAL: Duration = Duration::from_secs(30);
 
-/// The backend's last known health, written by the model thread.
-type Health = Arc<Mutex<Result<(), BackendError>>>;
+/// Each backend's last known health, written by its model thread.
+type Health = Arc<Vec<Mutex<Result<(), BackendError>>>>;
+
+/// The queue's receiving end, which the model threads take turns at.
+type Queue = Arc<Mutex<Receiver<Job>>>;
 
 struct Job {
 	input: Bytes,
@@ -47,6 +57,9 @@ pub struct BatchConfig {
 	pub max_batch: usize,
 	pub max_wait: Duration,
 	pub queue: usize,
+	/// Model threads per loaded version, each with its own copy of the
+	/// model ([`Batcher::start_instances`]).
+	pub instances: usize,
 }
 
 /// Handle to a model thread; cheap to clone.
@@ -61,20 +74,41 @@ pub struct Batcher {
 impl Batcher {
 	/// Start a thread that owns `backend` and serves batches.
 	pub fn start<B: Backend>(backend: B, config: BatchConfig, metrics: Metrics) -> Self {
+		Self::start_instances(vec![backend], config, metrics)
+	}
+
+	/// Start one model thread per backend (copies of one model), fed by one
+	/// queue. No backends: a batcher whose every submission is refused.
+	pub fn start_instances<B: Backend>(
+		backends: Vec<B>,
+		config: BatchConfig,
+		metrics: Metrics,
+	) -> Self {
 		let (tx, rx) = sync_channel(config.queue.max(1));
-		let m = metrics.clone();
-		let health: Health = Arc::new(Mutex::new(Ok(())));
-		let h = health.clone();
-		std::thread::Builder::new()
-			.name("model".into())
-			.spawn(move || run(backend, rx, config, m, h))
-			.expect("spawning the model thread");
+		let queue: Queue = Arc::new(Mutex::new(rx));
+		let health: Health = Arc::new((0..backends.len()).map(|_| Mutex::new(Ok(()))).collect());
+		let count = backends.len();
+		for (k, backend) in backends.into_iter().enumerate() {
+			let (queue, m, h) = (queue.clone(), metrics.clone(), health.clone());
+			let name = if count == 1 { "model".to_string() } else { format!("model-{k}") };
+			std::thread::Builder::new()
+				.name(name)
+				.spawn(move || run(backend, k, count, queue, config, m, h))
+				.expect("spawning a model thread");
+		}
 		Self { tx, queue: config.queue, metrics, health }
 	}
 
-	/// The backend's last known health: its last batch or health check.
+	/// The backends' last known health: each one's last batch or health
+	/// check; the first failing one's error.
 	pub fn health(&self) -> Result<(), BackendError> {
-		self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+		if self.health.is_empty() {
+			return Err(BackendError::Stopped);
+		}
+		for h in self.health.iter() {
+			h.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+		}
+		Ok(())
 	}
 
 	/// Queue one input; the receiver gets its scores when its batch has run.
@@ -115,46 +149,85 @@ impl Batcher {
 	}
 }
 
+/// What a model thread took from the queue.
+enum Taken {
+	/// A batch to run.
+	Batch(Vec<Job>),
+	/// Nothing for [`HEALTH_INTERVAL`].
+	Idle,
+	/// Every sender is gone: the version was unloaded.
+	Closed,
+}
+
+/// Take the next batch from `rx`: a full one, or what has arrived when the
+/// oldest input has waited `max_wait`.
+fn take(rx: &Receiver<Job>, config: &BatchConfig) -> Taken {
+	let max_batch = config.max_batch.max(1);
+	// Wait for the first input of the next batch, checking the model
+	// whenever it has been idle for a while.
+	let first = match rx.recv_timeout(HEALTH_INTERVAL) {
+		Ok(job) => job,
+		Err(RecvTimeoutError::Timeout) => return Taken::Idle,
+		Err(RecvTimeoutError::Disconnected) => return Taken::Closed,
+	};
+	let deadline = first.queued + config.max_wait;
+	let mut jobs = vec![first];
+	while jobs.len() < max_batch {
+		let now = Instant::now();
+		if now >= deadline {
+			// Take what is already queued, without waiting.
+			match rx.try_recv() {
+				Ok(job) => jobs.push(job),
+				Err(_) => break,
+			}
+			continue;
+		}
+		match rx.recv_timeout(deadline - now) {
+			Ok(job) => jobs.push(job),
+			Err(RecvTimeoutError::Timeout) => break,
+			Err(RecvTimeoutError::Disconnected) => break,
+		}
+	}
+	Taken::Batch(jobs)
+}
+
+/// Model thread `k` of `count`: takes batches from `queue` in turn with the
+/// others and runs them on `backend`.
 fn run<B: Backend>(
 	mut backend: B,
-	rx: Receiver<Job>,
+	k: usize,
+	count: usize,
+	queue: Queue,
 	config: BatchConfig,
 	metrics: Metrics,
 	health: Health,
 ) {
-	let max_batch = config.max_batch.max(1);
 	let record = |result: Result<(), BackendError>| {
-		*health.lock().unwrap_or_else(|p| p.into_inner()) = result;
+		if let Some(h) = health.get(k) {
+			*h.lock().unwrap_or_else(|p| p.into_inner()) = result;
+		}
 	};
+	match backend.on_model_thread() {
+		Ok(Some(said)) => {
+			tracing::info!(target: "worker::model", "model thread {} of {count}: {said}", k + 1)
+		}
+		Ok(None) => {}
+		Err(e) => {
+			tracing::warn!(target: "worker::model", "model thread {} of {count}: {e}; running on the device's default stream", k + 1)
+		}
+	}
 	loop {
-		// Wait for the first input of the next batch, checking the model
-		// whenever it has been idle for a while.
-		let first = match rx.recv_timeout(HEALTH_INTERVAL) {
-			Ok(job) => job,
-			Err(RecvTimeoutError::Timeout) => {
+		// One thread gathers a batch at a time; the lock is let go before
+		// the batch runs, so that the next thread can gather the next.
+		let taken = take(&queue.lock().unwrap_or_else(|p| p.into_inner()), &config);
+		let jobs = match taken {
+			Taken::Batch(jobs) => jobs,
+			Taken::Idle => {
 				record(backend.health());
 				continue;
 			}
-			Err(RecvTimeoutError::Disconnected) => return,
+			Taken::Closed => return,
 		};
-		let deadline = first.queued + config.max_wait;
-		let mut jobs = vec![first];
-		while jobs.len() < max_batch {
-			let now = Instant::now();
-			if now >= deadline {
-				// Take what is already queued, without waiting.
-				match rx.try_recv() {
-					Ok(job) => jobs.push(job),
-					Err(_) => break,
-				}
-				continue;
-			}
-			match rx.recv_timeout(deadline - now) {
-				Ok(job) => jobs.push(job),
-				Err(RecvTimeoutError::Timeout) => break,
-				Err(RecvTimeoutError::Disconnected) => break,
-			}
-		}
 		metrics.queue_depth.sub(jobs.len() as u64);
 		let inputs: Vec<&[u8]> = jobs.iter().map(|j| &j.input[..]).collect();
 		let started = Instant::now();
@@ -217,7 +290,12 @@ mod tests {
 		work_ms: u64,
 	) -> (Batcher, Arc<Mutex<Vec<usize>>>) {
 		let sizes = Arc::new(Mutex::new(Vec::new()));
-		let config = BatchConfig { max_batch, max_wait: Duration::from_millis(max_wait_ms), queue };
+		let config = BatchConfig {
+			max_batch,
+			max_wait: Duration::from_millis(max_wait_ms),
+			queue,
+			instances: 1,
+		};
 		let b = Batcher::start(
 			Recording(sizes.clone(), Duration::from_millis(work_ms)),
 			config,
@@ -273,7 +351,7 @@ mod tests {
 	async fn a_full_queue_answers_overloaded() {
 		let (took_tx, took) = std::sync::mpsc::channel();
 		let (release, release_rx) = std::sync::mpsc::channel();
-		let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue: 2 };
+		let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue: 2, instances: 1 };
 		let b = Batcher::start(
 			Gated { took: took_tx, release: release_rx },
 			config,
@@ -289,5 +367,79 @@ mod tests {
 			release.send(()).unwrap();
 		}
 		assert_eq!(first.await.unwrap(), Ok(vec![1.0]));
+	}
+
+	/// Model threads are told which thread runs them; a test sees in which
+	/// order, and how many at once.
+	struct Instance {
+		name: &'static str,
+		took: std::sync::mpsc::Sender<&'static str>,
+		release: std::sync::mpsc::Receiver<()>,
+		threads: Arc<Mutex<Vec<String>>>,
+	}
+
+	impl Backend for Instance {
+		fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
+			let _ = self.took.send(self.name);
+			let _ = self.release.recv();
+			Ok(inputs.iter().map(|i| vec![f32::from(i[0]) + 0.5]).collect())
+		}
+		fn health(&mut self) -> Result<(), BackendError> {
+			Ok(())
+		}
+		fn device(&self) -> String {
+			"test".into()
+		}
+		fn on_model_thread(&mut self) -> Result<Option<String>, BackendError> {
+			let thread = std::thread::current().name().unwrap_or_default().to_string();
+			self.threads.lock().unwrap().push(format!("{} on {thread}", self.name));
+			Ok(None)
+		}
+	}
+
+	#[tokio::test]
+	async fn instances_run_batches_at_the_same_time_and_each_input_gets_its_own_scores() {
+		let (took_tx, took) = std::sync::mpsc::channel();
+		let threads = Arc::new(Mutex::new(Vec::new()));
+		let mut releases = Vec::new();
+		let backends = ["a", "b"]
+			.into_iter()
+			.map(|name| {
+				let (release, release_rx) = std::sync::mpsc::channel();
+				releases.push(release);
+				Instance { name, took: took_tx.clone(), release: release_rx, threads: threads.clone() }
+			})
+			.collect();
+		let config = BatchConfig { max_batch: 2, max_wait: Duration::ZERO, queue: 8, instances: 2 };
+		let b = Batcher::start_instances(backends, config, Metrics::unregistered());
+		let pending: Vec<_> = (0..4u8).map(|i| b.submit(Bytes::from(vec![i])).unwrap()).collect();
+		// Both instances hold a batch at once: the second is taken while the
+		// first is still held (a single thread would never take it).
+		let wait = Duration::from_secs(30);
+		let mut holding = vec![took.recv_timeout(wait).unwrap(), took.recv_timeout(wait).unwrap()];
+		holding.sort();
+		assert_eq!(holding, vec!["a", "b"]);
+		// Let every batch through from now on.
+		drop(releases);
+		for (i, rx) in pending.into_iter().enumerate() {
+			assert_eq!(rx.await.unwrap(), Ok(vec![i as f32 + 0.5]));
+		}
+		let mut threads = threads.lock().unwrap().clone();
+		threads.sort();
+		assert_eq!(threads, vec!["a on model-0", "b on model-1"]);
+		assert_eq!(b.health(), Ok(()));
+	}
+
+	#[tokio::test]
+	async fn a_batcher_without_backends_refuses_inputs() {
+		let b = Batcher::start_instances(Vec::<Recording>::new(), BatchConfig {
+			max_batch: 1,
+			max_wait: Duration::ZERO,
+			queue: 1,
+			instances: 0,
+		}, Metrics::unregistered());
+		assert_eq!(b.health(), Err(BackendError::Stopped));
+		// Nobody receives: the queue is dropped with the threads' share.
+		assert!(b.submit(Bytes::from(vec![1])).is_err());
 	}
 }

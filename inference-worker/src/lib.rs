@@ -5,8 +5,10 @@
 //!   hash, gossiped to the other members ([`p2p`]) and run at once on the
 //!   version serving now (speculation); outputs are cached by
 //!   (input hash, version).
-//! - [`batcher`]: a bounded queue feeding one model thread per version, which
-//!   runs full batches or what arrived within `max_wait`.
+//! - [`batcher`]: a bounded queue feeding the model threads of a version (one,
+//!   or `--instances` of them, each with its own copy of the model and, on a
+//!   GPU, its own CUDA stream: [`cuda`]), which run full batches or what
+//!   arrived within `max_wait`.
 //! - [`backend`]: the model behind the [`backend::Backend`] trait, made by a
 //!   [`backend::Loader`], with typed [`backend::BackendError`]s;
 //!   [`tch_backend`] is the TorchScript one.
@@ -25,6 +27,7 @@
 pub mod backend;
 pub mod batcher;
 pub mod core;
+pub mod cuda;
 pub mod grpc;
 pub mod inputs;
 pub mod journal;

@@ -120,6 +120,13 @@ pub struct Options {
 	/// Longest an input waits for its batch to fill, in milliseconds.
 	#[arg(long, env = "DROPBEAR_MAX_WAIT_MS", default_value_t = 5)]
 	pub max_wait_ms: u64,
+	/// Model threads per loaded version, each with its own copy of the model
+	/// and, on a GPU, its own CUDA stream (Triton's instance group): while
+	/// one runs a batch the next gathers and copies in another. Each copy
+	/// takes the model's memory again.
+	#[arg(long, env = "DROPBEAR_INSTANCES", default_value_t = 1,
+		value_parser = clap::value_parser!(u16).range(1..=16))]
+	pub instances: u16,
 	/// Inputs queued for the model before new ones are refused as overloaded.
 	#[arg(long, env = "DROPBEAR_QUEUE", default_value_t = 8192)]
 	pub queue: usize,
@@ -222,6 +229,7 @@ pub async fn start(args: &Options) -> Result<Service> {
 		max_batch: args.max_batch,
 		max_wait: Duration::from_millis(args.max_wait_ms),
 		queue: args.queue,
+		instances: usize::from(args.instances),
 	};
 	let options = RunOptions {
 		preprocess: args.preprocess,

@@ -443,4 +443,18 @@ impl Backend for TchBackend {
 	fn device(&self) -> String {
 		format!("{:?}", self.device)
 	}
+
+	/// On a CUDA device, a stream from libtorch's pool becomes the calling
+	/// thread's current stream ([`crate::cuda`]), and the kept buffers made
+	/// on the loading thread (by the first forward pass) are dropped, to be
+	/// made again on this thread's stream.
+	fn on_model_thread(&mut self) -> Result<Option<String>, BackendError> {
+		let Device::Cuda(n) = self.device else { return Ok(None) };
+		let stream = crate::cuda::use_pool_stream(n).map_err(|e| {
+			BackendError::Forward(format!("taking a CUDA stream of cuda:{n}: {e}"))
+		})?;
+		self.host = None;
+		self.float = None;
+		Ok(Some(format!("on CUDA stream {} of cuda:{n}", stream.0)))
+	}
 }

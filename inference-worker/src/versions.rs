@@ -229,19 +229,24 @@ impl Versions {
 		let classes = self.core.terms.classes;
 		let loader = self.loader.clone();
 		let file = path.clone();
-		let backend =
-			tokio::task::spawn_blocking(move || loader.load(&file, &spec, classes)).await??;
+		let instances = self.batching.instances.max(1);
+		// One copy of the model per model thread.
+		let backends = tokio::task::spawn_blocking(move || {
+			(0..instances).map(|_| loader.load(&file, &spec, classes)).collect::<Result<Vec<_>, _>>()
+		})
+		.await??;
 		self.core.add_model(
 			digest,
 			version,
-			Batcher::start(backend, self.batching, self.core.metrics.clone()),
+			Batcher::start_instances(backends, self.batching, self.core.metrics.clone()),
 		);
 		tracing::info!(
 			target: "worker::versions",
-			"loaded version {version} of model {} from {} (digest 0x{})",
+			"loaded version {version} of model {} from {} (digest 0x{}){}",
 			self.model,
 			path.display(),
-			hex::encode(digest)
+			hex::encode(digest),
+			if instances > 1 { format!(" with {instances} model threads") } else { String::new() }
 		);
 		Ok(())
 	}

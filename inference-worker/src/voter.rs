@@ -130,8 +130,32 @@ pub struct Voter {
 }
 
 /// A node that sends no new best block for this long is taken as lost
-/// (blocks come every slot; a few empty slots are normal).
+/// even though it answers (blocks come every slot; a few empty slots are
+/// normal): a chain that stands still there may move on elsewhere.
 const STALLED_AFTER: Duration = Duration::from_secs(20);
+
+/// After this long without a best block, or with one block's work
+/// unfinished, the voter asks its node for its best block: three slots.
+const QUIET_AFTER: Duration = Duration::from_secs(6);
+
+/// How long that question may go unanswered before the node is taken as
+/// lost. A node cut off by the network neither answers nor closes the
+/// connection; waiting out [`STALLED_AFTER`] and a call's own patience
+/// before failing over took 40 s in a CI run, and the batches whose commit
+/// windows closed meanwhile went without this member's vote.
+const PROBE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Why the voter stops waiting on its node.
+#[derive(Debug, PartialEq, Eq)]
+enum Silence {
+	/// The node did not answer within [`PROBE_PATIENCE`]: fail over.
+	Lost,
+	/// The node answers, and its best block is this one, two or more past
+	/// the last the block stream brought: the stream is stuck; open it again.
+	StreamBehind(BlockNumber),
+	/// The node answers but nothing moved for [`STALLED_AFTER`]: fail over.
+	Stalled,
+}
 
 /// How many times one step may be refused as read from another state than
 /// the block it landed in before its batch is given up. A reorg costs a
@@ -230,15 +254,18 @@ impl Voter {
 				}
 			};
 			let mut catching_up = true;
+			// The number of the last block this stream brought.
+			let mut last_number: Option<BlockNumber> = None;
 			loop {
 				let block = tokio::select! {
 					b = blocks.next() => b,
-					_ = tokio::time::sleep(STALLED_AFTER) => {
-						// A node cut off by the network sends nothing, not even
-						// an error: its connection goes silent.
-						tracing::warn!(target: "worker::voter", "no best block from {} for {STALLED_AFTER:?}; failing over", self.chain.url());
-						if let Err(e) = self.chain.reconnect(Duration::from_secs(2)).await {
-							tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+					// A node cut off by the network sends nothing, not even
+					// an error: its connection goes silent.
+					silence = self.silence(last_number) => {
+						if let Silence::StreamBehind(best) = silence {
+							tracing::warn!(target: "worker::voter", "the block stream from {} stopped at #{} with the node at #{best}; following again", self.chain.url(), last_number.unwrap_or_default());
+						} else {
+							self.fail_over(silence, "no best block").await;
 						}
 						break;
 					}
@@ -289,17 +316,18 @@ impl Voter {
 					}
 					catching_up = false;
 				}
-				match tokio::time::timeout(STALLED_AFTER, self.on_best_block(hash, parent, number))
-					.await
-				{
-					Ok(Ok(())) => {}
-					Ok(Err(e)) => tracing::warn!(target: "worker::voter", "at #{number}: {e:#}"),
-					Err(_) => {
-						// Its node answers no more (cut off, or stuck).
-						tracing::warn!(target: "worker::voter", "at #{number}: no answers from {} for {STALLED_AFTER:?}; failing over", self.chain.url());
-						if let Err(e) = self.chain.reconnect(Duration::from_secs(2)).await {
-							tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+				last_number = Some(number);
+				// The block's work (reads, sends) waits on the node; were it
+				// cut off, a call would wait out its own patience and the
+				// next one again. Its silence ends the work instead.
+				tokio::select! {
+					done = self.on_best_block(hash, parent, number) => {
+						if let Err(e) = done {
+							tracing::warn!(target: "worker::voter", "at #{number}: {e:#}");
 						}
+					}
+					silence = self.silence(None) => {
+						self.fail_over(silence, &format!("at #{number}, work unfinished")).await;
 						break;
 					}
 				}
@@ -325,6 +353,44 @@ impl Voter {
 					);
 				}
 			}
+		}
+	}
+
+	/// Resolves once the node in use looks lost, as [`Silence`] says, and
+	/// stays pending while it answers and the chain moves: every
+	/// [`QUIET_AFTER`] the node is asked for its best block. `last` is the
+	/// last block the stream brought, when waiting on the stream (`None`
+	/// while a block's work runs).
+	async fn silence(&self, last: Option<BlockNumber>) -> Silence {
+		let started = std::time::Instant::now();
+		loop {
+			tokio::time::sleep(QUIET_AFTER).await;
+			match tokio::time::timeout(PROBE_PATIENCE, self.chain.best_number()).await {
+				Ok(Ok(best)) => {
+					if last.is_some_and(|last| best >= last.saturating_add(2)) {
+						return Silence::StreamBehind(best);
+					}
+				}
+				// No answer in time, or a closed connection.
+				Ok(Err(_)) | Err(_) => return Silence::Lost,
+			}
+			if started.elapsed() >= STALLED_AFTER {
+				return Silence::Stalled;
+			}
+		}
+	}
+
+	/// Connect to the next node after `silence` (`what` says what was
+	/// waited for).
+	async fn fail_over(&self, silence: Silence, what: &str) {
+		let url = self.chain.url();
+		if silence == Silence::Lost {
+			tracing::warn!(target: "worker::voter", "{what}, and {url} did not answer in {PROBE_PATIENCE:?}; failing over");
+		} else {
+			tracing::warn!(target: "worker::voter", "{what} for {STALLED_AFTER:?} though {url} answers; failing over");
+		}
+		if let Err(e) = self.chain.reconnect(Duration::from_secs(2)).await {
+			tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
 		}
 	}
 
@@ -713,6 +779,8 @@ impl Voter {
 		let (batch, step) = key;
 		let mut nonce = nonce;
 		for attempt in 1..=3 {
+			// Marks the connection this attempt goes through as seen.
+			let mut reconnected = self.chain.reconnections();
 			let sent = {
 				let _one_at_a_time = self.sending.lock().await;
 				let n = match nonce {
@@ -731,8 +799,19 @@ impl Voter {
 					continue;
 				}
 			};
-			let Ok(included) = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()).await
-			else {
+			let waited = tokio::select! {
+				waited = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()) => waited,
+				// The voter failed over while this step waited: its node
+				// (cut off, say) may never report it. Until it is sent again
+				// through the new node, every later step of this key waits
+				// behind its nonce there, and their windows close: in one
+				// run, nine commitments in a row, for the 30 s of patience.
+				_ = reconnected.changed() => {
+					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} was sent through a node since replaced; sending it again through {} (attempt {attempt})", self.chain.url());
+					continue;
+				}
+			};
+			let Ok(included) = waited else {
 				// Its node went silent (cut off): send it again, with the
 				// same nonce, through the node in use now.
 				tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} not in a best block after {INCLUSION_PATIENCE:?} (attempt {attempt})");

@@ -73,7 +73,7 @@ pub async fn worker(
 		classes: 10,
 	};
 	let core = Core::new(terms, 64, Metrics::unregistered());
-	let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue };
+	let config = BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue, instances: 1 };
 	core.add_model(WEIGHTS, 1, Batcher::start(FirstByte(work), config, core.metrics.clone()));
 	core.set_current(1, WEIGHTS);
 	let facts = rpc::Facts { model: 7, device: "test".into(), torch: "none".into() };

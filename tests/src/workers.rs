@@ -143,6 +143,21 @@ impl Worker {
 		fault: Option<&str>,
 		p2p: Option<(&P2pPlan, &[String])>,
 	) -> Worker {
+		Self::start_on_with(dir, node_urls, name, model_files, model_dir, fault, p2p, &[])
+	}
+
+	/// As [`Worker::start_on`], with `extra` arguments for the worker.
+	#[allow(clippy::too_many_arguments)]
+	pub fn start_on_with(
+		dir: &Path,
+		node_urls: &[String],
+		name: &str,
+		model_files: &[&str],
+		model_dir: Option<&Path>,
+		fault: Option<&str>,
+		p2p: Option<(&P2pPlan, &[String])>,
+		extra: &[&str],
+	) -> Worker {
 		let rpc_port = free_port();
 		let p2p_port = p2p.map(|(plan, _)| plan.port).unwrap_or_else(free_port);
 		let (http_port, grpc_port) = (free_port(), free_port());
@@ -174,7 +189,8 @@ impl Worker {
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
 			.args(["--http-addr", &format!("127.0.0.1:{http_port}")])
-			.args(["--grpc-addr", &format!("127.0.0.1:{grpc_port}")]);
+			.args(["--grpc-addr", &format!("127.0.0.1:{grpc_port}")])
+			.args(extra);
 		if let Some((plan, fallback)) = p2p {
 			cmd.args(["--node-key", &plan.node_key]);
 			for peer in fallback {

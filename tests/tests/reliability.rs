@@ -358,11 +358,12 @@ async fn the_network_rides_out_crashes_a_partition_an_upgrade_and_a_full_restart
 	island.cut().unwrap();
 	let later = finality_moves(&nodes[0], 8, "finality with Charlie cut off").await;
 	// Cut off, the node does not refuse the worker's calls: they go
-	// unanswered. The worker fails over once no best block came for 20 s,
-	// after a call in flight has waited out its own 15 s, and the batches
-	// whose commit windows closed meanwhile go without its vote. The
-	// request checked is one ordered after the failover (a fixed delay
-	// after the cut was too short in one CI run of six).
+	// unanswered. The worker asks it for its best block after 6 s without
+	// one (or with a block's work unfinished) and fails over when that goes
+	// unanswered for 5 s; the batches whose commit windows close meanwhile
+	// go without its vote. The request checked is one ordered after the
+	// failover (a fixed delay after the cut was too short in one CI run of
+	// six, when the failover took 40 s).
 	wait_for("Charlie's worker to fail over", Duration::from_secs(90), || async {
 		Ok(workers[ISLANDER].log().contains("now using").then_some(()))
 	})

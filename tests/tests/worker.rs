@@ -550,7 +550,20 @@ async fn network_with(
 	let mut workers: Vec<Worker> = Vec::new();
 	for ((name, file), fault) in NAMES.iter().zip(FILES).zip(faults) {
 		let model_dir = if *name == "Alice" { alice_model_dir } else { None };
-		workers.push(Worker::start_with(dir, &node, name, &[file], model_dir, fault));
+		// Dave's worker runs two model threads (`--instances`), each with
+		// its own copy of the model, fed by one queue.
+		let extra: &[&str] =
+			if *name == "Dave" && fault.is_none() { &["--instances", "2"] } else { &[] };
+		workers.push(Worker::start_on_with(
+			dir,
+			&[node.ws_url()],
+			name,
+			&[file],
+			model_dir,
+			fault,
+			None,
+			extra,
+		));
 	}
 	all_ready(&workers).await;
 	(node, chain, workers)
@@ -582,6 +595,7 @@ async fn four_workers_certify_real_digits_with_their_models() {
 	for w in &workers {
 		assert!(w.log().contains("loaded version 1"), "{}", w.log());
 	}
+	assert!(workers[3].log().contains("with 2 model threads"), "{}", workers[3].log());
 	members_find_each_other_on_chain_and_refuse_anyone_else(&chain, &workers).await;
 
 	// A newcomer's path with the CLI: two digit files through two workers,

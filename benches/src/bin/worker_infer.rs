@@ -1,6 +1,9 @@
 //! Time the worker's inference path (`TchBackend::infer`: input bytes to a
 //! tensor, forward under `no_grad`, scores back) on one TorchScript model at
-//! several batch sizes; one JSON line per batch size on stdout.
+//! several batch sizes; one JSON line per batch size on stdout. With
+//! `--instances N`, N threads each run their own copy of the model (on a
+//! GPU each on its own CUDA stream), as the worker's model threads do with
+//! `--instances`, and the inputs per second are theirs together.
 //! `benches/worker_vs_pytorch.py` runs this next to the same measurement in
 //! PyTorch and prints the ratio.
 
@@ -42,6 +45,10 @@ struct Args {
 	/// Channels-last images and weights (the worker's `--channels-last`).
 	#[arg(long)]
 	channels_last: bool,
+	/// Model threads, each with its own copy of the model (the worker's
+	/// `--instances`).
+	#[arg(long, default_value_t = 1)]
+	instances: usize,
 }
 
 fn main() -> Result<()> {
@@ -63,7 +70,9 @@ fn main() -> Result<()> {
 		precision: args.precision,
 		channels_last: args.channels_last,
 	};
-	let mut backend = TchBackend::load_with(&args.model, device, &spec, args.classes, options)?;
+	let mut backends = (0..args.instances.max(1))
+		.map(|_| TchBackend::load_with(&args.model, device, &spec, args.classes, options))
+		.collect::<Result<Vec<_>, _>>()?;
 	let per_input = spec.byte_len().map_err(|e| anyhow::anyhow!("{e:?}"))? as usize;
 	for &batch in &args.batch_sizes {
 		// Deterministic, non-trivial inputs.
@@ -76,24 +85,51 @@ fn main() -> Result<()> {
 			})
 			.collect();
 		let refs: Vec<&[u8]> = inputs.iter().map(|v| v.as_slice()).collect();
-		for _ in 0..10 {
-			backend.infer(&refs).context("warm-up")?;
-		}
-		let started = Instant::now();
-		let mut iterations = 0u64;
-		while started.elapsed() < Duration::from_secs_f64(args.seconds) || iterations < 3 {
-			backend.infer(&refs)?;
-			iterations += 1;
-		}
-		let seconds = started.elapsed().as_secs_f64();
+		let measure = Duration::from_secs_f64(args.seconds);
+		// Each thread warms up, waits for the others, then runs batches
+		// until the time is up (three at least).
+		let start = std::sync::Barrier::new(backends.len());
+		let runs = std::thread::scope(|scope| {
+			let handles: Vec<_> = backends
+				.iter_mut()
+				.map(|backend| {
+					let (refs, start) = (&refs, &start);
+					scope.spawn(move || -> Result<(u64, f64, Option<String>)> {
+						let stream = backend.on_model_thread()?;
+						for _ in 0..10 {
+							backend.infer(refs).context("warm-up")?;
+						}
+						start.wait();
+						let started = Instant::now();
+						let mut iterations = 0u64;
+						while started.elapsed() < measure || iterations < 3 {
+							backend.infer(refs)?;
+							iterations += 1;
+						}
+						Ok((iterations, started.elapsed().as_secs_f64(), stream))
+					})
+				})
+				.collect();
+			handles
+				.into_iter()
+				.map(|h| h.join().map_err(|_| anyhow::anyhow!("a model thread panicked"))?)
+				.collect::<Result<Vec<_>>>()
+		})?;
+		let iterations: u64 = runs.iter().map(|r| r.0).sum();
+		// Every thread ran for at least `measure`; the slowest one's time
+		// bounds them all.
+		let seconds = runs.iter().map(|r| r.1).fold(0.0, f64::max);
+		let streams: Vec<String> = runs.into_iter().filter_map(|r| r.2).collect();
 		println!(
 			"{}",
 			serde_json::json!({
 				"batch": batch,
+				"instances": backends.len(),
 				"iterations": iterations,
 				"seconds": seconds,
 				"inputs_per_s": (iterations as f64 * batch as f64) / seconds,
-				"ms_per_batch": seconds * 1000.0 / iterations as f64,
+				"ms_per_batch": seconds * 1000.0 / iterations as f64 * backends.len() as f64,
+				"streams": streams,
 			})
 		);
 	}

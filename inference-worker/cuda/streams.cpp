@@ -1,0 +1,65 @@
+// CUDA streams for the worker's model threads. tch 0.24 exposes none of
+// libtorch's stream API, so these two calls reach c10's directly: a stream
+// from libtorch's pool made the calling thread's current stream on a
+// device, so that every operation the thread then issues there (copies,
+// kernels, and the copy back that waits for them) goes to that stream and
+// waits for that stream alone. Errors come back as text, never as a C++
+// exception across the FFI boundary.
+
+#include <c10/cuda/CUDAStream.h>
+
+#include <cstddef>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+void write_error(const char* what, char* error, size_t error_len) {
+	if (error == nullptr || error_len == 0) {
+		return;
+	}
+	std::strncpy(error, what, error_len - 1);
+	error[error_len - 1] = '\0';
+}
+
+}  // namespace
+
+// Take a stream from libtorch's pool on `device` and make it the calling
+// thread's current stream there. Writes the stream's id to `stream_id`.
+// Returns 0, or 1 with a message in `error`.
+extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* error,
+                                        size_t error_len) {
+	try {
+		c10::cuda::CUDAStream stream =
+		    c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device));
+		c10::cuda::setCurrentCUDAStream(stream);
+		if (stream_id != nullptr) {
+			*stream_id = static_cast<long long>(stream.id());
+		}
+		return 0;
+	} catch (const std::exception& e) {
+		write_error(e.what(), error, error_len);
+	} catch (...) {
+		write_error("unknown C++ exception", error, error_len);
+	}
+	return 1;
+}
+
+// The id of the calling thread's current stream on `device` (0: the
+// default stream). Returns 0, or 1 with a message in `error`.
+extern "C" int dropbear_current_stream(int device, long long* stream_id, char* error,
+                                       size_t error_len) {
+	try {
+		c10::cuda::CUDAStream stream =
+		    c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device));
+		if (stream_id != nullptr) {
+			*stream_id = static_cast<long long>(stream.id());
+		}
+		return 0;
+	} catch (const std::exception& e) {
+		write_error(e.what(), error, error_len);
+	} catch (...) {
+		write_error("unknown C++ exception", error, error_len);
+	}
+	return 1;
+}
