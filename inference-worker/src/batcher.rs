@@ -407,7 +407,12 @@ mod tests {
 			.map(|name| {
 				let (release, release_rx) = std::sync::mpsc::channel();
 				releases.push(release);
-				Instance { name, took: took_tx.clone(), release: release_rx, threads: threads.clone() }
+				Instance {
+					name,
+					took: took_tx.clone(),
+					release: release_rx,
+					threads: threads.clone(),
+				}
 			})
 			.collect();
 		let config = BatchConfig { max_batch: 2, max_wait: Duration::ZERO, queue: 8, instances: 2 };
@@ -432,12 +437,11 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_batcher_without_backends_refuses_inputs() {
-		let b = Batcher::start_instances(Vec::<Recording>::new(), BatchConfig {
-			max_batch: 1,
-			max_wait: Duration::ZERO,
-			queue: 1,
-			instances: 0,
-		}, Metrics::unregistered());
+		let b = Batcher::start_instances(
+			Vec::<Recording>::new(),
+			BatchConfig { max_batch: 1, max_wait: Duration::ZERO, queue: 1, instances: 0 },
+			Metrics::unregistered(),
+		);
 		assert_eq!(b.health(), Err(BackendError::Stopped));
 		// Nobody receives: the queue is dropped with the threads' share.
 		assert!(b.submit(Bytes::from(vec![1])).is_err());

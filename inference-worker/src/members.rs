@@ -44,7 +44,8 @@ impl std::error::Error for AnnouncementRefused {}
 /// together with its node can sign with a nonce its node's best block still
 /// allows while a block its node has not yet imported already used it, and
 /// the pool drops it as outdated once that block comes. One that was lost
-/// (no block within [`INCLUSION_PATIENCE`], or the node went away) is sent
+/// (no block within [`INCLUSION_PATIENCE`], the node went away, or the
+/// worker failed over to another node meanwhile) is sent
 /// again with the same nonce, so that at most one of the two can land, and
 /// no later transaction of this key waits behind a nonce nothing fills:
 /// `lost_nonce` keeps it, also across calls, until a send with it is taken
@@ -82,6 +83,7 @@ pub async fn announce(
 				continue;
 			}
 		}
+		let mut reconnected = chain.reconnections();
 		let sent = match *lost_nonce {
 			Some(nonce) => chain.send_with_nonce(signer, &call, nonce).await,
 			None => chain.send(signer, &call).await,
@@ -105,7 +107,19 @@ pub async fn announce(
 			}
 		};
 		let nonce = pending.nonce();
-		let outcome = match tokio::time::timeout(INCLUSION_PATIENCE, pending.included()).await {
+		let waited = tokio::select! {
+			waited = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()) => waited,
+			// The worker's voter failed over: the old node may never report
+			// it (see the voter's steps), and the voter's steps would queue
+			// behind its nonce on the new node.
+			_ = reconnected.changed() => {
+				tracing::warn!(target: "worker", "{} (attempt {attempt}): sent through a node since replaced", what());
+				*lost_nonce = Some(nonce);
+				last_error = Some(anyhow::anyhow!("sent through a node since replaced"));
+				continue;
+			}
+		};
+		let outcome = match waited {
 			Ok(outcome) => outcome,
 			Err(_) => {
 				tracing::warn!(target: "worker", "{} (attempt {attempt}): in no best block after {INCLUSION_PATIENCE:?}", what());

@@ -125,10 +125,11 @@ pub fn parse_device(s: &str) -> Result<Device> {
 /// What libtorch this binary runs with.
 pub fn torch_info() -> String {
 	format!(
-		"libtorch: cuda available: {}, cuda devices: {}, cudnn: {}",
+		"libtorch: cuda available: {}, cuda devices: {}, cudnn: {}, streams per model thread: {}",
 		tch::Cuda::is_available(),
 		tch::Cuda::device_count(),
-		tch::Cuda::cudnn_is_available()
+		tch::Cuda::cudnn_is_available(),
+		if crate::cuda::STREAMS_BUILT { "built" } else { "not built (no CUDA headers)" }
 	)
 }
 
@@ -450,9 +451,8 @@ impl Backend for TchBackend {
 	/// made again on this thread's stream.
 	fn on_model_thread(&mut self) -> Result<Option<String>, BackendError> {
 		let Device::Cuda(n) = self.device else { return Ok(None) };
-		let stream = crate::cuda::use_pool_stream(n).map_err(|e| {
-			BackendError::Forward(format!("taking a CUDA stream of cuda:{n}: {e}"))
-		})?;
+		let stream = crate::cuda::use_pool_stream(n)
+			.map_err(|e| BackendError::Forward(format!("taking a CUDA stream of cuda:{n}: {e}")))?;
 		self.host = None;
 		self.float = None;
 		Ok(Some(format!("on CUDA stream {} of cuda:{n}", stream.0)))

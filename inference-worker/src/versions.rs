@@ -232,7 +232,9 @@ impl Versions {
 		let instances = self.batching.instances.max(1);
 		// One copy of the model per model thread.
 		let backends = tokio::task::spawn_blocking(move || {
-			(0..instances).map(|_| loader.load(&file, &spec, classes)).collect::<Result<Vec<_>, _>>()
+			(0..instances)
+				.map(|_| loader.load(&file, &spec, classes))
+				.collect::<Result<Vec<_>, _>>()
 		})
 		.await??;
 		self.core.add_model(
