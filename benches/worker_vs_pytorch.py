@@ -102,7 +102,16 @@ def pytorch_instances(path, shape, batch, seconds, device, precision, channels_l
     barrier = threading.Barrier(instances)
     results = [None] * instances
 
+    errors = []
+
     def run(k):
+        try:
+            prepare(k)
+        except BaseException as e:  # every thread meets the others at the barrier
+            errors.append(e)
+            barrier.abort()
+
+    def prepare(k):
         module = torch.jit.load(str(path), map_location=device).eval()
         if dtype != torch.float32:
             module = module.to(dtype)
@@ -110,6 +119,9 @@ def pytorch_instances(path, shape, batch, seconds, device, precision, channels_l
             module = module.to(memory_format=torch.channels_last)
         stream = torch.cuda.Stream(device=device) if cuda else None
         staging = torch.empty([batch, *shape], dtype=torch.float32, pin_memory=cuda)
+        if cuda:
+            # The weights were converted on the default stream.
+            torch.cuda.synchronize()
 
         def once():
             with torch.no_grad():
@@ -140,6 +152,8 @@ def pytorch_instances(path, shape, batch, seconds, device, precision, channels_l
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
     n = sum(r[0] for r in results)
     elapsed = max(r[1] for r in results)
     return {"batch": batch, "instances": instances, "iterations": n, "seconds": elapsed,

@@ -32,14 +32,22 @@ fn cuda_streams() {
 		);
 		return;
 	};
-	cc::Build::new()
+	// A header set this compiler cannot take leaves the worker without the
+	// calls, as missing headers do, rather than unbuildable.
+	if let Err(e) = cc::Build::new()
 		.cpp(true)
 		.std("c++17")
 		.include(&torch_include)
 		.include(&cuda_include)
 		.file("cuda/streams.cpp")
 		.warnings(false)
-		.compile("dropbear_cuda_streams");
+		.try_compile("dropbear_cuda_streams")
+	{
+		println!(
+			"cargo:warning=compiling cuda/streams.cpp failed ({e}): model threads share the default CUDA stream"
+		);
+		return;
+	}
 	if let Some(torch) = torch_include.parent() {
 		println!("cargo:rustc-link-search=native={}", torch.join("lib").display());
 	}

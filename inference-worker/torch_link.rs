@@ -33,7 +33,9 @@ pub fn cuda_include_dirs() -> Option<(PathBuf, PathBuf)> {
 	println!("cargo:rerun-if-env-changed=CUDA_HOME");
 	let lib = torch_lib_dir()?;
 	let torch_include = lib.parent()?.join("include");
-	if !torch_include.join("c10/cuda/CUDAStream.h").exists() {
+	// A CPU-only libtorch may carry the headers without the library.
+	if !torch_include.join("c10/cuda/CUDAStream.h").exists() || !lib.join("libc10_cuda.so").exists()
+	{
 		return None;
 	}
 	let mut candidates = Vec::new();
@@ -42,6 +44,10 @@ pub fn cuda_include_dirs() -> Option<(PathBuf, PathBuf)> {
 	}
 	// site-packages/torch/lib -> site-packages/nvidia/cu*/include
 	if let Some(site) = lib.parent().and_then(|t| t.parent()) {
+		// Headers installed later (scripts/setup-venv.sh) build the calls in.
+		if site.join("nvidia").is_dir() {
+			println!("cargo:rerun-if-changed={}", site.join("nvidia").display());
+		}
 		if let Ok(entries) = std::fs::read_dir(site.join("nvidia")) {
 			let mut found: Vec<PathBuf> = entries
 				.filter_map(|e| e.ok())

@@ -10,6 +10,9 @@ echo "test: the off-chain parts depend on no pallet or FRAME crate"
 scripts/check-deps.sh
 
 echo "test: unit tests"
+# The worker's CUDA stream calls must be built in (scripts/setup-venv.sh
+# installs their headers): inference-worker/src/cuda.rs checks.
+export DROPBEAR_REQUIRE_CUDA_STREAMS=1
 cargo test --release --locked --workspace --exclude dropbear-e2e
 
 # The end-to-end tests each start several nodes; on two cores they run one at a time.

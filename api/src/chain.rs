@@ -705,6 +705,11 @@ impl Pending {
 		self.nonce
 	}
 
+	/// The URL of the node it was sent to.
+	pub fn node_url(&self) -> &str {
+		&self.conn.url
+	}
+
 	/// Wait until it is in a best block: its events, or the chain's error
 	/// by name. Callers with a [`Chain`] use [`Chain::settle`] on the result
 	/// so that a dropped transaction frees its nonce.

@@ -22,6 +22,16 @@ void write_error(const char* what, char* error, size_t error_len) {
 	error[error_len - 1] = '\0';
 }
 
+// c10's device index is a signed byte: a larger number would wrap round
+// to another device.
+bool valid_device(int device, char* error, size_t error_len) {
+	if (device < 0 || device > 127) {
+		write_error("no such CUDA device index", error, error_len);
+		return false;
+	}
+	return true;
+}
+
 }  // namespace
 
 // Take a stream from libtorch's pool on `device` and make it the calling
@@ -29,6 +39,9 @@ void write_error(const char* what, char* error, size_t error_len) {
 // Returns 0, or 1 with a message in `error`.
 extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* error,
                                         size_t error_len) {
+	if (!valid_device(device, error, error_len)) {
+		return 1;
+	}
 	try {
 		c10::cuda::CUDAStream stream =
 		    c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device));
@@ -49,6 +62,9 @@ extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* 
 // default stream). Returns 0, or 1 with a message in `error`.
 extern "C" int dropbear_current_stream(int device, long long* stream_id, char* error,
                                        size_t error_len) {
+	if (!valid_device(device, error, error_len)) {
+		return 1;
+	}
 	try {
 		c10::cuda::CUDAStream stream =
 		    c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device));

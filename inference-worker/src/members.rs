@@ -107,12 +107,13 @@ pub async fn announce(
 			}
 		};
 		let nonce = pending.nonce();
+		let sent_to = pending.node_url().to_string();
 		let waited = tokio::select! {
 			waited = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()) => waited,
-			// The worker's voter failed over: the old node may never report
-			// it (see the voter's steps), and the voter's steps would queue
-			// behind its nonce on the new node.
-			_ = reconnected.changed() => {
+			// The worker's voter failed over to another node: the old one
+			// may never report it (see the voter's steps), and the voter's
+			// steps would queue behind its nonce on the new node.
+			_ = crate::voter::changed_node(&mut reconnected, chain, &sent_to) => {
 				tracing::warn!(target: "worker", "{} (attempt {attempt}): sent through a node since replaced", what());
 				*lost_nonce = Some(nonce);
 				last_error = Some(anyhow::anyhow!("sent through a node since replaced"));

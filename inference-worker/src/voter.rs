@@ -131,8 +131,9 @@ pub struct Voter {
 
 /// A node that sends no new best block for this long is taken as lost
 /// even though it answers (blocks come every slot; a few empty slots are
-/// normal): a chain that stands still there may move on elsewhere.
-const STALLED_AFTER: Duration = Duration::from_secs(20);
+/// normal): a chain that stands still there may move on elsewhere. Three
+/// answered questions ([`QUIET_AFTER`] apart).
+const STALLED_AFTER: Duration = Duration::from_secs(18);
 
 /// After this long without a best block, or with one block's work
 /// unfinished, the voter asks its node for its best block: three slots.
@@ -140,7 +141,7 @@ const QUIET_AFTER: Duration = Duration::from_secs(6);
 
 /// How long that question may go unanswered before the node is taken as
 /// lost. A node cut off by the network neither answers nor closes the
-/// connection; waiting out [`STALLED_AFTER`] and a call's own patience
+/// connection; waiting out 20 s without a block and a call's own patience
 /// before failing over took 40 s in a CI run, and the batches whose commit
 /// windows closed meanwhile went without this member's vote.
 const PROBE_PATIENCE: Duration = Duration::from_secs(5);
@@ -153,8 +154,22 @@ enum Silence {
 	/// The node answers, and its best block is this one, two or more past
 	/// the last the block stream brought: the stream is stuck; open it again.
 	StreamBehind(BlockNumber),
-	/// The node answers but nothing moved for [`STALLED_AFTER`]: fail over.
+	/// The node answers but its stream brought no best block for
+	/// [`STALLED_AFTER`]: fail over.
 	Stalled,
+}
+
+/// What the voter is waiting for while [`Voter::silence`] watches its node.
+#[derive(Clone, Copy, Debug)]
+enum Waiting {
+	/// The next best block from the stream, the last one it brought being
+	/// this one (none yet on a new stream).
+	Block(Option<BlockNumber>),
+	/// One block's work (reads, sends, loading a model version): only a
+	/// node that stops answering ends it. Slow work on a node that answers
+	/// is left to finish (a version's copies of its model can take long to
+	/// load), and each of its calls has its own patience.
+	Work,
 }
 
 /// How many times one step may be refused as read from another state than
@@ -261,7 +276,7 @@ impl Voter {
 					b = blocks.next() => b,
 					// A node cut off by the network sends nothing, not even
 					// an error: its connection goes silent.
-					silence = self.silence(last_number) => {
+					silence = self.silence(Waiting::Block(last_number)) => {
 						if let Silence::StreamBehind(best) = silence {
 							tracing::warn!(target: "worker::voter", "the block stream from {} stopped at #{} with the node at #{best}; following again", self.chain.url(), last_number.unwrap_or_default());
 						} else {
@@ -326,7 +341,7 @@ impl Voter {
 							tracing::warn!(target: "worker::voter", "at #{number}: {e:#}");
 						}
 					}
-					silence = self.silence(None) => {
+					silence = self.silence(Waiting::Work) => {
 						self.fail_over(silence, &format!("at #{number}, work unfinished")).await;
 						break;
 					}
@@ -357,24 +372,25 @@ impl Voter {
 	}
 
 	/// Resolves once the node in use looks lost, as [`Silence`] says, and
-	/// stays pending while it answers and the chain moves: every
-	/// [`QUIET_AFTER`] the node is asked for its best block. `last` is the
-	/// last block the stream brought, when waiting on the stream (`None`
-	/// while a block's work runs).
-	async fn silence(&self, last: Option<BlockNumber>) -> Silence {
+	/// stays pending while it answers (and, waiting for a block, while
+	/// blocks come): every [`QUIET_AFTER`] the node is asked for its best
+	/// block.
+	async fn silence(&self, waiting: Waiting) -> Silence {
 		let started = std::time::Instant::now();
 		loop {
 			tokio::time::sleep(QUIET_AFTER).await;
 			match tokio::time::timeout(PROBE_PATIENCE, self.chain.best_number()).await {
 				Ok(Ok(best)) => {
-					if last.is_some_and(|last| best >= last.saturating_add(2)) {
-						return Silence::StreamBehind(best);
+					if let Waiting::Block(Some(last)) = waiting {
+						if best >= last.saturating_add(2) {
+							return Silence::StreamBehind(best);
+						}
 					}
 				}
 				// No answer in time, or a closed connection.
 				Ok(Err(_)) | Err(_) => return Silence::Lost,
 			}
-			if started.elapsed() >= STALLED_AFTER {
+			if matches!(waiting, Waiting::Block(_)) && started.elapsed() >= STALLED_AFTER {
 				return Silence::Stalled;
 			}
 		}
@@ -793,12 +809,21 @@ impl Voter {
 			};
 			let pending = match sent {
 				Ok(p) => p,
+				// Sent again after a failover, and the new node's pool holds
+				// another copy under its nonce (it had reached it before the
+				// cut), or a block used the nonce: the next best block's
+				// state and pool say whether it landed ([`Voter::action`]).
+				Err(e) if attempt > 1 && nonce_taken(&e) => {
+					tracing::info!(target: "worker::voter", "{step:?} on batch {batch}: its nonce is taken on {} ({e:#}); the next best block tells", self.chain.url());
+					return Ok(());
+				}
 				Err(e) => {
 					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} not accepted (attempt {attempt}): {e:#}");
 					tokio::time::sleep(Duration::from_millis(500)).await;
 					continue;
 				}
 			};
+			let sent_to = pending.node_url().to_string();
 			let waited = tokio::select! {
 				waited = tokio::time::timeout(INCLUSION_PATIENCE, pending.included()) => waited,
 				// The voter failed over while this step waited: its node
@@ -806,8 +831,11 @@ impl Voter {
 				// through the new node, every later step of this key waits
 				// behind its nonce there, and their windows close: in one
 				// run, nine commitments in a row, for the 30 s of patience.
-				_ = reconnected.changed() => {
-					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} was sent through a node since replaced; sending it again through {} (attempt {attempt})", self.chain.url());
+				// (Only when the node changed: a reconnection to the same
+				// node leaves the watch on its old connection working, or
+				// failing, which is seen below.)
+				_ = changed_node(&mut reconnected, &self.chain, &sent_to) => {
+					tracing::warn!(target: "worker::voter", "{step:?} on batch {batch} was sent through {sent_to}, since replaced; sending it again through {} (attempt {attempt})", self.chain.url());
 					continue;
 				}
 			};
@@ -893,6 +921,31 @@ impl Voter {
 		self.core.metrics.votes_refused.inc();
 		bail!("{step:?} on batch {batch} not included after 3 attempts")
 	}
+}
+
+/// Resolves when the chain's connection has moved to another node than
+/// `sent_to`; pending otherwise (also when the chain is gone).
+pub(crate) async fn changed_node(
+	reconnected: &mut tokio::sync::watch::Receiver<u64>,
+	chain: &Chain,
+	sent_to: &str,
+) {
+	loop {
+		if reconnected.changed().await.is_err() {
+			return std::future::pending().await;
+		}
+		if chain.url() != sent_to {
+			return;
+		}
+	}
+}
+
+/// Whether the pool refused a transaction because its nonce is used: a
+/// copy of it waits in the pool (too low a priority to replace it) or a
+/// block holds one (outdated).
+fn nonce_taken(e: &anyhow::Error) -> bool {
+	let text = format!("{e:#}").to_lowercase();
+	text.contains("priority is too low") || text.contains("outdated")
 }
 
 /// What a commitment or reveal refused on chain tells the voter, which
