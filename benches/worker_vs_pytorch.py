@@ -49,11 +49,11 @@ def inputs(batch, shape):
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
-def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last=False,
-            instances=1):
-    if instances > 1:
-        return pytorch_instances(path, shape, batch, seconds, device, precision, channels_last,
-                                 instances)
+def one_batch(path, shape, batch, device, precision, channels_last):
+    """A copy of the model at `path` on `device` in `precision`, and the function
+    that runs one batch through it as a server does: input bytes to a tensor
+    (on a GPU through a pinned buffer, copied without blocking), forward pass
+    under no_grad, scores back as floats."""
     module = torch.jit.load(str(path), map_location=device).eval()
     dtype = DTYPES[precision]
     if dtype != torch.float32:
@@ -79,6 +79,15 @@ def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last
                 x = x.contiguous(memory_format=torch.channels_last)
             return module(x).float().cpu().numpy()
 
+    return once
+
+
+def pytorch(path, shape, batch, seconds, device, precision="fp32", channels_last=False,
+            instances=1):
+    if instances > 1:
+        return pytorch_instances(path, shape, batch, seconds, device, precision, channels_last,
+                                 instances)
+    once = one_batch(path, shape, batch, device, precision, channels_last)
     for _ in range(10):
         once()
     if device.startswith("cuda"):
@@ -97,8 +106,6 @@ def pytorch_instances(path, shape, batch, seconds, device, precision, channels_l
     its own stream, each running the same path as pytorch() above."""
     import threading
     cuda = device.startswith("cuda")
-    dtype = DTYPES[precision]
-    raw = bytearray(inputs(batch, shape).tobytes())
     barrier = threading.Barrier(instances)
     results = [None] * instances
 
@@ -112,30 +119,11 @@ def pytorch_instances(path, shape, batch, seconds, device, precision, channels_l
             barrier.abort()
 
     def prepare(k):
-        module = torch.jit.load(str(path), map_location=device).eval()
-        if dtype != torch.float32:
-            module = module.to(dtype)
-        if channels_last:
-            module = module.to(memory_format=torch.channels_last)
+        once = one_batch(path, shape, batch, device, precision, channels_last)
         stream = torch.cuda.Stream(device=device) if cuda else None
-        staging = torch.empty([batch, *shape], dtype=torch.float32, pin_memory=cuda)
         if cuda:
             # The weights were converted on the default stream.
             torch.cuda.synchronize()
-
-        def once():
-            with torch.no_grad():
-                x = torch.frombuffer(raw, dtype=torch.float32).reshape([batch, *shape])
-                if cuda:
-                    staging.copy_(x)
-                    x = staging.to(device, non_blocking=True)
-                else:
-                    x = x.to(device)
-                x = x.to(dtype)
-                if channels_last and x.dim() == 4:
-                    x = x.contiguous(memory_format=torch.channels_last)
-                return module(x).float().cpu().numpy()
-
         ctx = torch.cuda.stream(stream) if cuda else torch.no_grad()
         with ctx:
             for _ in range(10):

@@ -34,21 +34,11 @@ bool valid_device(int device, char* error, size_t error_len) {
 
 }  // namespace
 
-// Take a stream from libtorch's pool on `device` and make it the calling
-// thread's current stream there. Writes the stream's id to `stream_id`.
-// Returns 0, or 1 with a message in `error`.
-extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* error,
-                                        size_t error_len) {
-	if (!valid_device(device, error, error_len)) {
-		return 1;
-	}
+// Run `body`, turning any C++ exception into 1 and its message in `error`.
+template <typename Body>
+int guarded(Body body, char* error, size_t error_len) {
 	try {
-		c10::cuda::CUDAStream stream =
-		    c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device));
-		c10::cuda::setCurrentCUDAStream(stream);
-		if (stream_id != nullptr) {
-			*stream_id = static_cast<long long>(stream.id());
-		}
+		body();
 		return 0;
 	} catch (const std::exception& e) {
 		write_error(e.what(), error, error_len);
@@ -58,6 +48,26 @@ extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* 
 	return 1;
 }
 
+// Take a stream from libtorch's pool on `device` and make it the calling
+// thread's current stream there. Writes the stream's id to `stream_id`.
+// Returns 0, or 1 with a message in `error`.
+extern "C" int dropbear_use_pool_stream(int device, long long* stream_id, char* error,
+                                        size_t error_len) {
+	if (!valid_device(device, error, error_len)) {
+		return 1;
+	}
+	return guarded(
+	    [&] {
+		    c10::cuda::CUDAStream stream =
+		        c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device));
+		    c10::cuda::setCurrentCUDAStream(stream);
+		    if (stream_id != nullptr) {
+			    *stream_id = static_cast<long long>(stream.id());
+		    }
+	    },
+	    error, error_len);
+}
+
 // The id of the calling thread's current stream on `device` (0: the
 // default stream). Returns 0, or 1 with a message in `error`.
 extern "C" int dropbear_current_stream(int device, long long* stream_id, char* error,
@@ -65,17 +75,13 @@ extern "C" int dropbear_current_stream(int device, long long* stream_id, char* e
 	if (!valid_device(device, error, error_len)) {
 		return 1;
 	}
-	try {
-		c10::cuda::CUDAStream stream =
-		    c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device));
-		if (stream_id != nullptr) {
-			*stream_id = static_cast<long long>(stream.id());
-		}
-		return 0;
-	} catch (const std::exception& e) {
-		write_error(e.what(), error, error_len);
-	} catch (...) {
-		write_error("unknown C++ exception", error, error_len);
-	}
-	return 1;
+	return guarded(
+	    [&] {
+		    c10::cuda::CUDAStream stream =
+		        c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device));
+		    if (stream_id != nullptr) {
+			    *stream_id = static_cast<long long>(stream.id());
+		    }
+	    },
+	    error, error_len);
 }
