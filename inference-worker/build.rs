@@ -7,8 +7,9 @@
 mod torch_link;
 
 fn main() {
-	torch_link::emit();
-	cuda_streams();
+	// torch's folder is asked of Python once.
+	let lib = torch_link::emit();
+	cuda_streams(lib.as_deref());
 	// The Open Inference Protocol's gRPC service (src/grpc.rs); protoc comes
 	// from the system (scripts/setup.sh installs protobuf-compiler).
 	tonic_prost_build::configure()
@@ -23,10 +24,10 @@ fn main() {
 /// Compile `cuda/streams.cpp` against libtorch's c10 headers and link it
 /// with libc10_cuda. Without the headers the worker still builds, and its
 /// model threads share the default stream (`src/cuda.rs` says why).
-fn cuda_streams() {
+fn cuda_streams(lib: Option<&std::path::Path>) {
 	println!("cargo::rustc-check-cfg=cfg(dropbear_cuda_streams)");
 	println!("cargo:rerun-if-changed=cuda/streams.cpp");
-	let Some((torch_include, cuda_include)) = torch_link::cuda_include_dirs() else {
+	let Some((torch_include, cuda_include)) = lib.and_then(torch_link::cuda_include_dirs) else {
 		println!(
 			"cargo:warning=libtorch's or CUDA's headers not found: model threads share the default CUDA stream"
 		);

@@ -29,9 +29,8 @@ pub fn torch_lib_dir() -> Option<PathBuf> {
 /// CUDA wheels beside the venv's torch (`nvidia/cu13/include`). Only the
 /// worker's build script compiles against them.
 #[allow(dead_code)]
-pub fn cuda_include_dirs() -> Option<(PathBuf, PathBuf)> {
+pub fn cuda_include_dirs(lib: &std::path::Path) -> Option<(PathBuf, PathBuf)> {
 	println!("cargo:rerun-if-env-changed=CUDA_HOME");
-	let lib = torch_lib_dir()?;
 	let torch_include = lib.parent()?.join("include");
 	// A CPU-only libtorch may carry the headers without the library.
 	if !torch_include.join("c10/cuda/CUDAStream.h").exists() || !lib.join("libc10_cuda.so").exists()
@@ -64,15 +63,16 @@ pub fn cuda_include_dirs() -> Option<(PathBuf, PathBuf)> {
 	Some((torch_include, cuda_include))
 }
 
-/// Emit the rpath and the kept libtorch_cuda for this package's binaries and tests.
-pub fn emit() {
+/// Emit the rpath and the kept libtorch_cuda for this package's binaries
+/// and tests; the libtorch folder found, for further use.
+pub fn emit() -> Option<PathBuf> {
 	println!("cargo:rerun-if-env-changed=LIBTORCH");
 	println!("cargo:rerun-if-env-changed=DROPBEAR_PYTHON");
 	let Some(lib) = torch_lib_dir() else {
 		println!(
 			"cargo:warning=libtorch not found: no rpath set (set DROPBEAR_PYTHON or LIBTORCH)"
 		);
-		return;
+		return None;
 	};
 	println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
 	if lib.join("libtorch_cuda.so").exists() {
@@ -81,4 +81,5 @@ pub fn emit() {
 		println!("cargo:rustc-link-arg=-ltorch_cuda");
 		println!("cargo:rustc-link-arg=-Wl,--as-needed");
 	}
+	Some(lib)
 }

@@ -127,28 +127,15 @@ impl Worker {
 		model_dir: Option<&Path>,
 		fault: Option<&str>,
 	) -> Worker {
-		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, fault, None)
+		Self::start_on(dir, &[node.ws_url()], name, model_files, model_dir, fault, None, &[])
 	}
 
 	/// As [`Worker::start_with`], following the chain through the first of
 	/// `node_urls` that answers and failing over to the others; with `p2p`,
 	/// on the libp2p identity and port planned for it, told its fallback
-	/// members.
-	pub fn start_on(
-		dir: &Path,
-		node_urls: &[String],
-		name: &str,
-		model_files: &[&str],
-		model_dir: Option<&Path>,
-		fault: Option<&str>,
-		p2p: Option<(&P2pPlan, &[String])>,
-	) -> Worker {
-		Self::start_on_with(dir, node_urls, name, model_files, model_dir, fault, p2p, &[])
-	}
-
-	/// As [`Worker::start_on`], with `extra` arguments for the worker.
+	/// members; `extra` arguments go to the worker as they are.
 	#[allow(clippy::too_many_arguments)]
-	pub fn start_on_with(
+	pub fn start_on(
 		dir: &Path,
 		node_urls: &[String],
 		name: &str,

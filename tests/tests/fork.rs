@@ -112,7 +112,7 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 			if i != 0 {
 				urls.push(nodes[0].ws_url());
 			}
-			Worker::start_on(dir.path(), &urls, name, &[file], None, None, None)
+			Worker::start_on(dir.path(), &urls, name, &[file], None, None, None, &[])
 		})
 		.collect();
 	all_ready(&workers).await;

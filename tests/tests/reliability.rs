@@ -298,7 +298,7 @@ fn start_workers(dir: &Path, nodes: &[Node]) -> Vec<Worker> {
 		let others: Vec<String> =
 			plans.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| p.addr()).collect();
 		let p2p = Some((&plans[i], others.as_slice()));
-		workers.push(Worker::start_on(dir, &urls, name, &[file], None, None, p2p));
+		workers.push(Worker::start_on(dir, &urls, name, &[file], None, None, p2p, &[]));
 	}
 	workers
 }

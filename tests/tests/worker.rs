@@ -554,7 +554,7 @@ async fn network_with(
 		// its own copy of the model, fed by one queue.
 		let extra: &[&str] =
 			if *name == "Dave" && fault.is_none() { &["--instances", "2"] } else { &[] };
-		workers.push(Worker::start_on_with(
+		workers.push(Worker::start_on(
 			dir,
 			&[node.ws_url()],
 			name,
