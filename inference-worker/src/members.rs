@@ -9,7 +9,10 @@
 //! (`--fallback-peer`, each with its peer id) and switches to the chain's
 //! when the upgrade lands ([`Following`]).
 
-use crate::p2p::{Member, P2p};
+use crate::{
+	p2p::{Member, P2p},
+	voter::SendLock,
+};
 use anyhow::{bail, Context, Result};
 use dropbear_api::{account, runtime, Chain, GroupId, Keypair, ModelId};
 use libp2p::{multiaddr::Protocol, Multiaddr, PeerId};
@@ -58,6 +61,7 @@ pub async fn announce(
 	peer: PeerId,
 	addrs: &[Multiaddr],
 	lost_nonce: &mut Option<u64>,
+	send_lock: &SendLock,
 ) -> Result<()> {
 	let peer_id = peer.to_bytes();
 	let addrs: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
@@ -84,9 +88,14 @@ pub async fn announce(
 			}
 		}
 		let mut reconnected = chain.reconnections();
-		let sent = match *lost_nonce {
-			Some(nonce) => chain.send_with_nonce(signer, &call, nonce).await,
-			None => chain.send(signer, &call).await,
+		let sent = {
+			// The voter sends with this key too (at the registry's upgrade
+			// it is running): one next nonce for one transaction.
+			let _one_at_a_time = send_lock.lock().await;
+			match *lost_nonce {
+				Some(nonce) => chain.send_with_nonce(signer, &call, nonce).await,
+				None => chain.send(signer, &call).await,
+			}
 		};
 		let pending = match sent {
 			Ok(pending) => {
@@ -245,6 +254,8 @@ pub struct Following {
 	refused: bool,
 	/// The nonce of an announcement that was lost, to send again with.
 	lost_nonce: Option<u64>,
+	/// The voter's: it sends with the same key.
+	send_lock: SendLock,
 	fallback_done: bool,
 	on_fallback: bool,
 }
@@ -259,6 +270,7 @@ impl Following {
 		group: GroupId,
 		own: Announcement,
 		fallback: Vec<Member>,
+		send_lock: SendLock,
 	) -> Result<Self> {
 		let mut following = Self {
 			chain,
@@ -269,6 +281,7 @@ impl Following {
 			announced: false,
 			refused: false,
 			lost_nonce: None,
+			send_lock,
 			fallback_done: false,
 			on_fallback: false,
 		};
@@ -311,7 +324,16 @@ impl Following {
 		}
 		if !self.announced && !self.refused {
 			let Announcement { signer, model, peer, addrs } = &self.own;
-			announce(&self.chain, signer, *model, *peer, addrs, &mut self.lost_nonce).await?;
+			announce(
+				&self.chain,
+				signer,
+				*model,
+				*peer,
+				addrs,
+				&mut self.lost_nonce,
+				&self.send_lock,
+			)
+			.await?;
 			self.announced = true;
 			if self.on_fallback {
 				tracing::info!(target: "worker", "the chain now keeps workers' peers: members from the chain from now on");

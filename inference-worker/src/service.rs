@@ -278,7 +278,16 @@ pub async fn start(args: &Options) -> Result<Service> {
 	let public = if public.is_empty() { vec![addr] } else { public };
 	let own =
 		members::Announcement { signer: signer.clone(), model, peer: p2p.peer_id, addrs: public };
-	members::Following::start(chain.clone(), p2p.clone(), args.group, own, fallback).await?.spawn();
+	members::Following::start(
+		chain.clone(),
+		p2p.clone(),
+		args.group,
+		own,
+		fallback,
+		voter.send_lock(),
+	)
+	.await?
+	.spawn();
 	core.set_p2p(p2p);
 	let gossip_core = core.clone();
 	tokio::spawn(async move {

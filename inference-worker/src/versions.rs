@@ -16,12 +16,13 @@
 //! the version, and the worker loads it before its activation block.
 
 use crate::{
-	backend::Loader,
+	backend::{Backend, BackendError, Loader},
 	batcher::{BatchConfig, Batcher},
 	core::Core,
 };
 use anyhow::{anyhow, Context, Result};
 use dropbear_api::{BlockNumber, Chain, Digest, Hash, ModelId, VersionNumber};
+use dropbear_primitives::InputSpec;
 use std::{
 	collections::{HashMap, HashSet},
 	path::{Path, PathBuf},
@@ -230,13 +231,11 @@ impl Versions {
 		let loader = self.loader.clone();
 		let file = path.clone();
 		let instances = self.batching.instances.max(1);
-		// One copy of the model per model thread.
 		let backends = tokio::task::spawn_blocking(move || {
-			(0..instances)
-				.map(|_| loader.load(&file, &spec, classes))
-				.collect::<Result<Vec<_>, _>>()
+			load_copies(&*loader, &file, &spec, classes, instances)
 		})
 		.await??;
+		let threads = backends.len();
 		self.core.add_model(
 			digest,
 			version,
@@ -248,7 +247,11 @@ impl Versions {
 			self.model,
 			path.display(),
 			hex::encode(digest),
-			if instances > 1 { format!(" with {instances} model threads") } else { String::new() }
+			match (threads, instances) {
+				(1, 1) => String::new(),
+				(t, i) if t == i => format!(" with {t} model threads"),
+				(t, i) => format!(" with {t} of {i} model threads"),
+			}
 		);
 		Ok(())
 	}
@@ -269,5 +272,109 @@ impl Versions {
 				);
 			}
 		}
+	}
+}
+
+/// One copy of the model in `file` per model thread, up to `instances`. The
+/// first copy's error is the version's (the file or the device is at fault);
+/// a later copy that fails (the device out of memory, say) leaves the
+/// version served by the copies loaded before it, with a warning, rather
+/// than not served at all.
+fn load_copies(
+	loader: &dyn Loader,
+	file: &Path,
+	spec: &InputSpec,
+	classes: u32,
+	instances: usize,
+) -> Result<Vec<Box<dyn Backend>>, BackendError> {
+	let mut copies = vec![loader.load(file, spec, classes)?];
+	for copy in 2..=instances {
+		match loader.load(file, spec, classes) {
+			Ok(backend) => copies.push(backend),
+			Err(e) => {
+				tracing::warn!(
+					target: "worker::versions",
+					"copy {copy} of {instances} of {} did not load ({e}); serving it with {} model threads",
+					file.display(),
+					copies.len()
+				);
+				break;
+			}
+		}
+	}
+	Ok(copies)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use dropbear_primitives::DType;
+	use std::sync::atomic::{AtomicUsize, Ordering};
+
+	/// Loads `works` copies, then fails every time.
+	struct Limited {
+		works: usize,
+		loaded: AtomicUsize,
+	}
+
+	struct Copy;
+
+	impl Backend for Copy {
+		fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
+			Ok(inputs.iter().map(|_| vec![0.0]).collect())
+		}
+		fn health(&mut self) -> Result<(), BackendError> {
+			Ok(())
+		}
+		fn device(&self) -> String {
+			"test".into()
+		}
+	}
+
+	impl Loader for Limited {
+		fn load(
+			&self,
+			path: &Path,
+			_: &InputSpec,
+			_: u32,
+		) -> Result<Box<dyn Backend>, BackendError> {
+			if self.loaded.fetch_add(1, Ordering::SeqCst) < self.works {
+				Ok(Box::new(Copy))
+			} else {
+				Err(BackendError::Load { path: path.into(), reason: "out of memory".into() })
+			}
+		}
+		fn device(&self) -> String {
+			"test".into()
+		}
+	}
+
+	fn spec() -> InputSpec {
+		InputSpec { dtype: DType::U8, shape: vec![4].try_into().unwrap() }
+	}
+
+	#[test]
+	fn a_copy_that_fails_after_the_first_leaves_the_version_with_fewer_threads() {
+		let loader = Limited { works: 2, loaded: AtomicUsize::new(0) };
+		let copies = load_copies(&loader, Path::new("m.pt"), &spec(), 1, 4).unwrap();
+		assert_eq!(copies.len(), 2, "two copies loaded before the third failed");
+		// It stops at the first failure rather than trying the rest.
+		assert_eq!(loader.loaded.load(Ordering::SeqCst), 3);
+	}
+
+	#[test]
+	fn the_first_copys_failure_is_the_versions() {
+		let loader = Limited { works: 0, loaded: AtomicUsize::new(0) };
+		let Err(e) = load_copies(&loader, Path::new("m.pt"), &spec(), 1, 4) else {
+			panic!("a version whose first copy fails to load must not be served");
+		};
+		assert!(e.to_string().contains("out of memory"), "{e}");
+		assert_eq!(loader.loaded.load(Ordering::SeqCst), 1);
+	}
+
+	#[test]
+	fn every_copy_asked_for_is_loaded_when_all_load() {
+		let loader = Limited { works: usize::MAX, loaded: AtomicUsize::new(0) };
+		assert_eq!(load_copies(&loader, Path::new("m.pt"), &spec(), 1, 3).unwrap().len(), 3);
 	}
 }

@@ -66,6 +66,11 @@ use std::{
 };
 use tokio::sync::Mutex as AsyncMutex;
 
+/// Held while a transaction of the worker key is signed with the pool's next
+/// nonce and handed to the pool: two senders that read the same next nonce
+/// would have one of their transactions refused as a replacement.
+pub type SendLock = Arc<AsyncMutex<()>>;
+
 /// The two transactions of a vote.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Step {
@@ -96,8 +101,9 @@ pub struct Voter {
 	pub account: AccountId,
 	pub core: Arc<Core>,
 	pub versions: Versions,
-	/// Transactions are signed and handed to the pool one at a time (nonces in order).
-	sending: AsyncMutex<()>,
+	/// Transactions of this key are signed and handed to the pool one at a
+	/// time (nonces in order); the peer announcement takes it too.
+	sending: SendLock,
 	/// Steps being sent now.
 	in_flight: Mutex<HashSet<(BatchId, Step)>>,
 	/// The nonce each step sent by this process was signed with.
@@ -216,7 +222,7 @@ impl Voter {
 			account,
 			core,
 			versions,
-			sending: AsyncMutex::new(()),
+			sending: SendLock::default(),
 			in_flight: Mutex::new(HashSet::new()),
 			sent: Mutex::new(HashMap::new()),
 			ballots: Mutex::new(ballots),
@@ -227,6 +233,12 @@ impl Voter {
 			settled: Mutex::new((0, HashSet::new())),
 			voted: Mutex::new((None, HashSet::new())),
 		}))
+	}
+
+	/// The lock the voter holds while it signs and sends with the worker
+	/// key, for other senders with that key.
+	pub fn send_lock(&self) -> SendLock {
+		self.sending.clone()
 	}
 
 	/// Follow best blocks until `shutdown` fires. A block stream the node
