@@ -13,6 +13,9 @@
 //!   connection's last send with the key: the pool's count can lag a
 //!   transaction submitted just before a new best block, and two sends would
 //!   then share a nonce. A transaction the pool drops resets that memory.
+//! - What a block did with its transactions (its extrinsics' hashes and its
+//!   events) is read once per block and connection, however many of this
+//!   process's transactions it holds ([`Conn::block_outcome`]).
 
 use crate::{
 	records, runtime, AccountId, Balance, BatchId, BatchView, BlockNumber, Certificate, GroupId,
@@ -27,8 +30,8 @@ use std::{
 use subxt::{
 	client::OnlineClientAtBlockImpl,
 	config::{polkadot::PolkadotExtrinsicParamsBuilder, RpcConfigFor},
-	error::{DispatchError, TransactionEventsError},
-	extrinsics::ExtrinsicEvents,
+	error::EventsError,
+	events::{DecodeAsEvent, Event, Events, Phase},
 	rpcs::{
 		client::{RawRpcFuture, RawRpcSubscription, RawValue, RpcClientT},
 		LegacyRpcMethods, RpcClient,
@@ -68,6 +71,31 @@ struct Conn {
 	api: Api,
 	legacy: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 	url: String,
+	/// The latest blocks' outcomes, newest last ([`Conn::block_outcome`]).
+	outcomes: Mutex<std::collections::VecDeque<(Hash, Arc<OutcomeCell>)>>,
+}
+
+/// A block's outcome, read by the first transaction that waits for it.
+type OutcomeCell = tokio::sync::OnceCell<BlockOutcome>;
+
+/// How many blocks' outcomes a connection keeps: the blocks its
+/// transactions are waiting on are the newest few.
+const OUTCOMES_KEPT: usize = 16;
+
+/// What one block did with its extrinsics.
+struct BlockOutcome {
+	/// Its extrinsics' hashes, in order.
+	hashes: Vec<Hash>,
+	/// `System::Events` at the block, SCALE-encoded.
+	events: Vec<u8>,
+}
+
+/// The storage key of `System::Events`.
+fn system_events_key() -> [u8; 32] {
+	let mut key = [0; 32];
+	key[..16].copy_from_slice(&sp_crypto_hashing::twox_128(b"System"));
+	key[16..].copy_from_slice(&sp_crypto_hashing::twox_128(b"Events"));
+	key
 }
 
 /// How long one RPC request (or the start of a subscription) may take. A
@@ -121,7 +149,79 @@ impl Conn {
 		let api = Api::from_rpc_client(rpc.clone())
 			.await
 			.with_context(|| format!("reading the chain's metadata from {url}"))?;
-		Ok(Self { api, legacy: LegacyRpcMethods::new(rpc), url: url.into() })
+		Ok(Self {
+			api,
+			legacy: LegacyRpcMethods::new(rpc),
+			url: url.into(),
+			outcomes: Mutex::new(Default::default()),
+		})
+	}
+
+	/// Block `block`'s extrinsic hashes and events, read from the node once
+	/// for every transaction of this process that waits on that block (a
+	/// worker has several in one block: its commitments and reveals). Each
+	/// subxt `wait_for_success` read the whole body and every event of the
+	/// block again, through the archive methods, whose node formats them as
+	/// hex a byte at a time: at 400 certified requests a second that was
+	/// 4% of the data-plane benchmark's machine in the four nodes alone.
+	/// The legacy `chain_getBlock` and `state_getStorage` return the same
+	/// bytes, hex-encoded in bulk.
+	async fn block_outcome(&self, block: Hash) -> Result<Arc<OutcomeCell>> {
+		let cell = {
+			let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+			match outcomes.iter().find(|(hash, _)| *hash == block) {
+				Some((_, cell)) => cell.clone(),
+				None => {
+					let cell = Arc::new(OutcomeCell::new());
+					outcomes.push_back((block, cell.clone()));
+					if outcomes.len() > OUTCOMES_KEPT {
+						outcomes.pop_front();
+					}
+					cell
+				}
+			}
+		};
+		cell.get_or_try_init(|| async {
+			let events_key = system_events_key();
+			let (details, events) = tokio::try_join!(
+				self.legacy.chain_get_block(Some(block)),
+				self.legacy.state_get_storage(&events_key, Some(block)),
+			)?;
+			let details = details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
+			let hashes = details
+				.block
+				.extrinsics
+				.iter()
+				.map(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)))
+				.collect();
+			anyhow::Ok(BlockOutcome { hashes, events: events.unwrap_or_default() })
+		})
+		.await
+		.with_context(|| format!("reading block {block:?}"))?;
+		Ok(cell)
+	}
+
+	/// Extrinsic `hash` in the block of `at`: its events, or the error it
+	/// failed with (by the block's metadata). An error when the block cannot
+	/// be read or does not hold it.
+	async fn outcome(
+		&self,
+		at: &AtBlock,
+		hash: Hash,
+	) -> Result<std::result::Result<Included, Refusal>> {
+		let block = at.block_hash();
+		let cell = self.block_outcome(block).await?;
+		let outcome = cell.get().ok_or_else(|| anyhow!("block {block:?} was not read"))?;
+		let index = outcome
+			.hashes
+			.iter()
+			.position(|h| *h == hash)
+			.ok_or_else(|| anyhow!("extrinsic {hash:?} is not in block {block:?}"))?;
+		let events = TxEvents {
+			index: index as u32,
+			events: at.events().from_bytes(outcome.events.clone()),
+		};
+		Ok(events.outcome(at, block))
 	}
 }
 
@@ -653,7 +753,58 @@ const SEARCH_BLOCKS: u64 = 20;
 /// An extrinsic in a block, with its events.
 pub struct Included {
 	pub block: Hash,
-	pub events: ExtrinsicEvents<PolkadotConfig>,
+	pub events: TxEvents,
+}
+
+/// The events of one extrinsic (subxt's `ExtrinsicEvents`, made from a
+/// block's events read once for all its extrinsics).
+pub struct TxEvents {
+	index: u32,
+	events: Events<PolkadotConfig>,
+}
+
+impl TxEvents {
+	/// Its index in its block.
+	pub fn extrinsic_index(&self) -> u32 {
+		self.index
+	}
+
+	/// Every event of its block.
+	pub fn all_events_in_block(&self) -> &Events<PolkadotConfig> {
+		&self.events
+	}
+
+	/// Its events (and any that do not decode).
+	pub fn iter(&self) -> impl Iterator<Item = Result<Event<'_, PolkadotConfig>, EventsError>> {
+		self.events.iter().filter(|event| {
+			event.as_ref().map_or(true, |e| e.phase() == Phase::ApplyExtrinsic(self.index))
+		})
+	}
+
+	/// Its events of type `E`, decoded.
+	pub fn find<E: DecodeAsEvent>(&self) -> impl Iterator<Item = Result<E, EventsError>> + '_ {
+		self.iter().filter_map(|e| e.ok()).filter_map(|e| e.decode_fields_as::<E>())
+	}
+
+	/// Its first event of type `E`, decoded.
+	pub fn find_first<E: DecodeAsEvent>(&self) -> Option<Result<E, EventsError>> {
+		self.find::<E>().next()
+	}
+
+	/// Included, or the error its `System::ExtrinsicFailed` event names.
+	fn outcome(self, at: &AtBlock, block: Hash) -> std::result::Result<Included, Refusal> {
+		use runtime::system::events::ExtrinsicFailed;
+		match self.find_first::<ExtrinsicFailed>() {
+			Some(Ok(failed)) => Err(Refusal {
+				name: error_name(at, &failed.dispatch_error),
+				error: pallet_error(at, &failed.dispatch_error),
+			}),
+			Some(Err(e)) => {
+				Err(Refusal { name: format!("undecodable ExtrinsicFailed: {e}"), error: None })
+			}
+			None => Ok(Included { block, events: self }),
+		}
+	}
 }
 
 /// Why an extrinsic is not (successfully) in a block.
@@ -710,6 +861,25 @@ impl Pending {
 		&self.conn.url
 	}
 
+	/// Its outcome in the block `in_block` names, which holds it. A block
+	/// that cannot be read is an error, not a refusal: it says nothing of
+	/// what the chain did with the transaction.
+	fn outcome_in(
+		&self,
+		in_block: subxt::transactions::TransactionInBlock<
+			PolkadotConfig,
+			OnlineClientAtBlockImpl<PolkadotConfig>,
+		>,
+	) -> impl std::future::Future<Output = Result<std::result::Result<Included, Refusal>>> + Send + 'static
+	{
+		// Owns what it needs: the transaction's progress stream is not `Sync`.
+		let conn = self.conn.clone();
+		async move {
+			let at = in_block.at().await?;
+			conn.outcome(&at, in_block.extrinsic_hash()).await
+		}
+	}
+
 	/// Wait until it is in a best block: its events, or the chain's error
 	/// by name. Callers with a [`Chain`] use [`Chain::settle`] on the result
 	/// so that a dropped transaction frees its nonce.
@@ -750,18 +920,18 @@ impl Pending {
 			let status = status.map_err(|e| lost(anyhow!("{what}: {e}")))?;
 			match status {
 				TransactionStatus::InBestBlock(in_block) if !finalized => {
-					let block = in_block.block_hash();
-					return match in_block.wait_for_success().await {
-						Ok(events) => Ok(Included { block, events }),
-						Err(e) => Err(refused(refusal(&e))),
-					};
+					return self
+						.outcome_in(in_block)
+						.await
+						.map_err(|e| lost(e.context(format!("{what}: reading its block"))))?
+						.map_err(refused);
 				}
 				TransactionStatus::InFinalizedBlock(in_block) => {
-					let block = in_block.block_hash();
-					return match in_block.wait_for_success().await {
-						Ok(events) => Ok(Included { block, events }),
-						Err(e) => Err(refused(refusal(&e))),
-					};
+					return self
+						.outcome_in(in_block)
+						.await
+						.map_err(|e| lost(e.context(format!("{what}: reading its block"))))?
+						.map_err(refused);
 				}
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
@@ -809,7 +979,6 @@ async fn search(
 	blocks: std::ops::Range<u64>,
 	finalized: bool,
 ) -> Result<std::result::Result<Included, Refusal>> {
-	use runtime::system::events::ExtrinsicFailed;
 	let mut next = blocks.start;
 	while next < blocks.end {
 		let head = if finalized {
@@ -821,24 +990,9 @@ async fn search(
 			let Some(block) = conn.legacy.chain_get_block_hash(Some(next.into())).await? else {
 				break;
 			};
-			let at = conn.api.at_block(block).await?;
-			let extrinsics = at.extrinsics().fetch().await?;
-			// One that does not decode is not one this client signed.
-			if let Some(ext) = extrinsics.iter().flatten().find(|e| e.hash() == hash) {
-				let events = ext.events().await?;
-				return Ok(match events.find_first::<ExtrinsicFailed>() {
-					Some(failed) => Err(match failed {
-						Ok(failed) => Refusal {
-							name: error_name(&at, &failed.dispatch_error),
-							error: pallet_error(&at, &failed.dispatch_error),
-						},
-						Err(e) => Refusal {
-							name: format!("undecodable ExtrinsicFailed: {e}"),
-							error: None,
-						},
-					}),
-					None => Ok(Included { block, events }),
-				});
+			let cell = conn.block_outcome(block).await?;
+			if cell.get().is_some_and(|outcome| outcome.hashes.contains(&hash)) {
+				return conn.outcome(&conn.api.at_block(block).await?, hash).await;
 			}
 			next += 1;
 		}
@@ -866,21 +1020,6 @@ fn pallet_error(
 		metadata.types(),
 	)
 	.ok()
-}
-
-/// A failed extrinsic's error: named `Pallet::Error`, and typed, where it
-/// is a module error.
-fn refusal(e: &TransactionEventsError) -> Refusal {
-	match e {
-		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m)) => Refusal {
-			name: m
-				.details()
-				.map(|d| format!("{}::{}", d.pallet.name(), d.variant.name))
-				.unwrap_or_else(|_| e.to_string()),
-			error: m.as_root_error::<runtime::Error>().ok(),
-		},
-		other => Refusal { name: other.to_string(), error: None },
-	}
 }
 
 /// The request ids of an included `request` / `request_batch`, in order.
