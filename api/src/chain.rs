@@ -75,8 +75,11 @@ struct Conn {
 	outcomes: Mutex<std::collections::VecDeque<(Hash, Arc<OutcomeCell>)>>,
 }
 
-/// A block's outcome, read by the first transaction that waits for it.
-type OutcomeCell = tokio::sync::OnceCell<BlockOutcome>;
+/// A block's outcome, read by the first transaction that waits for it, or
+/// why it could not be read: every transaction waiting meanwhile gets the
+/// same answer (a failed read is not tried again by each in turn, each
+/// with its own patience, against a node that does not answer).
+type OutcomeCell = tokio::sync::OnceCell<std::result::Result<BlockOutcome, String>>;
 
 /// How many blocks' outcomes a connection keeps: the blocks its
 /// transactions are waiting on are the newest few.
@@ -88,14 +91,6 @@ struct BlockOutcome {
 	hashes: Vec<Hash>,
 	/// `System::Events` at the block, SCALE-encoded.
 	events: Vec<u8>,
-}
-
-/// The storage key of `System::Events`.
-fn system_events_key() -> [u8; 32] {
-	let mut key = [0; 32];
-	key[..16].copy_from_slice(&sp_crypto_hashing::twox_128(b"System"));
-	key[16..].copy_from_slice(&sp_crypto_hashing::twox_128(b"Events"));
-	key
 }
 
 /// How long one RPC request (or the start of a subscription) may take. A
@@ -168,7 +163,7 @@ impl Conn {
 	/// bytes, hex-encoded in bulk.
 	async fn block_outcome(&self, block: Hash) -> Result<Arc<OutcomeCell>> {
 		let cell = {
-			let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+			let mut outcomes = self.outcomes();
 			match outcomes.iter().find(|(hash, _)| *hash == block) {
 				Some((_, cell)) => cell.clone(),
 				None => {
@@ -181,29 +176,45 @@ impl Conn {
 				}
 			}
 		};
-		cell.get_or_try_init(|| async {
-			let events_key = system_events_key();
-			let (details, events) = tokio::try_join!(
-				self.legacy.chain_get_block(Some(block)),
-				self.legacy.state_get_storage(&events_key, Some(block)),
-			)?;
-			let details = details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
-			let hashes = details
-				.block
-				.extrinsics
-				.iter()
-				.map(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)))
-				.collect();
-			anyhow::Ok(BlockOutcome { hashes, events: events.unwrap_or_default() })
-		})
-		.await
-		.with_context(|| format!("reading block {block:?}"))?;
+		let read = cell
+			.get_or_init(|| async {
+				let read = async {
+					let events_key =
+						crate::proven::storage_key(&runtime::storage().system().events(), ())?;
+					let (details, events) = tokio::try_join!(
+						self.legacy.chain_get_block(Some(block)),
+						self.legacy.state_get_storage(&events_key, Some(block)),
+					)?;
+					let details =
+						details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
+					let hashes = details
+						.block
+						.extrinsics
+						.iter()
+						.map(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)))
+						.collect();
+					anyhow::Ok(BlockOutcome { hashes, events: events.unwrap_or_default() })
+				};
+				read.await.map_err(|e| format!("reading block {block:?}: {e:#}"))
+			})
+			.await;
+		if let Err(e) = read {
+			// Those waiting have their answer; a later caller reads again.
+			self.outcomes().retain(|(_, kept)| !Arc::ptr_eq(kept, &cell));
+			bail!("{e}");
+		}
 		Ok(cell)
+	}
+
+	fn outcomes(
+		&self,
+	) -> std::sync::MutexGuard<'_, std::collections::VecDeque<(Hash, Arc<OutcomeCell>)>> {
+		self.outcomes.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
 	/// Extrinsic `hash` in the block of `at`: its events, or the error it
 	/// failed with (by the block's metadata). An error when the block cannot
-	/// be read or does not hold it.
+	/// be read, does not hold it, or has an event that does not decode.
 	async fn outcome(
 		&self,
 		at: &AtBlock,
@@ -211,17 +222,19 @@ impl Conn {
 	) -> Result<std::result::Result<Included, Refusal>> {
 		let block = at.block_hash();
 		let cell = self.block_outcome(block).await?;
-		let outcome = cell.get().ok_or_else(|| anyhow!("block {block:?} was not read"))?;
+		let Some(Ok(outcome)) = cell.get() else { bail!("block {block:?} was not read") };
 		let index = outcome
 			.hashes
 			.iter()
 			.position(|h| *h == hash)
 			.ok_or_else(|| anyhow!("extrinsic {hash:?} is not in block {block:?}"))?;
+		// Each transaction gets its own copy of the block's events (subxt's
+		// `Events` owns its bytes): a memcpy, against a read per transaction.
 		let events = TxEvents {
 			index: index as u32,
 			events: at.events().from_bytes(outcome.events.clone()),
 		};
-		Ok(events.outcome(at, block))
+		events.outcome(at, block)
 	}
 }
 
@@ -791,10 +804,15 @@ impl TxEvents {
 		self.find::<E>().next()
 	}
 
-	/// Included, or the error its `System::ExtrinsicFailed` event names.
-	fn outcome(self, at: &AtBlock, block: Hash) -> std::result::Result<Included, Refusal> {
+	/// Included, or the error its `System::ExtrinsicFailed` event names. An
+	/// event of the block that does not decode is an error: subxt stops at
+	/// it, and an `ExtrinsicFailed` after it would go unseen.
+	fn outcome(self, at: &AtBlock, block: Hash) -> Result<std::result::Result<Included, Refusal>> {
 		use runtime::system::events::ExtrinsicFailed;
-		match self.find_first::<ExtrinsicFailed>() {
+		if let Some(Err(e)) = self.iter().find(|e| e.is_err()) {
+			bail!("an event of block {block:?} does not decode: {e}");
+		}
+		Ok(match self.find_first::<ExtrinsicFailed>() {
 			Some(Ok(failed)) => Err(Refusal {
 				name: error_name(at, &failed.dispatch_error),
 				error: pallet_error(at, &failed.dispatch_error),
@@ -803,7 +821,7 @@ impl TxEvents {
 				Err(Refusal { name: format!("undecodable ExtrinsicFailed: {e}"), error: None })
 			}
 			None => Ok(Included { block, events: self }),
-		}
+		})
 	}
 }
 
@@ -990,8 +1008,17 @@ async fn search(
 			let Some(block) = conn.legacy.chain_get_block_hash(Some(next.into())).await? else {
 				break;
 			};
-			let cell = conn.block_outcome(block).await?;
-			if cell.get().is_some_and(|outcome| outcome.hashes.contains(&hash)) {
+			// The body alone while scanning (a search can cover many blocks,
+			// which would push the blocks being waited on out of the cache).
+			let body = conn.legacy.chain_get_block(Some(block)).await?;
+			let holds = body.is_some_and(|details| {
+				details
+					.block
+					.extrinsics
+					.iter()
+					.any(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)) == hash)
+			});
+			if holds {
 				return conn.outcome(&conn.api.at_block(block).await?, hash).await;
 			}
 			next += 1;

@@ -139,8 +139,8 @@ pub async fn announce(
 			}
 		};
 		if let Err(e) = &outcome {
-			// A pallet's error, by the block's metadata (not a block whose
-			// events could not be read).
+			// A pallet's error, by the block's metadata (not a dispatch
+			// error of another kind).
 			if let Some(refusal) = e.refusal.as_ref().filter(|r| r.error.is_some()) {
 				let refused = format!("{}: the chain refused it: {refusal}", what());
 				return Err(AnnouncementRefused(refused).into());

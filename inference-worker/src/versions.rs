@@ -317,9 +317,9 @@ mod tests {
 		loaded: AtomicUsize,
 	}
 
-	struct Copy;
+	struct Loaded;
 
-	impl Backend for Copy {
+	impl Backend for Loaded {
 		fn infer(&mut self, inputs: &[&[u8]]) -> Result<Vec<Vec<f32>>, BackendError> {
 			Ok(inputs.iter().map(|_| vec![0.0]).collect())
 		}
@@ -339,7 +339,7 @@ mod tests {
 			_: u32,
 		) -> Result<Box<dyn Backend>, BackendError> {
 			if self.loaded.fetch_add(1, Ordering::SeqCst) < self.works {
-				Ok(Box::new(Copy))
+				Ok(Box::new(Loaded))
 			} else {
 				Err(BackendError::Load { path: path.into(), reason: "out of memory".into() })
 			}

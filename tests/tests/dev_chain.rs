@@ -37,6 +37,19 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 	let found = chain.search(hash, from..from + 10, false).await.unwrap().unwrap();
 	assert_eq!(found.block, included.block);
 	assert_eq!(found.events.iter().count(), included.events.iter().count());
+	// Both come from one read of the block per connection; subxt, reading
+	// the block on its own, finds the same transaction with the same events.
+	let at = chain.api().at_block(included.block).await.unwrap();
+	let extrinsics = at.extrinsics().fetch().await.unwrap();
+	let transfer = extrinsics
+		.iter()
+		.flatten()
+		.find(|e| e.hash() == hash)
+		.expect("subxt finds the transfer in the block the watcher named");
+	assert_eq!(transfer.index() as u32, included.events.extrinsic_index());
+	let events = transfer.events().await.unwrap();
+	assert!(events.iter().count() >= 2, "a transfer leaves its events");
+	assert_eq!(events.iter().count(), included.events.iter().count());
 	// A failed one is found with its error's name: no group 99.
 	let no_group = runtime::tx().inference().request_batch(99, vec![[1; 32]], 1);
 	let pending = chain.send(&ferdie, &no_group).await.unwrap();
