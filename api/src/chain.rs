@@ -85,6 +85,14 @@ type OutcomeCell = tokio::sync::OnceCell<std::result::Result<BlockOutcome, Strin
 /// transactions are waiting on are the newest few.
 const OUTCOMES_KEPT: usize = 16;
 
+/// The hashes of a block's extrinsics as `chain_getBlock` gives them (each
+/// with its length prefix, as subxt hashes a transaction it sends).
+fn extrinsic_hashes(
+	extrinsics: &[subxt::rpcs::methods::legacy::Bytes],
+) -> impl Iterator<Item = Hash> + '_ {
+	extrinsics.iter().map(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)))
+}
+
 /// What one block did with its extrinsics.
 struct BlockOutcome {
 	/// Its extrinsics' hashes, in order.
@@ -187,12 +195,7 @@ impl Conn {
 					)?;
 					let details =
 						details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
-					let hashes = details
-						.block
-						.extrinsics
-						.iter()
-						.map(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)))
-						.collect();
+					let hashes = extrinsic_hashes(&details.block.extrinsics).collect();
 					anyhow::Ok(BlockOutcome { hashes, events: events.unwrap_or_default() })
 				};
 				read.await.map_err(|e| format!("reading block {block:?}: {e:#}"))
@@ -1012,11 +1015,7 @@ async fn search(
 			// which would push the blocks being waited on out of the cache).
 			let body = conn.legacy.chain_get_block(Some(block)).await?;
 			let holds = body.is_some_and(|details| {
-				details
-					.block
-					.extrinsics
-					.iter()
-					.any(|e| Hash::from(sp_crypto_hashing::blake2_256(&e.0)) == hash)
+				extrinsic_hashes(&details.block.extrinsics).any(|h| h == hash)
 			});
 			if holds {
 				return conn.outcome(&conn.api.at_block(block).await?, hash).await;
