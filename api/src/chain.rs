@@ -403,24 +403,42 @@ impl Chain {
 		let account = crate::account(signer);
 		let submit = async {
 			let conn = self.conn();
-			// Signed for the runtime of the best block, which the pool
-			// checks it against: after a runtime upgrade the finalized block
-			// still names the old spec version for a few blocks, and a
-			// transaction signed with it has a bad signature until then.
-			// Its lifetime counts from the finalized block, which no reorg
-			// can take away.
-			let finalized = conn.api.at_current_block().await?;
-			// No block up to the finalized one can hold it; any later one,
-			// on any branch, may.
-			let from = finalized.block_number() + 1;
-			let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
-				.nonce(nonce)
-				.mortal_from_unchecked(MORTALITY, finalized.block_number(), finalized.block_hash())
-				.build();
-			let signing = match conn.legacy.chain_get_block_hash(None).await? {
-				Some(best) if best != finalized.block_hash() => conn.api.at_block(best).await?,
-				_ => finalized,
-			};
+			// The blocks it is signed at; an error here sent nothing.
+			let (signing, params, from) = async {
+				// Signed for the runtime of the best block, which the pool
+				// checks it against: after a runtime upgrade the finalized
+				// block still names the old spec version for a few blocks,
+				// and a transaction signed with it has a bad signature until
+				// then. Its lifetime counts from the finalized block, which
+				// no reorg can take away.
+				let finalized = conn.api.at_current_block().await?;
+				// No block up to the finalized one can hold it; any later
+				// one, on any branch, may.
+				let from = finalized.block_number() + 1;
+				let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
+					.nonce(nonce)
+					.mortal_from_unchecked(
+						MORTALITY,
+						finalized.block_number(),
+						finalized.block_hash(),
+					)
+					.build();
+				let signing = match conn.legacy.chain_get_block_hash(None).await? {
+					Some(best) if best != finalized.block_hash() => {
+						match conn.api.at_block(best).await {
+							Ok(at) => at,
+							// Gone while read (a losing fork pruned, under
+							// load): the finalized block's runtime is the
+							// best's but for the blocks after an upgrade.
+							Err(_) => finalized,
+						}
+					}
+					_ => finalized,
+				};
+				Ok::<_, anyhow::Error>((signing, params, from))
+			}
+			.await
+			.context(NotSubmitted)?;
 			let progress = signing
 				.transactions()
 				.sign_and_submit_then_watch(call, signer, params)
@@ -829,6 +847,25 @@ impl TxEvents {
 }
 
 /// Why an extrinsic is not (successfully) in a block.
+/// The context of an error met before a transaction was handed to any node
+/// (reading the blocks to sign it at): nothing went out with its nonce. See
+/// [`not_submitted`].
+#[derive(Debug)]
+pub struct NotSubmitted;
+
+impl std::fmt::Display for NotSubmitted {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("not submitted")
+	}
+}
+
+/// Whether [`Chain::send_with_nonce`] failed before handing the transaction
+/// to a node: its nonce is free for another transaction. (After a timeout or
+/// a pool's refusal it may not be: a copy can be in a pool or a block.)
+pub fn not_submitted(error: &anyhow::Error) -> bool {
+	error.downcast_ref::<NotSubmitted>().is_some()
+}
+
 #[derive(Debug)]
 pub struct NotIncluded {
 	/// The pool dropped it or found it invalid: its nonce is free again.

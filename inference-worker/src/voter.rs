@@ -37,7 +37,9 @@
 //!   sent again; if the pool holds it, or a later block does, the voter waits;
 //!   if neither, it was lost and is sent again with the same nonce (and the
 //!   same ballot). Every resend uses its own nonce, so no two copies can ever
-//!   both be included.
+//!   both be included. A step whose send failed before reaching any node
+//!   (reading the blocks to sign at) gives back the nonce it took fresh: the
+//!   pool never saw it, and the key's next step takes it from the pool.
 //!
 //! - a step forgotten once final is kept as settled while its batch is open
 //!   at the finalized block: on a block whose state nonce is below the
@@ -805,6 +807,7 @@ impl Voter {
 		nonce: Option<u64>,
 	) -> Result<()> {
 		let (batch, step) = key;
+		let given = nonce;
 		let mut nonce = nonce;
 		for attempt in 1..=3 {
 			// Marks the connection this attempt goes through as seen.
@@ -816,8 +819,22 @@ impl Voter {
 					None => self.chain.next_nonce(&self.account).await?,
 				};
 				nonce = Some(n);
-				lock(&self.sent).insert(key, n);
-				self.chain.send_with_nonce(&self.signer, call, n).await
+				let before = lock(&self.sent).insert(key, n);
+				let sent = self.chain.send_with_nonce(&self.signer, call, n).await;
+				if given.is_none() && matches!(&sent, Err(e) if dropbear_api::not_submitted(e)) {
+					// Nothing went out with a nonce this step took fresh:
+					// give it back, as the pool has not seen it. Held on to,
+					// the next step of this key would take it from the pool
+					// too, and of the two copies with it only one can land
+					// (the other refused as a replacement of lower priority).
+					nonce = None;
+					let mut sent = lock(&self.sent);
+					match before {
+						Some(earlier) => sent.insert(key, earlier),
+						None => sent.remove(&key),
+					};
+				}
+				sent
 			};
 			let pending = match sent {
 				Ok(p) => p,

@@ -76,6 +76,37 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 		Err(e) => assert!(e.to_string().contains("not in blocks"), "{e:#}"),
 		Ok(_) => panic!("found an extrinsic no block holds"),
 	}
+
+	// The block that ends a session takes transactions like any other (the
+	// validator set pallet rotates at a benchmarked weight; the session
+	// pallet's own hook booked the whole block). A remark goes in after each
+	// new best block, so one waits in the pool whenever a block is made.
+	let mut blocks = chain.api().stream_best_blocks().await.unwrap();
+	let mut seen = 0;
+	let (number, at) = loop {
+		let block = blocks.next().await.expect("best blocks go on").unwrap();
+		// The first block was made before any remark was sent.
+		if seen > 0 {
+			let at = chain.at(Some(block.hash())).await.unwrap();
+			let events = at.events().fetch().await.unwrap();
+			if events.find_first::<runtime::session::events::NewSession>().is_some() {
+				break (block.number(), at);
+			}
+		}
+		let remark = runtime::tx().system().remark(b"dropbear".to_vec());
+		chain.send(&ferdie, &remark).await.unwrap();
+		seen += 1;
+		assert!(seen < 30, "no session change in {seen} blocks (sessions are 10 slots)");
+	};
+	let extrinsics = at.extrinsics().fetch().await.unwrap();
+	let remarks = extrinsics.find::<runtime::system::calls::Remark>().filter(Result::is_ok).count();
+	let booked = at.storage().fetch(runtime::storage().system().block_weight(), ()).await;
+	assert!(
+		remarks > 0,
+		"session-change block #{number} carries no transactions ({} extrinsics; weight booked: {:?})",
+		extrinsics.len(),
+		booked.map(|b| b.decode())
+	);
 }
 
 fn export_chain_spec(chain: &str) -> serde_json::Value {

@@ -3,6 +3,10 @@
 //! before it for a removal), and the account changed at the front of the
 //! sorted set, so that every other validator shifts.
 //!
+//! The session rotation is measured through the runtime's own
+//! [`Config::SessionRotation`]: on Dropbear chain that is `pallet-session`
+//! with BABE, GRANDPA and the historical session roots.
+//!
 //! Setup that cannot be built for a runtime's `Config` (a maximum too small
 //! for a set above the minimum) is reported as a `BenchmarkError`, not a panic:
 //! this code compiles into the runtime's benchmark build.
@@ -83,6 +87,46 @@ mod benchmarks {
 		ensure!(set.len() < full, BenchmarkError::Stop("set did not shrink after the removal"));
 		ensure!(ChangePlanned::<T>::get(), BenchmarkError::Stop("change not planned"));
 		Ok(())
+	}
+
+	/// A session rotation that hands BABE and GRANDPA `v` validators (queued
+	/// by the rotation before it) and queues a newly planned set of `v`: the
+	/// work the pallet's `on_initialize` does at a session's end. (BABE here
+	/// takes the epoch for a skipped one, as no slots pass: one storage item
+	/// more than a real epoch change, never less.)
+	#[benchmark]
+	fn rotate_session(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let set = sorted_accounts::<T>(v);
+		for who in &set {
+			T::BenchmarkHelper::register_keys(who);
+		}
+		plan_set::<T>(set)?;
+		ChangePlanned::<T>::put(true);
+		// The set queued now is handed over by the rotation measured.
+		T::SessionRotation::rotate();
+		ChangePlanned::<T>::put(true);
+
+		#[block]
+		{
+			T::SessionRotation::rotate();
+		}
+
+		ensure!(!ChangePlanned::<T>::get(), BenchmarkError::Stop("the planned set was not taken"));
+		Ok(())
+	}
+
+	/// The check in a block that does not end the session. Block 2: BABE
+	/// answers for block 1 without reading its epoch (the genesis epoch never
+	/// ends there).
+	#[benchmark]
+	fn keep_session() {
+		let now: BlockNumberFor<T> = 2u32.into();
+		frame_system::Pallet::<T>::set_block_number(now);
+
+		#[block]
+		{
+			let _ends = T::SessionRotation::should_rotate(now);
+		}
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -21,6 +21,20 @@
 //! - `remove_validator(who)`: the same origin removes one, never going below
 //!   [`Config::MinValidators`].
 //!
+//! ## Session rotation
+//!
+//! This pallet's `on_initialize` rotates sessions, in place of
+//! `pallet-session`'s own hook: the runtime's [`Config::SessionRotation`] says
+//! when a session ends (BABE's epoch change) and rotates it. `pallet-session`
+//! cannot know what a rotation costs in a given runtime (with staking it can
+//! be anything), so its hook books the whole block, and a block that rotates
+//! takes no transactions: one block in every session ordered nothing and held
+//! up every vote due in it. Here a rotation hands over at most
+//! [`Config::MaxValidators`] validators, and its weight comes from a benchmark
+//! of the runtime's own rotation at that size (`rotate_session`). The runtime
+//! sets `pallet_session::Config::ShouldEndSession` to one that never ends a
+//! session, so that only this hook rotates.
+//!
 //! ## Offences
 //!
 //! The pallet is the runtime's `OnOffenceHandler`: a validator reported for a
@@ -99,6 +113,10 @@ pub mod pallet {
 		/// The smallest validator set; removals and offences never go below it.
 		#[pallet::constant]
 		type MinValidators: Get<u32>;
+
+		/// When a session ends and how it rotates; asked by this pallet's
+		/// `on_initialize` every block (see "Session rotation" above).
+		type SessionRotation: SessionRotation<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls, from `weights.rs`
 		/// (`weights::SubstrateWeight<Runtime>` in a runtime, `()` in tests).
@@ -184,6 +202,17 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Rotate the session when it ends, charged at a rotation of the
+		/// largest set the pallet can plan.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			if T::SessionRotation::should_rotate(now) {
+				T::SessionRotation::rotate();
+				T::WeightInfo::rotate_session(T::MaxValidators::get())
+			} else {
+				T::WeightInfo::keep_session()
+			}
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -289,6 +318,16 @@ pub mod pallet {
 			}
 		}
 	}
+}
+
+/// When the runtime's sessions end and how they rotate (on Dropbear chain:
+/// at BABE's epoch change, by `pallet_session::Pallet::rotate_session`).
+pub trait SessionRotation<BlockNumber> {
+	/// Whether the session ends in block `now`.
+	fn should_rotate(now: BlockNumber) -> bool;
+	/// End the session: the queued validators take over and the planned set is
+	/// queued.
+	fn rotate();
 }
 
 /// Benchmarks only: how the runtime makes an account pass [`Config::KeysRegistered`].

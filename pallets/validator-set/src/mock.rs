@@ -33,6 +33,23 @@ impl Contains<u64> for HasKeys {
 parameter_types! {
 	pub const MaxValidators: u32 = 5;
 	pub const MinValidators: u32 = 2;
+	/// The blocks in which [`EveryThirdBlock`] rotated, in order.
+	pub static Rotations: Vec<u64> = Vec::new();
+}
+
+/// Sessions of three blocks: a rotation records its block and takes the
+/// planned set, as `pallet-session` does through the pallet's session manager.
+pub struct EveryThirdBlock;
+impl crate::SessionRotation<u64> for EveryThirdBlock {
+	fn should_rotate(now: u64) -> bool {
+		now % 3 == 0
+	}
+
+	fn rotate() {
+		Rotations::mutate(|r| r.push(System::block_number()));
+		let index = Rotations::get().len() as u32;
+		let _ = <ValidatorSet as pallet_session::SessionManager<u64>>::new_session(index + 1);
+	}
 }
 
 impl pallet_validator_set::Config for Test {
@@ -40,6 +57,7 @@ impl pallet_validator_set::Config for Test {
 	type KeysRegistered = HasKeys;
 	type MaxValidators = MaxValidators;
 	type MinValidators = MinValidators;
+	type SessionRotation = EveryThirdBlock;
 	type WeightInfo = ();
 	// `HasKeys` accepts every benchmark account already.
 	#[cfg(feature = "runtime-benchmarks")]
@@ -74,6 +92,7 @@ impl ExtBuilder {
 		.build_storage()
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
+		Rotations::set(Vec::new());
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			test();
@@ -88,6 +107,7 @@ impl ExtBuilder {
 pub fn new_bench_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
+	Rotations::set(Vec::new());
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

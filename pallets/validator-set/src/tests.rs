@@ -167,3 +167,38 @@ fn an_unconfigured_set_cannot_be_changed() {
 		);
 	});
 }
+
+#[test]
+fn the_pallet_rotates_sessions_in_its_own_hook_at_the_weight_of_a_full_set() {
+	use crate::WeightInfo;
+	use frame_support::traits::Hooks;
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+		let rotation = <() as WeightInfo>::rotate_session(MaxValidators::get());
+		let check = <() as WeightInfo>::keep_session();
+		assert!(rotation.all_gt(check), "a rotation weighs more than the check alone");
+		let mut charged = Vec::new();
+		for n in 1..=7 {
+			System::set_block_number(n);
+			charged.push(ValidatorSet::on_initialize(n));
+		}
+		assert_eq!(Rotations::get(), vec![3, 6], "sessions end where the runtime says");
+		let expected: Vec<_> = (1..=7).map(|n| if n % 3 == 0 { rotation } else { check }).collect();
+		assert_eq!(
+			charged, expected,
+			"a rotation is charged at the largest set, never the whole block"
+		);
+		// The first rotation took the planned set; the second had nothing new.
+		assert!(!ChangePlanned::<Test>::get(), "the planned set was handed over");
+		let planned: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::ValidatorSet(Event::NewSetPlanned { session, validators }) => {
+					Some((session, validators))
+				}
+				_ => None,
+			})
+			.collect();
+		assert_eq!(planned, vec![(2, 4)], "one new set, planned at the first rotation");
+	});
+}

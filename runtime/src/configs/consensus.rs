@@ -9,8 +9,9 @@
 //! validator set (`pallet-validator-set`).
 
 use crate::{
-	AccountId, Babe, Balances, Historical, Offences, Runtime, RuntimeCall, RuntimeEvent,
-	SessionKeys, UncheckedExtrinsic, ValidatorSet, EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK,
+	AccountId, Babe, Balances, BlockNumber, Historical, Offences, Runtime, RuntimeCall,
+	RuntimeEvent, SessionKeys, UncheckedExtrinsic, ValidatorSet, EPOCH_DURATION_IN_SLOTS,
+	MILLISECS_PER_BLOCK,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -75,7 +76,10 @@ impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = Babe;
+	// The validator set pallet rotates sessions in its own hook, at a
+	// benchmarked weight; the session pallet's hook would book the whole
+	// block for it ([`SessionsAtEpochChange`]).
+	type ShouldEndSession = RotatedByValidatorSet;
 	type NextSessionRotation = Babe;
 	type SessionManager = SessionManagerWithPruning;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
@@ -85,6 +89,31 @@ impl pallet_session::Config for Runtime {
 	type Currency = Balances;
 	// Validators are admitted by root; a deposit on keys would add nothing.
 	type KeyDeposit = ConstU128<0>;
+}
+
+/// `pallet-session`'s own hook never ends a session: the validator set
+/// pallet's does, through [`SessionsAtEpochChange`].
+pub struct RotatedByValidatorSet;
+impl pallet_session::ShouldEndSession<BlockNumber> for RotatedByValidatorSet {
+	fn should_end_session(_now: BlockNumber) -> bool {
+		false
+	}
+}
+
+/// Sessions end at BABE's epoch change, as BABE's external trigger expects,
+/// and rotate through `pallet-session` (BABE and GRANDPA take the queued
+/// keys, the historical roots note the new set). Asked by the validator set
+/// pallet's `on_initialize`, which runs after BABE's (pallet index 8 > 2):
+/// BABE knows the block's slot by then.
+pub struct SessionsAtEpochChange;
+impl pallet_validator_set::SessionRotation<BlockNumber> for SessionsAtEpochChange {
+	fn should_rotate(now: BlockNumber) -> bool {
+		<Babe as pallet_session::ShouldEndSession<BlockNumber>>::should_end_session(now)
+	}
+
+	fn rotate() {
+		crate::Session::rotate_session();
+	}
 }
 
 /// On a permissioned chain a validator is identified by its account alone.

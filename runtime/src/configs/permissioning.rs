@@ -19,6 +19,7 @@ impl pallet_validator_set::Config for Runtime {
 	// GRANDPA needs more than two thirds of the set online; with fewer than one
 	// validator there is no chain at all.
 	type MinValidators = ConstU32<1>;
+	type SessionRotation = super::consensus::SessionsAtEpochChange;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = HasSessionKeys;
