@@ -15,6 +15,7 @@
 use crate::{
 	backend::BackendError,
 	batcher::{Batcher, Overloaded, Scores},
+	hasher::Hasher,
 	inputs::{self, Bytes, InputError, InputStore},
 	metrics::Metrics,
 	p2p::P2p,
@@ -65,6 +66,9 @@ pub struct Core {
 	current: Mutex<(VersionNumber, Digest)>,
 	results: Mutex<ResultCache>,
 	p2p: OnceLock<P2p>,
+	/// Hashes clients' inputs several at once; `None` if its thread could
+	/// not start (inputs are then hashed one by one where they arrive).
+	hasher: Option<Hasher>,
 }
 
 /// An input taken for a client's answer: its scores to come, and the
@@ -112,6 +116,11 @@ impl Core {
 				capacity: capacity.max(1),
 			}),
 			p2p: OnceLock::new(),
+			hasher: Hasher::start()
+				.inspect_err(|e| {
+					tracing::warn!(target: "worker", "no input hashing thread ({e}): hashing inputs one by one");
+				})
+				.ok(),
 		})
 	}
 
@@ -232,13 +241,23 @@ impl Core {
 	/// as [`Core::accept`] does, gossiped to the other members unless
 	/// `gossip` is false (a client that sends every input to every member
 	/// itself). An input already held runs again, for its scores.
-	pub fn answer(
+	pub async fn answer(
 		self: &Arc<Self>,
 		inputs: Vec<Bytes>,
 		gossip: bool,
 	) -> Result<Vec<Pending>, AcceptError> {
-		// Each input is hashed once (150 KB of blake2 for an ImageNet image).
-		let hashes = inputs.iter().map(|bytes| self.check(bytes)).collect::<Result<Vec<_>, _>>()?;
+		for bytes in &inputs {
+			inputs::validate(&self.terms.input, bytes).map_err(|e| {
+				self.metrics.inputs_refused.inc();
+				AcceptError::from(e)
+			})?;
+		}
+		// Each input is hashed once (150 KB of blake2 for an ImageNet image),
+		// with whatever other inputs wait to be hashed ([`crate::hasher`]).
+		let hashes = match &self.hasher {
+			Some(hasher) => hasher.hashes(&inputs).await,
+			None => inputs.iter().map(|bytes| inputs::input_hash(bytes)).collect(),
+		};
 		// One version answers the whole request, even across a version switch.
 		let serving = *self.current.lock().unwrap_or_else(|p| p.into_inner());
 		let mut pending = Vec::with_capacity(inputs.len());

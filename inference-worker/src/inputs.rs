@@ -9,7 +9,7 @@
 //! of it (150 KB a member for an ImageNet image, and a large allocation).
 
 pub use bytes::Bytes;
-pub use dropbear_primitives::input::{check, describe, input_hash, InputError};
+pub use dropbear_primitives::input::{check, describe, input_hash, validate, InputError};
 use dropbear_primitives::Digest;
 use std::{
 	collections::{HashMap, VecDeque},

@@ -4,7 +4,9 @@
 //! - [`core`]: inputs are checked against the group's input spec, kept by
 //!   hash, gossiped to the other members ([`p2p`]) and run at once on the
 //!   version serving now (speculation); outputs are cached by
-//!   (input hash, version).
+//!   (input hash, version). Inputs from the Open Inference Protocol's doors
+//!   ([`oip`], [`grpc`]) are hashed several at once on one thread
+//!   ([`hasher`]).
 //! - [`batcher`]: a bounded queue feeding the model threads of a version (one,
 //!   or `--instances` of them, each with its own copy of the model and, on a
 //!   GPU, its own CUDA stream: [`cuda`]), which run full batches or what
@@ -29,6 +31,7 @@ pub mod batcher;
 pub mod core;
 pub mod cuda;
 pub mod grpc;
+pub mod hasher;
 pub mod inputs;
 pub mod journal;
 pub mod members;

@@ -601,7 +601,7 @@ impl Server {
 	/// each and sign this member's answers.
 	pub async fn replies(&self, inputs: Vec<Bytes>, gossip: bool) -> Result<Vec<Reply>, OipError> {
 		self.core.metrics.received("client", inputs.iter().map(Bytes::len).sum());
-		let pending = self.core.answer(inputs, gossip).map_err(|e| match e {
+		let pending = self.core.answer(inputs, gossip).await.map_err(|e| match e {
 			AcceptError::Invalid(e) => bad(e.to_string()),
 			e @ (AcceptError::Overloaded(_) | AcceptError::NotReady) => {
 				OipError::Unavailable(e.to_string())

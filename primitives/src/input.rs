@@ -42,6 +42,13 @@ impl std::error::Error for InputError {}
 /// Check `bytes` against `spec`: exact size, and finite values for float
 /// inputs (a NaN could make honest members disagree). Returns its hash.
 pub fn check(spec: &InputSpec, bytes: &[u8]) -> Result<Digest, InputError> {
+	validate(spec, bytes)?;
+	Ok(input_hash(bytes))
+}
+
+/// [`check`] without the hash, for a caller that hashes inputs its own way
+/// (several at once).
+pub fn validate(spec: &InputSpec, bytes: &[u8]) -> Result<(), InputError> {
 	let want = spec.byte_len().map_err(|_| InputError::BadSpec)?;
 	if bytes.len() as u64 != want {
 		return Err(InputError::WrongSize { got: bytes.len(), want, spec: describe(spec) });
@@ -55,7 +62,7 @@ pub fn check(spec: &InputSpec, bytes: &[u8]) -> Result<Digest, InputError> {
 			}
 		}
 	}
-	Ok(input_hash(bytes))
+	Ok(())
 }
 
 /// `F32[1, 8, 8]`.
