@@ -348,6 +348,19 @@ impl Chain {
 		self.conn().legacy.chain_get_block_hash(None).await?.context("the node has no best block")
 	}
 
+	/// The node's best block: its hash, its parent's and its number.
+	pub async fn best_block(&self) -> Result<(Hash, Hash, BlockNumber)> {
+		let conn = self.conn();
+		let hash =
+			conn.legacy.chain_get_block_hash(None).await?.context("the node has no best block")?;
+		let header = conn
+			.legacy
+			.chain_get_header(Some(hash))
+			.await?
+			.with_context(|| format!("the node's best block {hash:?} has no header"))?;
+		Ok((hash, header.parent_hash, header.number as BlockNumber))
+	}
+
 	/// The number of the node's best block.
 	pub async fn best_number(&self) -> Result<BlockNumber> {
 		let header = self
@@ -866,6 +879,18 @@ pub fn not_submitted(error: &anyhow::Error) -> bool {
 	error.downcast_ref::<NotSubmitted>().is_some()
 }
 
+/// Whether `error` came of reading a block the node no longer holds (or
+/// never did): a block of a losing fork, pruned when the other was
+/// finalized, reached through a stream that lagged behind its node.
+pub fn block_gone(error: &anyhow::Error) -> bool {
+	error.chain().any(|cause| {
+		matches!(
+			cause.downcast_ref::<subxt::error::OnlineClientAtBlockError>(),
+			Some(subxt::error::OnlineClientAtBlockError::BlockHeaderNotFound { .. })
+		)
+	})
+}
+
 #[derive(Debug)]
 pub struct NotIncluded {
 	/// The pool dropped it or found it invalid: its nonce is free again.
@@ -1092,4 +1117,23 @@ pub fn requested_ids(included: &Included) -> Result<Vec<RequestId>> {
 		.find::<runtime::inference::events::Requested>()
 		.map(|e| e.map(|e| e.request).map_err(Into::into))
 		.collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// A block the node does not hold is told from every other error, also
+	/// under the context a caller adds.
+	#[test]
+	fn a_gone_block_is_known_through_context() {
+		let gone = subxt::error::OnlineClientAtBlockError::BlockHeaderNotFound {
+			block_hash: Hash::repeat_byte(7).into(),
+		};
+		let error = anyhow::Error::from(gone).context("open batches").context("at #40");
+		assert!(block_gone(&error), "{error:#}");
+		assert!(!block_gone(&anyhow!("cannot find the block header, said in words")));
+		assert!(not_submitted(&anyhow!("no node").context(NotSubmitted)));
+		assert!(!not_submitted(&error));
+	}
 }

@@ -92,7 +92,9 @@ pub mod runtime {}
 /// the generated code. [`proven`] keys and decodes storage with it.
 const METADATA: &[u8] = include_bytes!("../metadata/dropbear.scale");
 
-pub use chain::{not_submitted, Chain, Included, NotIncluded, Pending, Refusal, TxEvents};
+pub use chain::{
+	block_gone, not_submitted, Chain, Included, NotIncluded, Pending, Refusal, TxEvents,
+};
 pub use dropbear_primitives::{
 	self as primitives, input_hash, rpc::InferenceApiClient, AgreementPolicy, Answer, BatchId,
 	DType, Digest, GroupId, InputSpec, ModelId, Outcome, Output, RequestId, Task, VersionNumber,

@@ -350,7 +350,7 @@ impl Voter {
 				// cut off, a call would wait out its own patience and the
 				// next one again. Its silence ends the work instead.
 				tokio::select! {
-					done = self.on_best_block(hash, parent, number) => {
+					done = self.on_best_block_or_newer(hash, parent, number) => {
 						if let Err(e) = done {
 							tracing::warn!(target: "worker::voter", "at #{number}: {e:#}");
 						}
@@ -428,6 +428,26 @@ impl Voter {
 	/// sent first (every round trip before them can push a step into a
 	/// later block), then versions in step and weights nothing needs
 	/// unloaded.
+	/// [`Voter::on_best_block`]; if the node no longer holds the block (a
+	/// losing fork pruned while the stream lagged behind its node, under
+	/// load), on the node's best block now. Waiting for the stream to catch
+	/// up cost one run's member every commitment due in four blocks.
+	async fn on_best_block_or_newer(
+		self: &Arc<Self>,
+		hash: Hash,
+		parent: Hash,
+		number: u32,
+	) -> Result<()> {
+		match self.on_best_block(hash, parent, number).await {
+			Err(e) if dropbear_api::block_gone(&e) => {
+				let (best, best_parent, best_number) = self.chain.best_block().await?;
+				tracing::info!(target: "worker::voter", "#{number} is gone from {} ({e:#}); acting on its best block #{best_number}", self.chain.url());
+				self.on_best_block(best, best_parent, best_number).await
+			}
+			done => done,
+		}
+	}
+
 	pub async fn on_best_block(
 		self: &Arc<Self>,
 		hash: Hash,
