@@ -414,6 +414,9 @@ impl Chain {
 	) -> Result<Pending> {
 		let what = call_name(call);
 		let account = crate::account(signer);
+		// Set once the transaction is being handed to the node: before it,
+		// a timeout sent nothing either.
+		let handing = std::sync::atomic::AtomicBool::new(false);
 		let submit = async {
 			let conn = self.conn();
 			// The blocks it is signed at; an error here sent nothing.
@@ -443,7 +446,12 @@ impl Chain {
 							// Gone while read (a losing fork pruned, under
 							// load): the finalized block's runtime is the
 							// best's but for the blocks after an upgrade.
-							Err(_) => finalized,
+							// Any other error (the node unreachable) is the
+							// caller's to see.
+							Err(subxt::error::OnlineClientAtBlockError::BlockHeaderNotFound {
+								..
+							}) => finalized,
+							Err(e) => return Err(e.into()),
 						}
 					}
 					_ => finalized,
@@ -452,6 +460,7 @@ impl Chain {
 			}
 			.await
 			.context(NotSubmitted)?;
+			handing.store(true, std::sync::atomic::Ordering::Relaxed);
 			let progress = signing
 				.transactions()
 				.sign_and_submit_then_watch(call, signer, params)
@@ -463,7 +472,14 @@ impl Chain {
 		// send again (with the same nonce) through another.
 		let (progress, from) =
 			tokio::time::timeout(SUBMIT_PATIENCE, submit).await.map_err(|_| {
-				anyhow!("submitting {what}: no answer from {} in {SUBMIT_PATIENCE:?}", self.url())
+				let error = anyhow!(
+					"submitting {what}: no answer from {} in {SUBMIT_PATIENCE:?}",
+					self.url()
+				);
+				match handing.load(std::sync::atomic::Ordering::Relaxed) {
+					true => error,
+					false => error.context(NotSubmitted),
+				}
 			})??;
 		let mut nonces = self.nonces();
 		let next = nonces.entry(account.0).or_insert(0);
@@ -859,7 +875,6 @@ impl TxEvents {
 	}
 }
 
-/// Why an extrinsic is not (successfully) in a block.
 /// The context of an error met before a transaction was handed to any node
 /// (reading the blocks to sign it at): nothing went out with its nonce. See
 /// [`not_submitted`].
@@ -891,6 +906,7 @@ pub fn block_gone(error: &anyhow::Error) -> bool {
 	})
 }
 
+/// Why an extrinsic is not (successfully) in a block.
 #[derive(Debug)]
 pub struct NotIncluded {
 	/// The pool dropped it or found it invalid: its nonce is free again.

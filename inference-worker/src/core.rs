@@ -66,7 +66,7 @@ pub struct Core {
 	current: Mutex<(VersionNumber, Digest)>,
 	results: Mutex<ResultCache>,
 	p2p: OnceLock<P2p>,
-	/// Hashes clients' inputs several at once; `None` if its thread could
+	/// Hashes clients' inputs several at once; `None` if its threads could
 	/// not start (inputs are then hashed one by one where they arrive).
 	hasher: Option<Hasher>,
 }
@@ -118,7 +118,7 @@ impl Core {
 			p2p: OnceLock::new(),
 			hasher: Hasher::start()
 				.inspect_err(|e| {
-					tracing::warn!(target: "worker", "no input hashing thread ({e}): hashing inputs one by one");
+					tracing::warn!(target: "worker", "no input hashing threads ({e}): hashing inputs one by one");
 				})
 				.ok(),
 		})

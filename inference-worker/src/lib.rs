@@ -5,7 +5,7 @@
 //!   hash, gossiped to the other members ([`p2p`]) and run at once on the
 //!   version serving now (speculation); outputs are cached by
 //!   (input hash, version). Inputs from the Open Inference Protocol's doors
-//!   ([`oip`], [`grpc`]) are hashed several at once on one thread
+//!   ([`oip`], [`grpc`]) are hashed several at once on hashing threads
 //!   ([`hasher`]).
 //! - [`batcher`]: a bounded queue feeding the model threads of a version (one,
 //!   or `--instances` of them, each with its own copy of the model and, on a

@@ -8,9 +8,12 @@
 //! at a fraction of the bus's speed, and that copy, not the model, bounded
 //! the worker at large batches. On the CPU the buffer is a plain tensor,
 //! kept for the same reason as the f32 buffer u8 images are normalised
-//! into in place: each fresh tensor of a large batch is fresh pages that
-//! the kernel zeroes (18% of a 2-core machine's time in the data-plane
-//! benchmark before they were kept). A member may also run its model in half
+//! into: each fresh tensor of a large batch is fresh pages that the kernel
+//! zeroes (18% of a 2-core machine's time in the data-plane benchmark
+//! before they were kept). On the CPU u8 images are normalised in one pass
+//! of our own from the received bytes into that f32 buffer
+//! ([`normalise_image`]); on a GPU the u8 batch crosses to the device and
+//! libtorch normalises it there. A member may also run its model in half
 //! precision (`--precision fp16|bf16`) and channels-last
 //! (`--channels-last`); both are its own business, like its weights: the
 //! group agrees on labels, and a member whose reduced precision changes its
@@ -147,9 +150,11 @@ pub struct TchBackend {
 	/// from the kernel as zeroed pages, a page fault per 4 KiB, every call.
 	host: Option<Tensor>,
 	/// On the device, for [`Preprocess::Imagenet`]: the f32 batch the u8
-	/// one is scaled and normalised into, in place, kept between batches
-	/// for the same reason (four times the u8 batch: 154 MiB for 256
-	/// images, which fresh intermediate tensors paid four times over).
+	/// one is scaled and normalised into (by libtorch on a GPU, by
+	/// [`normalise_image`] straight from the inputs on the CPU), kept
+	/// between batches for the same reason (four times the u8 batch: 154
+	/// MiB for 256 images, which fresh intermediate tensors paid four times
+	/// over).
 	float: Option<Tensor>,
 	/// [`Normalise`] on the device, for [`Preprocess::Imagenet`].
 	normalise: Option<Normalise>,
@@ -487,8 +492,6 @@ impl Backend for TchBackend {
 		let mut size = vec![inputs.len() as i64];
 		size.extend_from_slice(&self.shape);
 		let scores = tch::no_grad(|| -> Result<Tensor, tch::TchError> {
-			// The bytes cross to the device as they came (u8: a quarter of
-			// f32's), and become what the model takes there.
 			let cpu_factors = match (&self.normalise, self.device) {
 				(Some(by), Device::Cpu) => Some(by.factors),
 				_ => None,
@@ -496,6 +499,8 @@ impl Backend for TchBackend {
 			let batch = if let Some(by) = cpu_factors {
 				self.gather_normalised(inputs, per_input, &size, by)?
 			} else {
+				// The bytes cross to the device as they came (u8: a quarter
+				// of f32's), and become what the model takes there.
 				let host = self.gather(inputs, per_input, &size)?;
 				let batch = match self.device {
 					Device::Cuda(_) => host.f_to_device_(self.device, self.kind, true, false)?,

@@ -424,10 +424,6 @@ impl Voter {
 		}
 	}
 
-	/// One new best block, as [`Voter::follow`] takes each: the steps due
-	/// sent first (every round trip before them can push a step into a
-	/// later block), then versions in step and weights nothing needs
-	/// unloaded.
 	/// [`Voter::on_best_block`]; if the node no longer holds the block (a
 	/// losing fork pruned while the stream lagged behind its node, under
 	/// load), on the node's best block now. Waiting for the stream to catch
@@ -448,6 +444,10 @@ impl Voter {
 		}
 	}
 
+	/// One new best block, as [`Voter::follow`] takes each: the steps due
+	/// sent first (every round trip before them can push a step into a
+	/// later block), then versions in step and weights nothing needs
+	/// unloaded.
 	pub async fn on_best_block(
 		self: &Arc<Self>,
 		hash: Hash,
@@ -827,13 +827,16 @@ impl Voter {
 		nonce: Option<u64>,
 	) -> Result<()> {
 		let (batch, step) = key;
-		let given = nonce;
 		let mut nonce = nonce;
 		for attempt in 1..=3 {
 			// Marks the connection this attempt goes through as seen.
 			let mut reconnected = self.chain.reconnections();
 			let sent = {
 				let _one_at_a_time = self.sending.lock().await;
+				// Taken for this attempt: no copy went out with it yet. (A
+				// nonce an earlier attempt sent with stays, whatever happens:
+				// a copy may be in a pool.)
+				let fresh = nonce.is_none();
 				let n = match nonce {
 					Some(n) => n,
 					None => self.chain.next_nonce(&self.account).await?,
@@ -841,8 +844,8 @@ impl Voter {
 				nonce = Some(n);
 				let before = lock(&self.sent).insert(key, n);
 				let sent = self.chain.send_with_nonce(&self.signer, call, n).await;
-				if given.is_none() && matches!(&sent, Err(e) if dropbear_api::not_submitted(e)) {
-					// Nothing went out with a nonce this step took fresh:
+				if fresh && matches!(&sent, Err(e) if dropbear_api::not_submitted(e)) {
+					// Nothing went out with a nonce this attempt took fresh:
 					// give it back, as the pool has not seen it. Held on to,
 					// the next step of this key would take it from the pool
 					// too, and of the two copies with it only one can land

@@ -89,7 +89,9 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 		if seen > 0 {
 			let at = chain.at(Some(block.hash())).await.unwrap();
 			let events = at.events().fetch().await.unwrap();
-			if events.find_first::<runtime::session::events::NewSession>().is_some() {
+			let new_sessions = events.find::<runtime::session::events::NewSession>().count();
+			if new_sessions > 0 {
+				assert_eq!(new_sessions, 1, "block #{} rotated the session twice", block.number());
 				break (block.number(), at);
 			}
 		}

@@ -202,14 +202,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Rotate the session when it ends, charged at a rotation of the
-		/// largest set the pallet can plan.
+		/// Ask whether the session ends, and rotate it when it does: charged
+		/// the check and, then, a rotation of the largest set the pallet can
+		/// plan.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let check = T::WeightInfo::keep_session();
 			if T::SessionRotation::should_rotate(now) {
 				T::SessionRotation::rotate();
-				T::WeightInfo::rotate_session(T::MaxValidators::get())
+				check.saturating_add(T::WeightInfo::rotate_session(T::MaxValidators::get()))
 			} else {
-				T::WeightInfo::keep_session()
+				check
 			}
 		}
 

@@ -103,8 +103,9 @@ impl pallet_session::ShouldEndSession<BlockNumber> for RotatedByValidatorSet {
 /// Sessions end at BABE's epoch change, as BABE's external trigger expects,
 /// and rotate through `pallet-session` (BABE and GRANDPA take the queued
 /// keys, the historical roots note the new set). Asked by the validator set
-/// pallet's `on_initialize`, which runs after BABE's (pallet index 8 > 2):
-/// BABE knows the block's slot by then.
+/// pallet's `on_initialize`, which runs after BABE's (hooks run in the
+/// order `#[runtime]` declares the pallets): BABE knows the block's slot by
+/// then.
 pub struct SessionsAtEpochChange;
 impl pallet_validator_set::SessionRotation<BlockNumber> for SessionsAtEpochChange {
 	fn should_rotate(now: BlockNumber) -> bool {
