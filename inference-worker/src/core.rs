@@ -229,7 +229,13 @@ impl Core {
 
 	/// [`inputs::check`], counting a refused input.
 	fn check(&self, bytes: &[u8]) -> Result<Digest, AcceptError> {
-		inputs::check(&self.terms.input, bytes).map_err(|e| {
+		self.validate(bytes)?;
+		Ok(inputs::input_hash(bytes))
+	}
+
+	/// [`inputs::validate`], counting a refused input.
+	fn validate(&self, bytes: &[u8]) -> Result<(), AcceptError> {
+		inputs::validate(&self.terms.input, bytes).map_err(|e| {
 			self.metrics.inputs_refused.inc();
 			e.into()
 		})
@@ -247,10 +253,7 @@ impl Core {
 		gossip: bool,
 	) -> Result<Vec<Pending>, AcceptError> {
 		for bytes in &inputs {
-			inputs::validate(&self.terms.input, bytes).map_err(|e| {
-				self.metrics.inputs_refused.inc();
-				AcceptError::from(e)
-			})?;
+			self.validate(bytes)?;
 		}
 		// Each input is hashed once (150 KB of blake2 for an ImageNet image),
 		// with whatever other inputs wait to be hashed ([`crate::hasher`]).
