@@ -277,16 +277,14 @@ impl TchBackend {
 		size: &[i64],
 	) -> Result<Tensor, tch::TchError> {
 		let elements = size.iter().product::<i64>();
-		let buffer = match self.host.take() {
-			Some(p) if p.numel() as i64 >= elements => p,
-			_ => {
-				let fresh = Tensor::f_empty([elements], (self.kind, Device::Cpu))?;
-				match self.device {
-					Device::Cuda(_) => fresh.f_pin_memory(self.device)?,
-					_ => fresh,
-				}
+		let (kind, device) = (self.kind, self.device);
+		let buffer = kept_or_new(&mut self.host, elements, || {
+			let fresh = Tensor::f_empty([elements], (kind, Device::Cpu))?;
+			match device {
+				Device::Cuda(_) => fresh.f_pin_memory(device),
+				_ => Ok(fresh),
 			}
-		};
+		})?;
 		let bytes = inputs.len() * per_input;
 		// SAFETY: `buffer` is a contiguous CPU tensor of at least `elements`
 		// elements of `self.kind`: `bytes` bytes (each input's length was
@@ -312,14 +310,14 @@ impl TchBackend {
 		by: Factors,
 	) -> Result<Tensor, tch::TchError> {
 		let elements = size.iter().product::<i64>();
-		let buffer = match self.float.take() {
-			Some(f) if f.numel() as i64 >= elements && f.device() == Device::Cpu => f,
-			_ => Tensor::f_empty([elements], (Kind::Float, Device::Cpu))?,
-		};
+		let buffer = kept_or_new(&mut self.float, elements, || {
+			Tensor::f_empty([elements], (Kind::Float, Device::Cpu))
+		})?;
 		// SAFETY: as in `gather`: `buffer` is a contiguous CPU f32 tensor of
-		// at least `elements` elements (an image per input, each
-		// `per_input` u8 values: checked), and nothing else touches it
-		// until the batch's forward pass has finished.
+		// at least `elements` elements (a CPU backend only ever makes its
+		// f32 buffer here, on the CPU; an image per input, each `per_input`
+		// u8 values: checked), and nothing else touches it until the
+		// batch's forward pass has finished.
 		let float = unsafe {
 			std::slice::from_raw_parts_mut(buffer.data_ptr() as *mut f32, inputs.len() * per_input)
 		};
@@ -327,6 +325,20 @@ impl TchBackend {
 		let batch = buffer.f_narrow(0, 0, elements)?.f_view(size)?;
 		self.float = Some(buffer);
 		Ok(batch)
+	}
+}
+
+/// The buffer kept in `kept` if it holds at least `elements` elements, else
+/// a new one from `new` (the kept one, too small, is dropped). The caller
+/// puts it back once the batch is done with it.
+fn kept_or_new(
+	kept: &mut Option<Tensor>,
+	elements: i64,
+	new: impl FnOnce() -> Result<Tensor, tch::TchError>,
+) -> Result<Tensor, tch::TchError> {
+	match kept.take() {
+		Some(buffer) if buffer.numel() as i64 >= elements => Ok(buffer),
+		_ => new(),
 	}
 }
 
@@ -411,10 +423,8 @@ impl Normalise {
 	) -> Result<Tensor, tch::TchError> {
 		let size = batch.size();
 		let elements = size.iter().product::<i64>();
-		let float = match kept.take() {
-			Some(f) if f.numel() as i64 >= elements => f,
-			_ => Tensor::f_empty([elements], (Kind::Float, device))?,
-		};
+		let float =
+			kept_or_new(kept, elements, || Tensor::f_empty([elements], (Kind::Float, device)))?;
 		let mut out = float.f_narrow(0, 0, elements)?.f_view(size.as_slice())?;
 		out.f_copy_(batch)?;
 		// Each in-place operation hands back the tensor it changed.
