@@ -86,10 +86,13 @@ host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else ech
 # saturated machine stretched proposals toward the 2-second slot, BABE
 # forked and certificates fell behind. At the main job's light load nice 10
 # cost latency instead (docs/worker.md, "One machine, two priorities").
+# DATA_PLANE_NICE: the levels each worker runs its data plane (the doors
+# inputs come in by, hashing, inference) below its voter (0 by default).
 WORKER_NICE="${WORKER_NICE:-0}"
 DEMO_NICE="${DEMO_NICE:-0}"
-for level in "$WORKER_NICE" "$DEMO_NICE"; do
-	[[ "$level" =~ ^-?[0-9]+$ ]] || { echo "network: WORKER_NICE and DEMO_NICE take a nice level (an integer), not '$level'"; exit 1; }
+DATA_PLANE_NICE="${DATA_PLANE_NICE:-0}"
+for level in "$WORKER_NICE" "$DEMO_NICE" "$DATA_PLANE_NICE"; do
+	[[ "$level" =~ ^-?[0-9]+$ ]] || { echo "network: WORKER_NICE, DEMO_NICE and DATA_PLANE_NICE take a nice level (an integer), not '$level'"; exit 1; }
 done
 # Run a command in validator i's site, in place of the calling shell: it is
 # only ever called in a subshell of its own (`&` or a pipeline), so that `$!`
@@ -339,6 +342,7 @@ for i in "${!names[@]}"; do
 		--http-addr "$host:$((WORKER_HTTP_BASE + 10 * i))"
 		--grpc-addr "$host:$((WORKER_HTTP_BASE + 10 * i + 1))"
 		--metrics-addr "$host:$((WORKER_METRICS_BASE + i))"
+		--data-plane-nice "$DATA_PLANE_NICE"
 	)
 	# u8 images, scaled and normalised by each worker on its device.
 	[ "$input_kind" = u8 ] && args+=(--preprocess imagenet)

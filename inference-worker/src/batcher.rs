@@ -93,7 +93,10 @@ impl Batcher {
 			let name = if count == 1 { "model".to_string() } else { format!("model-{k}") };
 			std::thread::Builder::new()
 				.name(name)
-				.spawn(move || run(backend, k, count, queue, config, m, h))
+				.spawn(move || {
+					crate::priority::enter_data_plane();
+					run(backend, k, count, queue, config, m, h)
+				})
 				.expect("spawning a model thread");
 		}
 		Self { tx, queue: config.queue, metrics, health }

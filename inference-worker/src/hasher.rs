@@ -54,7 +54,10 @@ impl Hasher {
 			let inbox = inbox.clone();
 			std::thread::Builder::new()
 				.name(format!("input-hash-{i}"))
-				.spawn(move || hash_what_waits(&inbox))?;
+				.spawn(move || {
+					crate::priority::enter_data_plane();
+					hash_what_waits(&inbox)
+				})?;
 		}
 		Ok(Self { jobs })
 	}

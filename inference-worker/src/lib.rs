@@ -38,6 +38,7 @@ pub mod members;
 pub mod metrics;
 pub mod oip;
 pub mod p2p;
+pub mod priority;
 pub mod rpc;
 pub mod service;
 pub mod tch_backend;

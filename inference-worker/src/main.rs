@@ -27,10 +27,6 @@ enum Command {
 fn main() -> Result<()> {
 	// Before any thread starts, so that every allocation runs under it.
 	service::keep_freed_memory();
-	tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
-}
-
-async fn run() -> Result<()> {
 	service::init_tracing();
 	let cli = Cli::parse();
 	if let Some(Command::Info) = cli.command {
@@ -38,7 +34,17 @@ async fn run() -> Result<()> {
 		println!("{}", torch_info());
 		return Ok(());
 	}
-	let mut worker = service::start(&cli.options).await?;
+	let runtimes = service::Runtimes::new(cli.options.data_plane_nice)?;
+	let data_plane = runtimes.data_plane.handle().clone();
+	let result = runtimes.chain.block_on(run(cli, data_plane));
+	// Whatever the data plane still holds (connections, fetches) goes with
+	// the process.
+	runtimes.data_plane.shutdown_background();
+	result
+}
+
+async fn run(cli: Cli, data_plane: tokio::runtime::Handle) -> Result<()> {
+	let mut worker = service::start(&cli.options, &data_plane).await?;
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 	let mut follower = tokio::spawn(worker.voter.clone().follow(stop_rx));
 	// A worker that can no longer follow the chain exits (with its error) so

@@ -127,6 +127,13 @@ pub struct Options {
 	#[arg(long, env = "DROPBEAR_INSTANCES", default_value_t = 1,
 		value_parser = clap::value_parser!(u16).range(1..=16))]
 	pub instances: u16,
+	/// Nice levels the data plane (the doors that take inputs, libp2p,
+	/// hashing and the model threads) runs below the process, whose own
+	/// priority the voter keeps: on a machine the worker saturates, its
+	/// votes still make their windows (`priority`).
+	#[arg(long, env = "DROPBEAR_DATA_PLANE_NICE", default_value_t = 0,
+		value_parser = clap::value_parser!(i32).range(0..=19))]
+	pub data_plane_nice: i32,
 	/// Inputs queued for the model before new ones are refused as overloaded.
 	#[arg(long, env = "DROPBEAR_QUEUE", default_value_t = 8192)]
 	pub queue: usize,
@@ -172,9 +179,49 @@ pub struct Options {
 	pub metrics_addr: Option<SocketAddr>,
 }
 
+/// The worker's two runtimes ([`priority`](crate::priority)): the chain
+/// side's, which runs [`start`]'s caller, the voter and the followers of
+/// versions and members, at the process's priority; and the data plane's,
+/// which serves the doors inputs come in by and libp2p, its threads
+/// `data_plane_nice` levels below.
+pub struct Runtimes {
+	pub chain: tokio::runtime::Runtime,
+	pub data_plane: tokio::runtime::Runtime,
+}
+
+impl Runtimes {
+	pub fn new(data_plane_nice: i32) -> Result<Self> {
+		crate::priority::set_data_plane_nice(data_plane_nice)?;
+		let data_plane = tokio::runtime::Builder::new_multi_thread()
+			.thread_name("data-plane")
+			.on_thread_start(crate::priority::enter_data_plane)
+			.enable_all()
+			.build()
+			.context("starting the data plane's runtime")?;
+		// Following blocks and sending votes is a few messages a block.
+		let chain = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(2)
+			.thread_name("chain")
+			.enable_all()
+			.build()
+			.context("starting the chain side's runtime")?;
+		Ok(Self { chain, data_plane })
+	}
+}
+
+/// Run `task` on `runtime` and wait for it.
+async fn on<T: Send + 'static>(
+	runtime: &tokio::runtime::Handle,
+	task: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+	runtime.spawn(task).await.context("a data-plane task stopped")?
+}
+
 /// Connect to the chain, load the version serving now (refusing to start
-/// without a file of its digest), start libp2p and the JSON-RPC server.
-pub async fn start(args: &Options) -> Result<Service> {
+/// without a file of its digest), start libp2p and the servers inputs come
+/// in by (JSON-RPC, the Open Inference Protocol over HTTP and gRPC) on
+/// `data_plane`; everything else runs on the caller's runtime.
+pub async fn start(args: &Options, data_plane: &tokio::runtime::Handle) -> Result<Service> {
 	let Some(key) = &args.worker_key else {
 		bail!("--worker-key is required (e.g. //Alice-worker)")
 	};
@@ -265,12 +312,15 @@ pub async fn start(args: &Options) -> Result<Service> {
 		.collect::<Result<_, _>>()
 		.context("a --public-addr is not a multiaddr")?;
 	let fallback = members::fallback_members(&args.fallback_peers)?;
-	let (p2p, addr) = P2p::start(
-		p2p::node_key(args.node_key.as_deref())?,
-		listen,
-		args.group,
-		core.store.clone(),
-		received_tx,
+	let (p2p, addr) = on(
+		data_plane,
+		P2p::start(
+			p2p::node_key(args.node_key.as_deref())?,
+			listen,
+			args.group,
+			core.store.clone(),
+			received_tx,
+		),
 	)
 	.await?;
 	tracing::info!(target: "worker", "libp2p: {addr}/p2p/{}", p2p.peer_id);
@@ -290,7 +340,7 @@ pub async fn start(args: &Options) -> Result<Service> {
 	.spawn();
 	core.set_p2p(p2p);
 	let gossip_core = core.clone();
-	tokio::spawn(async move {
+	data_plane.spawn(async move {
 		while let Some(input) = received.recv().await {
 			gossip_core.metrics.received("gossip", input.bytes.len());
 			if let Err(e) = gossip_core.accept(input.group, input.bytes, true) {
@@ -300,13 +350,13 @@ pub async fn start(args: &Options) -> Result<Service> {
 	});
 
 	let facts = rpc::Facts { model, device: format!("{device:?}"), torch: torch_info() };
-	let (rpc_addr, rpc_handle) = rpc::start(args.rpc_addr, core.clone(), facts).await?;
+	let (rpc_addr, rpc_handle) = on(data_plane, rpc::start(args.rpc_addr, core.clone(), facts)).await?;
 	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
 	let name = served.name.clone();
-	let (http_addr, http_handle) = oip::start(args.http_addr, core.clone(), served.clone())
+	let (http_addr, http_handle) = on(data_plane, oip::start(args.http_addr, core.clone(), served.clone()))
 		.await
 		.with_context(|| format!("--http-addr {}", args.http_addr))?;
-	let (grpc_addr, grpc_handle) = grpc::start(args.grpc_addr, core.clone(), served)
+	let (grpc_addr, grpc_handle) = on(data_plane, grpc::start(args.grpc_addr, core.clone(), served))
 		.await
 		.with_context(|| format!("--grpc-addr {}", args.grpc_addr))?;
 	tracing::info!(target: "worker", "Open Inference Protocol on http://{http_addr}/v2/models/{name} and gRPC {grpc_addr}");
@@ -343,4 +393,28 @@ pub async fn shutdown_signal() {
 	}
 	#[cfg(not(unix))]
 	let _ = ctrl_c.await;
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+	use super::*;
+	use crate::priority::this_thread_nice;
+
+	#[test]
+	fn the_data_plane_runs_below_the_chain_side() {
+		let runtimes = Runtimes::new(4).unwrap();
+		let chain = runtimes.chain.block_on(async { this_thread_nice().unwrap() });
+		let chain_task = runtimes.chain.block_on(async {
+			tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap()
+		});
+		let data_plane = runtimes.data_plane.block_on(async {
+			tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap()
+		});
+		let blocking = runtimes.data_plane.block_on(async {
+			tokio::task::spawn_blocking(|| this_thread_nice().unwrap()).await.unwrap()
+		});
+		assert_eq!(chain_task, chain, "the chain side's threads were lowered");
+		assert_eq!(data_plane, (chain + 4).min(19), "the data plane's threads were not lowered");
+		assert_eq!(blocking, data_plane, "the data plane's blocking threads were not lowered");
+	}
 }

@@ -84,7 +84,7 @@ fn most_common(votes: &[Option<Vec<Output>>]) -> Option<Vec<Output>> {
 async fn main() -> Result<()> {
 	service::init_tracing();
 	let cli = Cli::parse();
-	let worker = service::start(&cli.options).await?;
+	let worker = service::start(&cli.options, &tokio::runtime::Handle::current()).await?;
 	let voter = worker.voter.clone();
 	let classes = worker.core.terms.classes;
 	let model = voter.versions.model;
