@@ -379,6 +379,15 @@ pub struct Answers {
 	pub by_worker: Vec<(String, Result<SignedAnswer>)>,
 }
 
+/// What [`Fanout::deliver`] heard for one input.
+#[derive(Debug)]
+pub struct Delivered {
+	/// The input's hash: the id it is ordered by.
+	pub input_hash: Digest,
+	/// For each worker (by its URL), nothing, or why it did not take the input.
+	pub by_worker: Vec<(String, Result<()>)>,
+}
+
 /// A worker's answer as the protocol carries it.
 #[derive(Deserialize)]
 struct InferResponse {
@@ -462,9 +471,9 @@ impl Fanout {
 		ProvenReceipt { receipt, group_proof: self.group_proof.clone() }
 	}
 
-	/// The infer request for one input: the input in binary, the answer and
-	/// its signature asked for as JSON.
-	fn request_body(&self, bytes: &[u8]) -> Result<Bytes> {
+	/// The infer request for one input: the input in binary, the `outputs`
+	/// asked for as JSON.
+	fn request_body(&self, bytes: &[u8], outputs: &[&str]) -> Result<Bytes> {
 		let spec = &self.group.input;
 		let mut shape = vec![1u32];
 		shape.extend(spec.shape.iter());
@@ -479,7 +488,7 @@ impl Fanout {
 				"name": "input", "datatype": datatype, "shape": shape,
 				"parameters": { "binary_data_size": bytes.len() },
 			}],
-			"outputs": [{ "name": "answer" }, { "name": "signature" }],
+			"outputs": outputs.iter().map(|name| serde_json::json!({ "name": name })).collect::<Vec<_>>(),
 		})
 		.to_string();
 		let mut body = Vec::with_capacity(head.len() + bytes.len());
@@ -501,12 +510,13 @@ impl Fanout {
 		async move { Self::asked(http, infer, body, head_len).await }
 	}
 
-	async fn asked(
+	/// Post one infer request; the worker's response, or its error.
+	async fn post(
 		http: HttpClient<HttpConnector, Full<Bytes>>,
 		infer: hyper::Uri,
 		body: Bytes,
 		head_len: usize,
-	) -> Result<SignedAnswer> {
+	) -> Result<InferResponse> {
 		let request = hyper::Request::post(infer)
 			.header("content-type", "application/octet-stream")
 			.header("inference-header-content-length", head_len)
@@ -527,8 +537,16 @@ impl Fanout {
 				.unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
 			bail!("{status}: {message}");
 		}
-		let parsed: InferResponse =
-			serde_json::from_slice(&body).context("the answer is not an infer response")?;
+		serde_json::from_slice(&body).context("the answer is not an infer response")
+	}
+
+	async fn asked(
+		http: HttpClient<HttpConnector, Full<Bytes>>,
+		infer: hyper::Uri,
+		body: Bytes,
+		head_len: usize,
+	) -> Result<SignedAnswer> {
+		let parsed = Self::post(http, infer, body, head_len).await?;
 		let tensor = |name: &str| {
 			parsed.outputs.iter().find(|o| o.name == name).and_then(|o| o.data.first())
 		};
@@ -571,7 +589,7 @@ impl Fanout {
 		// Hashed once here, for the checks and the caller (150 KB of blake2
 		// for an ImageNet image).
 		let input_hash = crate::input_hash(bytes);
-		let body = match self.request_body(bytes) {
+		let body = match self.request_body(bytes, &["answer", "signature"]) {
 			Ok(body) => body,
 			Err(e) => {
 				let e = format!("{e:#}");
@@ -593,13 +611,62 @@ impl Fanout {
 		Answers { input_hash, by_worker: futures::future::join_all(asked).await }
 	}
 
+	/// Hand `bytes` to every member at once and wait until each has taken
+	/// it: the input's hash, and for each worker (by its URL) nothing or why
+	/// it did not take the input. For a client that orders the input on
+	/// chain and waits for its certificate rather than for the members'
+	/// answers: each worker's response is read only for the input hash it
+	/// names, which must be this input's. The signed answers are not asked
+	/// for, so not checked (four signature checks cost a client more than
+	/// hashing a 150 KB image); [`Fanout::answers`] gets and checks them.
+	pub async fn deliver(&self, bytes: &[u8], patience: Duration) -> Delivered {
+		let input_hash = crate::input_hash(bytes);
+		let body = match self.request_body(bytes, &["input_hash"]) {
+			Ok(body) => body,
+			Err(e) => {
+				let e = format!("{e:#}");
+				let by_worker =
+					self.endpoints.iter().map(|p| (p.url.clone(), Err(anyhow!("{e}")))).collect();
+				return Delivered { input_hash, by_worker };
+			}
+		};
+		let head_len = body.len() - bytes.len();
+		let expected = format!("0x{}", hex::encode(input_hash));
+		let delivered = self.endpoints.iter().map(|endpoint| {
+			let sent =
+				Self::post(self.http.clone(), endpoint.infer.clone(), body.clone(), head_len);
+			let expected = &expected;
+			async move {
+				let taken = match tokio::time::timeout(patience, sent).await {
+					Err(_) => Err(anyhow!("no answer in {patience:?}")),
+					Ok(Err(e)) => Err(e),
+					Ok(Ok(response)) => {
+						let named = response
+							.outputs
+							.iter()
+							.find(|o| o.name == "input_hash")
+							.and_then(|o| o.data.first())
+							.and_then(|v| v.as_str());
+						match named {
+							Some(named) if named == expected => Ok(()),
+							Some(named) => Err(anyhow!("it took another input ({named})")),
+							None => Err(anyhow!("no input_hash in the answer")),
+						}
+					}
+				};
+				(endpoint.url.clone(), taken)
+			}
+		});
+		Delivered { input_hash, by_worker: futures::future::join_all(delivered).await }
+	}
+
 	/// Send `bytes` to every member at once and return a receipt as soon as
 	/// `q` members' checked answers agree; answers that fail their check are
 	/// left out (and logged). An error when no output can reach the quorum
 	/// any more, or after `patience`.
 	pub async fn receipt(&self, bytes: &[u8], patience: Duration) -> Result<QuorumReceipt> {
 		let input_hash = crate::input_hash(bytes);
-		let body = self.request_body(bytes)?;
+		let body = self.request_body(bytes, &["answer", "signature"])?;
 		let head_len = body.len() - bytes.len();
 		let deadline = Instant::now() + patience;
 		let mut asked: FuturesUnordered<_> = self

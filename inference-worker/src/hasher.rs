@@ -52,12 +52,10 @@ impl Hasher {
 		let inbox = std::sync::Arc::new(std::sync::Mutex::new(inbox));
 		for i in 0..threads() {
 			let inbox = inbox.clone();
-			std::thread::Builder::new()
-				.name(format!("input-hash-{i}"))
-				.spawn(move || {
-					crate::priority::enter_data_plane();
-					hash_what_waits(&inbox)
-				})?;
+			std::thread::Builder::new().name(format!("input-hash-{i}")).spawn(move || {
+				crate::priority::enter_data_plane();
+				hash_what_waits(&inbox)
+			})?;
 		}
 		Ok(Self { jobs })
 	}

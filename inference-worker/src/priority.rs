@@ -112,7 +112,10 @@ mod tests {
 		.join()
 		.unwrap();
 		assert_eq!(lowered, (before + 3).min(LOWEST), "the data-plane thread was not lowered");
-		assert_eq!(inherited, lowered, "a thread started by a data-plane thread did not inherit its level");
+		assert_eq!(
+			inherited, lowered,
+			"a thread started by a data-plane thread did not inherit its level"
+		);
 		assert_eq!(this_thread_nice().unwrap(), before, "lowering one thread lowered another");
 	}
 

@@ -350,15 +350,18 @@ pub async fn start(args: &Options, data_plane: &tokio::runtime::Handle) -> Resul
 	});
 
 	let facts = rpc::Facts { model, device: format!("{device:?}"), torch: torch_info() };
-	let (rpc_addr, rpc_handle) = on(data_plane, rpc::start(args.rpc_addr, core.clone(), facts)).await?;
+	let (rpc_addr, rpc_handle) =
+		on(data_plane, rpc::start(args.rpc_addr, core.clone(), facts)).await?;
 	tracing::info!(target: "worker", "JSON-RPC on {rpc_addr}; model {model}, group {}", args.group);
 	let name = served.name.clone();
-	let (http_addr, http_handle) = on(data_plane, oip::start(args.http_addr, core.clone(), served.clone()))
-		.await
-		.with_context(|| format!("--http-addr {}", args.http_addr))?;
-	let (grpc_addr, grpc_handle) = on(data_plane, grpc::start(args.grpc_addr, core.clone(), served))
-		.await
-		.with_context(|| format!("--grpc-addr {}", args.grpc_addr))?;
+	let (http_addr, http_handle) =
+		on(data_plane, oip::start(args.http_addr, core.clone(), served.clone()))
+			.await
+			.with_context(|| format!("--http-addr {}", args.http_addr))?;
+	let (grpc_addr, grpc_handle) =
+		on(data_plane, grpc::start(args.grpc_addr, core.clone(), served))
+			.await
+			.with_context(|| format!("--grpc-addr {}", args.grpc_addr))?;
 	tracing::info!(target: "worker", "Open Inference Protocol on http://{http_addr}/v2/models/{name} and gRPC {grpc_addr}");
 
 	Ok(Service {
@@ -404,12 +407,12 @@ mod tests {
 	fn the_data_plane_runs_below_the_chain_side() {
 		let runtimes = Runtimes::new(4).unwrap();
 		let chain = runtimes.chain.block_on(async { this_thread_nice().unwrap() });
-		let chain_task = runtimes.chain.block_on(async {
-			tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap()
-		});
-		let data_plane = runtimes.data_plane.block_on(async {
-			tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap()
-		});
+		let chain_task = runtimes
+			.chain
+			.block_on(async { tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap() });
+		let data_plane = runtimes
+			.data_plane
+			.block_on(async { tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap() });
 		let blocking = runtimes.data_plane.block_on(async {
 			tokio::task::spawn_blocking(|| this_thread_nice().unwrap()).await.unwrap()
 		});

@@ -164,8 +164,10 @@ impl Door {
 		match self {
 			Door::Rpc(workers) => workers.submit_to(i, bytes).await,
 			Door::Http(fanout) => {
-				let answers = fanout.answers(bytes, Duration::from_secs(60)).await;
-				let by_worker = &answers.by_worker;
+				// Only the certificate is waited for: the members' signed
+				// answers are not asked for.
+				let delivered = fanout.deliver(bytes, Duration::from_secs(60)).await;
+				let by_worker = &delivered.by_worker;
 				// A member that did not take the input fetches it from the
 				// others at vote time; only when none took it is it lost.
 				if let Some(failed) =
@@ -176,7 +178,7 @@ impl Door {
 					}
 					tracing::warn!(target: "dropbear::demo", "input {i}: {}: {:#}", failed.0, failed.1);
 				}
-				Ok(answers.input_hash)
+				Ok(delivered.input_hash)
 			}
 		}
 	}
