@@ -20,10 +20,12 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 [[ "${SKIP_SETUP:-}" == 1 ]] || scripts/setup.sh
 scripts/build.sh >/dev/null
-# This benchmark saturates the machine on purpose: the workers and the
-# client run below the validators' CPU priority, so that block production
-# keeps its slots (docs/worker.md, "One machine, two priorities").
-export WORKER_NICE="${WORKER_NICE:-10}" DEMO_NICE="${DEMO_NICE:-10}"
+# This benchmark saturates the machine on purpose: the workers' data planes
+# and the client run below the validators' CPU priority, so that block
+# production keeps its slots; each worker's voter keeps the validators'
+# priority, so that its votes keep their windows (docs/worker.md, "One
+# machine, two priorities").
+export WORKER_NICE="${WORKER_NICE:-0}" DATA_PLANE_NICE="${DATA_PLANE_NICE:-10}" DEMO_NICE="${DEMO_NICE:-10}"
 seconds="${SECONDS_PER_RATE:-20}"
 work="${BENCH_DIR:-$PWD/.bench-data-plane}"
 rm -rf "$work"

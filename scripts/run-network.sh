@@ -80,14 +80,15 @@ names=(alice bob charlie dave)
 site_of=(1 1 2 3)
 host_of() { if [ -n "${SITES:-}" ]; then echo "10.77.${site_of[$1]}.1"; else echo 127.0.0.1; fi; }
 # WORKER_NICE / DEMO_NICE: the workers' and the demo client's nice level
-# (0, the validators' priority, by default). The data-plane benchmarks
-# saturate this machine and run both at 10, so that block production comes
-# first, as it would on validators' own machines: at equal shares a
-# saturated machine stretched proposals toward the 2-second slot, BABE
-# forked and certificates fell behind. At the main job's light load nice 10
-# cost latency instead (docs/worker.md, "One machine, two priorities").
-# DATA_PLANE_NICE: the levels each worker runs its data plane (the doors
-# inputs come in by, hashing, inference) below its voter (0 by default).
+# (0, the validators' priority, by default). DATA_PLANE_NICE: the levels
+# each worker runs its data plane (the doors inputs come in by, hashing,
+# inference) below its voter (0 by default). The data-plane benchmarks
+# saturate this machine and run the data planes and the client at 10, so
+# that block production and votes come first, as they would on validators'
+# and owners' own machines: at equal shares a saturated machine stretched
+# proposals toward the 2-second slot, BABE forked and certificates fell
+# behind. At the main job's light load nice 10 cost latency instead
+# (docs/worker.md, "One machine, two priorities").
 WORKER_NICE="${WORKER_NICE:-0}"
 DEMO_NICE="${DEMO_NICE:-0}"
 DATA_PLANE_NICE="${DATA_PLANE_NICE:-0}"
