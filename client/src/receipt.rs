@@ -611,14 +611,15 @@ impl Fanout {
 		Answers { input_hash, by_worker: futures::future::join_all(asked).await }
 	}
 
-	/// Hand `bytes` to every member at once and wait until each has taken
-	/// it: the input's hash, and for each worker (by its URL) nothing or why
-	/// it did not take the input. For a client that orders the input on
+	/// Hand `bytes` to every member at once and wait until each has answered
+	/// (a worker answers once it has taken the input and run it): the
+	/// input's hash, and for each worker (by its URL) nothing or why it did
+	/// not take the input. For a client that orders the input on
 	/// chain and waits for its certificate rather than for the members'
 	/// answers: each worker's response is read only for the input hash it
 	/// names, which must be this input's. The signed answers are not asked
-	/// for, so not checked (four signature checks cost a client more than
-	/// hashing a 150 KB image); [`Fanout::answers`] gets and checks them.
+	/// for, so not checked (perf: four signature checks took a client more
+	/// than hashing a 150 KB image); [`Fanout::answers`] gets and checks them.
 	pub async fn deliver(&self, bytes: &[u8], patience: Duration) -> Delivered {
 		let input_hash = crate::input_hash(bytes);
 		let body = match self.request_body(bytes, &["input_hash"]) {

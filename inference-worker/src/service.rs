@@ -129,8 +129,8 @@ pub struct Options {
 	pub instances: u16,
 	/// Nice levels the data plane (the doors that take inputs, libp2p,
 	/// hashing and the model threads) runs below the process, whose own
-	/// priority the voter keeps: on a machine the worker saturates, its
-	/// votes still make their windows (`priority`).
+	/// priority the voter keeps: on a machine the worker saturates, it still
+	/// follows blocks and sends its votes in time (`priority`).
 	#[arg(long, env = "DROPBEAR_DATA_PLANE_NICE", default_value_t = 0,
 		value_parser = clap::value_parser!(i32).range(0..=19))]
 	pub data_plane_nice: i32,
@@ -413,11 +413,25 @@ mod tests {
 		let data_plane = runtimes
 			.data_plane
 			.block_on(async { tokio::spawn(async { this_thread_nice().unwrap() }).await.unwrap() });
+		// A blocking thread started from a data-plane thread (which it
+		// inherits its level from) is not lowered a second time. (First:
+		// the pool has no thread yet, so this one is new.)
+		let blocking_from_data_plane = runtimes.data_plane.block_on(async {
+			tokio::spawn(async {
+				tokio::task::spawn_blocking(|| this_thread_nice().unwrap()).await.unwrap()
+			})
+			.await
+			.unwrap()
+		});
 		let blocking = runtimes.data_plane.block_on(async {
 			tokio::task::spawn_blocking(|| this_thread_nice().unwrap()).await.unwrap()
 		});
 		assert_eq!(chain_task, chain, "the chain side's threads were lowered");
 		assert_eq!(data_plane, (chain + 4).min(19), "the data plane's threads were not lowered");
 		assert_eq!(blocking, data_plane, "the data plane's blocking threads were not lowered");
+		assert_eq!(
+			blocking_from_data_plane, data_plane,
+			"a blocking thread started by a data-plane thread was lowered twice"
+		);
 	}
 }
