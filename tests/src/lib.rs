@@ -53,6 +53,87 @@ pub fn repo_root() -> std::path::PathBuf {
 	manifest.join("..")
 }
 
+/// How long [`Node::rpc`] waits for a node whose process is still running
+/// to open its RPC port: a bound for a hung node, not an expected time.
+pub const NODE_START_BOUND: Duration = Duration::from_secs(300);
+
+/// The local chain's spec in raw form, exported once per node binary with
+/// `dropbear-node export-chain-spec --chain local --raw` and kept beside
+/// the failed-test logs (`$CARGO_TARGET_DIR`, else the system's temporary
+/// folder), named by the binary's size and modification time.
+///
+/// Nodes of the e2e tests start from this file rather than `--chain local`:
+/// the same genesis (the file is what `--chain local` builds), but a node
+/// given the built-in spec runs the runtime's genesis builder before it
+/// opens its database, compiling the runtime three times where a node
+/// given raw storage compiles it once (15 s against 5 s of start-up for
+/// one node on a two-core machine, a minute and more for four at once).
+pub fn local_raw_spec() -> Result<PathBuf> {
+	static SPEC: Mutex<Option<PathBuf>> = Mutex::new(None);
+	let mut spec = SPEC.lock().unwrap_or_else(|p| p.into_inner());
+	if let Some(path) = spec.as_ref() {
+		return Ok(path.clone());
+	}
+	let binary = node_binary();
+	let meta = fs::metadata(&binary).with_context(|| format!("{}", binary.display()))?;
+	let stamp = meta
+		.modified()
+		.ok()
+		.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+		.map_or(0, |d| d.as_nanos());
+	let dir = std::env::var_os("CARGO_TARGET_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(std::env::temp_dir)
+		.join("e2e-chain-spec");
+	fs::create_dir_all(&dir)?;
+	let path = dir.join(format!("local-raw-{}-{stamp}.json", meta.len()));
+	if !path.exists() {
+		// Written under a name of this process's own, then renamed: test
+		// binaries run one after another, but a reader never sees half a file.
+		let partial = dir.join(format!(".local-raw-{}.partial", std::process::id()));
+		export_raw("local", &partial)?;
+		fs::rename(&partial, &path)?;
+		// Specs of earlier builds are no use to anyone.
+		for old in fs::read_dir(&dir)?.flatten() {
+			let name = old.file_name();
+			let name = name.to_string_lossy();
+			if name.starts_with("local-raw-") && old.path() != path {
+				let _ = fs::remove_file(old.path());
+			}
+		}
+	}
+	*spec = Some(path.clone());
+	Ok(path)
+}
+
+/// The chain spec at `spec` in raw form, written beside it as
+/// `<name>-raw.json`: nodes started from it compile the runtime once, not
+/// three times (see [`local_raw_spec`]).
+pub fn raw_spec(spec: &Path) -> Result<PathBuf> {
+	let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+	let raw = spec.with_file_name(format!("{stem}-raw.json"));
+	export_raw(&spec.to_string_lossy(), &raw)?;
+	Ok(raw)
+}
+
+/// `dropbear-node export-chain-spec --chain <chain> --raw --output <to>`.
+fn export_raw(chain: &str, to: &Path) -> Result<()> {
+	let binary = node_binary();
+	let out = Command::new(&binary)
+		.args(["export-chain-spec", "--chain", chain, "--raw", "--output"])
+		.arg(to)
+		.output()
+		.with_context(|| format!("running {}", binary.display()))?;
+	if !out.status.success() {
+		bail!(
+			"{} export-chain-spec --chain {chain} --raw failed: {}",
+			binary.display(),
+			String::from_utf8_lossy(&out.stderr)
+		);
+	}
+	Ok(())
+}
+
 /// A dev node key from `scripts/dev-node-keys`: (secret hex, peer id).
 pub fn dev_node_key(name: &str) -> (String, String) {
 	let path = repo_root().join("scripts/dev-node-keys");
@@ -233,6 +314,8 @@ impl Node {
 		};
 		if self.spec.chain == "dev" {
 			cmd.arg("--dev");
+		} else if self.spec.chain == "local" {
+			cmd.arg("--chain").arg(local_raw_spec()?);
 		} else {
 			cmd.args(["--chain", &self.spec.chain]);
 		}
@@ -282,29 +365,52 @@ impl Node {
 	}
 
 	/// Connect to the node's RPC, retrying while it starts.
+	///
+	/// A starting node compiles the runtime before it opens its RPC port;
+	/// four nodes doing so at once on two cores have taken over a minute.
+	/// So this waits for as long as the process runs, and fails at once
+	/// when it has exited. [`NODE_START_BOUND`] only ends the wait on a
+	/// node that hangs.
 	pub async fn rpc(&self) -> Result<WsClient> {
-		let deadline = Instant::now() + Duration::from_secs(60);
+		let deadline = Instant::now() + NODE_START_BOUND;
 		loop {
 			match WsClientBuilder::default().build(self.ws_url()).await {
 				Ok(client) => return Ok(client),
-				Err(e) if Instant::now() < deadline => {
+				Err(e) if Instant::now() < deadline && self.process_alive() => {
 					let _ = e;
 					tokio::time::sleep(Duration::from_millis(250)).await;
 				}
 				Err(e) => bail!(
-					"{}: RPC did not come up: {e}; log: {}",
+					"{}: RPC did not come up ({}): {e}; log: {}",
 					self.spec.name,
+					if self.process_alive() { "still starting" } else { "the process exited" },
 					self.log_tail(20)
 				),
 			}
 		}
 	}
 
-	/// Connect the typed chain interface, retrying while the node starts.
+	/// Connect the typed chain interface once the node's RPC is up.
 	pub async fn chain(&self) -> Result<Chain> {
+		self.rpc().await?;
 		Chain::connect(&self.ws_url(), Duration::from_secs(60)).await.with_context(|| {
 			format!("{}: chain connection; log: {}", self.spec.name, self.log_tail(20))
 		})
+	}
+
+	/// Whether the node's process exists and has not exited (a zombie
+	/// not yet reaped counts as exited). Reads `/proc`, so that it needs
+	/// no `&mut` to the child.
+	fn process_alive(&self) -> bool {
+		let Some(child) = &self.child else { return false };
+		match fs::read_to_string(format!("/proc/{}/stat", child.id())) {
+			// "pid (comm) state ...": the state follows the last ')'.
+			Ok(stat) => stat
+				.rsplit_once(')')
+				.and_then(|(_, rest)| rest.split_whitespace().next())
+				.is_some_and(|state| state != "Z" && state != "X"),
+			Err(_) => false,
+		}
 	}
 
 	/// Crash the node (SIGKILL): no chance to flush or say goodbye.

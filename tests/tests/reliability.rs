@@ -68,7 +68,8 @@ fn spec_on_previous_runtime(dir: &Path) -> (String, Vec<u8>) {
 	let current = hex::decode(code.as_str().unwrap().trim_start_matches("0x")).unwrap();
 	*code = serde_json::json!(format!("0x{}", hex::encode(previous_runtime())));
 	std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
-	(path.to_string_lossy().into_owned(), current)
+	let raw = dropbear_e2e::raw_spec(&path).unwrap();
+	(raw.to_string_lossy().into_owned(), current)
 }
 
 /// The held-out digits, 256 bytes each.
