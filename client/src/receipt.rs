@@ -546,7 +546,11 @@ impl Fanout {
 		body: Bytes,
 		head_len: usize,
 	) -> Result<SignedAnswer> {
-		let parsed = Self::post(http, infer, body, head_len).await?;
+		Self::signed_answer(&Self::post(http, infer, body, head_len).await?)
+	}
+
+	/// The signed answer in a worker's response, not yet checked.
+	fn signed_answer(parsed: &InferResponse) -> Result<SignedAnswer> {
 		let tensor = |name: &str| {
 			parsed.outputs.iter().find(|o| o.name == name).and_then(|o| o.data.first())
 		};
@@ -581,34 +585,56 @@ impl Fanout {
 		Ok(signed)
 	}
 
-	/// Send `bytes` to every member at once and wait for every answer: the
-	/// input's hash, and each worker's (by its URL) checked signed answer or
-	/// why there is none. What a client keeps to prove a lie later
-	/// ([`crate::lies`]), whichever members turn out to vote otherwise.
-	pub async fn answers(&self, bytes: &[u8], patience: Duration) -> Answers {
+	/// Send `bytes` to every member at once, asking for `outputs`, and wait
+	/// for every response: the input's hash, and for each worker (by its
+	/// URL) what `read` makes of its response, or why there is none.
+	async fn fan_out<T>(
+		&self,
+		bytes: &[u8],
+		outputs: &[&str],
+		patience: Duration,
+		read: impl Fn(&Endpoint, &InferResponse, Digest) -> Result<T>,
+	) -> (Digest, Vec<(String, Result<T>)>) {
 		// Hashed once here, for the checks and the caller (150 KB of blake2
 		// for an ImageNet image).
 		let input_hash = crate::input_hash(bytes);
-		let body = match self.request_body(bytes, &["answer", "signature"]) {
+		let body = match self.request_body(bytes, outputs) {
 			Ok(body) => body,
 			Err(e) => {
 				let e = format!("{e:#}");
 				let by_worker =
 					self.endpoints.iter().map(|p| (p.url.clone(), Err(anyhow!("{e}")))).collect();
-				return Answers { input_hash, by_worker };
+				return (input_hash, by_worker);
 			}
 		};
 		let head_len = body.len() - bytes.len();
-		let asked = self.endpoints.iter().map(|endpoint| {
-			let body = body.clone();
+		let read = &read;
+		let sent = self.endpoints.iter().map(|endpoint| {
+			let post =
+				Self::post(self.http.clone(), endpoint.infer.clone(), body.clone(), head_len);
 			async move {
-				let answered = tokio::time::timeout(patience, self.ask(endpoint, body, head_len))
-					.await
-					.unwrap_or_else(|_| Err(anyhow!("no answer in {patience:?}")));
-				(endpoint.url.clone(), self.checked(endpoint, answered, input_hash))
+				let read = match tokio::time::timeout(patience, post).await {
+					Err(_) => Err(anyhow!("no answer in {patience:?}")),
+					Ok(response) => response.and_then(|r| read(endpoint, &r, input_hash)),
+				};
+				(endpoint.url.clone(), read)
 			}
 		});
-		Answers { input_hash, by_worker: futures::future::join_all(asked).await }
+		(input_hash, futures::future::join_all(sent).await)
+	}
+
+	/// Send `bytes` to every member at once and wait for every answer: the
+	/// input's hash, and each worker's (by its URL) checked signed answer or
+	/// why there is none. What a client keeps to prove a lie later
+	/// ([`crate::lies`]), whichever members turn out to vote otherwise.
+	pub async fn answers(&self, bytes: &[u8], patience: Duration) -> Answers {
+		let outputs = ["answer", "signature"];
+		let (input_hash, by_worker) = self
+			.fan_out(bytes, &outputs, patience, |endpoint, response, input_hash| {
+				self.checked(endpoint, Self::signed_answer(response), input_hash)
+			})
+			.await;
+		Answers { input_hash, by_worker }
 	}
 
 	/// Hand `bytes` to every member at once and wait until each has answered
@@ -621,44 +647,22 @@ impl Fanout {
 	/// for, so not checked (perf: four signature checks took a client more
 	/// than hashing a 150 KB image); [`Fanout::answers`] gets and checks them.
 	pub async fn deliver(&self, bytes: &[u8], patience: Duration) -> Delivered {
-		let input_hash = crate::input_hash(bytes);
-		let body = match self.request_body(bytes, &["input_hash"]) {
-			Ok(body) => body,
-			Err(e) => {
-				let e = format!("{e:#}");
-				let by_worker =
-					self.endpoints.iter().map(|p| (p.url.clone(), Err(anyhow!("{e}")))).collect();
-				return Delivered { input_hash, by_worker };
-			}
-		};
-		let head_len = body.len() - bytes.len();
-		let expected = format!("0x{}", hex::encode(input_hash));
-		let delivered = self.endpoints.iter().map(|endpoint| {
-			let sent =
-				Self::post(self.http.clone(), endpoint.infer.clone(), body.clone(), head_len);
-			let expected = &expected;
-			async move {
-				let taken = match tokio::time::timeout(patience, sent).await {
-					Err(_) => Err(anyhow!("no answer in {patience:?}")),
-					Ok(Err(e)) => Err(e),
-					Ok(Ok(response)) => {
-						let named = response
-							.outputs
-							.iter()
-							.find(|o| o.name == "input_hash")
-							.and_then(|o| o.data.first())
-							.and_then(|v| v.as_str());
-						match named {
-							Some(named) if named == expected => Ok(()),
-							Some(named) => Err(anyhow!("it took another input ({named})")),
-							None => Err(anyhow!("no input_hash in the answer")),
-						}
-					}
-				};
-				(endpoint.url.clone(), taken)
-			}
-		});
-		Delivered { input_hash, by_worker: futures::future::join_all(delivered).await }
+		let (input_hash, by_worker) = self
+			.fan_out(bytes, &["input_hash"], patience, |_, response, input_hash| {
+				let named = response
+					.outputs
+					.iter()
+					.find(|o| o.name == "input_hash")
+					.and_then(|o| o.data.first())
+					.and_then(|v| v.as_str());
+				match named {
+					Some(named) if named == format!("0x{}", hex::encode(input_hash)) => Ok(()),
+					Some(named) => Err(anyhow!("it took another input ({named})")),
+					None => Err(anyhow!("no input_hash in the answer")),
+				}
+			})
+			.await;
+		Delivered { input_hash, by_worker }
 	}
 
 	/// Send `bytes` to every member at once and return a receipt as soon as
