@@ -57,47 +57,54 @@ pub fn repo_root() -> std::path::PathBuf {
 /// to open its RPC port: a bound for a hung node, not an expected time.
 pub const NODE_START_BOUND: Duration = Duration::from_secs(300);
 
-/// The local chain's spec in raw form, exported once per node binary with
-/// `dropbear-node export-chain-spec --chain local --raw` and kept beside
-/// the failed-test logs (`$CARGO_TARGET_DIR`, else the system's temporary
-/// folder), named by the binary's size and modification time.
+/// The local chain's spec in raw form, exported with `dropbear-node
+/// export-chain-spec --chain local --raw` once per build of the node: kept
+/// beside the binary, named by its size, modification and change times and
+/// inode (a rebuild changes the change time even where a copy keeps the
+/// others).
 ///
-/// Nodes of the e2e tests start from this file rather than `--chain local`:
-/// the same genesis (the file is what `--chain local` builds), but a node
-/// given the built-in spec runs the runtime's genesis builder before it
-/// opens its database, compiling the runtime three times where a node
-/// given raw storage compiles it once (15 s against 5 s of start-up for
-/// one node on a two-core machine, a minute and more for four at once).
+/// Nodes of the e2e tests started with chain `local` use this file: the
+/// same genesis (the file is what `--chain local` builds), but a node given
+/// the built-in spec runs the runtime's genesis builder before it opens its
+/// database, compiling the runtime three times where a node given raw
+/// storage compiles it once (15 s against 5 s of start-up for one node on a
+/// two-core machine, 65 s against 25 s for four at once).
 pub fn local_raw_spec() -> Result<PathBuf> {
+	use std::os::unix::fs::MetadataExt;
 	static SPEC: Mutex<Option<PathBuf>> = Mutex::new(None);
 	let mut spec = SPEC.lock().unwrap_or_else(|p| p.into_inner());
-	if let Some(path) = spec.as_ref() {
+	if let Some(path) = spec.as_ref().filter(|p| p.exists()) {
 		return Ok(path.clone());
 	}
 	let binary = node_binary();
 	let meta = fs::metadata(&binary).with_context(|| format!("{}", binary.display()))?;
-	let stamp = meta
-		.modified()
-		.ok()
-		.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-		.map_or(0, |d| d.as_nanos());
-	let dir = std::env::var_os("CARGO_TARGET_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(std::env::temp_dir)
-		.join("e2e-chain-spec");
-	fs::create_dir_all(&dir)?;
-	let path = dir.join(format!("local-raw-{}-{stamp}.json", meta.len()));
+	let dir = binary.parent().context("the node binary's folder")?;
+	let stamp = format!(
+		"{}-{}.{}-{}.{}-{}",
+		meta.len(),
+		meta.mtime(),
+		meta.mtime_nsec(),
+		meta.ctime(),
+		meta.ctime_nsec(),
+		meta.ino()
+	);
+	let path = dir.join(format!("dropbear-node-local-raw-{stamp}.json"));
 	if !path.exists() {
-		// Written under a name of this process's own, then renamed: test
-		// binaries run one after another, but a reader never sees half a file.
-		let partial = dir.join(format!(".local-raw-{}.partial", std::process::id()));
-		export_raw("local", &partial)?;
-		fs::rename(&partial, &path)?;
-		// Specs of earlier builds are no use to anyone.
-		for old in fs::read_dir(&dir)?.flatten() {
-			let name = old.file_name();
-			let name = name.to_string_lossy();
-			if name.starts_with("local-raw-") && old.path() != path {
+		// Written under a fresh name, then renamed: a reader never sees
+		// half a file.
+		let partial = tempfile::Builder::new().prefix(".local-raw-").tempfile_in(dir)?;
+		export_raw("local", partial.path())?;
+		partial.persist(&path)?;
+		// Specs of earlier builds, an hour old: a test process still using
+		// one started from an earlier binary long ago.
+		for old in fs::read_dir(dir)?.flatten() {
+			let stale = old
+				.metadata()
+				.and_then(|m| m.modified())
+				.ok()
+				.and_then(|t| t.elapsed().ok())
+				.is_some_and(|age| age > Duration::from_secs(3600));
+			if old.file_name().to_string_lossy().starts_with("dropbear-node-local-raw-") && stale {
 				let _ = fs::remove_file(old.path());
 			}
 		}
@@ -215,7 +222,8 @@ pub fn free_port() -> u16 {
 pub struct NodeSpec {
 	/// Log and directory name.
 	pub name: String,
-	/// `--dev`, or `--chain <chain>`.
+	/// `dev` (`--dev`), `local` (the local chain, started from
+	/// [`local_raw_spec`]), or a chain spec file.
 	pub chain: String,
 	/// Start as a validator with this dev account's keys (`--alice`...).
 	pub dev_account: Option<String>,
@@ -451,9 +459,17 @@ impl Node {
 		self.launch()
 	}
 
-	/// Whether the process is still running.
+	/// Whether the process is still running. An exited one is reaped and
+	/// forgotten, so that its process id, free for reuse, is never read again.
 	pub fn is_running(&mut self) -> bool {
-		matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+		match self.child.as_mut().map(|c| c.try_wait()) {
+			Some(Ok(None)) => true,
+			Some(Ok(Some(_))) => {
+				self.child = None;
+				false
+			}
+			_ => false,
+		}
 	}
 
 	/// The last `n` lines of the node's log.
