@@ -1,6 +1,7 @@
 //! A single `--dev` node, and the chain specs and node keys the local network
 //! is built from.
 
+use dropbear_api::runtime::runtime_types::sp_weights::weight_v2::Weight;
 use dropbear_api::{
 	account, runtime, runtime::runtime_types::pallet_inference::pallet::Error as InferenceError,
 	Chain,
@@ -79,34 +80,65 @@ async fn dev_node_produces_and_finalizes_blocks_on_its_own() {
 
 	// The block that ends a session takes transactions like any other (the
 	// validator set pallet rotates at a benchmarked weight; the session
-	// pallet's own hook booked the whole block). A remark goes in after each
-	// new best block, so one waits in the pool whenever a block is made.
+	// pallet's own hook booked the whole block). Root queues a backlog of
+	// remarks under `sudo_unchecked_weight`, each booked at 45% of a block,
+	// so that a block holds exactly one (normal transactions get 75%): from
+	// the block that takes the first, every block takes one while the
+	// backlog lasts, however late this test reads the blocks. It outlasts a
+	// session (10 slots, a block in each on a dev chain), so the next
+	// session change falls within it.
+	const BACKLOG: usize = 14;
+	let root = dev_key("Alice");
+	let limits = chain
+		.at(None)
+		.await
+		.unwrap()
+		.constants()
+		.entry(runtime::constants().system().block_weights())
+		.unwrap();
+	// The chain limits blocks by time only (its proof size limit is u64::MAX).
+	let heavy = Weight { ref_time: limits.max_block.ref_time / 100 * 45, proof_size: 0 };
 	let mut blocks = chain.api().stream_best_blocks().await.unwrap();
-	let mut seen = 0;
-	let (number, at) = loop {
+	for _ in 0..BACKLOG {
+		let remark =
+			runtime::Call::System(runtime::system::Call::remark { remark: b"dropbear".to_vec() });
+		let call = runtime::tx().sudo().sudo_unchecked_weight(remark, heavy.clone());
+		chain.send(&root, &call).await.unwrap();
+	}
+	let mut taken = 0;
+	let (number, at, in_block) = loop {
 		let block = blocks.next().await.expect("best blocks go on").unwrap();
-		// The first block was made before any remark was sent.
-		if seen > 0 {
-			let at = chain.at(Some(block.hash())).await.unwrap();
-			let events = at.events().fetch().await.unwrap();
-			let new_sessions = events.find::<runtime::session::events::NewSession>().count();
-			if new_sessions > 0 {
-				assert_eq!(new_sessions, 1, "block #{} rotated the session twice", block.number());
-				break (block.number(), at);
-			}
+		let at = chain.at(Some(block.hash())).await.unwrap();
+		let in_block = at
+			.extrinsics()
+			.fetch()
+			.await
+			.unwrap()
+			.find::<runtime::sudo::calls::SudoUncheckedWeight>()
+			.filter(Result::is_ok)
+			.count();
+		assert!(in_block <= 1, "block #{} took {in_block} remarks booked at 45%", block.number());
+		let before = taken;
+		taken += in_block;
+		// Blocks before the backlog's first are not counted: it may have
+		// reached the pool after they were proposed.
+		if before == 0 {
+			continue;
 		}
-		let remark = runtime::tx().system().remark(b"dropbear".to_vec());
-		chain.send(&ferdie, &remark).await.unwrap();
-		seen += 1;
-		assert!(seen < 30, "no session change in {seen} blocks (sessions are 10 slots)");
+		let events = at.events().fetch().await.unwrap();
+		let new_sessions = events.find::<runtime::session::events::NewSession>().count();
+		if new_sessions > 0 {
+			assert_eq!(new_sessions, 1, "block #{} rotated the session twice", block.number());
+			break (block.number(), at, in_block);
+		}
+		assert!(taken < BACKLOG, "no session change in {taken} blocks (sessions are 10 slots)");
 	};
-	let extrinsics = at.extrinsics().fetch().await.unwrap();
-	let remarks = extrinsics.find::<runtime::system::calls::Remark>().filter(Result::is_ok).count();
 	let booked = at.storage().fetch(runtime::storage().system().block_weight(), ()).await;
-	assert!(
-		remarks > 0,
-		"session-change block #{number} carries no transactions ({} extrinsics; weight booked: {:?})",
-		extrinsics.len(),
+	assert_eq!(
+		in_block,
+		1,
+		"session-change block #{number} took none of the {} remarks still queued (weight booked: {:?})",
+		BACKLOG - taken,
 		booked.map(|b| b.decode())
 	);
 }
