@@ -12,6 +12,9 @@
                                            received (workers' metrics)
     plot.py sites WORK_DIR OUT.json        the same for scripts/bench-sites.sh: one
                                            site against three, rate by rate
+    plot.py model-threads WORK_DIR         prints what each worker's model threads
+                                           did at each rate of an e2e WORK_DIR (from
+                                           the workers' metrics; needs no matplotlib)
 """
 
 import glob
@@ -22,14 +25,22 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+
+def pyplot():
+    """matplotlib, loaded only for the plots (the GPU machine's python3 has
+    none; its summaries need none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def chain(report_path):
     report = json.loads(Path(report_path).read_text())
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     for members in sorted({r["members"] for r in report["rows"]}):
         rows = [r for r in report["rows"] if r["members"] == members]
@@ -52,12 +63,16 @@ def e2e(work, out, machine=None):
     (the four digit models), `free` (the near-free model) or an ImageNet-class
     model name (all four members run it). raw-NAME.json holds the worker's raw
     tch throughput of model NAME alone at the workers' batch size, the
-    baseline of each set's ratio (the slowest member's, for `digits`)."""
+    baseline of each set's ratio (the slowest member's, for `digits`);
+    shared-NAME.json (scripts/gpu-bench.sh) the slowest of four copies run at
+    once, as the members share one GPU there, the baseline of
+    `ratio_to_shared_raw`."""
     work, out = Path(work), Path(out)
-    raw = {}
-    for f in glob.glob(str(work / "raw-*.json")):
-        line = Path(f).read_text().strip().splitlines()[0]
-        raw[Path(f).stem[4:]] = json.loads(line)["inputs_per_s"]
+    raw, shared = {}, {}
+    for prefix, into in (("raw-", raw), ("shared-", shared)):
+        for f in glob.glob(str(work / f"{prefix}*.json")):
+            line = Path(f).read_text().strip().splitlines()[0]
+            into[Path(f).stem[len(prefix):]] = json.loads(line)["inputs_per_s"]
     sets = sorted({Path(p).parent.parent.name for p in glob.glob(str(work / "*" / "logs" / "demo-report-*.json"))},
                   key=lambda s: (s != "digits", s != "free", s))
     runs = []
@@ -67,31 +82,40 @@ def e2e(work, out, machine=None):
             baseline = min(digit_members) if digit_members else None
         else:
             baseline = raw.get(s, raw.get("digits-free") if s == "free" else None)
-        for f in sorted(glob.glob(str(work / s / "logs" / "demo-report-*.json")),
+        logs, before = work / s / "logs", "start"
+        for f in sorted(glob.glob(str(logs / "demo-report-*.json")),
                         key=lambda p: int(Path(p).stem.split("-")[-1])):
             r = json.loads(Path(f).read_text())
+            rate = Path(f).stem.split("-")[-1]
+            r["model_threads"] = model_threads(logs, before, rate, r.get("seconds"))
+            before = rate
             r.update({"model_set": s, "raw_slowest_member_per_s": baseline,
                       # The steady rate (first certifying block to the last) against the raw rate.
-                      "ratio_to_raw": r.get("sustained_per_s", r["certified_per_s"]) / baseline if baseline else None})
+                      "ratio_to_raw": r.get("sustained_per_s", r["certified_per_s"]) / baseline if baseline else None,
+                      "raw_shared_slowest_member_per_s": shared.get(s),
+                      "ratio_to_shared_raw": r.get("sustained_per_s", r["certified_per_s"]) / shared[s] if shared.get(s) else None})
             runs.append(r)
     report = {
         "what": "certified requests/s and latency, four validators and four workers on one machine",
         "machine": machine or {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
         "date": time.strftime("%Y-%m-%d"),
         "raw_inputs_per_s": raw,
+        "raw_shared_inputs_per_s": shared,
         "runs": runs,
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'models':<12} {'offered/s':>9} {'certified/s':>11} {'sustained':>9} {'ratio raw':>9} {'p50 s':>6} {'p90 s':>6} {'p99 s':>6} "
+    print(f"{'models':<12} {'offered/s':>9} {'certified/s':>11} {'sustained':>9} {'ratio raw':>9} {'vs shared':>9} {'p50 s':>6} {'p90 s':>6} {'p99 s':>6} "
           f"{'final p50':>9} {'final p90':>9} {'blocks p50':>10} {'<=2 blocks':>10}")
     for r in runs:
         lat, fin, blk = r["latency_s"], r["finality_latency_s"], r.get("blocks_to_certificate", {})
         ratio = f"{r['ratio_to_raw']:.4f}" if r["ratio_to_raw"] is not None else "-"
-        print(f"{r['model_set']:<12} {r['offered_per_s']:>9} {r['certified_per_s']:>11.1f} {r.get('sustained_per_s', float('nan')):>9.1f} {ratio:>9} "
+        vs_shared = f"{r['ratio_to_shared_raw']:.4f}" if r["ratio_to_shared_raw"] is not None else "-"
+        print(f"{r['model_set']:<12} {r['offered_per_s']:>9} {r['certified_per_s']:>11.1f} {r.get('sustained_per_s', float('nan')):>9.1f} {ratio:>9} {vs_shared:>9} "
               f"{lat['p50']:>6.2f} {lat['p90']:>6.2f} {lat['p99']:>6.2f} {fin['p50']:>9.2f} {fin['p90']:>9.2f} "
               f"{blk.get('p50', float('nan')):>10.0f} {blk.get('within_2', float('nan')):>10.3f}")
     if not runs:
         sys.exit(f"no demo reports under {work}")
+    plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for s, style in zip(sets, ("o-", "s--", "^-.", "v:")):
         rs = [r for r in runs if r["model_set"] == s]
@@ -110,6 +134,67 @@ def e2e(work, out, machine=None):
     fig.suptitle(f"End to end: four validators, four workers, q = 3 ({where})")
     fig.tight_layout()
     fig.savefig(out.with_suffix(".png"), dpi=120)
+
+
+def metric_sums(path):
+    """The `_sum` and `_count` of the model-thread histograms in one metrics
+    snapshot (dropbear_worker_batch_size, dropbear_worker_inference_seconds)."""
+    out = {}
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name.startswith(("dropbear_worker_batch_size_", "dropbear_worker_inference_seconds_")) \
+                and name.endswith(("_sum", "_count")):
+            out[name] = float(value)
+    return out
+
+
+def model_threads(logs, before, rate, seconds):
+    """What each worker's model threads did between the metrics snapshots
+    `before` and `rate` (metrics-LABEL-WORKER.txt in `logs`): forward passes,
+    their mean batch, the time spent in them and that time over the run's
+    `seconds` (above 1 with several model threads). Low busy shares with the
+    offered load not met say the model was not the limit."""
+    workers = sorted({Path(p).stem.split("-", 2)[2] for p in glob.glob(str(Path(logs) / f"metrics-{rate}-*.txt"))})
+    out = {}
+    for w in workers:
+        a, b = metric_sums(Path(logs) / f"metrics-{before}-{w}.txt"), metric_sums(Path(logs) / f"metrics-{rate}-{w}.txt")
+        d = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
+        passes = d.get("dropbear_worker_batch_size_count", 0.0)
+        busy = d.get("dropbear_worker_inference_seconds_sum", 0.0)
+        out[w] = {
+            "forward_passes": int(passes),
+            "mean_batch": d.get("dropbear_worker_batch_size_sum", 0.0) / passes if passes else None,
+            "busy_s": busy,
+            "busy_share": busy / seconds if seconds else None,
+        }
+    return out
+
+
+def runs_with_model_threads(work):
+    """(set, rate, demo report, model threads) for every demo report under
+    an e2e WORK_DIR, rates in order."""
+    work = Path(work)
+    for logs in sorted(work.glob("*/logs")):
+        before = "start"
+        for f in sorted(logs.glob("demo-report-*.json"), key=lambda p: int(p.stem.split("-")[-1])):
+            r = json.loads(f.read_text())
+            rate = f.stem.split("-")[-1]
+            yield logs.parent.name, rate, r, model_threads(logs, before, rate, r.get("seconds"))
+            before = rate
+
+
+def print_model_threads(work):
+    print(f"{'models':<14} {'offered/s':>9} {'sent/s':>7} {'steady/s':>8}  model threads per worker: passes, mean batch, busy share")
+    for name, rate, r, threads in runs_with_model_threads(work):
+        per = "; ".join(
+            f"{w} {t['forward_passes']}, {t['mean_batch'] or 0:.1f}, {t['busy_share'] or 0:.2f}"
+            for w, t in threads.items())
+        print(f"{name:<14} {rate:>9} {r.get('sent_per_s', float('nan')):>7.1f} "
+              f"{r.get('sustained_per_s', float('nan')):>8.1f}  {per or '(no metrics)'}")
 
 
 def input_bytes(path):
@@ -145,6 +230,7 @@ def data_plane(work, out):
             for w in workers:
                 a, b = input_bytes(logs / f"metrics-{before}-{w}.txt"), input_bytes(logs / f"metrics-{rate}-{w}.txt")
                 per_member[w] = {via: b.get(via, 0) - a.get(via, 0) for via in set(a) | set(b)}
+            r["model_threads"] = model_threads(logs, before, rate, r.get("seconds"))
             before = rate
             n = max(r["inputs"], 1)
             total = sum(sum(v.values()) for v in per_member.values())
@@ -179,6 +265,7 @@ def data_plane(work, out):
         print(f"{r['door']:<5} {r['offered_per_s']:>9} {r['sent_per_s']:>7.1f} {r['certified_per_s']:>11.1f} {r['sustained_per_s']:>9.1f} {vs:>6} "
               f"{r['latency_s']['p50']:>6.2f} {r['latency_s']['p99']:>6.2f} {r['bytes_per_request_per_member'] / 1e3:>13.1f} "
               + ", ".join(f"{via} {b / 1e3:.0f}" for via, b in sorted(ways.items())))
+    plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for door, style in zip(doors, ("o-", "s--")):
         rs = [r for r in runs if r["door"] == door]
@@ -234,6 +321,7 @@ def sites(work, out):
               f"{r['certified_per_s']:>11.1f} {r['sustained_per_s']:>7.1f} {vs:>6} {r['latency_s']['p50']:>6.2f} "
               f"{r['latency_s']['p90']:>6.2f} {r['finality_latency_s']['p50']:>9.2f} "
               f"{str(bl['p50']) + ' / ' + str(bl['p90']):>14} {bl['within_2']:>8.2f}")
+    plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for layout, style in (("one", "o-"), ("three", "s--")):
         rs = [r for r in runs if r["layout"] == layout]
@@ -259,5 +347,7 @@ if __name__ == "__main__":
         data_plane(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "sites":
         sites(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "model-threads":
+        print_model_threads(sys.argv[2])
     else:
         sys.exit(__doc__)

@@ -28,7 +28,14 @@
 #   channels-last, +xN for N model threads each on its own CUDA stream, both
 #   sides run with it); the end-to-end part runs every worker (and its
 #   baseline) with E2E_PRECISION (fp32), E2E_CHANNELS_LAST=1 if set and
-#   E2E_INSTANCES model threads (1)
+#   E2E_INSTANCES model threads (1); the demo client makes and sends its
+#   inputs on SENDERS tasks (4: one demo process on one sending task got
+#   540 to 740 of 800 to 1,600 images/s out on the H200 machine, 2026-12-04),
+#   CONCURRENCY (128) inputs in flight between them. After each model set it
+#   prints what every worker's model threads did at each rate (forward
+#   passes, mean batch, time in them over the run: benches/plot.py
+#   model-threads), which tells a GPU-bound run from one held up before the
+#   model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here="$PWD"
@@ -98,13 +105,31 @@ for entry in $e2e_models; do
 	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
 		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
+	# Four at once, as the network's four members share this one GPU: the
+	# slowest of them is what a member's model gives here (alone, above, is
+	# what it would give on a GPU of its own, as in the paper's sites).
+	shared="$work/shared-runs-$model"
+	mkdir -p "$shared"
+	for k in 0 1 2 3; do
+		"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
+			--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$shared/$k.json" &
+	done
+	wait
+	"$python" - "$shared" "$work/shared-$model.json" <<'PY'
+import json, sys
+from pathlib import Path
+each = [json.loads(p.read_text().strip().splitlines()[0])["inputs_per_s"] for p in sorted(Path(sys.argv[1]).glob("*.json"))]
+Path(sys.argv[2]).write_text(json.dumps({"inputs_per_s": min(each), "each": each}) + "\n")
+PY
+	rm -rf "$shared"
+	echo "gpu-bench: $model, four at once: $(cat "$work/shared-$model.json")"
 	# Four workers each keep inputs for batches to come: 600 KB an image.
 	NO_BUILD=1 DROPBEAR_NODE="$bin/dropbear-node" DROPBEAR_CLI="$bin/dropbear" \
 		DROPBEAR_WORKER="$bin/dropbear-worker" DROPBEAR_PYTHON="$python" DROPBEAR_MODELS="$models" \
 		DROPBEAR_CACHE="${WORKER_CACHE:-8192}" WORKER_DEVICE="$device" IMAGENET_INPUT=$input \
 		DROPBEAR_PRECISION="${E2E_PRECISION:-fp32}" DROPBEAR_CHANNELS_LAST="$([ -n "${E2E_CHANNELS_LAST:-}" ] && echo true || echo false)" \
 		DROPBEAR_INSTANCES="${E2E_INSTANCES:-1}" \
-		DEMO_CONCURRENCY="${CONCURRENCY:-128}" NO_EXPLORER=1 NO_ETH_RPC=1 \
+		DEMO_CONCURRENCY="${CONCURRENCY:-128}" DEMO_SENDERS="${SENDERS:-4}" NO_EXPLORER=1 NO_ETH_RPC=1 \
 		GROUP_MAX_BATCH="${GROUP_MAX_BATCH:-256}" NETWORK_DIR="$work/$model" MODEL_SET="$model_set" \
 		DEMO_RATES="$(case "$model_set" in free | free-u8) echo "${FREE_RATES:-200 400 800 1600}" ;; *) echo "${RATES:-100 200 400 800 1600}" ;; esac)" \
 		DEMO_SECONDS="${SECONDS_PER_RATE:-15}" DEMO_QUIET=1 EXIT_AFTER_DEMO=1 \
@@ -112,6 +137,9 @@ for entry in $e2e_models; do
 	# The nodes' databases are not part of the report; the last lines of
 	# each log are kept for diagnosis.
 	rm -rf "$work/$model"/{alice,bob,charlie,dave}
+	# Whether the model threads or something before them was the limit, in
+	# the output itself (the device tool may not bring the files back).
+	"$python" benches/plot.py model-threads "$work" | grep -E "^(models|$model) " || true
 	for log in "$work/$model"/logs/*.log; do
 		case "$log" in */demo-*) continue ;; esac
 		tail -n 300 "$log" >"$log.tail" && rm "$log"
@@ -125,5 +153,5 @@ for entry in $e2e_models; do
 	model=${entry/:/-}
 	for f in "$work/$model"/logs/*; do cp "$f" "$flat/$model--$(basename "$f")"; done
 done
-cp "$work"/raw-*.json "$work/machine.txt" "$flat/"
+cp "$work"/raw-*.json "$work"/shared-*.json "$work/machine.txt" "$flat/"
 echo "gpu-bench: reports in $out"

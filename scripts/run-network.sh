@@ -403,6 +403,7 @@ if [ -n "${DEMO_WARMUP:-}" ] && [ "${DEMO_WARMUP}" -gt 0 ]; then
 	echo "network: warming up with $DEMO_WARMUP inputs at $warm_rate requests/s (log $LOGS/demo-warmup.log)"
 	warm_args=(--group 0 --rate "$warm_rate" --count "$DEMO_WARMUP" --quiet --seed 7)
 	[ -n "${DEMO_CONCURRENCY:-}" ] && warm_args+=(--concurrency "$DEMO_CONCURRENCY")
+	[ -n "${DEMO_SENDERS:-}" ] && warm_args+=(--senders "$DEMO_SENDERS")
 	warm_args+=($(door_args))
 	(in_site 0 nice -n "$DEMO_NICE" "$cli" --node "ws://$(node_rpc 0)" --key //Ferdie demo "${warm_args[@]}") >"$LOGS/demo-warmup.log" 2>&1 ||
 		echo "network: the warm-up run failed; see $LOGS/demo-warmup.log"
@@ -417,6 +418,7 @@ for rate in ${DEMO_RATES:-${DEMO_RATE:-50}}; do
 	[ -n "${DEMO_SECONDS:-}" ] && demo_args+=(--count $((rate * DEMO_SECONDS)))
 	[ -n "${DEMO_QUIET:-}" ] && demo_args+=(--quiet)
 	[ -n "${DEMO_CONCURRENCY:-}" ] && demo_args+=(--concurrency "$DEMO_CONCURRENCY")
+	[ -n "${DEMO_SENDERS:-}" ] && demo_args+=(--senders "$DEMO_SENDERS")
 	# Synthetic inputs differ from one rate to the next: none is already held.
 	demo_args+=(--seed $((rate * 1000000)))
 	demo_args+=($(door_args))

@@ -80,11 +80,20 @@ fn most_common(votes: &[Option<Vec<Output>>]) -> Option<Vec<Output>> {
 	revealed.iter().max_by_key(|v| revealed.iter().filter(|w| w == v).count()).map(|v| (*v).clone())
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
 	service::init_tracing();
 	let cli = Cli::parse();
-	let worker = service::start(&cli.options, &tokio::runtime::Handle::current()).await?;
+	// The production worker's two runtimes: the voter on the chain side's,
+	// the doors on the data plane's, `--data-plane-nice` levels below.
+	let runtimes = service::Runtimes::new(cli.options.data_plane_nice)?;
+	let data_plane = runtimes.data_plane.handle().clone();
+	let result = runtimes.chain.block_on(run(cli, data_plane));
+	runtimes.data_plane.shutdown_background();
+	result
+}
+
+async fn run(cli: Cli, data_plane: tokio::runtime::Handle) -> Result<()> {
+	let worker = service::start(&cli.options, &data_plane).await?;
 	let voter = worker.voter.clone();
 	let classes = worker.core.terms.classes;
 	let model = voter.versions.model;

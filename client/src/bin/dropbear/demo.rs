@@ -17,7 +17,9 @@ use futures::StreamExt;
 use serde_json::json;
 use std::{
 	collections::{BTreeMap, HashMap},
+	ops::Range,
 	path::PathBuf,
+	sync::Arc,
 	time::{Duration, Instant},
 };
 
@@ -43,6 +45,13 @@ pub struct Args {
 	/// Inputs in flight to the workers at once.
 	#[arg(long, default_value_t = 32)]
 	concurrency: usize,
+	/// Tasks that make, hash and send inputs, each a share of every
+	/// second's inputs and of `--concurrency`. One is the least CPU on a
+	/// machine the network shares; more let a client on a many-core machine
+	/// offer what one core cannot (an ImageNet image is 150 to 600 KB to
+	/// hash and copy once per member).
+	#[arg(long, default_value_t = 1)]
+	senders: usize,
 	/// Synthetic input `i` is made from seed `seed + i`: runs against one
 	/// network with different seeds send different inputs (a repeated input
 	/// is already held, and gossiped or computed again by nobody).
@@ -209,6 +218,52 @@ fn synthetic(spec: &InputSpec, bytes: usize, seed: u64) -> Vec<u8> {
 	}
 }
 
+/// Hand inputs `range` to the group, `concurrency` at a time, made and sent
+/// by `senders` tasks (each a contiguous share); their hashes, in order.
+async fn hand_over(
+	door: &Arc<Door>,
+	inputs: &Arc<Inputs>,
+	range: Range<usize>,
+	concurrency: usize,
+	senders: usize,
+) -> Result<Vec<[u8; 32]>> {
+	let send = |door: Arc<Door>, inputs: Arc<Inputs>, range: Range<usize>, concurrency: usize| async move {
+		futures::stream::iter(range)
+			.map(|i| {
+				let (door, inputs) = (&door, &inputs);
+				async move { door.submit(i, &inputs.get(i)).await }
+			})
+			.buffered(concurrency.max(1))
+			.collect::<Vec<_>>()
+			.await
+			.into_iter()
+			.collect::<Result<Vec<_>>>()
+	};
+	let senders = senders.clamp(1, range.len().max(1));
+	if senders == 1 {
+		// On the caller's task: no hand-off between threads.
+		return send(door.clone(), inputs.clone(), range, concurrency).await;
+	}
+	let share = range.len().div_ceil(senders);
+	let tasks: Vec<_> = (0..senders)
+		.map(|k| {
+			let start = (range.start + k * share).min(range.end);
+			let end = (start + share).min(range.end);
+			tokio::spawn(send(
+				door.clone(),
+				inputs.clone(),
+				start..end,
+				concurrency.div_ceil(senders),
+			))
+		})
+		.collect();
+	let mut hashes = Vec::with_capacity(range.len());
+	for task in tasks {
+		hashes.extend(task.await.map_err(|e| anyhow!("sender task: {e}"))??);
+	}
+	Ok(hashes)
+}
+
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 	if sorted.is_empty() {
 		return f64::NAN;
@@ -265,23 +320,25 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			client.model(m.model).await?.ok_or_else(|| anyhow!("model {} missing", m.model))?;
 		names.insert(m.model, String::from_utf8_lossy(&model.name.0).into_owned());
 	}
-	let door = if args.http.is_empty() {
+	let door = Arc::new(if args.http.is_empty() {
 		Door::Rpc(Workers::connect(client, args.group, &args.workers).await?)
 	} else {
 		Door::Http(Box::new(Fanout::connect(client, args.group, &args.http).await?))
-	};
+	});
+	let inputs = Arc::new(inputs);
 	let mut certificates = client.subscribe_certificates(Some(args.group), false).await?;
 	let mut finalized = client.subscribe_certificates(Some(args.group), true).await?;
 	let mut finalized_at: HashMap<u64, Instant> = HashMap::new();
 	eprintln!(
-		"demo: {n} {} to group {} ({} members, quorum {}, price {}) at {} requests/s through {}",
+		"demo: {n} {} to group {} ({} members, quorum {}, price {}) at {} requests/s through {}{}",
 		if truth.is_some() { "held-out digits" } else { "synthetic inputs" },
 		args.group,
 		group.members.0.len(),
 		group.quorum,
 		group.price,
 		args.rate,
-		door.describe()
+		door.describe(),
+		if args.senders > 1 { format!(", {} sending tasks", args.senders) } else { String::new() }
 	);
 
 	// Which digit each input hash is (identical images share a hash: the
@@ -321,17 +378,8 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 			let end = (next + args.rate).min(n);
 			// The inputs go to the workers concurrently (one at a time
 			// caps what one client can offer at its round trips).
-			let hashes: Vec<[u8; 32]> = futures::stream::iter(next..end)
-				.map(|i| {
-					let door = &door;
-					let inputs = &inputs;
-					async move { door.submit(i, &inputs.get(i)).await }
-				})
-				.buffered(args.concurrency.max(1))
-				.collect::<Vec<_>>()
-				.await
-				.into_iter()
-				.collect::<Result<_>>()?;
+			let hashes =
+				hand_over(&door, &inputs, next..end, args.concurrency, args.senders).await?;
 			// One request_batch per MAX_PER_CALL hashes.
 			for (k, chunk) in hashes.chunks(MAX_PER_CALL).enumerate() {
 				let call = dropbear_api::runtime::tx().inference().request_batch(
