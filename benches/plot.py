@@ -136,15 +136,19 @@ def e2e(work, out, machine=None):
     fig.savefig(out.with_suffix(".png"), dpi=120)
 
 
+def snapshot_lines(path):
+    """The lines of one metrics snapshot; none where the worker gave none."""
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
 def metric_sums(path):
     """The `_sum` and `_count` of the model-thread histograms in one metrics
     snapshot (dropbear_worker_batch_size, dropbear_worker_inference_seconds)."""
     out = {}
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return out
-    for line in text.splitlines():
+    for line in snapshot_lines(path):
         name, _, value = line.partition(" ")
         if name.startswith(("dropbear_worker_batch_size_", "dropbear_worker_inference_seconds_")) \
                 and name.endswith(("_sum", "_count")):
@@ -200,11 +204,7 @@ def print_model_threads(work):
 def input_bytes(path):
     """The dropbear_worker_input_bytes_total counters of one metrics snapshot, by way."""
     out = {}
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return out
-    for line in text.splitlines():
+    for line in snapshot_lines(path):
         if line.startswith("dropbear_worker_input_bytes_total{"):
             via = line.split('via="', 1)[1].split('"', 1)[0]
             out[via] = float(line.rsplit(" ", 1)[1])

@@ -187,12 +187,6 @@ if max_batch:
         group[5] = int(max_batch)
 json.dump(spec, open(out, "w"))
 ' "$spec" "$DROPBEAR_MODELS" "$input_kind" "${GROUP_MAX_BATCH:-}" "${models[@]}"
-# In raw form (genesis storage): a node given the genesis patch runs the
-# runtime's genesis builder first, compiling the runtime three times where
-# one given raw storage compiles it once; four validators on two cores came
-# up in 25 s instead of 65.
-raw_spec="$NETWORK_DIR/local-raw.json"
-"$DROPBEAR_NODE" export-chain-spec --chain "$spec" --raw --output "$raw_spec" >/dev/null
 
 P2P_BASE=30333 RPC_BASE=9944 METRICS_BASE=9615
 WORKER_P2P_BASE=30400 WORKER_RPC_BASE=9950 WORKER_METRICS_BASE=9960
@@ -247,7 +241,7 @@ boot="/ip4/$(host_of 0)/tcp/$P2P_BASE/p2p/${peer[alice]}"
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	args=(
-		--chain "$raw_spec" --"$name" --base-path "$NETWORK_DIR/$name"
+		--chain "$spec" --"$name" --base-path "$NETWORK_DIR/$name"
 		--node-key "${secret[$name]}"
 		--rpc-port $((RPC_BASE + i))
 		--prometheus-port $((METRICS_BASE + i))

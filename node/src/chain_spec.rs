@@ -1,5 +1,7 @@
 //! Chain specs by name. Genesis itself lives in the runtime's presets; this file
-//! only names them.
+//! only names them. The presets are read from the runtime compiled into the
+//! node, as the JSON patch its `GenesisBuilder::get_preset` would return, so
+//! that building a spec runs no Wasm ([`crate::genesis`]).
 
 use dropbear_runtime::WASM_BINARY;
 use sc_service::ChainType;
@@ -26,7 +28,7 @@ pub fn development() -> Result<ChainSpec, String> {
 		.with_name("Dropbear Development")
 		.with_id("dropbear_dev")
 		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_genesis_config_patch(crate::genesis::preset(sp_genesis_builder::DEV_RUNTIME_PRESET)?)
 		.with_protocol_id("dropbear")
 		.with_properties(properties())
 		.build())
@@ -38,7 +40,9 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 		.with_name("Dropbear Local Testnet")
 		.with_id("dropbear_local")
 		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_genesis_config_patch(crate::genesis::preset(
+			sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+		)?)
 		.with_protocol_id("dropbear")
 		.with_properties(properties())
 		.build())

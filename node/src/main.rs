@@ -11,6 +11,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod epoch_guard;
+mod genesis;
 mod rpc;
 mod service;
 mod try_runtime;

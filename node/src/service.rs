@@ -107,12 +107,33 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		.transpose()?;
 
 	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	// What `sc_service::new_full_parts` does, but with the genesis storage
+	// built by the runtime compiled into the node where the spec allows
+	// (crate::genesis): the spec's own path compiles the Wasm twice more.
+	let backend = sc_service::new_db_backend(config.db_config())?;
+	let genesis_storage = match crate::genesis::native_storage(config.chain_spec.as_ref()) {
+		Some(storage) => {
+			log::info!(target: "dropbear", "genesis storage built natively, by the runtime compiled into this node");
+			storage
+		}
+		None => {
+			config.chain_spec.as_storage_builder().build_storage().map_err(ServiceError::Other)?
+		}
+	};
+	let genesis_block_builder = sc_chain_spec::GenesisBlockBuilder::new_with_storage(
+		genesis_storage,
+		!config.no_genesis(),
+		backend.clone(),
+		executor.clone(),
+	)?;
 	let (client, backend, keystore_container, task_manager) =
-		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+		sc_service::new_full_parts_with_genesis_builder::<Block, RuntimeApi, _, _>(
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
 			executor,
-			Vec::new(),
+			backend,
+			genesis_block_builder,
+			false,
 		)?;
 	let client = Arc::new(client);
 

@@ -57,65 +57,13 @@ pub fn repo_root() -> std::path::PathBuf {
 /// to open its RPC port: a bound for a hung node, not an expected time.
 pub const NODE_START_BOUND: Duration = Duration::from_secs(300);
 
-/// The local chain's spec in raw form, exported with `dropbear-node
-/// export-chain-spec --chain local --raw` once per build of the node: kept
-/// beside the binary, named by its size, modification and change times and
-/// inode (a rebuild changes the change time even where a copy keeps the
-/// others).
-///
-/// Nodes of the e2e tests started with chain `local` use this file: the
-/// same genesis (the file is what `--chain local` builds), but a node given
-/// the built-in spec runs the runtime's genesis builder before it opens its
-/// database, compiling the runtime three times where a node given raw
-/// storage compiles it once (15 s against 5 s of start-up for one node on a
-/// two-core machine, 65 s against 25 s for four at once).
-pub fn local_raw_spec() -> Result<PathBuf> {
-	use std::os::unix::fs::MetadataExt;
-	static SPEC: Mutex<Option<PathBuf>> = Mutex::new(None);
-	let mut spec = SPEC.lock().unwrap_or_else(|p| p.into_inner());
-	if let Some(path) = spec.as_ref().filter(|p| p.exists()) {
-		return Ok(path.clone());
-	}
-	let binary = node_binary();
-	let meta = fs::metadata(&binary).with_context(|| format!("{}", binary.display()))?;
-	let dir = binary.parent().context("the node binary's folder")?;
-	let stamp = format!(
-		"{}-{}.{}-{}.{}-{}",
-		meta.len(),
-		meta.mtime(),
-		meta.mtime_nsec(),
-		meta.ctime(),
-		meta.ctime_nsec(),
-		meta.ino()
-	);
-	let path = dir.join(format!("dropbear-node-local-raw-{stamp}.json"));
-	if !path.exists() {
-		// Written under a fresh name, then renamed: a reader never sees
-		// half a file.
-		let partial = tempfile::Builder::new().prefix(".local-raw-").tempfile_in(dir)?;
-		export_raw("local", partial.path())?;
-		partial.persist(&path)?;
-		// Specs of earlier builds, an hour old: a test process still using
-		// one started from an earlier binary long ago.
-		for old in fs::read_dir(dir)?.flatten() {
-			let stale = old
-				.metadata()
-				.and_then(|m| m.modified())
-				.ok()
-				.and_then(|t| t.elapsed().ok())
-				.is_some_and(|age| age > Duration::from_secs(3600));
-			if old.file_name().to_string_lossy().starts_with("dropbear-node-local-raw-") && stale {
-				let _ = fs::remove_file(old.path());
-			}
-		}
-	}
-	*spec = Some(path.clone());
-	Ok(path)
-}
-
 /// The chain spec at `spec` in raw form, written beside it as
-/// `<name>-raw.json`: nodes started from it compile the runtime once, not
-/// three times (see [`local_raw_spec`]).
+/// `<name>-raw.json`. For a spec whose genesis code is another runtime than
+/// the node's own: a node builds a JSON genesis of its own runtime natively
+/// (node/src/genesis.rs), but one of another runtime by compiling that
+/// runtime twice before the client compiles it a third time (15 s against
+/// 5 s of start-up for one node on a two-core machine, 65 s against 25 s for
+/// four at once); from raw storage it compiles it once.
 pub fn raw_spec(spec: &Path) -> Result<PathBuf> {
 	let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
 	let raw = spec.with_file_name(format!("{stem}-raw.json"));
@@ -123,8 +71,9 @@ pub fn raw_spec(spec: &Path) -> Result<PathBuf> {
 	Ok(raw)
 }
 
-/// `dropbear-node export-chain-spec --chain <chain> --raw --output <to>`.
-fn export_raw(chain: &str, to: &Path) -> Result<()> {
+/// `dropbear-node export-chain-spec --chain <chain> --raw --output <to>`:
+/// the spec's genesis storage as the spec's own Wasm runtime builds it.
+pub fn export_raw(chain: &str, to: &Path) -> Result<()> {
 	let binary = node_binary();
 	let out = Command::new(&binary)
 		.args(["export-chain-spec", "--chain", chain, "--raw", "--output"])
@@ -222,8 +171,7 @@ pub fn free_port() -> u16 {
 pub struct NodeSpec {
 	/// Log and directory name.
 	pub name: String,
-	/// `dev` (`--dev`), `local` (the local chain, started from
-	/// [`local_raw_spec`]), or a chain spec file.
+	/// `dev` (`--dev`), `local` (the local chain), or a chain spec file.
 	pub chain: String,
 	/// Start as a validator with this dev account's keys (`--alice`...).
 	pub dev_account: Option<String>,
@@ -322,8 +270,6 @@ impl Node {
 		};
 		if self.spec.chain == "dev" {
 			cmd.arg("--dev");
-		} else if self.spec.chain == "local" {
-			cmd.arg("--chain").arg(local_raw_spec()?);
 		} else {
 			cmd.args(["--chain", &self.spec.chain]);
 		}

@@ -6,7 +6,11 @@ use dropbear_api::{
 	account, runtime, runtime::runtime_types::pallet_inference::pallet::Error as InferenceError,
 	Chain,
 };
-use dropbear_e2e::{dev_key, dev_node_key, node_binary, wait_finalized, Node, NodeSpec, Rpc};
+use dropbear_e2e::{
+	dev_key, dev_node_key, export_raw, node_binary, wait_finalized, Node, NodeSpec, Rpc,
+};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use std::collections::BTreeMap;
 use std::{process::Command, time::Duration};
 
 #[tokio::test]
@@ -225,5 +229,75 @@ fn fixed_node_keys_give_the_listed_peer_ids() {
 			.unwrap();
 		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 		assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), peer_id, "{name}'s node key");
+	}
+}
+
+/// A node given its genesis as JSON builds the storage with the runtime
+/// compiled into it, not by running the spec's Wasm (node/src/genesis.rs):
+/// the state it starts from must be the Wasm runtime's, key for key. Checked
+/// for both built-in specs and for a spec file with an edited patch (as the
+/// tests and the main job write them), against `export-chain-spec --raw`,
+/// which builds the same spec's storage through its Wasm.
+#[tokio::test]
+async fn a_node_builds_its_json_genesis_natively_to_the_wasm_runtimes_storage() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut exported = export_chain_spec("local");
+	// An edited patch: Alice's balance halved.
+	let alice = &mut exported["genesis"]["runtimeGenesis"]["patch"]["balances"]["balances"][0][1];
+	*alice = (alice.as_u64().unwrap() / 2).into();
+	let patched = dir.path().join("patched.json");
+	std::fs::write(&patched, exported.to_string()).unwrap();
+	for (i, chain) in ["dev", "local", patched.to_str().unwrap()].into_iter().enumerate() {
+		let raw_file = dir.path().join("raw.json");
+		export_raw(chain, &raw_file).unwrap();
+		let raw: serde_json::Value =
+			serde_json::from_slice(&std::fs::read(&raw_file).unwrap()).unwrap();
+		let wasm_built: BTreeMap<String, String> =
+			serde_json::from_value(raw["genesis"]["raw"]["top"].clone()).unwrap();
+		assert_eq!(raw["genesis"]["raw"]["childrenDefault"], serde_json::json!({}));
+
+		let spec = NodeSpec { name: format!("native-{i}"), chain: chain.into(), ..NodeSpec::dev() };
+		let node = Node::start(spec, dir.path()).unwrap();
+		let rpc = node.rpc().await.unwrap();
+		let genesis = Rpc(&rpc).block_hash(0).await.unwrap().expect("block 0");
+		let mut keys: Vec<String> = Vec::new();
+		loop {
+			let page: Vec<String> = rpc
+				.request(
+					"state_getKeysPaged",
+					rpc_params!["0x", 512, keys.last().cloned(), genesis.clone()],
+				)
+				.await
+				.unwrap();
+			if page.is_empty() {
+				break;
+			}
+			keys.extend(page);
+		}
+		let mut native_built = BTreeMap::new();
+		for chunk in keys.chunks(256) {
+			let sets: Vec<serde_json::Value> = rpc
+				.request("state_queryStorageAt", rpc_params![chunk.to_vec(), genesis.clone()])
+				.await
+				.unwrap();
+			for change in sets[0]["changes"].as_array().unwrap() {
+				let (key, value) = (change[0].as_str().unwrap(), change[1].as_str());
+				native_built
+					.insert(key.to_string(), value.expect("a listed key has a value").to_string());
+			}
+		}
+		assert_eq!(
+			native_built.len(),
+			wasm_built.len(),
+			"{chain}: keys at genesis, natively built against the Wasm's"
+		);
+		for (key, value) in &wasm_built {
+			assert_eq!(native_built.get(key), Some(value), "{chain}: genesis key {key}");
+		}
+		assert!(
+			node.log().contains("genesis storage built natively"),
+			"{chain}: the node did not build its genesis natively:\n{}",
+			node.log_tail(30)
+		);
 	}
 }

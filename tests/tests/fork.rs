@@ -90,7 +90,7 @@ async fn a_client_on_a_fork_that_loses_follows_its_order_to_its_own_certificates
 	let dir = tempfile::tempdir().unwrap();
 	// Dropped after the nodes (declared before them): its namespace outlives them.
 	let island = Island::create(1).unwrap();
-	let spec = dropbear_e2e::raw_spec(&chain_spec_with_real_digests(dir.path(), "local")).unwrap();
+	let spec = chain_spec_with_real_digests(dir.path(), "local");
 	// Cut off, Charlie's validator goes on building blocks alone.
 	let nodes =
 		validators_with_islander(dir.path(), &spec.to_string_lossy(), &island, ISLANDER, |i, n| {
