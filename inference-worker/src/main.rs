@@ -34,13 +34,7 @@ fn main() -> Result<()> {
 		println!("{}", torch_info());
 		return Ok(());
 	}
-	let runtimes = service::Runtimes::new(cli.options.data_plane_nice)?;
-	let data_plane = runtimes.data_plane.handle().clone();
-	let result = runtimes.chain.block_on(run(cli, data_plane));
-	// Whatever the data plane still holds (connections, fetches) goes with
-	// the process.
-	runtimes.data_plane.shutdown_background();
-	result
+	service::Runtimes::new(cli.options.data_plane_nice)?.run(|data_plane| run(cli, data_plane))
 }
 
 async fn run(cli: Cli, data_plane: tokio::runtime::Handle) -> Result<()> {

@@ -207,6 +207,18 @@ impl Runtimes {
 			.context("starting the chain side's runtime")?;
 		Ok(Self { chain, data_plane })
 	}
+
+	/// Run `main` on the chain side's runtime, handed the data plane's, and
+	/// wait for it; whatever the data plane still holds (connections,
+	/// fetches) goes with it.
+	pub fn run<T, F>(self, main: impl FnOnce(tokio::runtime::Handle) -> F) -> Result<T>
+	where
+		F: std::future::Future<Output = Result<T>>,
+	{
+		let result = self.chain.block_on(main(self.data_plane.handle().clone()));
+		self.data_plane.shutdown_background();
+		result
+	}
 }
 
 /// Run `task` on `runtime` and wait for it.

@@ -85,11 +85,7 @@ fn main() -> Result<()> {
 	let cli = Cli::parse();
 	// The production worker's two runtimes: the voter on the chain side's,
 	// the doors on the data plane's, `--data-plane-nice` levels below.
-	let runtimes = service::Runtimes::new(cli.options.data_plane_nice)?;
-	let data_plane = runtimes.data_plane.handle().clone();
-	let result = runtimes.chain.block_on(run(cli, data_plane));
-	runtimes.data_plane.shutdown_background();
-	result
+	service::Runtimes::new(cli.options.data_plane_nice)?.run(|data_plane| run(cli, data_plane))
 }
 
 async fn run(cli: Cli, data_plane: tokio::runtime::Handle) -> Result<()> {
