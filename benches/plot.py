@@ -82,13 +82,12 @@ def e2e(work, out, machine=None):
             baseline = min(digit_members) if digit_members else None
         else:
             baseline = raw.get(s, raw.get("digits-free") if s == "free" else None)
-        logs, before = work / s / "logs", "start"
+        logs = work / s / "logs"
         for f in sorted(glob.glob(str(logs / "demo-report-*.json")),
                         key=lambda p: int(Path(p).stem.split("-")[-1])):
             r = json.loads(Path(f).read_text())
             rate = Path(f).stem.split("-")[-1]
-            r["model_threads"] = model_threads(logs, before, rate, r.get("seconds"))
-            before = rate
+            r["model_threads"] = model_threads(logs, snapshot_before(logs, rate), rate, r.get("seconds"))
             r.update({"model_set": s, "raw_slowest_member_per_s": baseline,
                       # The steady rate (first certifying block to the last) against the raw rate.
                       "ratio_to_raw": r.get("sustained_per_s", r["certified_per_s"]) / baseline if baseline else None,
@@ -156,6 +155,15 @@ def metric_sums(path):
     return out
 
 
+def snapshot_before(logs, rate):
+    """The label of the metrics snapshot taken before the run at `rate`: the
+    previous rate's (whether or not that run left a report), else `start`."""
+    labels = sorted({int(Path(p).stem.split("-")[1]) for p in glob.glob(str(Path(logs) / "metrics-*-*.txt"))
+                     if Path(p).stem.split("-")[1].isdigit()})
+    earlier = [label for label in labels if label < int(rate)]
+    return str(earlier[-1]) if earlier else "start"
+
+
 def model_threads(logs, before, rate, seconds):
     """What each worker's model threads did between the metrics snapshots
     `before` and `rate` (metrics-LABEL-WORKER.txt in `logs`): forward passes,
@@ -166,6 +174,9 @@ def model_threads(logs, before, rate, seconds):
     out = {}
     for w in workers:
         a, b = metric_sums(Path(logs) / f"metrics-{before}-{w}.txt"), metric_sums(Path(logs) / f"metrics-{rate}-{w}.txt")
+        if not a or not b:
+            # A snapshot the worker did not answer: no window to measure.
+            continue
         d = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
         passes = d.get("dropbear_worker_batch_size_count", 0.0)
         busy = d.get("dropbear_worker_inference_seconds_sum", 0.0)
@@ -183,12 +194,10 @@ def runs_with_model_threads(work):
     an e2e WORK_DIR, rates in order."""
     work = Path(work)
     for logs in sorted(work.glob("*/logs")):
-        before = "start"
         for f in sorted(logs.glob("demo-report-*.json"), key=lambda p: int(p.stem.split("-")[-1])):
             r = json.loads(f.read_text())
             rate = f.stem.split("-")[-1]
-            yield logs.parent.name, rate, r, model_threads(logs, before, rate, r.get("seconds"))
-            before = rate
+            yield logs.parent.name, rate, r, model_threads(logs, snapshot_before(logs, rate), rate, r.get("seconds"))
 
 
 def print_model_threads(work):
@@ -230,7 +239,7 @@ def data_plane(work, out):
             for w in workers:
                 a, b = input_bytes(logs / f"metrics-{before}-{w}.txt"), input_bytes(logs / f"metrics-{rate}-{w}.txt")
                 per_member[w] = {via: b.get(via, 0) - a.get(via, 0) for via in set(a) | set(b)}
-            r["model_threads"] = model_threads(logs, before, rate, r.get("seconds"))
+            r["model_threads"] = model_threads(logs, snapshot_before(logs, rate), rate, r.get("seconds"))
             before = rate
             n = max(r["inputs"], 1)
             total = sum(sum(v.values()) for v in per_member.values())

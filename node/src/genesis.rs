@@ -3,11 +3,12 @@
 //! A chain spec that carries its genesis as JSON (the built-in `--dev` and
 //! `local` specs, and any spec exported without `--raw`) is turned into
 //! storage by running the runtime's `GenesisBuilder` API. Done the usual way
-//! (`sc-chain-spec`), that compiles the spec's Wasm runtime in an executor
-//! of its own, once for the preset and once for the state, before the
-//! client compiles it a third time for itself: two thirds of a node's start
-//! (about 10 of 15 s on the 2-core VM), and again at every restart, since
-//! the genesis storage is built before the database is looked at.
+//! (`sc-chain-spec`), that compiles the spec's Wasm runtime in an executor of
+//! its own before the client compiles it again for itself, and a built-in
+//! spec named by its preset compiles it once more for the preset: two thirds
+//! of a node's start (about 10 of 15 s on the 2-core VM), and again at every
+//! restart, since `sc-service` builds the genesis storage whether or not the
+//! database already holds the chain.
 //!
 //! Where the spec's code is exactly the runtime this node was built with,
 //! the same genesis code runs natively instead: the same presets, the same
@@ -59,10 +60,26 @@ pub fn native_storage(spec: &dyn ChainSpec) -> Option<Storage> {
 			return None;
 		}
 	};
-	let mut storage = match config.build_storage() {
-		Ok(storage) => storage,
-		Err(e) => {
+	// The pallets' genesis builds assert what they are given (a model name
+	// too long, a group without members): in the Wasm a trap the spec's
+	// path reports as an error; natively a panic, which the node's panic
+	// handler would turn into an exit. Caught here, and the Wasm path then
+	// gives the error.
+	let built = {
+		let _unwind = sp_panic_handler::AbortGuard::force_unwind();
+		std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.build_storage()))
+	};
+	let mut storage = match built {
+		Ok(Ok(storage)) => storage,
+		Ok(Err(e)) => {
 			log::warn!(target: "dropbear", "genesis not built natively: {e}");
+			return None;
+		}
+		Err(_) => {
+			log::warn!(
+				target: "dropbear",
+				"the native genesis build panicked (above); building it through the Wasm, which reports the error"
+			);
 			return None;
 		}
 	};

@@ -61,9 +61,8 @@ pub const NODE_START_BOUND: Duration = Duration::from_secs(300);
 /// `<name>-raw.json`. For a spec whose genesis code is another runtime than
 /// the node's own: a node builds a JSON genesis of its own runtime natively
 /// (node/src/genesis.rs), but one of another runtime by compiling that
-/// runtime twice before the client compiles it a third time (15 s against
-/// 5 s of start-up for one node on a two-core machine, 65 s against 25 s for
-/// four at once); from raw storage it compiles it once.
+/// runtime's Wasm once more before the client compiles it for itself; from
+/// raw storage it compiles it once.
 pub fn raw_spec(spec: &Path) -> Result<PathBuf> {
 	let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
 	let raw = spec.with_file_name(format!("{stem}-raw.json"));
@@ -321,7 +320,8 @@ impl Node {
 	/// Connect to the node's RPC, retrying while it starts.
 	///
 	/// A starting node compiles the runtime before it opens its RPC port;
-	/// four nodes doing so at once on two cores have taken over a minute.
+	/// four nodes doing so at once on two cores took 19 s (2026-12-07), and
+	/// over a minute when each compiled it three times.
 	/// So this waits for as long as the process runs, and fails at once
 	/// when it has exited. [`NODE_START_BOUND`] only ends the wait on a
 	/// node that hangs.

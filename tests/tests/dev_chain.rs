@@ -294,6 +294,29 @@ async fn a_node_builds_its_json_genesis_natively_to_the_wasm_runtimes_storage() 
 		for (key, value) in &wasm_built {
 			assert_eq!(native_built.get(key), Some(value), "{chain}: genesis key {key}");
 		}
+		// The built-in specs take their presets from the native runtime:
+		// they must be what the Wasm's GenesisBuilder API returns.
+		let preset = match chain {
+			"dev" => Some("development"),
+			"local" => Some("local_testnet"),
+			_ => None,
+		};
+		if let Some(id) = preset {
+			use dropbear_api::subxt::ext::codec::{Decode, Encode};
+			let argument = format!("0x{}", hex::encode(Some(id.to_string()).encode()));
+			let answer: String = rpc
+				.request(
+					"state_call",
+					rpc_params!["GenesisBuilder_get_preset", argument, genesis.clone()],
+				)
+				.await
+				.unwrap();
+			let bytes = hex::decode(answer.trim_start_matches("0x")).unwrap();
+			let json = Option::<Vec<u8>>::decode(&mut &bytes[..]).unwrap().expect("the preset");
+			let from_wasm: serde_json::Value = serde_json::from_slice(&json).unwrap();
+			let in_spec = export_chain_spec(chain)["genesis"]["runtimeGenesis"]["patch"].clone();
+			assert_eq!(in_spec, from_wasm, "{chain}: the preset in the spec is the Wasm's {id}");
+		}
 		assert!(
 			node.log().contains("genesis storage built natively"),
 			"{chain}: the node did not build its genesis natively:\n{}",

@@ -239,29 +239,29 @@ async fn hand_over(
 			.into_iter()
 			.collect::<Result<Vec<_>>>()
 	};
-	let senders = senders.clamp(1, range.len().max(1));
+	// No more tasks than inputs, nor than inputs in flight: each task has at
+	// least one of each, and together they keep at most `concurrency`.
+	let concurrency = concurrency.max(1);
+	let senders = senders.clamp(1, range.len().min(concurrency).max(1));
 	if senders == 1 {
 		// On the caller's task: no hand-off between threads.
 		return send(door.clone(), inputs.clone(), range, concurrency).await;
 	}
 	let share = range.len().div_ceil(senders);
-	let tasks: Vec<_> = (0..senders)
-		.map(|k| {
-			let start = (range.start + k * share).min(range.end);
-			let end = (start + share).min(range.end);
-			tokio::spawn(send(
-				door.clone(),
-				inputs.clone(),
-				start..end,
-				concurrency.div_ceil(senders),
-			))
-		})
-		.collect();
-	let mut hashes = Vec::with_capacity(range.len());
-	for task in tasks {
-		hashes.extend(task.await.map_err(|e| anyhow!("sender task: {e}"))??);
+	let mut tasks = tokio::task::JoinSet::new();
+	for k in 0..senders {
+		let start = (range.start + k * share).min(range.end);
+		let end = (start + share).min(range.end);
+		let send = send(door.clone(), inputs.clone(), start..end, concurrency / senders);
+		tasks.spawn(async move { (k, send.await) });
 	}
-	Ok(hashes)
+	let mut shares: Vec<Option<Vec<[u8; 32]>>> = vec![None; senders];
+	// The first failure ends the round; dropping the set aborts the others.
+	while let Some(done) = tasks.join_next().await {
+		let (k, hashes) = done.map_err(|e| anyhow!("sender task: {e}"))?;
+		shares[k] = Some(hashes?);
+	}
+	Ok(shares.into_iter().flatten().flatten().collect())
 }
 
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
