@@ -109,7 +109,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
 	// What `sc_service::new_full_parts` does, but with the genesis storage
 	// built by the runtime compiled into the node where the spec allows
-	// (crate::genesis): the spec's own path compiles the Wasm twice more.
+	// (crate::genesis): the spec's own path compiles the Wasm once more (twice for a preset name).
 	let backend = sc_service::new_db_backend(config.db_config())?;
 	let genesis_storage = match crate::genesis::native_storage(config.chain_spec.as_ref()) {
 		Some(storage) => {

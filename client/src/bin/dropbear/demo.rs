@@ -239,8 +239,10 @@ async fn hand_over(
 			.into_iter()
 			.collect::<Result<Vec<_>>>()
 	};
-	// No more tasks than inputs, nor than inputs in flight: each task has at
-	// least one of each, and together they keep at most `concurrency`.
+	// No more tasks than inputs, nor than inputs in flight: each task may
+	// keep at least one in flight, and together they keep at most
+	// `concurrency` (shares are rounded up, so with few inputs a second the
+	// last tasks may get none).
 	let concurrency = concurrency.max(1);
 	let senders = senders.clamp(1, range.len().min(concurrency).max(1));
 	if senders == 1 {
