@@ -231,16 +231,15 @@ def data_plane(work, out):
     for door in doors:
         logs = work / door / "logs"
         workers = sorted({Path(p).stem.split("-", 2)[2] for p in glob.glob(str(logs / "metrics-start-*.txt"))})
-        before = "start"
         for f in sorted(glob.glob(str(logs / "demo-report-*.json")), key=lambda p: int(Path(p).stem.split("-")[-1])):
             r = json.loads(Path(f).read_text())
             rate = Path(f).stem.split("-")[-1]
             per_member = {}
+            before = snapshot_before(logs, rate)
             for w in workers:
                 a, b = input_bytes(logs / f"metrics-{before}-{w}.txt"), input_bytes(logs / f"metrics-{rate}-{w}.txt")
                 per_member[w] = {via: b.get(via, 0) - a.get(via, 0) for via in set(a) | set(b)}
-            r["model_threads"] = model_threads(logs, snapshot_before(logs, rate), rate, r.get("seconds"))
-            before = rate
+            r["model_threads"] = model_threads(logs, before, rate, r.get("seconds"))
             n = max(r["inputs"], 1)
             total = sum(sum(v.values()) for v in per_member.values())
             r.update({

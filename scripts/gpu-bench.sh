@@ -102,8 +102,10 @@ for entry in $e2e_models; do
 	run_options=(--precision "${E2E_PRECISION:-fp32}")
 	[ -n "${E2E_CHANNELS_LAST:-}" ] && run_options+=(--channels-last)
 	run_options+=(--instances "${E2E_INSTANCES:-1}")
-	"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
-		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$work/raw-$model.json"
+	# This model alone through the worker's path, as each worker runs it.
+	infer=("$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes
+		--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}")
+	"${infer[@]}" >"$work/raw-$model.json"
 	echo "gpu-bench: $model alone: $(cat "$work/raw-$model.json")"
 	# Four at once, as the network's four members share this one GPU: the
 	# slowest of them is what a member's model gives here (alone, above, is
@@ -112,8 +114,7 @@ for entry in $e2e_models; do
 	mkdir -p "$shared"
 	copies=()
 	for k in 0 1 2 3; do
-		"$bin/worker-infer" --model "$models/$file.pt" --shape $shape --classes $classes \
-			--preprocess $preprocess --batch-sizes 64 --seconds 3 --device "$device" "${run_options[@]}" >"$shared/$k.json" &
+		"${infer[@]}" >"$shared/$k.json" &
 		copies+=($!)
 	done
 	failed=0
