@@ -220,12 +220,11 @@ impl GrpcInferenceService for Service {
 				Some(_) => return Err(bad(format!("parameter {} is not a boolean", oip::FANOUT))),
 			};
 		let replies = server.replies(inputs, !fanout).await?;
-		let version =
-			replies.first().map_or_else(|| server.core.current(), |r| r.signed.answer.version);
+		let version = replies.first().map_or_else(|| server.core.current(), |r| r.answer.version);
 		let mut tensors = Vec::new();
 		let mut raw = Vec::new();
 		for name in outputs {
-			let tensor = oip::output_tensor(name, &replies);
+			let tensor = oip::output_tensor(name, &replies, &server.model.signer);
 			tensors.push(InferOutputTensor {
 				name: name.into(),
 				datatype: tensor.datatype.into(),
@@ -237,8 +236,9 @@ impl GrpcInferenceService for Service {
 		}
 		let mut parameters = HashMap::new();
 		if let Some(first) = replies.first() {
-			let answer = &first.signed.answer;
-			let worker = format!("0x{}", hex::encode(first.signed.worker.0));
+			let answer = &first.answer;
+			let worker =
+				format!("0x{}", hex::encode(dropbear_api::account(&server.model.signer).0));
 			parameters.insert("worker".into(), parameter(ParameterChoice::StringParam(worker)));
 			parameters.insert(
 				"model".into(),

@@ -13,7 +13,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use dropbear_client::{keys, receipt::Fanout, worker::Workers, Client, Ordered, Outcome, Output};
 use dropbear_primitives::{DType, InputSpec};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -234,10 +234,10 @@ async fn hand_over(
 				async move { door.submit(i, &inputs.get(i)).await }
 			})
 			.buffered(concurrency.max(1))
-			.collect::<Vec<_>>()
+			// The first failure ends this share: the inputs after it are
+			// neither made nor sent.
+			.try_collect::<Vec<_>>()
 			.await
-			.into_iter()
-			.collect::<Result<Vec<_>>>()
 	};
 	// No more tasks than inputs, nor than inputs in flight: each task may
 	// keep at least one in flight, and together they keep at most
@@ -340,7 +340,10 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		group.price,
 		args.rate,
 		door.describe(),
-		if args.senders > 1 { format!(", {} sending tasks", args.senders) } else { String::new() }
+		match args.senders.clamp(1, args.concurrency.max(1)) {
+			1 => String::new(),
+			senders => format!(", {senders} sending tasks"),
+		}
 	);
 
 	// Which digit each input hash is (identical images share a hash: the
