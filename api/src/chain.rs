@@ -99,6 +99,53 @@ struct BlockOutcome {
 	hashes: Vec<Hash>,
 	/// `System::Events` at the block, SCALE-encoded.
 	events: Vec<u8>,
+	/// Each extrinsic's own events (by its index), SCALE-encoded as a list
+	/// of their own, and why an event of the block does not decode, if one
+	/// does not ([`split_events`]).
+	by_extrinsic: Vec<Vec<u8>>,
+	undecodable: Option<String>,
+}
+
+/// A block's events divided by the extrinsic that emitted them, in one
+/// pass. A SCALE event record carries no length: subxt finds where one
+/// ends by walking its fields through the metadata's types, which for a
+/// block that orders a few hundred requests (an event each) took a busy
+/// worker longer than anything else it did with the chain; a transaction
+/// that looked through the whole block for its own events did it twice,
+/// and a worker waits on two or three transactions a block.
+fn split_events(at: &AtBlock, bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
+	let events = at.events().from_bytes(bytes.to_vec());
+	// Per extrinsic: how many records, and the records (each event's
+	// `bytes` are its whole `EventRecord`: phase, event and topics).
+	let mut records: Vec<(u32, Vec<u8>)> = Vec::new();
+	let mut undecodable = None;
+	for event in events.iter() {
+		match event {
+			Ok(event) => {
+				if let Phase::ApplyExtrinsic(index) = event.phase() {
+					let index = index as usize;
+					if records.len() <= index {
+						records.resize_with(index + 1, Default::default);
+					}
+					records[index].0 += 1;
+					records[index].1.extend_from_slice(event.bytes());
+				}
+			}
+			Err(e) => {
+				undecodable = Some(e.to_string());
+				break;
+			}
+		}
+	}
+	let by_extrinsic = records
+		.into_iter()
+		.map(|(count, records)| {
+			let mut list = subxt::ext::codec::Encode::encode(&subxt::ext::codec::Compact(count));
+			list.extend_from_slice(&records);
+			list
+		})
+		.collect();
+	(by_extrinsic, undecodable)
 }
 
 /// How long one RPC request (or the start of a subscription) may take. A
@@ -169,7 +216,8 @@ impl Conn {
 	/// 4% of the data-plane benchmark's machine in the four nodes alone.
 	/// The legacy `chain_getBlock` and `state_getStorage` return the same
 	/// bytes, hex-encoded in bulk.
-	async fn block_outcome(&self, block: Hash) -> Result<Arc<OutcomeCell>> {
+	async fn block_outcome(&self, at: &AtBlock) -> Result<Arc<OutcomeCell>> {
+		let block = at.block_hash();
 		let cell = {
 			let mut outcomes = self.outcomes();
 			match outcomes.iter().find(|(hash, _)| *hash == block) {
@@ -196,7 +244,9 @@ impl Conn {
 					let details =
 						details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
 					let hashes = extrinsic_hashes(&details.block.extrinsics).collect();
-					anyhow::Ok(BlockOutcome { hashes, events: events.unwrap_or_default() })
+					let events = events.unwrap_or_default();
+					let (by_extrinsic, undecodable) = split_events(at, &events);
+					anyhow::Ok(BlockOutcome { hashes, events, by_extrinsic, undecodable })
 				};
 				read.await.map_err(|e| format!("reading block {block:?}: {e:#}"))
 			})
@@ -224,18 +274,25 @@ impl Conn {
 		hash: Hash,
 	) -> Result<std::result::Result<Included, Refusal>> {
 		let block = at.block_hash();
-		let cell = self.block_outcome(block).await?;
+		let cell = self.block_outcome(at).await?;
 		let Some(Ok(outcome)) = cell.get() else { bail!("block {block:?} was not read") };
 		let index = outcome
 			.hashes
 			.iter()
 			.position(|h| *h == hash)
 			.ok_or_else(|| anyhow!("extrinsic {hash:?} is not in block {block:?}"))?;
+		if let Some(e) = &outcome.undecodable {
+			// subxt stops at an event it cannot decode: an
+			// `ExtrinsicFailed` after it would go unseen.
+			bail!("an event of block {block:?} does not decode: {e}");
+		}
 		// Each transaction gets its own copy of the block's events (subxt's
 		// `Events` owns its bytes): a memcpy, against a read per transaction.
+		let own = outcome.by_extrinsic.get(index).cloned().unwrap_or_else(|| vec![0]);
 		let events = TxEvents {
 			index: index as u32,
-			events: at.events().from_bytes(outcome.events.clone()),
+			events: at.events().from_bytes(own),
+			block: at.events().from_bytes(outcome.events.clone()),
 		};
 		events.outcome(at, block)
 	}
@@ -820,10 +877,14 @@ pub struct Included {
 }
 
 /// The events of one extrinsic (subxt's `ExtrinsicEvents`, made from a
-/// block's events read once for all its extrinsics).
+/// block's events read and divided by extrinsic once for all its
+/// extrinsics).
 pub struct TxEvents {
 	index: u32,
+	/// Its own events.
 	events: Events<PolkadotConfig>,
+	/// Its block's.
+	block: Events<PolkadotConfig>,
 }
 
 impl TxEvents {
@@ -834,7 +895,7 @@ impl TxEvents {
 
 	/// Every event of its block.
 	pub fn all_events_in_block(&self) -> &Events<PolkadotConfig> {
-		&self.events
+		&self.block
 	}
 
 	/// Its events (and any that do not decode).
@@ -855,8 +916,8 @@ impl TxEvents {
 	}
 
 	/// Included, or the error its `System::ExtrinsicFailed` event names. An
-	/// event of the block that does not decode is an error: subxt stops at
-	/// it, and an `ExtrinsicFailed` after it would go unseen.
+	/// event that does not decode is an error (the block's others were
+	/// checked by [`split_events`]).
 	fn outcome(self, at: &AtBlock, block: Hash) -> Result<std::result::Result<Included, Refusal>> {
 		use runtime::system::events::ExtrinsicFailed;
 		if let Some(Err(e)) = self.iter().find(|e| e.is_err()) {
