@@ -113,7 +113,10 @@ struct BlockOutcome {
 /// worker longer than anything else it did with the chain; a transaction
 /// that looked through the whole block for its own events did it twice,
 /// and a worker waits on two or three transactions a block.
-fn split_events(at: &AtBlock, bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
+///
+/// `extrinsics` is how many the block has: an event that names another is
+/// as bad as one that does not decode (and must not size a list).
+fn split_events(at: &AtBlock, bytes: &[u8], extrinsics: usize) -> (Vec<Vec<u8>>, Option<String>) {
 	let events = at.events().from_bytes(bytes.to_vec());
 	// Per extrinsic: how many records, and the records (each event's
 	// `bytes` are its whole `EventRecord`: phase, event and topics).
@@ -124,6 +127,13 @@ fn split_events(at: &AtBlock, bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
 			Ok(event) => {
 				if let Phase::ApplyExtrinsic(index) = event.phase() {
 					let index = index as usize;
+					if index >= extrinsics {
+						undecodable = Some(format!(
+							"event {} names extrinsic {index} of {extrinsics}",
+							event.index()
+						));
+						break;
+					}
 					if records.len() <= index {
 						records.resize_with(index + 1, Default::default);
 					}
@@ -243,9 +253,9 @@ impl Conn {
 					)?;
 					let details =
 						details.ok_or_else(|| anyhow!("the node has no block {block:?}"))?;
-					let hashes = extrinsic_hashes(&details.block.extrinsics).collect();
+					let hashes: Vec<Hash> = extrinsic_hashes(&details.block.extrinsics).collect();
 					let events = events.unwrap_or_default();
-					let (by_extrinsic, undecodable) = split_events(at, &events);
+					let (by_extrinsic, undecodable) = split_events(at, &events, hashes.len());
 					anyhow::Ok(BlockOutcome { hashes, events, by_extrinsic, undecodable })
 				};
 				read.await.map_err(|e| format!("reading block {block:?}: {e:#}"))
@@ -286,8 +296,10 @@ impl Conn {
 			// `ExtrinsicFailed` after it would go unseen.
 			bail!("an event of block {block:?} does not decode: {e}");
 		}
-		// Each transaction gets its own copy of the block's events (subxt's
-		// `Events` owns its bytes): a memcpy, against a read per transaction.
+		// Each transaction gets its own copy of its events and of the
+		// block's (subxt's `Events` owns its bytes): memcpys, against a read
+		// per transaction. Only its own are decoded, unless it asks for the
+		// block's.
 		let own = outcome.by_extrinsic.get(index).cloned().unwrap_or_else(|| vec![0]);
 		let events = TxEvents {
 			index: index as u32,
@@ -878,7 +890,8 @@ pub struct Included {
 
 /// The events of one extrinsic (subxt's `ExtrinsicEvents`, made from a
 /// block's events read and divided by extrinsic once for all its
-/// extrinsics).
+/// extrinsics). Unlike subxt's, an event's `index()` here counts within
+/// the extrinsic's own events, not the block's.
 pub struct TxEvents {
 	index: u32,
 	/// Its own events.

@@ -218,6 +218,15 @@ fn synthetic(spec: &InputSpec, bytes: usize, seed: u64) -> Vec<u8> {
 	}
 }
 
+/// How many tasks send `inputs` inputs, of the `senders` asked for: no more
+/// than inputs, nor than inputs in flight, so that each task may keep at
+/// least one in flight and together they keep at most `concurrency`
+/// (shares are rounded up, so with few inputs a second the last tasks may
+/// get none).
+fn sending_tasks(senders: usize, inputs: usize, concurrency: usize) -> usize {
+	senders.clamp(1, inputs.min(concurrency).max(1))
+}
+
 /// Hand inputs `range` to the group, `concurrency` at a time, made and sent
 /// by `senders` tasks (each a contiguous share); their hashes, in order.
 async fn hand_over(
@@ -239,12 +248,8 @@ async fn hand_over(
 			.try_collect::<Vec<_>>()
 			.await
 	};
-	// No more tasks than inputs, nor than inputs in flight: each task may
-	// keep at least one in flight, and together they keep at most
-	// `concurrency` (shares are rounded up, so with few inputs a second the
-	// last tasks may get none).
 	let concurrency = concurrency.max(1);
-	let senders = senders.clamp(1, range.len().min(concurrency).max(1));
+	let senders = sending_tasks(senders, range.len(), concurrency);
 	if senders == 1 {
 		// On the caller's task: no hand-off between threads.
 		return send(door.clone(), inputs.clone(), range, concurrency).await;
@@ -340,7 +345,8 @@ pub async fn run(client: &Client, key: &str, args: Args) -> Result<()> {
 		group.price,
 		args.rate,
 		door.describe(),
-		match args.senders.clamp(1, args.concurrency.max(1)) {
+		// As the first second's inputs are handed over.
+		match sending_tasks(args.senders, args.rate.min(n), args.concurrency) {
 			1 => String::new(),
 			senders => format!(", {senders} sending tasks"),
 		}
@@ -777,7 +783,16 @@ fn steady_rate(arrivals: &[(u32, f64)]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-	use super::steady_rate;
+	use super::{sending_tasks, steady_rate};
+
+	#[test]
+	fn sending_tasks_are_no_more_than_inputs_or_inputs_in_flight() {
+		assert_eq!(sending_tasks(4, 800, 128), 4);
+		assert_eq!(sending_tasks(4, 2, 128), 2, "two inputs a second");
+		assert_eq!(sending_tasks(4, 800, 3), 3, "three in flight");
+		assert_eq!(sending_tasks(0, 800, 128), 1, "at least one");
+		assert_eq!(sending_tasks(4, 0, 128), 1, "even for no inputs");
+	}
 
 	#[test]
 	fn the_steady_rate_counts_blocks_after_the_first_over_the_time_between() {
