@@ -28,7 +28,7 @@ use std::{
 	time::{Duration, Instant},
 };
 use subxt::{
-	client::OnlineClientAtBlockImpl,
+	client::{OfflineClientAtBlockT, OnlineClientAtBlockImpl},
 	config::{polkadot::PolkadotExtrinsicParamsBuilder, RpcConfigFor},
 	error::EventsError,
 	events::{DecodeAsEvent, Event, Events, Phase},
@@ -116,7 +116,11 @@ struct BlockOutcome {
 ///
 /// `extrinsics` is how many the block has: an event that names another is
 /// as bad as one that does not decode (and must not size a list).
-fn split_events(at: &AtBlock, bytes: &[u8], extrinsics: usize) -> (Vec<Vec<u8>>, Option<String>) {
+fn split_events<C: OfflineClientAtBlockT<PolkadotConfig>>(
+	at: &subxt::client::ClientAtBlock<PolkadotConfig, C>,
+	bytes: &[u8],
+	extrinsics: usize,
+) -> (Vec<Vec<u8>>, Option<String>) {
 	let events = at.events().from_bytes(bytes.to_vec());
 	// Per extrinsic: how many records, and the records (each event's
 	// `bytes` are its whole `EventRecord`: phase, event and topics).
@@ -1225,5 +1229,108 @@ mod tests {
 		assert!(!block_gone(&anyhow!("cannot find the block header, said in words")));
 		assert!(not_submitted(&anyhow!("no node").context(NotSubmitted)));
 		assert!(!not_submitted(&error));
+	}
+
+	/// subxt offline, at a block of a runtime with this crate's metadata.
+	fn offline_at_block() -> subxt::client::ClientAtBlock<
+		PolkadotConfig,
+		subxt::client::OfflineClientAtBlockImpl<PolkadotConfig>,
+	> {
+		let metadata = subxt::Metadata::decode_from(crate::METADATA).unwrap().arc();
+		let config = subxt::config::polkadot::PolkadotConfigBuilder::new()
+			.use_historic_types(false)
+			.set_metadata_for_spec_versions([(1, metadata)])
+			.set_spec_version_for_block_ranges([subxt::config::polkadot::SpecVersionForRange {
+				block_range: 0..u64::MAX,
+				spec_version: 1,
+				transaction_version: 1,
+			}])
+			.build();
+		subxt::OfflineClient::new_with_config(config).at_block(7u64).unwrap()
+	}
+
+	/// One `EventRecord` as the runtime stores it: phase, event, no topics.
+	/// The event is `System::Remarked`, its hash naming the record.
+	fn record(phase: Phase, name: u8) -> Vec<u8> {
+		use subxt::ext::{codec::Encode, scale_encode::EncodeAsType};
+		let metadata = crate::proven::metadata();
+		let event = runtime::Event::System(runtime::system::Event::Remarked {
+			sender: subxt::utils::AccountId32([1; 32]),
+			hash: subxt::utils::H256::repeat_byte(name),
+		});
+		let mut bytes = phase.encode();
+		event
+			.encode_as_type_to(metadata.outer_enums().event_enum_ty(), metadata.types(), &mut bytes)
+			.unwrap();
+		bytes.push(0); // no topics
+		bytes
+	}
+
+	/// `System::Events`: a SCALE list of records.
+	fn list(records: &[&[u8]]) -> Vec<u8> {
+		let mut bytes =
+			subxt::ext::codec::Encode::encode(&subxt::ext::codec::Compact(records.len() as u32));
+		records.iter().for_each(|r| bytes.extend_from_slice(r));
+		bytes
+	}
+
+	/// What each extrinsic's own events name (the `Remarked` hashes' bytes).
+	fn names(
+		at: &subxt::client::ClientAtBlock<
+			PolkadotConfig,
+			impl OfflineClientAtBlockT<PolkadotConfig>,
+		>,
+		own: &[u8],
+	) -> Vec<u8> {
+		at.events()
+			.from_bytes(own.to_vec())
+			.find::<runtime::system::events::Remarked>()
+			.map(|e| e.unwrap().hash.0[0])
+			.collect()
+	}
+
+	/// A block's events go to the extrinsics that emitted them, in order,
+	/// each list exactly the records the block holds; the block's own
+	/// (initialization, finalization) go to none, and an extrinsic that
+	/// emitted none gets an empty list.
+	#[test]
+	fn a_blocks_events_are_divided_by_extrinsic() {
+		let at = offline_at_block();
+		let opening = record(Phase::Initialization, 1);
+		let (first, second) =
+			(record(Phase::ApplyExtrinsic(0), 2), record(Phase::ApplyExtrinsic(0), 3));
+		let third = record(Phase::ApplyExtrinsic(2), 4);
+		let closing = record(Phase::Finalization, 5);
+		let block = list(&[&opening, &first, &second, &third, &closing]);
+		assert_eq!(at.events().from_bytes(block.clone()).len(), 5, "the block's events decode");
+
+		let (by_extrinsic, undecodable) = split_events(&at, &block, 3);
+		assert_eq!(undecodable, None);
+		assert_eq!(by_extrinsic, vec![list(&[&first, &second]), list(&[]), list(&[&third])]);
+		assert_eq!(names(&at, &by_extrinsic[0]), vec![2, 3]);
+		assert_eq!(names(&at, &by_extrinsic[2]), vec![4]);
+
+		// Extrinsics after the last with events have no list: a caller
+		// reads a missing one as empty.
+		let (by_extrinsic, _) = split_events(&at, &list(&[&opening, &first]), 4);
+		assert_eq!(by_extrinsic, vec![list(&[&first])]);
+	}
+
+	/// Events that do not decode, or that name an extrinsic the block does
+	/// not have, make the block's events undecodable, whatever came before.
+	#[test]
+	fn events_a_block_cannot_have_are_told() {
+		let at = offline_at_block();
+		let first = record(Phase::ApplyExtrinsic(0), 2);
+		let stray = record(Phase::ApplyExtrinsic(3), 3);
+
+		let (_, undecodable) = split_events(&at, &list(&[&first, &stray]), 3);
+		assert_eq!(undecodable.as_deref(), Some("event 1 names extrinsic 3 of 3"));
+
+		let (_, undecodable) = split_events(&at, &list(&[&first, &stray[..stray.len() - 1]]), 4);
+		assert!(undecodable.is_some(), "a cut record is undecodable");
+
+		let (_, undecodable) = split_events(&at, &list(&[&first, &[0, 0, 0, 0, 0, 0xff, 0]]), 1);
+		assert!(undecodable.is_some(), "an unknown pallet's event is undecodable");
 	}
 }
