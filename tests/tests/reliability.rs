@@ -176,7 +176,7 @@ async fn caught_up(node: &Node, reference: &Node, height: u32) {
 
 /// This release's `spec_version` (runtime/src/lib.rs), which the upgrade
 /// brings the chain to from the previous release's 100.
-const RELEASE_SPEC: u64 = 104;
+const RELEASE_SPEC: u64 = 105;
 
 /// The runtime's spec version at the node's best block.
 async fn spec_version(node: &Node) -> u64 {

@@ -54,7 +54,8 @@
 //!
 //! ## Money
 //!
-//! Fees are settled when a batch closes at its deadline, not by the vote
+//! An order holds its requests' fees in one hold, whatever its number of
+//! requests. Fees are settled when a batch closes at its deadline, not by the vote
 //! that decides (so that a vote's cost does not grow with the number of
 //! clients in its batch). A certified request's fee is split equally among
 //! the owners of the members that agreed; the rounding remainder
@@ -599,7 +600,7 @@ pub mod pallet {
 		/// - `input_hashes`: 1 to `MaxRequestsPerCall` input digests.
 		/// - `max_fee_each`: the most the client pays per request.
 		///
-		/// Holds `price x len` from the client. Complexity: O(len), plus
+		/// Holds `price x len` from the client, in one hold. Complexity: O(len), plus
 		/// O(members) per batch it opens; charged for a new batch per request
 		/// and refunded for the batches it did not open.
 		#[pallet::call_index(1)]
@@ -787,6 +788,10 @@ impl<T: Config> Pallet<T> {
 			.and_then(|(_, id)| Some((id, Batches::<T>::get(id)?, RequestsDigests::<T>::get(id)?)));
 
 		let mut opened = 0u32;
+		// The fees are summed and held once, as settlement moves them once
+		// per client: a hold per request read and wrote the client's holds
+		// and account and added a `Held` event to the block, each time.
+		let mut due = BalanceOf::<T>::zero();
 		for input_hash in hashes {
 			let (batch_id, mut batch, mut digest) = match filling.take() {
 				Some((id, b, d)) if b.len < b.capacity => (id, b, d),
@@ -800,10 +805,7 @@ impl<T: Config> Pallet<T> {
 					(id, batch, NO_REQUESTS)
 				}
 			};
-			if !batch.price.is_zero() {
-				T::Currency::hold(&HoldReason::Fee.into(), client, batch.price)
-					.map_err(|_| Error::<T>::CannotPayFee)?;
-			}
+			due = due.checked_add(&batch.price).ok_or(Error::<T>::Overflow)?;
 			let index = batch.len;
 			let entry =
 				RequestEntry { id: next_request, client: client.clone(), input_hash: *input_hash };
@@ -827,6 +829,10 @@ impl<T: Config> Pallet<T> {
 		if let Some((id, batch, digest)) = filling {
 			Batches::<T>::insert(id, batch);
 			RequestsDigests::<T>::insert(id, digest);
+		}
+		if !due.is_zero() {
+			T::Currency::hold(&HoldReason::Fee.into(), client, due)
+				.map_err(|_| Error::<T>::CannotPayFee)?;
 		}
 		NextRequestId::<T>::put(next_request);
 		Ok(opened)

@@ -57,6 +57,34 @@ fn requests_of_one_block_fill_batches_in_order_split_at_the_batch_size() {
 }
 
 #[test]
+fn an_order_of_many_requests_holds_their_fees_at_once() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_n(ALICE, 3);
+		System::reset_events();
+		assert_ok!(Inference::request_batch(
+			RuntimeOrigin::signed(BOB),
+			0,
+			(10..16).map(hash).collect(),
+			PRICE
+		));
+		let holds: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Balances(pallet_balances::Event::Held { who, amount, .. }) => {
+					Some((who, amount))
+				}
+				_ => None,
+			})
+			.collect();
+		// Six requests over two batches (one filling, one new): one hold.
+		assert_eq!(holds, vec![(BOB, 6 * PRICE)]);
+		assert_eq!(fee_held(BOB), 6 * PRICE);
+		let fees: Vec<_> = (3..9).map(|r| Inference::certificate(r).unwrap().fee).collect();
+		assert_eq!(fees, vec![PRICE; 6], "each request still pays its batch's price");
+	});
+}
+
+#[test]
 fn a_batch_records_the_versions_serving_its_block() {
 	ExtBuilder::default().build_and_execute(|| {
 		// Model 0 publishes version 2, active from block 1 + 3.
