@@ -133,7 +133,47 @@ pub mod records {
 	pub use types::{GroupMember, PendingVersion, WorkerPeer};
 }
 
+/// The hashes of `inputs` ([`input_hash`] of each, in order), several
+/// at once: BLAKE2b compresses one input's blocks one after another, but
+/// with AVX2 four inputs' blocks go through one set of vector registers at
+/// about twice the bytes per second of one input alone
+/// (`blake2b_simd::many`). For whoever hashes many large inputs: a worker's
+/// hashing threads, a client sending ImageNet images.
+pub fn input_hashes<I: AsRef<[u8]>>(inputs: &[I]) -> Vec<Digest> {
+	let mut params = blake2b_simd::Params::new();
+	// blake2-256: a 32-byte digest and no key, as `input_hash`.
+	params.hash_length(32);
+	let mut jobs: Vec<_> = inputs
+		.iter()
+		.map(|input| blake2b_simd::many::HashManyJob::new(&params, input.as_ref()))
+		.collect();
+	blake2b_simd::many::hash_many(jobs.iter_mut());
+	jobs.iter()
+		.map(|job| {
+			let mut digest = [0u8; 32];
+			digest.copy_from_slice(job.to_hash().as_bytes());
+			digest
+		})
+		.collect()
+}
+
 /// The account of a keypair.
 pub fn account(keypair: &Keypair) -> AccountId {
 	AccountId::from(keypair.public_key().0)
+}
+
+#[cfg(test)]
+mod tests {
+	/// Hashed together, inputs of any length and number get the hash the
+	/// chain names them by.
+	#[test]
+	fn inputs_hashed_together_get_the_chains_hash() {
+		for count in [0usize, 1, 2, 3, 4, 5, 9] {
+			let inputs: Vec<Vec<u8>> = (0..count)
+				.map(|i| (0..[0, 1, 128, 129, 150_528][i % 5]).map(|b| (b * 7 + i) as u8).collect())
+				.collect();
+			let want: Vec<_> = inputs.iter().map(|i| super::input_hash(i)).collect();
+			assert_eq!(super::input_hashes(&inputs), want, "{count} inputs");
+		}
+	}
 }
