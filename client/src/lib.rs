@@ -34,10 +34,10 @@ use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use std::time::{Duration, Instant};
 
 pub use dropbear_api::{
-	account, input_hash, keys, records, AccountId, Balance, BatchId, BatchView, BlockNumber,
-	Certificate, CertificatePage, CertificateProof, CertificateQuery, Chain, Checkpoint, Digest,
-	GroupId, Hash, Included, Keypair, MemberRecord, ModelId, Outcome, Output, Pending, RequestId,
-	StateProof, VersionNumber, MAX_PAGE,
+	account, input_hash, input_hashes, keys, records, AccountId, Balance, BatchId, BatchView,
+	BlockNumber, Certificate, CertificatePage, CertificateProof, CertificateQuery, Chain,
+	Checkpoint, Digest, GroupId, Hash, Included, Keypair, MemberRecord, ModelId, Outcome, Output,
+	Pending, RequestId, StateProof, VersionNumber, MAX_PAGE,
 };
 
 pub type Header = sp_runtime::generic::Header<BlockNumber, sp_runtime::traits::BlakeTwo256>;

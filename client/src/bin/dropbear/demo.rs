@@ -168,14 +168,27 @@ impl Door {
 		}
 	}
 
-	/// Hand input `i` to the group; its hash.
-	async fn submit(&self, i: usize, bytes: &[u8]) -> Result<[u8; 32]> {
+	/// The hashes this door wants made for `inputs` before they are
+	/// submitted: over the Open Inference Protocol, made here four at a time
+	/// ([`dropbear_client::input_hashes`]); a worker's JSON-RPC names the
+	/// hash itself, and the library checks it.
+	fn hashes(&self, inputs: &[Vec<u8>]) -> Vec<Option<[u8; 32]>> {
+		match self {
+			Door::Rpc(_) => vec![None; inputs.len()],
+			Door::Http(_) => dropbear_client::input_hashes(inputs).into_iter().map(Some).collect(),
+		}
+	}
+
+	/// Hand input `i` to the group (`hash`: its hash, if made already); its
+	/// hash.
+	async fn submit(&self, i: usize, bytes: &[u8], hash: Option<[u8; 32]>) -> Result<[u8; 32]> {
 		match self {
 			Door::Rpc(workers) => workers.submit_to(i, bytes).await,
 			Door::Http(fanout) => {
 				// Only the certificate is waited for: the members' signed
 				// answers are not asked for.
-				let delivered = fanout.deliver(bytes, Duration::from_secs(60)).await;
+				let hash = hash.unwrap_or_else(|| dropbear_client::input_hash(bytes));
+				let delivered = fanout.deliver_hashed(bytes, hash, Duration::from_secs(60)).await;
 				let by_worker = &delivered.by_worker;
 				// A member that did not take the input fetches it from the
 				// others at vote time; only when none took it is it lost.
@@ -203,19 +216,22 @@ fn synthetic(spec: &InputSpec, bytes: usize, seed: u64) -> Vec<u8> {
 		x ^= x >> 27;
 		x.wrapping_mul(0x2545_F491_4F6C_DD1D)
 	};
+	// Eight bytes at a time into a buffer of the input's size: collecting a
+	// `flat_map` byte by byte took twice as long (perf at 800 offered: 1.5%
+	// of the 2-core machine against 0.7%).
+	let mut input = Vec::with_capacity(bytes.next_multiple_of(8));
 	match spec.dtype {
-		DType::F32 => (0..bytes / 4)
-			.flat_map(|_| ((next() >> 40) as f32 / (1u64 << 24) as f32).to_le_bytes())
-			.collect(),
+		DType::F32 => (0..bytes / 4).for_each(|_| {
+			input.extend_from_slice(&((next() >> 40) as f32 / (1u64 << 24) as f32).to_le_bytes())
+		}),
 		// Eight bytes a draw: the demo makes hundreds of 150 KB images a
 		// second on the cores the network runs on.
 		DType::U8 => {
-			let mut image: Vec<u8> =
-				(0..bytes.div_ceil(8)).flat_map(|_| next().to_le_bytes()).collect();
-			image.truncate(bytes);
-			image
+			(0..bytes.div_ceil(8)).for_each(|_| input.extend_from_slice(&next().to_le_bytes()));
+			input.truncate(bytes);
 		}
 	}
+	input
 }
 
 /// How many tasks send `inputs` inputs, of the `senders` asked for: no more
@@ -237,11 +253,18 @@ async fn hand_over(
 	senders: usize,
 ) -> Result<Vec<[u8; 32]>> {
 	let send = |door: Arc<Door>, inputs: Arc<Inputs>, range: Range<usize>, concurrency: usize| async move {
+		// Made and hashed four at a time (AVX2's lanes), sent one by one.
 		futures::stream::iter(range)
-			.map(|i| {
-				let (door, inputs) = (&door, &inputs);
-				async move { door.submit(i, &inputs.get(i)).await }
+			.chunks(4)
+			.map(|chunk| {
+				let made: Vec<Vec<u8>> = chunk.iter().map(|i| inputs.get(*i)).collect();
+				let hashes = door.hashes(&made);
+				let door = &door;
+				futures::stream::iter(chunk.into_iter().zip(made).zip(hashes).map(
+					move |((i, bytes), hash)| async move { door.submit(i, &bytes, hash).await },
+				))
 			})
+			.flatten()
 			.buffered(concurrency.max(1))
 			// The first failure ends this share: the inputs after it are
 			// neither made nor sent.
