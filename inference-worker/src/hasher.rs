@@ -11,24 +11,22 @@
 //!
 //! So the Open Inference Protocol's doors hand their inputs to hashing
 //! threads; one takes whatever inputs are waiting when it wakes (up to
-//! [`MOST_AT_ONCE`]) and hashes them together. An input that comes alone,
-//! [`GATHER_FOR`] or more after the one before it, is hashed at once: a
-//! client sending now and then gets its answer with no wait. When inputs
-//! come faster than that, a thread that finds fewer than [`LANES`] waits
-//! for more until the first has waited [`GATHER_FOR`]: taking only what
-//! waited, at 370 inputs a second a worker (the data-plane benchmark at 800
-//! offered on the 2-core VM) hashed as many bytes one or two at a time as
-//! four at a time. One thread for every four cores (at least one, at most
-//! four): one core hashes about 2 GB/s this way, and a GPU member taking
-//! 10,000 ImageNet images a second needs 1.5 GB/s, while on a small machine
-//! fewer threads batch better.
+//! [`MOST_AT_ONCE`]) and hashes them together. It never waits for more: an
+//! input alone is hashed alone, as before, and a busy machine, where inputs
+//! queue behind one another anyway, is where they come together. One thread
+//! for every four cores (at least one, at most four): one core hashes about
+//! 2 GB/s this way, and a GPU member taking 10,000 ImageNet images a second
+//! needs 1.5 GB/s, while on a small machine fewer threads batch better.
+//!
+//! Waiting a few milliseconds for more inputs fills the lanes more often
+//! (measured: 30% less hashing per input under load), but a thread
+//! cannot tell an open stream of inputs from a few clients that each wait
+//! for their answer before sending again, and those would wait the whole
+//! time for inputs that cannot come (`docs/worker.md`).
 
 use dropbear_primitives::Digest;
 use inputs::Bytes;
-use std::{
-	sync::mpsc,
-	time::{Duration, Instant},
-};
+use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 use crate::inputs;
@@ -37,19 +35,8 @@ use crate::inputs;
 /// inputs of unequal lengths keep the lanes full.
 const MOST_AT_ONCE: usize = 8;
 
-/// AVX2's lanes: four inputs' blocks compressed at once.
-const LANES: usize = 4;
-
-/// The longest an input waits for others to fill the lanes, and the gap
-/// between inputs below which they count as a stream worth waiting for:
-/// the most it adds to an answer's latency, against half the hashing
-/// (about 3% of the 2-core VM in the data-plane benchmark).
-const GATHER_FOR: Duration = Duration::from_millis(8);
-
 struct Job {
 	bytes: Bytes,
-	/// When a door handed the input over.
-	queued: Instant,
 	done: oneshot::Sender<Digest>,
 }
 
@@ -85,8 +72,7 @@ impl Hasher {
 		let mut waiting = Vec::with_capacity(inputs.len());
 		for bytes in inputs {
 			let (done, hash) = oneshot::channel();
-			let job = Job { bytes: bytes.clone(), queued: Instant::now(), done };
-			let sent = self.jobs.send(job).is_ok();
+			let sent = self.jobs.send(Job { bytes: bytes.clone(), done }).is_ok();
 			waiting.push(sent.then_some(hash));
 		}
 		let mut hashes = Vec::with_capacity(inputs.len());
@@ -101,25 +87,15 @@ impl Hasher {
 	}
 }
 
-/// Whether an input handed over `gap` after the one before it comes in a
-/// stream, where waiting for more fills the lanes soon.
-fn in_a_stream(gap: Option<Duration>) -> bool {
-	gap.is_some_and(|gap| gap < GATHER_FOR)
-}
-
 /// A hashing thread: until every sender is gone, take the inputs waiting
-/// (one at least), and in a stream wait for more to fill the lanes; hash
-/// them together.
+/// (one at least) and hash them together.
 fn hash_what_waits(inbox: &std::sync::Mutex<mpsc::Receiver<Job>>) {
 	let mut batch: Vec<Job> = Vec::with_capacity(MOST_AT_ONCE);
-	let mut last_queued: Option<Instant> = None;
 	loop {
 		{
 			// One thread waits on the inbox at a time; the others wait here.
 			let inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
 			let Ok(first) = inbox.recv() else { return };
-			let gap = last_queued.map(|last| first.queued.saturating_duration_since(last));
-			let until = first.queued + GATHER_FOR;
 			batch.push(first);
 			while batch.len() < MOST_AT_ONCE {
 				match inbox.try_recv() {
@@ -127,16 +103,6 @@ fn hash_what_waits(inbox: &std::sync::Mutex<mpsc::Receiver<Job>>) {
 					Err(_) => break,
 				}
 			}
-			if in_a_stream(gap) {
-				while batch.len() < LANES {
-					let left = until.saturating_duration_since(Instant::now());
-					match inbox.recv_timeout(left) {
-						Ok(job) => batch.push(job),
-						Err(_) => break,
-					}
-				}
-			}
-			last_queued = batch.last().map(|job| job.queued);
 		}
 		let inputs: Vec<&[u8]> = batch.iter().map(|job| &job.bytes[..]).collect();
 		let digests = dropbear_api::input_hashes(&inputs);
@@ -151,17 +117,6 @@ fn hash_what_waits(inbox: &std::sync::Mutex<mpsc::Receiver<Job>>) {
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	/// The first input, and one after a pause, go at once; inputs that
-	/// follow one another closely wait for company.
-	#[test]
-	fn only_inputs_in_a_stream_wait() {
-		assert!(!in_a_stream(None), "the first input");
-		assert!(!in_a_stream(Some(GATHER_FOR)), "an input after a pause");
-		assert!(!in_a_stream(Some(Duration::from_secs(1))));
-		assert!(in_a_stream(Some(GATHER_FOR / 4)));
-		assert!(in_a_stream(Some(Duration::ZERO)));
-	}
 
 	/// Hashed together or alone, inputs of any length get the hash the chain
 	/// names them by.
