@@ -1302,7 +1302,9 @@ mod tests {
 		let third = record(Phase::ApplyExtrinsic(2), 4);
 		let closing = record(Phase::Finalization, 5);
 		let block = list(&[&opening, &first, &second, &third, &closing]);
-		assert_eq!(at.events().from_bytes(block.clone()).len(), 5, "the block's events decode");
+		let events = at.events().from_bytes(block.clone());
+		let decoded = events.iter().collect::<Result<Vec<_>, _>>();
+		assert_eq!(decoded.expect("the block's events decode").len(), 5);
 
 		let (by_extrinsic, undecodable) = split_events(&at, &block, 3);
 		assert_eq!(undecodable, None);

@@ -660,8 +660,8 @@ impl Fanout {
 	/// [`crate::input_hash`], as [`crate::input_hashes`] gives it for
 	/// several inputs at once (hashing each alone was the largest single
 	/// cost of a client sending ImageNet images in the data-plane
-	/// benchmark). A wrong hash
-	/// fails every member's check ("it took another input").
+	/// benchmark). A wrong hash fails every member's check ("it took
+	/// another input").
 	pub async fn deliver_hashed(
 		&self,
 		bytes: &[u8],

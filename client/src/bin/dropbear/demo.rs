@@ -217,8 +217,8 @@ fn synthetic(spec: &InputSpec, bytes: usize, seed: u64) -> Vec<u8> {
 		x.wrapping_mul(0x2545_F491_4F6C_DD1D)
 	};
 	// Eight bytes at a time into a buffer of the input's size: collecting a
-	// `flat_map` byte by byte took twice as long (perf at 800 offered: 1.5%
-	// of the 2-core machine against 0.7%).
+	// `flat_map` byte by byte took longer (perf at 800 offered: 1.5% of the
+	// 2-core machine against 0.9%).
 	let mut input = Vec::with_capacity(bytes.next_multiple_of(8));
 	match spec.dtype {
 		DType::F32 => (0..bytes / 4).for_each(|_| {
@@ -266,8 +266,8 @@ async fn hand_over(
 			})
 			.flatten()
 			.buffered(concurrency.max(1))
-			// The first failure ends this share: the inputs after it are
-			// neither made nor sent.
+			// The first failure ends this share: no input after it is sent,
+			// and none made beyond the four it was made with.
 			.try_collect::<Vec<_>>()
 			.await
 	};

@@ -76,7 +76,7 @@ fn an_order_of_many_requests_holds_their_fees_at_once() {
 				_ => None,
 			})
 			.collect();
-		// Six requests over two batches (one filling, one new): one hold.
+		// Six requests over three batches (one filling, two new): one hold.
 		assert_eq!(holds, vec![(BOB, 6 * PRICE)]);
 		assert_eq!(fee_held(BOB), 6 * PRICE);
 		let fees: Vec<_> = (3..9).map(|r| Inference::certificate(r).unwrap().fee).collect();
