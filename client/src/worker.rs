@@ -63,8 +63,19 @@ impl Workers {
 	/// As [`Workers::submit`], starting with worker `first` (modulo their
 	/// number): spreads many inputs over the workers.
 	pub async fn submit_to(&self, first: usize, bytes: &[u8]) -> Result<Digest> {
+		self.submit_hashed_to(first, bytes, input_hash(bytes)).await
+	}
+
+	/// [`Workers::submit_to`] of an input already hashed: `expected` is its
+	/// [`input_hash`] (as [`crate::input_hashes`] gives it for several
+	/// inputs at once), which the accepting worker must name.
+	pub async fn submit_hashed_to(
+		&self,
+		first: usize,
+		bytes: &[u8],
+		expected: Digest,
+	) -> Result<Digest> {
 		let input = InputBytes(bytes.to_vec());
-		let expected = input_hash(bytes);
 		let mut last = None;
 		let n = self.workers.len();
 		for w in (0..n).map(|k| &self.workers[(first + k) % n]) {

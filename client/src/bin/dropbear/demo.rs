@@ -168,26 +168,13 @@ impl Door {
 		}
 	}
 
-	/// The hashes this door wants made for `inputs` before they are
-	/// submitted: over the Open Inference Protocol, made here four at a time
-	/// ([`dropbear_client::input_hashes`]); a worker's JSON-RPC names the
-	/// hash itself, and the library checks it.
-	fn hashes(&self, inputs: &[Vec<u8>]) -> Vec<Option<[u8; 32]>> {
+	/// Hand input `i`, whose hash is `hash`, to the group; its hash.
+	async fn submit(&self, i: usize, bytes: &[u8], hash: [u8; 32]) -> Result<[u8; 32]> {
 		match self {
-			Door::Rpc(_) => vec![None; inputs.len()],
-			Door::Http(_) => dropbear_client::input_hashes(inputs).into_iter().map(Some).collect(),
-		}
-	}
-
-	/// Hand input `i` to the group (`hash`: its hash, if made already); its
-	/// hash.
-	async fn submit(&self, i: usize, bytes: &[u8], hash: Option<[u8; 32]>) -> Result<[u8; 32]> {
-		match self {
-			Door::Rpc(workers) => workers.submit_to(i, bytes).await,
+			Door::Rpc(workers) => workers.submit_hashed_to(i, bytes, hash).await,
 			Door::Http(fanout) => {
 				// Only the certificate is waited for: the members' signed
 				// answers are not asked for.
-				let hash = hash.unwrap_or_else(|| dropbear_client::input_hash(bytes));
 				let delivered = fanout.deliver_hashed(bytes, hash, Duration::from_secs(60)).await;
 				let by_worker = &delivered.by_worker;
 				// A member that did not take the input fetches it from the
@@ -258,7 +245,7 @@ async fn hand_over(
 			.chunks(4)
 			.map(|chunk| {
 				let made: Vec<Vec<u8>> = chunk.iter().map(|i| inputs.get(*i)).collect();
-				let hashes = door.hashes(&made);
+				let hashes = dropbear_client::input_hashes(&made);
 				let door = &door;
 				futures::stream::iter(chunk.into_iter().zip(made).zip(hashes).map(
 					move |((i, bytes), hash)| async move { door.submit(i, &bytes, hash).await },
