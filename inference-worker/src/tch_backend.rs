@@ -22,7 +22,8 @@
 use crate::backend::{Backend, BackendError, Loader};
 use anyhow::{anyhow, Result};
 use dropbear_primitives::{DType, InputSpec};
-use std::path::Path;
+use rayon::prelude::*;
+use std::{path::Path, sync::OnceLock};
 use tch::{CModule, Device, Kind, Tensor};
 
 /// What the worker does to a batch of inputs on the device before the model
@@ -345,31 +346,31 @@ fn kept_or_new(
 /// `fill(slot, input)` for each input and its slot of `dest` (`per_slot`
 /// elements each). One core copies a few GB/s: a batch of 128 f32 ImageNet
 /// images (77 MB) would take longer to gather than to infer on a GPU, so a
-/// batch of at least [`PARALLEL_GATHER_BYTES`] is filled by several threads.
+/// batch of at least [`PARALLEL_GATHER_BYTES`] is filled by the gathering
+/// threads ([`gather_pool`]), each a run of whole inputs.
 fn fill_slots<T: Send>(
 	dest: &mut [T],
 	per_slot: usize,
 	inputs: &[&[u8]],
 	fill: impl Fn(&mut [T], &[u8]) + Sync,
 ) {
-	let bytes: usize = inputs.iter().map(|i| i.len()).sum();
-	let threads = if bytes >= PARALLEL_GATHER_BYTES { gather_threads() } else { 1 };
-	let per_thread = inputs.len().div_ceil(threads).max(1);
-	let fill = &fill;
-	std::thread::scope(|scope| {
-		for (dest, group) in dest.chunks_mut(per_thread * per_slot).zip(inputs.chunks(per_thread)) {
-			let mut work = move || {
-				for (slot, input) in dest.chunks_mut(per_slot).zip(group) {
-					fill(slot, input);
-				}
-			};
-			if threads == 1 {
-				work();
-			} else {
-				scope.spawn(work);
-			}
+	let fill_run = |dest: &mut [T], run: &[&[u8]]| {
+		for (slot, input) in dest.chunks_mut(per_slot).zip(run) {
+			fill(slot, input);
 		}
-	});
+	};
+	let bytes: usize = inputs.iter().map(|i| i.len()).sum();
+	match gather_pool() {
+		Some(pool) if bytes >= PARALLEL_GATHER_BYTES => {
+			let per_thread = inputs.len().div_ceil(pool.current_num_threads()).max(1);
+			pool.install(|| {
+				dest.par_chunks_mut(per_thread * per_slot)
+					.zip(inputs.par_chunks(per_thread))
+					.for_each(|(dest, run)| fill_run(dest, run))
+			});
+		}
+		_ => fill_run(dest, inputs),
+	}
 }
 
 /// ImageNet's scaling and normalisation, `(x / 255 - mean) / std` per
@@ -473,10 +474,32 @@ fn normalise_image_here(dest: &mut [f32], image: &[u8], by: Factors) {
 /// several threads.
 const PARALLEL_GATHER_BYTES: usize = 4 << 20;
 
-/// How many threads gather a large batch: the machine's cores, at most 8
-/// (more than the memory bus can use).
-fn gather_threads() -> usize {
-	std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+/// The threads that gather large batches, made on first use and shared by
+/// every model thread of the process: the machine's cores, at most 8 (more
+/// than the memory bus can use); none on one core. Threads made for each
+/// batch, as before, cost their creation, their stack's pages and a
+/// reading of the cgroup's CPU quota (`available_parallelism`) every time:
+/// with the near-free ImageNet model on f32 inputs that was about half of
+/// a batch of 8's time on the 2-core VM (`docs/worker.md`). They run at the
+/// data plane's priority, as the model threads they work for.
+fn gather_pool() -> Option<&'static rayon::ThreadPool> {
+	static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+	POOL.get_or_init(|| {
+		let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+		if threads < 2 {
+			return None;
+		}
+		rayon::ThreadPoolBuilder::new()
+			.num_threads(threads)
+			.thread_name(|i| format!("gather-{i}"))
+			.start_handler(|_| crate::priority::enter_data_plane())
+			.build()
+			.map_err(|e| {
+				tracing::warn!(target: "worker", "no gathering threads ({e}); batches are gathered by their model thread alone");
+			})
+			.ok()
+	})
+	.as_ref()
 }
 
 /// `t` (an `[N, C, H, W]` tensor) with its data laid out NHWC: channels-last.
@@ -604,6 +627,26 @@ mod tests {
 			}
 			let differing = got.iter().zip(&want).filter(|(a, b)| a.to_bits() != b.to_bits());
 			assert_eq!(differing.count(), 0, "scores differ from libtorch's: {got:?} vs {want:?}");
+		}
+	}
+
+	/// A batch large enough for the gathering threads has each input in its
+	/// own slot, in order, for runs that do not divide the batch evenly;
+	/// the pool, made by the first such batch, serves the next as well.
+	#[test]
+	fn a_large_batch_is_gathered_in_order_by_the_pool() {
+		let per_input = 600_000;
+		for inputs in [9usize, 11] {
+			assert!(inputs * per_input >= PARALLEL_GATHER_BYTES);
+			let images: Vec<Vec<u8>> = (0..inputs)
+				.map(|i| (0..per_input).map(|j| ((i * 131 + j * 7) % 251) as u8).collect())
+				.collect();
+			let refs: Vec<&[u8]> = images.iter().map(|v| v.as_slice()).collect();
+			let mut dest = vec![0u8; inputs * per_input];
+			fill_slots(&mut dest, per_input, &refs, |slot, input| slot.copy_from_slice(input));
+			for (i, (slot, image)) in dest.chunks(per_input).zip(&images).enumerate() {
+				assert!(slot == image.as_slice(), "slot {i} of {inputs} does not hold input {i}");
+			}
 		}
 	}
 }
