@@ -354,13 +354,25 @@ fn fill_slots<T: Send>(
 	inputs: &[&[u8]],
 	fill: impl Fn(&mut [T], &[u8]) + Sync,
 ) {
+	fill_slots_in(gather_pool(), dest, per_slot, inputs, fill)
+}
+
+/// [`fill_slots`] with `pool` for the gathering threads (none: the calling
+/// thread fills every slot).
+fn fill_slots_in<T: Send>(
+	pool: Option<&rayon::ThreadPool>,
+	dest: &mut [T],
+	per_slot: usize,
+	inputs: &[&[u8]],
+	fill: impl Fn(&mut [T], &[u8]) + Sync,
+) {
 	let fill_run = |dest: &mut [T], run: &[&[u8]]| {
 		for (slot, input) in dest.chunks_mut(per_slot).zip(run) {
 			fill(slot, input);
 		}
 	};
 	let bytes: usize = inputs.iter().map(|i| i.len()).sum();
-	match gather_pool() {
+	match pool {
 		Some(pool) if bytes >= PARALLEL_GATHER_BYTES => {
 			let per_thread = inputs.len().div_ceil(pool.current_num_threads()).max(1);
 			pool.install(|| {
@@ -631,21 +643,29 @@ mod tests {
 	}
 
 	/// A batch large enough for the gathering threads has each input in its
-	/// own slot, in order, for runs that do not divide the batch evenly;
-	/// the pool, made by the first such batch, serves the next as well.
+	/// own slot, in order, with runs that do not divide the batch evenly,
+	/// by a pool of three threads (as on a 3-core machine) and by the
+	/// calling thread alone.
 	#[test]
-	fn a_large_batch_is_gathered_in_order_by_the_pool() {
+	fn a_large_batch_is_gathered_in_order() {
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
 		let per_input = 600_000;
-		for inputs in [9usize, 11] {
+		for (inputs, pool) in [(9usize, Some(&pool)), (11, Some(&pool)), (9, None)] {
 			assert!(inputs * per_input >= PARALLEL_GATHER_BYTES);
 			let images: Vec<Vec<u8>> = (0..inputs)
 				.map(|i| (0..per_input).map(|j| ((i * 131 + j * 7) % 251) as u8).collect())
 				.collect();
 			let refs: Vec<&[u8]> = images.iter().map(|v| v.as_slice()).collect();
 			let mut dest = vec![0u8; inputs * per_input];
-			fill_slots(&mut dest, per_input, &refs, |slot, input| slot.copy_from_slice(input));
+			fill_slots_in(pool, &mut dest, per_input, &refs, |slot, input| {
+				slot.copy_from_slice(input)
+			});
+			let by = if pool.is_some() { "the pool" } else { "one thread" };
 			for (i, (slot, image)) in dest.chunks(per_input).zip(&images).enumerate() {
-				assert!(slot == image.as_slice(), "slot {i} of {inputs} does not hold input {i}");
+				assert!(
+					slot == image.as_slice(),
+					"by {by}, slot {i} of {inputs} does not hold input {i}"
+				);
 			}
 		}
 	}
