@@ -301,7 +301,30 @@ impl Voter {
 					_ = shutdown.changed() => return Ok(()),
 				};
 				let Some(block) = block else {
-					tracing::warn!(target: "worker::voter", "the node ended the block stream; following again");
+					if last_number.is_some() {
+						tracing::warn!(target: "worker::voter", "the node ended the block stream; following again");
+						break;
+					}
+					// A stream that ends before its first block: the
+					// connection's block subscription is gone (subxt's
+					// `chainHead_follow` ended, and every stream opened
+					// through it ends at once). Following again through it
+					// looped without pause and voted nothing (a reliability
+					// run's member, for 100 s after a failover): a fresh
+					// connection follows anew.
+					tracing::warn!(target: "worker::voter", "the block stream from {} ended before its first block; connecting again", self.chain.url());
+					tokio::select! {
+						_ = tokio::time::sleep(Duration::from_millis(500)) => {}
+						_ = shutdown.changed() => return Ok(()),
+					}
+					tokio::select! {
+						r = self.chain.reconnect(Duration::from_secs(2)) => {
+							if let Err(e) = r {
+								tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+							}
+						}
+						_ = shutdown.changed() => return Ok(()),
+					}
 					break;
 				};
 				let mut block = match block {
