@@ -271,15 +271,10 @@ impl Voter {
 						return Err(anyhow!("no node answered for a minute: {e}"));
 					}
 					tracing::warn!(target: "worker::voter", "cannot follow best blocks through {} ({e}); connecting again", self.chain.url());
-					tokio::select! {
-						r = self.chain.reconnect(Duration::from_secs(2)) => {
-							if let Err(e) = r {
-								tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
-							}
-							continue;
-						}
-						_ = shutdown.changed() => return Ok(()),
+					if self.connect_afresh(&mut shutdown).await.is_break() {
+						return Ok(());
 					}
+					continue;
 				}
 			};
 			let mut catching_up = true;
@@ -317,13 +312,8 @@ impl Voter {
 						_ = tokio::time::sleep(Duration::from_millis(500)) => {}
 						_ = shutdown.changed() => return Ok(()),
 					}
-					tokio::select! {
-						r = self.chain.reconnect(Duration::from_secs(2)) => {
-							if let Err(e) = r {
-								tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
-							}
-						}
-						_ = shutdown.changed() => return Ok(()),
+					if self.connect_afresh(&mut shutdown).await.is_break() {
+						return Ok(());
 					}
 					break;
 				};
@@ -430,6 +420,24 @@ impl Voter {
 			if matches!(waiting, Waiting::Block(_)) && started.elapsed() >= STALLED_AFTER {
 				return Silence::Stalled;
 			}
+		}
+	}
+
+	/// A new connection ([`Chain::reconnect`]: the next node that answers)
+	/// for a block stream that cannot be had through this one; `Break` if
+	/// the worker is shutting down meanwhile.
+	async fn connect_afresh(
+		&self,
+		shutdown: &mut tokio::sync::watch::Receiver<bool>,
+	) -> std::ops::ControlFlow<()> {
+		tokio::select! {
+			r = self.chain.reconnect(Duration::from_secs(2)) => {
+				if let Err(e) = r {
+					tracing::warn!(target: "worker::voter", "no node answers yet: {e:#}");
+				}
+				std::ops::ControlFlow::Continue(())
+			}
+			_ = shutdown.changed() => std::ops::ControlFlow::Break(()),
 		}
 	}
 
